@@ -1,0 +1,220 @@
+//! The command line: `serve` (the default), `migrate`, `org create`, `token`,
+//! `partner-key create`, `seed-demo`, `print-schema`.
+
+use std::error::Error;
+
+use clap::{Parser, Subcommand};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use uuid::Uuid;
+
+use crate::auth::{self, JwtKeys};
+use crate::config::{SeedDemo, Settings};
+use crate::{AppConfig, build_state, db, graphql, seed};
+
+/// Layers dashboard API server and administration commands.
+#[derive(Debug, Parser)]
+#[command(name = "layers-dashboard", version, about)]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub settings: Settings,
+    /// What to do (default: `serve`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// A command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, seed the demo organization if the database is empty, and serve GraphQL.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Print a customer JWT for an organization.
+    Token {
+        /// The organization id.
+        #[arg(long)]
+        org: Uuid,
+        /// The user id (`sub`).
+        #[arg(long, default_value = "dev-user")]
+        user: String,
+        /// Hours until the token expires.
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
+        ttl_hours: u32,
+    },
+    /// Manage partner keys.
+    #[command(subcommand, name = "partner-key")]
+    PartnerKey(PartnerKeyCommand),
+    /// Seed a demo organization (three layers, campaigns, pending actions, audit rows).
+    SeedDemo,
+    /// Print the GraphQL schema (SDL, sorted).
+    PrintSchema,
+}
+
+/// Organization commands.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization with its three layers; prints its id.
+    Create {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Partner key commands.
+#[derive(Debug, Subcommand)]
+pub enum PartnerKeyCommand {
+    /// Create a partner key bound to one organization; prints the key once.
+    Create {
+        /// The organization id.
+        #[arg(long)]
+        org: Uuid,
+        /// Comma-separated scopes: `ads:read`, `ads:write`, `ads:write:pending`, `ads:write:policy`.
+        #[arg(long)]
+        scopes: String,
+        /// A name to recognize the key by.
+        #[arg(long, default_value = "partner")]
+        name: String,
+    },
+}
+
+type CliResult = Result<(), Box<dyn Error + Send + Sync>>;
+
+/// Runs the command.
+pub async fn run(cli: Cli) -> CliResult {
+    let settings = cli.settings;
+    settings.validate()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::PrintSchema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Serve => serve(&settings).await,
+        Command::Migrate => {
+            let db = open(&settings).await?;
+            println!("migrations applied");
+            db.close().await?;
+            Ok(())
+        }
+        Command::Org(OrgCommand::Create { name }) => {
+            let name = crate::domain::campaign::validate_name(&name).map_err(|e| e.to_string())?;
+            let state = state(&settings).await?;
+            let org = state.services.create_organization(&name).await?;
+            println!("{}", org.id);
+            Ok(())
+        }
+        Command::Token { org, user, ttl_hours } => {
+            let state = state(&settings).await?;
+            if state.services.organization(org).await?.is_none() {
+                return Err(format!("no organization {org}").into());
+            }
+            println!("{}", mint(&state.jwt, org, &user, i64::from(ttl_hours) * 3600)?);
+            Ok(())
+        }
+        Command::PartnerKey(PartnerKeyCommand::Create { org, scopes, name }) => {
+            let scopes = auth::parse_scopes(&scopes).map_err(|e| format!("scopes: {e}"))?;
+            let state = state(&settings).await?;
+            if state.services.organization(org).await?.is_none() {
+                return Err(format!("no organization {org}").into());
+            }
+            let (_, key) = state.services.create_partner_key(org, &name, &scopes).await?;
+            println!("{}", key.plaintext.expose());
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let state = state(&settings).await?;
+            let org = seed::seed_demo(&state.services).await?;
+            println!("{}", org.id);
+            Ok(())
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> Result<DatabaseConnection, Box<dyn Error + Send + Sync>> {
+    let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
+    migration::run(&db).await?;
+    Ok(db)
+}
+
+async fn state(settings: &Settings) -> Result<crate::http::AppState, Box<dyn Error + Send + Sync>> {
+    let db = open(settings).await?;
+    let (jwt_secret, _) = settings.jwt_secret();
+    let config =
+        AppConfig { jwt_secret, pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)) };
+    Ok(build_state(db, &config))
+}
+
+fn mint(
+    keys: &JwtKeys,
+    org: Uuid,
+    user: &str,
+    ttl_secs: i64,
+) -> Result<String, Box<dyn Error + Send + Sync>> {
+    Ok(auth::mint_customer_token(keys, org, user, chrono::Utc::now().timestamp(), ttl_secs)
+        .map_err(|e| e.message())?)
+}
+
+async fn serve(settings: &Settings) -> CliResult {
+    let (_, dev_secret) = settings.jwt_secret();
+    if dev_secret {
+        tracing::warn!(
+            "LAYERS_JWT_SECRET is not set: using the development secret; tokens it signs are worthless outside development"
+        );
+    }
+    let state = state(settings).await?;
+    let services = &state.services;
+    let seeded = match settings.seed_demo {
+        SeedDemo::Always => true,
+        SeedDemo::Auto => services.organization_count().await? == 0,
+        SeedDemo::Never => false,
+    };
+    if seeded {
+        let org = seed::seed_demo(services).await?;
+        tracing::info!(organization_id = %org.id, "seeded the demo organization");
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let address = listener.local_addr()?;
+    println!("GraphiQL: http://{address}/graphiql");
+    if dev_secret {
+        let oldest = entity::organizations::Entity::find()
+            .order_by_asc(entity::organizations::Column::Id)
+            .one(&services.db)
+            .await?;
+        if let Some(org) = oldest {
+            println!(
+                "Dev token for {} ({}):\n{}",
+                org.name,
+                org.id,
+                mint(&state.jwt, org.id, "dev-user", 24 * 3600)?
+            );
+        }
+    }
+    axum::serve(listener, crate::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

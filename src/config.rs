@@ -1,0 +1,143 @@
+//! Typed configuration, from `LAYERS_*` environment variables and command-line flags.
+//!
+//! Every setting the server reads is listed here, with its default:
+//!
+//! | variable | flag | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `LAYERS_DATABASE_URL` | `--database-url` | `sqlite://layers-dashboard.db?mode=rwc` | SQLite file or `postgres://` URL |
+//! | `LAYERS_LISTEN` | `--listen` | `127.0.0.1:8080` | address the HTTP server binds |
+//! | `LAYERS_JWT_SECRET` | `--jwt-secret` | a development secret, with a warning | HS256 secret for customer tokens |
+//! | `LAYERS_PLATFORM_MODE` | `--platform-mode` | `sandbox` | `sandbox` (embedded platforms) or `live` |
+//! | `LAYERS_SEED_DEMO` | `--seed-demo` | `auto` | `auto` seeds a demo organization into an empty database, `always`, `never` |
+//! | `LAYERS_PENDING_TTL_HOURS` | `--pending-ttl-hours` | `72` | how long a pending action waits for approval |
+//! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` (PostgreSQL; SQLite always uses 1) | connection pool size |
+//! | `LAYERS_LOG` | `--log` | `info` | log filter (`tracing` env-filter syntax) |
+//! | `LAYERS_LOG_FORMAT` | `--log-format` | `human` | `human` or `json` |
+//!
+//! This module parses and validates; it does not open connections or bind sockets.
+
+use std::net::SocketAddr;
+
+use clap::{Args, ValueEnum};
+
+use crate::auth::Secret;
+
+/// The HS256 secret used when none is configured. Tokens signed with it are worthless outside development.
+pub const DEV_JWT_SECRET: &str = "layers-dev-secret-do-not-use-in-production";
+
+/// The default database: a SQLite file in the working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://layers-dashboard.db?mode=rwc";
+
+/// Where the server gets its data and how it reaches the ad platforms.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: `sqlite://file.db?mode=rwc` (embedded) or `postgres://user@host/db`.
+    #[arg(long, env = "LAYERS_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// HS256 secret for customer JWTs. Without it a development secret is used, with a warning.
+    #[arg(long, env = "LAYERS_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// `sandbox` simulates every platform in-process; `live` calls the real platform APIs.
+    #[arg(long, env = "LAYERS_PLATFORM_MODE", value_enum, default_value_t = PlatformMode::Sandbox, global = true)]
+    pub platform_mode: PlatformMode,
+
+    /// How many hours a pending action waits for approval before it expires.
+    #[arg(long, env = "LAYERS_PENDING_TTL_HOURS", default_value_t = 72, value_parser = clap::value_parser!(u32).range(1..=8760), global = true)]
+    pub pending_ttl_hours: u32,
+
+    /// Connection pool size on PostgreSQL (SQLite always uses a single connection).
+    #[arg(long, env = "LAYERS_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub db_max_connections: u32,
+
+    /// Log filter, in `tracing` env-filter syntax (`info`, `layers_dashboard=debug`).
+    #[arg(long, env = "LAYERS_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Log format.
+    #[arg(long, env = "LAYERS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+
+    /// Address the server listens on.
+    #[arg(long, env = "LAYERS_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+
+    /// Whether `serve` seeds a demo organization on start.
+    #[arg(long, env = "LAYERS_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
+    pub seed_demo: SeedDemo,
+}
+
+/// How writes reach the ad platforms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformMode {
+    /// Embedded simulation of Meta, TikTok and Apple Search Ads.
+    Sandbox,
+    /// Real HTTP calls to the platforms.
+    Live,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// When the demo organization is seeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeedDemo {
+    /// Seed when the database holds no organization yet.
+    Auto,
+    /// Seed another demo organization on every start.
+    Always,
+    /// Never seed.
+    Never,
+}
+
+impl Settings {
+    /// The JWT secret in force, and whether it is the development default.
+    pub fn jwt_secret(&self) -> (Secret, bool) {
+        match &self.jwt_secret {
+            Some(secret) if !secret.is_empty() => (Secret::from(secret.clone()), false),
+            _ => (Secret::from(DEV_JWT_SECRET.to_owned()), true),
+        }
+    }
+
+    /// Checks the settings that clap cannot check on its own.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database_url.as_str();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::DatabaseUrl);
+        }
+        if let Some(secret) = &self.jwt_secret
+            && !secret.is_empty()
+            && secret.len() < 32
+        {
+            return Err(ConfigError::ShortJwtSecret);
+        }
+        if self.platform_mode == PlatformMode::Live {
+            return Err(ConfigError::LiveModeUnavailable);
+        }
+        Ok(())
+    }
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The database URL names neither SQLite nor PostgreSQL.
+    #[error("LAYERS_DATABASE_URL must start with `sqlite:` or `postgres://`")]
+    DatabaseUrl,
+    /// The JWT secret is too short to resist guessing.
+    #[error("LAYERS_JWT_SECRET must be at least 32 characters")]
+    ShortJwtSecret,
+    /// Live platform mode needs the platform HTTP adapters, which this build does not include.
+    #[error(
+        "LAYERS_PLATFORM_MODE=live is not available yet: the live platform adapters are not part of this build; use `sandbox`"
+    )]
+    LiveModeUnavailable,
+}

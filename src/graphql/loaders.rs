@@ -1,0 +1,205 @@
+//! Per-request DataLoaders: every relation the dashboard reads in lists is fetched in one query
+//! per relation per request, never one per row. Each loader is bound to the caller's organization.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{
+    ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers, pending_actions,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::domain::gate::PendingStatus;
+use crate::error::ApiError;
+
+/// Loads rows of one organization, batched.
+#[derive(Debug, Clone)]
+pub struct OrgLoader {
+    db: DatabaseConnection,
+    org: Uuid,
+}
+
+/// The loader type put into each request.
+pub type Loaders = DataLoader<OrgLoader>;
+
+/// A fresh loader for one request of organization `org`.
+pub fn loaders(db: DatabaseConnection, org: Uuid) -> Loaders {
+    DataLoader::new(OrgLoader { db, org }, tokio::spawn)
+}
+
+/// A batched load that failed; the detail was logged.
+#[derive(Debug, Clone)]
+pub struct LoadError(Arc<str>);
+
+impl From<DbErr> for LoadError {
+    fn from(err: DbErr) -> Self {
+        LoadError(Arc::from(err.to_string()))
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(err: LoadError) -> Self {
+        ApiError::internal(format!("batched load: {}", err.0))
+    }
+}
+
+/// A layer by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LayerId(pub Uuid);
+/// A campaign by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CampaignId(pub Uuid);
+/// A campaign's own authority row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuthorityOf(pub Uuid);
+/// A campaign's ad sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdSetsOf(pub Uuid);
+/// An ad set's ads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdsOf(pub Uuid);
+/// A campaign's actions still waiting for approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PendingOf(pub Uuid);
+/// A creative (content container with its ads-content row) by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CreativeId(pub Uuid);
+
+fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
+    keys.iter().map(|key| id(*key)).collect()
+}
+
+fn group<K: Eq + Hash + Copy, M>(keys: &[K], rows: Vec<M>, key_of: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
+    let mut grouped: HashMap<K, Vec<M>> = keys.iter().map(|key| (*key, Vec::new())).collect();
+    for row in rows {
+        grouped.entry(key_of(&row)).or_default().push(row);
+    }
+    grouped
+}
+
+impl Loader<LayerId> for OrgLoader {
+    type Value = layers::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[LayerId]) -> Result<HashMap<LayerId, Self::Value>, Self::Error> {
+        let rows = layers::Entity::find()
+            .filter(layers::Column::OrganizationId.eq(self.org))
+            .filter(layers::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (LayerId(row.id), row)).collect())
+    }
+}
+
+impl Loader<CampaignId> for OrgLoader {
+    type Value = campaigns::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, Self::Error> {
+        let rows = campaigns::Entity::find()
+            .filter(campaigns::Column::OrganizationId.eq(self.org))
+            .filter(campaigns::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (CampaignId(row.id), row)).collect())
+    }
+}
+
+impl Loader<AuthorityOf> for OrgLoader {
+    type Value = campaign_authority::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AuthorityOf]) -> Result<HashMap<AuthorityOf, Self::Value>, Self::Error> {
+        let rows = campaign_authority::Entity::find()
+            .filter(campaign_authority::Column::OrganizationId.eq(self.org))
+            .filter(campaign_authority::Column::CampaignId.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (AuthorityOf(row.campaign_id), row)).collect())
+    }
+}
+
+impl Loader<AdSetsOf> for OrgLoader {
+    type Value = Vec<ad_sets::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AdSetsOf]) -> Result<HashMap<AdSetsOf, Self::Value>, Self::Error> {
+        let rows = ad_sets::Entity::find()
+            .filter(ad_sets::Column::OrganizationId.eq(self.org))
+            .filter(ad_sets::Column::CampaignId.is_in(ids(keys, |k| k.0)))
+            .order_by_desc(ad_sets::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(group(keys, rows, |row| AdSetsOf(row.campaign_id)))
+    }
+}
+
+impl Loader<AdsOf> for OrgLoader {
+    type Value = Vec<ads::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AdsOf]) -> Result<HashMap<AdsOf, Self::Value>, Self::Error> {
+        let rows = ads::Entity::find()
+            .filter(ads::Column::OrganizationId.eq(self.org))
+            .filter(ads::Column::AdSetId.is_in(ids(keys, |k| k.0)))
+            .order_by_desc(ads::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(group(keys, rows, |row| AdsOf(row.ad_set_id)))
+    }
+}
+
+impl Loader<PendingOf> for OrgLoader {
+    type Value = Vec<pending_actions::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[PendingOf]) -> Result<HashMap<PendingOf, Self::Value>, Self::Error> {
+        let rows = pending_actions::Entity::find()
+            .filter(pending_actions::Column::OrganizationId.eq(self.org))
+            .filter(pending_actions::Column::CampaignId.is_in(ids(keys, |k| k.0)))
+            .filter(pending_actions::Column::Status.eq(PendingStatus::Pending.as_str()))
+            .order_by_desc(pending_actions::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(group(keys, rows, |row| PendingOf(row.campaign_id.unwrap_or_default())))
+    }
+}
+
+impl Loader<CreativeId> for OrgLoader {
+    type Value = (content_containers::Model, Option<ads_content::Model>);
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CreativeId]) -> Result<HashMap<CreativeId, Self::Value>, Self::Error> {
+        let rows = content_containers::Entity::find()
+            .filter(content_containers::Column::OrganizationId.eq(self.org))
+            .filter(content_containers::Column::Id.is_in(ids(keys, |k| k.0)))
+            .find_also_related(ads_content::Entity)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(container, content)| (CreativeId(container.id), (container, content)))
+            .collect())
+    }
+}
+
+/// The ads showing a creative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdsOfCreative(pub Uuid);
+
+impl Loader<AdsOfCreative> for OrgLoader {
+    type Value = Vec<ads::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AdsOfCreative]) -> Result<HashMap<AdsOfCreative, Self::Value>, Self::Error> {
+        let rows = ads::Entity::find()
+            .filter(ads::Column::OrganizationId.eq(self.org))
+            .filter(ads::Column::ContentContainerId.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(group(keys, rows, |row| AdsOfCreative(row.content_container_id.unwrap_or_default())))
+    }
+}

@@ -1,0 +1,103 @@
+//! Approving and rejecting pending actions, one at a time or in bulk.
+
+use async_graphql::{Context, ID, Object};
+
+use super::payloads::{BulkPendingActionPayload, PendingActionResult, RejectPayload};
+use super::{WritePayload, validate, writer};
+use crate::error::UserError;
+use crate::ids::NodeKind;
+use crate::service::WriteResult;
+
+/// The most ids a bulk approval or rejection takes.
+pub const MAX_BULK: usize = 100;
+
+/// Approvals and rejections.
+#[derive(Default, Debug)]
+pub struct PendingMutations;
+
+#[Object]
+impl PendingMutations {
+    /// Approves a pending action: checked again (kill switch, axis, version, safety), then dispatched.
+    /// Of concurrent approvals of one action exactly one wins.
+    async fn approve_pending_action(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<WritePayload> {
+        let (caller, services) = writer(ctx)?;
+        match validate::id(NodeKind::PendingAction, "id", &id) {
+            Ok(id) => Ok(services.approve(caller, id).await?.into()),
+            Err(error) => Ok(WritePayload::rejected(error)),
+        }
+    }
+
+    /// Rejects a pending action, with an optional reason.
+    async fn reject_pending_action(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: Option<String>,
+    ) -> async_graphql::Result<RejectPayload> {
+        let (caller, services) = writer(ctx)?;
+        let parsed = validate::id(NodeKind::PendingAction, "id", &id)
+            .and_then(|id| Ok((id, validate::note("reason", reason)?)));
+        match parsed {
+            Ok((id, reason)) => Ok(services.reject(caller, id, reason).await?.into()),
+            Err(error) => Ok(WriteResult::rejected(error).into()),
+        }
+    }
+
+    /// Approves up to 100 pending actions, one verdict per id, in order.
+    async fn approve_pending_actions(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<BulkPendingActionPayload> {
+        let (caller, services) = writer(ctx)?;
+        if let Some(payload) = too_many(&ids) {
+            return Ok(payload);
+        }
+        let mut results = Vec::with_capacity(ids.len());
+        for id in ids {
+            let result = match validate::id(NodeKind::PendingAction, "ids", &id) {
+                Ok(uuid) => services.approve(caller, uuid).await?,
+                Err(error) => WriteResult::rejected(error),
+            };
+            results.push(PendingActionResult::new(id, result));
+        }
+        Ok(BulkPendingActionPayload { results, user_errors: Vec::new() })
+    }
+
+    /// Rejects up to 100 pending actions, one verdict per id, in order.
+    async fn reject_pending_actions(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+        reason: Option<String>,
+    ) -> async_graphql::Result<BulkPendingActionPayload> {
+        let (caller, services) = writer(ctx)?;
+        if let Some(payload) = too_many(&ids) {
+            return Ok(payload);
+        }
+        let reason = match validate::note("reason", reason) {
+            Ok(reason) => reason,
+            Err(error) => {
+                return Ok(BulkPendingActionPayload { results: Vec::new(), user_errors: vec![error.into()] });
+            }
+        };
+        let mut results = Vec::with_capacity(ids.len());
+        for id in ids {
+            let result = match validate::id(NodeKind::PendingAction, "ids", &id) {
+                Ok(uuid) => services.reject(caller, uuid, reason.clone()).await?,
+                Err(error) => WriteResult::rejected(error),
+            };
+            results.push(PendingActionResult::new(id, result));
+        }
+        Ok(BulkPendingActionPayload { results, user_errors: Vec::new() })
+    }
+}
+
+fn too_many(ids: &[ID]) -> Option<BulkPendingActionPayload> {
+    (ids.len() > MAX_BULK).then(|| BulkPendingActionPayload {
+        results: Vec::new(),
+        user_errors: vec![
+            UserError::field("ids", "TOO_MANY_IDS", format!("at most {MAX_BULK} ids per call")).into(),
+        ],
+    })
+}

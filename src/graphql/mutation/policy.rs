@@ -1,0 +1,95 @@
+//! Policy writes: campaign authority, layer defaults, and the customer-only kill switch.
+
+use async_graphql::{Context, MaybeUndefined, Object};
+
+use super::inputs::{UpdateCampaignAuthorityInput, UpdateLayerDefaultsInput};
+use super::payloads::{KillSwitchPayload, PolicyPayload};
+use super::{validate, writer};
+use crate::domain::authority::AuthorityChange;
+use crate::graphql::enums::Platform;
+use crate::ids::NodeKind;
+use crate::service::{LayerDefaultsChange, PolicyResult};
+
+/// Policy writes.
+#[derive(Default, Debug)]
+pub struct PolicyMutations;
+
+#[Object]
+impl PolicyMutations {
+    /// Changes a campaign's authority block. Customers apply at once; partners need
+    /// `ads:write:policy`, lowering applies at once, any raise is queued for the customer.
+    async fn update_campaign_authority(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCampaignAuthorityInput,
+    ) -> async_graphql::Result<PolicyPayload> {
+        let (caller, services) = writer(ctx)?;
+        let campaign_id = match validate::id(NodeKind::Campaign, "campaignId", &input.campaign_id) {
+            Ok(id) => id,
+            Err(error) => return Ok(PolicyResult::rejected(error).into()),
+        };
+        let change = AuthorityChange {
+            creative: input.creative.map(Into::into),
+            tactical: input.tactical.map(Into::into),
+            structural: input.structural.map(Into::into),
+        };
+        Ok(services
+            .update_campaign_authority(caller, campaign_id, change, input.dry_run.unwrap_or(false))
+            .await?
+            .into())
+    }
+
+    /// Changes a layer's defaults block and daily budget cap, under the same rules as campaign authority.
+    async fn update_layer_defaults(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateLayerDefaultsInput,
+    ) -> async_graphql::Result<PolicyPayload> {
+        let (caller, services) = writer(ctx)?;
+        let cap = match input.max_daily_budget_cents {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(cents) => match validate::daily_amount("maxDailyBudgetCents", cents) {
+                Ok(cents) => Some(Some(cents)),
+                Err(error) => return Ok(PolicyResult::rejected(error).into()),
+            },
+        };
+        let change = LayerDefaultsChange {
+            authority: AuthorityChange {
+                creative: input.creative.map(Into::into),
+                tactical: input.tactical.map(Into::into),
+                structural: input.structural.map(Into::into),
+            },
+            max_daily_budget_cents: cap,
+        };
+        Ok(services
+            .update_layer_defaults(caller, input.platform.into(), change, input.dry_run.unwrap_or(false))
+            .await?
+            .into())
+    }
+
+    /// Trips a layer's kill switch: every ad write to it is denied until released. Customer only.
+    async fn trip_kill_switch(
+        &self,
+        ctx: &Context<'_>,
+        platform: Platform,
+        reason: Option<String>,
+    ) -> async_graphql::Result<KillSwitchPayload> {
+        let (caller, services) = writer(ctx)?;
+        let reason = match validate::note("reason", reason) {
+            Ok(reason) => reason,
+            Err(error) => return Ok(PolicyResult::rejected(error).into()),
+        };
+        Ok(services.set_kill_switch(caller, platform.into(), true, reason).await?.into())
+    }
+
+    /// Releases a layer's kill switch. Customer only.
+    async fn release_kill_switch(
+        &self,
+        ctx: &Context<'_>,
+        platform: Platform,
+    ) -> async_graphql::Result<KillSwitchPayload> {
+        let (caller, services) = writer(ctx)?;
+        Ok(services.set_kill_switch(caller, platform.into(), false, None).await?.into())
+    }
+}

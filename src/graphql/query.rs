@@ -1,0 +1,204 @@
+//! The query root: everything the dashboard reads, scoped to the caller's organization.
+
+use async_graphql::{Context, ID, Object};
+
+use super::context::{caller, reader, services};
+use super::enums::{Decision, PendingActionStatus, Platform};
+use super::types::{
+    Ad, AdSet, AuditRow, Campaign, Conn, Creative, Layer, Node, PendingAction, Viewer, connection,
+};
+use crate::domain;
+use crate::error::ApiError;
+use crate::ids::{self, NodeKind};
+use crate::store::audit::AuditFilter;
+use crate::store::pending::PendingFilter;
+use crate::store::{self, PageRequest, tenancy};
+
+/// Reads.
+#[derive(Debug, Default)]
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// Who the request is authenticated as.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
+        Ok(Viewer(caller(ctx)?.clone()))
+    }
+
+    /// The caller's three platform layers.
+    async fn layers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Layer>> {
+        let caller = reader(ctx)?;
+        let mut layers =
+            tenancy::layers_of(&services(ctx).db, caller.organization_id).await.map_err(ApiError::from)?;
+        layers.sort_by_key(|layer| layer.platform.parse::<domain::Platform>().ok());
+        Ok(layers.into_iter().map(Layer).collect())
+    }
+
+    /// One platform layer: defaults, kill switch, currency, campaigns.
+    async fn layer(&self, ctx: &Context<'_>, platform: Platform) -> async_graphql::Result<Option<Layer>> {
+        let caller = reader(ctx)?;
+        let layer = tenancy::layer_by_platform(&services(ctx).db, caller.organization_id, platform.into())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(layer.map(Layer))
+    }
+
+    /// One campaign; null when it does not exist or is not the caller's.
+    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Campaign>> {
+        let caller = reader(ctx)?;
+        let id = ids::decode(NodeKind::Campaign, &id).map_err(ApiError::from)?;
+        let found =
+            tenancy::campaign(&services(ctx).db, caller.organization_id, id).await.map_err(ApiError::from)?;
+        Ok(found.map(Campaign))
+    }
+
+    /// Campaigns, newest first, optionally of one platform.
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        platform: Option<Platform>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Campaign>> {
+        let caller = reader(ctx)?;
+        let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
+        let page = store::campaigns::list(
+            &services(ctx).db,
+            caller.organization_id,
+            None,
+            platform.map(Into::into),
+            request,
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(connection(page, |c| c.id, Campaign))
+    }
+
+    /// Pending actions, newest first, filtered by platform, status and campaign.
+    async fn pending_actions(
+        &self,
+        ctx: &Context<'_>,
+        platform: Option<Platform>,
+        status: Option<PendingActionStatus>,
+        campaign_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<PendingAction>> {
+        let caller = reader(ctx)?;
+        let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
+        let filter = PendingFilter {
+            platform: platform.map(Into::into),
+            status: status.map(Into::into),
+            campaign_id: campaign_id
+                .map(|id| ids::decode(NodeKind::Campaign, &id))
+                .transpose()
+                .map_err(ApiError::from)?,
+        };
+        let page = store::pending::list(&services(ctx).db, caller.organization_id, &filter, request)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(page, |a| a.id, PendingAction))
+    }
+
+    /// The audit log, newest first, filtered by platform, campaign, event and decision.
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        platform: Option<Platform>,
+        campaign_id: Option<ID>,
+        event: Option<String>,
+        decision: Option<Decision>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<AuditRow>> {
+        let caller = reader(ctx)?;
+        let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
+        let filter = AuditFilter {
+            platform: platform.map(Into::into),
+            campaign_id: campaign_id
+                .map(|id| ids::decode(NodeKind::Campaign, &id))
+                .transpose()
+                .map_err(ApiError::from)?,
+            event,
+            decision: decision.map(|d| domain::gate::Decision::from(d).as_str().to_owned()),
+        };
+        let page = store::audit::list(&services(ctx).db, caller.organization_id, &filter, request)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(page, |row| row.id, AuditRow))
+    }
+
+    /// The audit row of a verdict id, as a write returned it.
+    async fn verdict(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<AuditRow>> {
+        let caller = reader(ctx)?;
+        let Ok(id) = uuid::Uuid::try_parse(&id) else {
+            return Err(ApiError::BadUserInput(format!(
+                "`{}` is not a verdict id",
+                id.chars().take(64).collect::<String>()
+            ))
+            .into());
+        };
+        let row = store::audit::find(&services(ctx).db, caller.organization_id, id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(row.map(AuditRow))
+    }
+
+    /// Creatives, newest first.
+    async fn creatives(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Creative>> {
+        let caller = reader(ctx)?;
+        let db = &services(ctx).db;
+        let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
+        let page =
+            store::campaigns::creatives(db, caller.organization_id, request).await.map_err(ApiError::from)?;
+        let containers: Vec<uuid::Uuid> = page.items.iter().map(|c| c.id).collect();
+        let mut contents = store::campaigns::ads_content_of(db, &containers).await.map_err(ApiError::from)?;
+        Ok(connection(
+            page,
+            |c| c.id,
+            |container| {
+                let content = contents.remove(&container.id);
+                Creative { container, content }
+            },
+        ))
+    }
+
+    /// Any object by its global id; null when it does not exist or is not the caller's.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let caller = reader(ctx)?;
+        let (kind, id) = ids::decode_any(&id).map_err(ApiError::from)?;
+        let (db, org) = (&services(ctx).db, caller.organization_id);
+        let node = match kind {
+            NodeKind::Layer => {
+                tenancy::layer(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::Layer(Layer(m)))
+            }
+            NodeKind::Campaign => tenancy::campaign(db, org, id)
+                .await
+                .map_err(ApiError::from)?
+                .map(|m| Node::Campaign(Campaign(m))),
+            NodeKind::AdSet => {
+                tenancy::ad_set(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::AdSet(AdSet(m)))
+            }
+            NodeKind::Ad => tenancy::ad(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::Ad(Ad(m))),
+            NodeKind::Creative => tenancy::creative(db, org, id)
+                .await
+                .map_err(ApiError::from)?
+                .map(|(container, content)| Node::Creative(Creative { container, content })),
+            NodeKind::PendingAction => store::pending::find(db, org, id)
+                .await
+                .map_err(ApiError::from)?
+                .map(|m| Node::PendingAction(PendingAction(m))),
+            NodeKind::AuditRow => store::audit::find(db, org, id)
+                .await
+                .map_err(ApiError::from)?
+                .map(|m| Node::AuditRow(AuditRow(m))),
+        };
+        Ok(node)
+    }
+}

@@ -1,0 +1,107 @@
+//! `AuditRow`: one gate decision or policy event (`layer_ads_audit`).
+
+use async_graphql::{ID, Json, Object};
+use chrono::{DateTime, Utc};
+use entity::audit;
+
+use super::code;
+use crate::domain;
+use crate::graphql::enums::{ActorType, Decision, Platform};
+use crate::ids::{self, NodeKind};
+
+/// One audit row. Its `verdictId` is what a write answered; quote it to support.
+#[derive(Debug, Clone)]
+pub struct AuditRow(pub audit::Model);
+
+#[Object]
+impl AuditRow {
+    /// Global id.
+    pub(crate) async fn id(&self) -> ID {
+        ID(ids::encode(NodeKind::AuditRow, self.0.id))
+    }
+
+    /// The verdict id (UUID) a write returned.
+    async fn verdict_id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The event (`ads.write.allowed`, `ads.write.queued`, `ads.write.denied`, `kill_switch.tripped`, `policy.updated`, ...).
+    async fn event(&self) -> &str {
+        &self.0.event
+    }
+
+    /// The action (`campaign.budget`, `campaign.create`, `kill_switch`, ...).
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// Platform, when the row concerns one layer.
+    async fn platform(&self) -> async_graphql::Result<Option<Platform>> {
+        Ok(self.0.platform.as_deref().map(code::<domain::Platform, Platform>).transpose()?)
+    }
+
+    /// The campaign's global id, when the row concerns one.
+    async fn campaign_id(&self) -> Option<ID> {
+        self.0.campaign_id.map(|id| ID(ids::encode(NodeKind::Campaign, id)))
+    }
+
+    /// The decision.
+    async fn decision(&self) -> async_graphql::Result<Option<Decision>> {
+        Ok(self.0.decision.as_deref().map(code::<domain::gate::Decision, Decision>).transpose()?)
+    }
+
+    /// The spec's lowercase reason code (`authority_axis_off`, `kill_switch_active`, ...).
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    /// The axis the write needed.
+    async fn axis(&self) -> Option<&str> {
+        self.0.axis.as_deref()
+    }
+
+    /// The checks that ran, in order, ending with the one that decided.
+    async fn trace(&self) -> Vec<String> {
+        serde_json::from_value(self.0.trace.clone()).unwrap_or_default()
+    }
+
+    /// Who acted.
+    async fn actor_type(&self) -> async_graphql::Result<ActorType> {
+        Ok(code::<domain::ActorKind, ActorType>(&self.0.actor_type)?)
+    }
+
+    /// User id, partner key id, or a fixed name.
+    async fn actor_id(&self) -> &str {
+        &self.0.actor_id
+    }
+
+    /// The partner key, for partner actions.
+    async fn actor_api_key_id(&self) -> Option<ID> {
+        self.0.actor_api_key_id.map(|id| ID(id.to_string()))
+    }
+
+    /// The pending action queued or resolved.
+    async fn pending_action_id(&self) -> Option<ID> {
+        self.0.pending_action_id.map(|id| ID(ids::encode(NodeKind::PendingAction, id)))
+    }
+
+    /// The normalized write decided on.
+    async fn request(&self) -> Option<Json<serde_json::Value>> {
+        self.0.request.clone().map(Json)
+    }
+
+    /// `in_flight`, `succeeded` or `failed`, for allowed writes.
+    async fn dispatch_status(&self) -> Option<&str> {
+        self.0.dispatch_status.as_deref()
+    }
+
+    /// What was sent to the platform (the native request) and what it answered.
+    async fn dispatch(&self) -> Option<Json<serde_json::Value>> {
+        self.0.dispatch.clone().map(Json)
+    }
+
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,125 @@
+//! `Layer`: a platform layer with its defaults block and kill switch.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::layers;
+
+use super::{Campaign, Conn, code, connection};
+use crate::domain;
+use crate::graphql::context::{reader, services};
+use crate::graphql::enums::{AxisMode, Platform};
+use crate::ids::{self, NodeKind};
+use crate::service::layer_defaults;
+use crate::store::PageRequest;
+
+/// One mode per axis.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct AuthorityBlock {
+    /// Push, replace and prune creatives.
+    pub creative: AxisMode,
+    /// Budget, bidding, schedule and targeting.
+    pub tactical: AxisMode,
+    /// Create, pause, resume, archive and delete.
+    pub structural: AxisMode,
+}
+
+impl From<domain::authority::AuthorityBlock> for AuthorityBlock {
+    fn from(block: domain::authority::AuthorityBlock) -> Self {
+        AuthorityBlock {
+            creative: block.creative.into(),
+            tactical: block.tactical.into(),
+            structural: block.structural.into(),
+        }
+    }
+}
+
+/// A layer's kill switch: while active, every ad write to the layer is denied.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct KillSwitch {
+    /// Whether it is tripped.
+    pub active: bool,
+    /// When it was tripped.
+    pub tripped_at: Option<DateTime<Utc>>,
+    /// Who tripped it (`customer:<user>`).
+    pub tripped_by: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// A platform layer: the connected ad account, its currency, defaults block, cap and kill switch.
+#[derive(Debug, Clone)]
+pub struct Layer(pub layers::Model);
+
+#[Object]
+impl Layer {
+    /// Global id.
+    pub(crate) async fn id(&self) -> ID {
+        ID(ids::encode(NodeKind::Layer, self.0.id))
+    }
+
+    /// The platform.
+    async fn platform(&self) -> async_graphql::Result<Platform> {
+        Ok(code::<domain::Platform, Platform>(&self.0.platform)?)
+    }
+
+    /// ISO 4217 currency of every money field on this layer's campaigns (in its minor unit).
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    /// The fallback authority for campaigns without their own authority row.
+    async fn defaults(&self) -> async_graphql::Result<AuthorityBlock> {
+        Ok(layer_defaults(&self.0).map_err(crate::error::ApiError::from)?.into())
+    }
+
+    /// The largest daily budget a write may set, in minor units; null means no cap.
+    async fn max_daily_budget_cents(&self) -> Option<i64> {
+        self.0.max_daily_budget_cents
+    }
+
+    /// Whether the kill switch is tripped.
+    async fn kill_switch_active(&self) -> bool {
+        self.0.kill_switch_active
+    }
+
+    /// The kill switch with who tripped it, when and why.
+    async fn kill_switch(&self) -> KillSwitch {
+        KillSwitch {
+            active: self.0.kill_switch_active,
+            tripped_at: self.0.kill_switch_tripped_at,
+            tripped_by: self.0.kill_switch_tripped_by.clone(),
+            reason: self.0.kill_switch_reason.clone(),
+        }
+    }
+
+    /// The connected ad account id.
+    async fn ad_account_id(&self) -> Option<&str> {
+        self.0.ad_account_id.as_deref()
+    }
+
+    /// The layer's campaigns, newest first.
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Campaign>> {
+        let caller = reader(ctx)?;
+        let request = PageRequest::new(first, after.as_deref()).map_err(crate::error::ApiError::from)?;
+        let page = crate::store::campaigns::list(
+            &services(ctx).db,
+            caller.organization_id,
+            Some(self.0.id),
+            None,
+            request,
+        )
+        .await
+        .map_err(crate::error::ApiError::from)?;
+        Ok(connection(page, |c| c.id, Campaign))
+    }
+
+    /// When the layer was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}

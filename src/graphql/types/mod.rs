@@ -1,0 +1,60 @@
+//! GraphQL output types. Each wraps a stored row and exposes its fields one by one, so a column
+//! change never silently changes the API.
+
+mod audit;
+mod campaign;
+mod creative;
+mod layer;
+mod node;
+mod pending;
+mod viewer;
+
+pub use audit::AuditRow;
+pub use campaign::{Ad, AdSet, Campaign};
+pub use creative::Creative;
+pub use layer::{AuthorityBlock, Layer};
+pub use node::Node;
+pub use pending::PendingAction;
+pub use viewer::Viewer;
+
+use async_graphql::OutputType;
+use async_graphql::connection::{Connection, Edge};
+
+use crate::store::Page;
+use crate::store::page::{PageRequest, encode_cursor};
+
+/// A Relay connection keyed by opaque cursors.
+pub type Conn<T> = Connection<String, T>;
+
+/// Builds a connection from a store page.
+pub fn connection<M, T: OutputType>(
+    page: Page<M>,
+    id: impl Fn(&M) -> uuid::Uuid,
+    mut wrap: impl FnMut(M) -> T,
+) -> Conn<T> {
+    let mut connection = Connection::new(page.has_previous_page, page.has_next_page);
+    connection
+        .edges
+        .extend(page.items.into_iter().map(|item| Edge::new(encode_cursor(id(&item)), wrap(item))));
+    connection
+}
+
+/// Pages through rows already in memory (relations loaded in one batch), newest first.
+pub fn paginate<M>(mut items: Vec<M>, request: PageRequest, id: impl Fn(&M) -> uuid::Uuid) -> Page<M> {
+    items.sort_by_key(|item| std::cmp::Reverse(id(item)));
+    let has_previous_page = request.after.is_some();
+    if let Some(after) = request.after {
+        items.retain(|item| id(item) < after);
+    }
+    let has_next_page = items.len() as u64 > request.first;
+    items.truncate(request.first as usize);
+    Page { items, has_next_page, has_previous_page }
+}
+
+/// Turns a stored lowercase code into its GraphQL enum, through the domain type.
+pub fn code<D, A>(stored: &str) -> Result<A, crate::error::ApiError>
+where
+    D: std::str::FromStr<Err = crate::domain::UnknownCode> + Into<A>,
+{
+    Ok(stored.parse::<D>()?.into())
+}

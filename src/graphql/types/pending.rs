@@ -1,0 +1,143 @@
+//! `PendingAction`: a write queued for the customer's approval.
+
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::pending_actions;
+
+use super::{Campaign, code};
+use crate::domain;
+use crate::error::ApiError;
+use crate::graphql::enums::{ActorType, AuthorityAxis, PendingActionStatus, Platform};
+use crate::graphql::loaders::{CampaignId, Loaders};
+use crate::ids::{self, NodeKind};
+
+/// Who did something.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct Actor {
+    /// Customer, partner, optimizer or system.
+    pub actor_type: ActorType,
+    /// User id, partner key id, or a fixed name.
+    pub actor_id: String,
+}
+
+/// A queued write: what it would change, who proposed it, and where it stands.
+#[derive(Debug, Clone)]
+pub struct PendingAction(pub pending_actions::Model);
+
+#[Object]
+impl PendingAction {
+    /// Global id.
+    pub(crate) async fn id(&self) -> ID {
+        ID(ids::encode(NodeKind::PendingAction, self.0.id))
+    }
+
+    /// Where it stands.
+    async fn status(&self) -> async_graphql::Result<PendingActionStatus> {
+        Ok(code::<domain::gate::PendingStatus, PendingActionStatus>(&self.0.status)?)
+    }
+
+    /// The action code (`campaign.budget`, `policy.campaign_authority`, ...).
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+
+    /// The axis an ad write needs; null for policy changes.
+    async fn axis(&self) -> async_graphql::Result<Option<AuthorityAxis>> {
+        Ok(self.0.axis.as_deref().map(code::<domain::authority::Axis, AuthorityAxis>).transpose()?)
+    }
+
+    /// Whether it is a policy change (only the customer can approve those).
+    async fn is_policy(&self) -> bool {
+        self.0.is_policy
+    }
+
+    /// Platform.
+    async fn platform(&self) -> async_graphql::Result<Platform> {
+        Ok(code::<domain::Platform, Platform>(&self.0.platform)?)
+    }
+
+    /// The campaign it concerns, if any.
+    async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
+        let Some(id) = self.0.campaign_id else { return Ok(None) };
+        let loaded =
+            ctx.data_unchecked::<Loaders>().load_one(CampaignId(id)).await.map_err(ApiError::from)?;
+        Ok(loaded.map(Campaign))
+    }
+
+    /// `layer`, `campaign`, `ad_set` or `ad`.
+    async fn target_type(&self) -> &str {
+        &self.0.target_type
+    }
+
+    /// The target's global id.
+    async fn target_id(&self) -> ID {
+        let kind = match self.0.target_type.as_str() {
+            "campaign" => NodeKind::Campaign,
+            "ad_set" => NodeKind::AdSet,
+            "ad" => NodeKind::Ad,
+            _ => NodeKind::Layer,
+        };
+        ID(ids::encode(kind, self.0.target_id))
+    }
+
+    /// The target as it was when queued.
+    async fn before(&self) -> Json<serde_json::Value> {
+        Json(self.0.before.clone())
+    }
+
+    /// The write that approval would apply.
+    async fn after(&self) -> Json<serde_json::Value> {
+        Json(self.0.after.clone())
+    }
+
+    /// The target's version when queued.
+    async fn target_version(&self) -> Option<i64> {
+        self.0.target_version
+    }
+
+    /// Who proposed it.
+    async fn proposed_by(&self) -> async_graphql::Result<Actor> {
+        Ok(Actor {
+            actor_type: code::<domain::ActorKind, ActorType>(&self.0.proposed_by_type)?,
+            actor_id: self.0.proposed_by_id.clone(),
+        })
+    }
+
+    /// The verdict (audit row id) that queued it.
+    async fn verdict_id(&self) -> ID {
+        ID(self.0.verdict_id.to_string())
+    }
+
+    /// The verdict that resolved it.
+    async fn resolution_verdict_id(&self) -> Option<ID> {
+        self.0.resolution_verdict_id.map(|id| ID(id.to_string()))
+    }
+
+    /// Who resolved it.
+    async fn resolved_by(&self) -> async_graphql::Result<Option<Actor>> {
+        let (Some(kind), Some(id)) = (&self.0.resolved_by_type, &self.0.resolved_by_id) else {
+            return Ok(None);
+        };
+        Ok(Some(Actor { actor_type: code::<domain::ActorKind, ActorType>(kind)?, actor_id: id.clone() }))
+    }
+
+    /// Why it was resolved so (a rejection note or a deny reason).
+    async fn resolution_reason(&self) -> Option<&str> {
+        self.0.resolution_reason.as_deref()
+    }
+
+    /// When it was resolved.
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+
+    /// When it expires if nobody approves it.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+
+    /// Created at.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,77 @@
+//! The HTTP surface: `/graphql` (POST and GET), `/graphiql`, `/healthz`.
+//!
+//! Authenticates each request from its `Authorization` header and hands it to the GraphQL layer.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+
+use crate::auth::{self, AuthError, JwtKeys};
+use crate::graphql::{self, AppSchema, RequestAuth};
+use crate::service::{Caller, Services};
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The schema.
+    pub schema: AppSchema,
+    /// The services.
+    pub services: Services,
+    /// Customer token keys.
+    pub jwt: std::sync::Arc<JwtKeys>,
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphiql", get(graphiql))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state)
+}
+
+async fn graphql_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let auth = authenticate(&state, &headers).await;
+    graphql::execute(&state.schema, &state.services, auth, request.into_inner()).await.into()
+}
+
+async fn graphiql() -> impl IntoResponse {
+    Html(GraphiQLSource::build().endpoint("/graphql").title("Layers dashboard API").finish())
+}
+
+/// Resolves the caller from the `Authorization` header.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> RequestAuth {
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+        return RequestAuth::Anonymous;
+    };
+    let Some(token) = value.to_str().ok().and_then(auth::bearer_token) else {
+        return RequestAuth::Rejected(AuthError::Malformed);
+    };
+    authenticate_token(&state.services, &state.jwt, token).await
+}
+
+/// Resolves the caller of a bearer token: a partner key or a customer JWT.
+pub async fn authenticate_token(services: &Services, jwt: &JwtKeys, token: &str) -> RequestAuth {
+    if auth::is_partner_key(token) {
+        return match services.authenticate_partner_key(token).await {
+            Ok(Ok(caller)) => RequestAuth::Authenticated(caller),
+            Ok(Err(error)) => RequestAuth::Rejected(error),
+            Err(error) => {
+                tracing::error!(%error, "partner key lookup failed");
+                RequestAuth::Rejected(AuthError::UnknownKey)
+            }
+        };
+    }
+    match auth::verify_customer_token(jwt, token) {
+        Ok(claims) => RequestAuth::Authenticated(Caller::customer(claims.org, claims.sub)),
+        Err(error) => RequestAuth::Rejected(error),
+    }
+}

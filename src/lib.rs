@@ -1,0 +1,69 @@
+//! Layers dashboard API: the GraphQL backend of the Layers customer dashboard.
+//!
+//! Every ad write goes through one gate (`domain::gate`, driven by `service`): per campaign three
+//! authority axes, layer defaults, a customer-only kill switch and an audit row per decision.
+//!
+//! Layout, inside out:
+//! - `domain`: pure rules (authority, gate, policy, money, status, lifecycle); no I/O.
+//! - `store`: organization-scoped queries; `platform`: the proxy to Meta, TikTok and Apple;
+//!   `events`: the bus committed changes are announced on.
+//! - `service`: the gate's I/O around the domain (read, decide, record, dispatch).
+//! - `graphql` and `http`: the API surface; `cli` and `config`: the binary's command line.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod ids;
+pub mod platform;
+pub mod seed;
+pub mod service;
+pub mod store;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{JwtKeys, Secret};
+use crate::events::EventBus;
+use crate::http::AppState;
+use crate::platform::PlatformProxy;
+use crate::service::Services;
+
+/// How to build an app around an open database.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// HS256 secret for customer tokens.
+    pub jwt_secret: Secret,
+    /// How long pending actions wait for approval.
+    pub pending_ttl: chrono::Duration,
+}
+
+/// Builds the services and HTTP state around `db`, with the sandbox platform proxy.
+pub fn build_state(db: DatabaseConnection, config: &AppConfig) -> AppState {
+    build_state_with_proxy(db, config, Arc::new(PlatformProxy::sandbox()))
+}
+
+/// Builds the services and HTTP state around `db` and `proxy`.
+pub fn build_state_with_proxy(
+    db: DatabaseConnection,
+    config: &AppConfig,
+    proxy: Arc<PlatformProxy>,
+) -> AppState {
+    let services = Services { db, proxy, events: EventBus::default(), pending_ttl: config.pending_ttl };
+    AppState {
+        schema: graphql::build_schema(services.clone()),
+        services,
+        jwt: Arc::new(JwtKeys::from_secret(&config.jwt_secret)),
+    }
+}
+
+/// The application router for `state`.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}

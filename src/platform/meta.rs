@@ -1,0 +1,233 @@
+//! Meta Marketing API: the native request for each normalized write.
+//!
+//! Meta takes money in the account currency's minor unit as it is, so budgets and bids pass
+//! through unchanged. Builders are pure: they must not perform I/O, read the clock or hold a
+//! token (the `Authorization` header is always redacted).
+
+use serde_json::{Map, Value, json};
+
+use super::common::{
+    ad_set_countries, budget_cents, check_bid, check_schedule, check_targeting, iso8601, positive_cents,
+    require_ad_account, require_create_status, require_id, require_name,
+};
+use super::error::PlatformError;
+use super::native::{NativeRequest, REDACTED};
+use super::write::{AccountContext, PlatformWrite};
+use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
+use crate::domain::money::Budget;
+use crate::domain::status::EntityStatus;
+
+/// The Marketing API version every path starts with.
+pub const API_VERSION: &str = "v21.0";
+
+/// Translates a normalized write into the Meta Marketing API request that performs it.
+pub fn build_request(
+    account: &AccountContext,
+    write: &PlatformWrite,
+) -> Result<NativeRequest, PlatformError> {
+    match write {
+        PlatformWrite::CreateCampaign { .. } => create_campaign(account, write),
+        PlatformWrite::UpdateCampaignBudget { campaign_id, budget } => {
+            let mut body = Map::new();
+            insert_budget(&mut body, budget)?;
+            update(campaign_id, "campaignId", Value::Object(body))
+        }
+        PlatformWrite::UpdateCampaignBidding { campaign_id, bid_strategy, bid_amount_cents } => {
+            let mut body = Map::new();
+            insert_bidding(&mut body, bid_strategy, *bid_amount_cents)?;
+            update(campaign_id, "campaignId", Value::Object(body))
+        }
+        PlatformWrite::UpdateCampaignSchedule { campaign_id, start_time, end_time } => {
+            check_schedule(start_time.as_ref(), end_time.as_ref())?;
+            let mut body = Map::new();
+            if let Some(start) = start_time {
+                body.insert("start_time".into(), json!(iso8601(start)));
+            }
+            body.insert("stop_time".into(), end_time.as_ref().map_or(Value::Null, |end| json!(iso8601(end))));
+            update(campaign_id, "campaignId", Value::Object(body))
+        }
+        PlatformWrite::UpdateCampaignTargeting { .. } => {
+            Err(PlatformError::invalid("targeting", "Meta sets targeting on ad sets, not on campaigns"))
+        }
+        PlatformWrite::SetCampaignStatus { campaign_id, status } => {
+            update(campaign_id, "campaignId", json!({ "status": status_code(status) }))
+        }
+        PlatformWrite::CreateAdSet { .. } => create_ad_set(account, write),
+        PlatformWrite::SetAdSetStatus { ad_set_id, status, .. } => {
+            update(ad_set_id, "adSetId", json!({ "status": status_code(status) }))
+        }
+        PlatformWrite::CreateAd { .. } => create_ad(account, write),
+        PlatformWrite::ReplaceAdCreative { ad_id, creative_id, .. } => {
+            let creative_id = require_id("creativeId", creative_id)?;
+            update(ad_id, "adId", json!({ "creative": { "creative_id": creative_id } }))
+        }
+        PlatformWrite::SetAdStatus { ad_id, status, .. } => {
+            update(ad_id, "adId", json!({ "status": status_code(status) }))
+        }
+    }
+}
+
+/// `POST /act_<id>/campaigns`.
+fn create_campaign(account: &AccountContext, write: &PlatformWrite) -> Result<NativeRequest, PlatformError> {
+    let PlatformWrite::CreateCampaign {
+        name,
+        outcome,
+        budget,
+        bid_strategy,
+        bid_amount_cents,
+        status,
+        start_time,
+        end_time,
+    } = write
+    else {
+        return Err(PlatformError::invalid("write", "not a campaign create"));
+    };
+    require_create_status(status)?;
+    check_schedule(start_time.as_ref(), end_time.as_ref())?;
+    let mut body = Map::new();
+    body.insert("name".into(), json!(require_name(name)?));
+    body.insert("objective".into(), json!(objective(outcome)));
+    body.insert("status".into(), json!(status_code(status)));
+    body.insert("special_ad_categories".into(), json!([]));
+    insert_budget(&mut body, budget)?;
+    insert_bidding(&mut body, bid_strategy, *bid_amount_cents)?;
+    if let Some(start) = start_time {
+        body.insert("start_time".into(), json!(iso8601(start)));
+    }
+    if let Some(end) = end_time {
+        body.insert("stop_time".into(), json!(iso8601(end)));
+    }
+    account_edge(account, "campaigns", Value::Object(body))
+}
+
+/// `POST /act_<id>/adsets`.
+fn create_ad_set(account: &AccountContext, write: &PlatformWrite) -> Result<NativeRequest, PlatformError> {
+    let PlatformWrite::CreateAdSet {
+        campaign_id,
+        name,
+        daily_budget_cents,
+        bid_amount_cents,
+        targeting,
+        status,
+    } = write
+    else {
+        return Err(PlatformError::invalid("write", "not an ad set create"));
+    };
+    require_create_status(status)?;
+    let mut body = Map::new();
+    body.insert("name".into(), json!(require_name(name)?));
+    body.insert("campaign_id".into(), json!(require_id("campaignId", campaign_id)?));
+    body.insert("status".into(), json!(status_code(status)));
+    body.insert("billing_event".into(), json!("IMPRESSIONS"));
+    body.insert("targeting".into(), targeting_spec(targeting.as_ref(), account)?);
+    if let Some(cents) = daily_budget_cents {
+        body.insert("daily_budget".into(), json!(positive_cents("dailyBudgetCents", *cents)?));
+    }
+    if let Some(cents) = bid_amount_cents {
+        body.insert("bid_amount".into(), json!(positive_cents("bidAmountCents", *cents)?));
+    }
+    account_edge(account, "adsets", Value::Object(body))
+}
+
+/// `POST /act_<id>/ads`.
+fn create_ad(account: &AccountContext, write: &PlatformWrite) -> Result<NativeRequest, PlatformError> {
+    let PlatformWrite::CreateAd { ad_set_id, name, creative_id, status, .. } = write else {
+        return Err(PlatformError::invalid("write", "not an ad create"));
+    };
+    require_create_status(status)?;
+    let body = json!({
+        "name": require_name(name)?,
+        "adset_id": require_id("adSetId", ad_set_id)?,
+        "creative": { "creative_id": require_id("creativeId", creative_id)? },
+        "status": status_code(status),
+    });
+    account_edge(account, "ads", body)
+}
+
+/// A `POST` to an edge of the ad account (`/v21.0/act_<id>/<edge>`).
+fn account_edge(account: &AccountContext, edge: &str, body: Value) -> Result<NativeRequest, PlatformError> {
+    let account_id = require_ad_account(account)?;
+    let path = format!("/{API_VERSION}/act_{account_id}/{edge}");
+    Ok(authorized(NativeRequest::new("POST", path)).body(body))
+}
+
+/// A `POST` to an object node (`/v21.0/<id>`), which is how Meta updates any object.
+fn update(id: &str, field: &str, body: Value) -> Result<NativeRequest, PlatformError> {
+    let path = format!("/{API_VERSION}/{}", require_id(field, id)?);
+    Ok(authorized(NativeRequest::new("POST", path)).body(body))
+}
+
+/// Adds the redacted bearer token.
+fn authorized(request: NativeRequest) -> NativeRequest {
+    request.header("Authorization", format!("Bearer {REDACTED}"))
+}
+
+/// Adds `daily_budget` or `lifetime_budget` in minor units, as Meta takes them.
+fn insert_budget(body: &mut Map<String, Value>, budget: &Budget) -> Result<(), PlatformError> {
+    let cents = budget_cents(budget)?;
+    let key = match budget {
+        Budget::Daily(_) => "daily_budget",
+        Budget::Lifetime(_) => "lifetime_budget",
+    };
+    body.insert(key.into(), json!(cents));
+    Ok(())
+}
+
+/// Adds `bid_strategy` and, for caps, `bid_amount` in minor units.
+fn insert_bidding(
+    body: &mut Map<String, Value>,
+    strategy: &BidStrategy,
+    amount_cents: Option<i64>,
+) -> Result<(), PlatformError> {
+    let amount = check_bid(strategy, amount_cents)?;
+    body.insert("bid_strategy".into(), json!(bid_strategy(strategy)));
+    if let Some(cents) = amount {
+        body.insert("bid_amount".into(), json!(cents));
+    }
+    Ok(())
+}
+
+/// Meta's targeting spec: countries (the ad set's, else the account's) and the age range.
+fn targeting_spec(targeting: Option<&Targeting>, account: &AccountContext) -> Result<Value, PlatformError> {
+    if let Some(targeting) = targeting {
+        check_targeting(targeting)?;
+    }
+    let countries = ad_set_countries(targeting, account)?;
+    let mut spec = Map::new();
+    spec.insert("geo_locations".into(), json!({ "countries": countries }));
+    if let Some(min) = targeting.and_then(|t| t.age_min) {
+        spec.insert("age_min".into(), json!(min));
+    }
+    if let Some(max) = targeting.and_then(|t| t.age_max) {
+        spec.insert("age_max".into(), json!(max));
+    }
+    Ok(Value::Object(spec))
+}
+
+/// The campaign objective for an outcome.
+pub fn objective(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Conversions => "OUTCOME_SALES",
+        Outcome::Traffic => "OUTCOME_TRAFFIC",
+        Outcome::AppInstalls => "OUTCOME_APP_PROMOTION",
+    }
+}
+
+/// Meta's status for an entity status.
+pub fn status_code(status: &EntityStatus) -> &'static str {
+    match status {
+        EntityStatus::Active => "ACTIVE",
+        EntityStatus::Paused => "PAUSED",
+        EntityStatus::Archived => "ARCHIVED",
+        EntityStatus::Deleted => "DELETED",
+    }
+}
+
+/// Meta's bid strategy for a normalized one.
+pub fn bid_strategy(strategy: &BidStrategy) -> &'static str {
+    match strategy {
+        BidStrategy::LowestCost => "LOWEST_COST_WITHOUT_CAP",
+        BidStrategy::CostCap => "COST_CAP",
+        BidStrategy::BidCap => "LOWEST_COST_WITH_BID_CAP",
+    }
+}

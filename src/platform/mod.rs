@@ -1,0 +1,62 @@
+//! The platform proxy: one adapter per ad platform, translating normalized writes into each
+//! platform's native request and each platform's native failure into a typed [`PlatformError`].
+//!
+//! Two modes plug in behind [`PlatformAdapter`]: the embedded sandbox ([`SandboxAdapter`], the
+//! default) and, later, live HTTP adapters that send the same [`NativeRequest`]s the pure request
+//! builders ([`meta`], [`tiktok`], [`apple`]) produce, against configurable base URLs, and read
+//! answers with [`translate`]. This module must not decide whether a write is allowed (the gate
+//! does), touch the database, or record a secret: recorded requests show tokens as `<redacted>`.
+
+pub mod apple;
+mod common;
+mod error;
+pub mod meta;
+mod native;
+mod proxy;
+mod sandbox;
+pub mod tiktok;
+mod tiktok_geo;
+pub mod translate;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+
+use crate::domain::Platform;
+
+pub use error::PlatformError;
+pub use native::{DispatchReceipt, NativeRequest, REDACTED};
+pub use proxy::{AdapterMismatch, PlatformProxy};
+pub use sandbox::{SandboxAdapter, new_platform_id};
+pub use write::{AccountContext, PlatformWrite};
+
+/// Sends normalized writes to one ad platform.
+#[async_trait]
+pub trait PlatformAdapter: Send + Sync {
+    /// The platform this adapter talks to.
+    fn platform(&self) -> Platform;
+
+    /// Sends one write and returns what the platform did, or why it did not.
+    async fn dispatch(
+        &self,
+        account: &AccountContext,
+        write: &PlatformWrite,
+    ) -> Result<DispatchReceipt, PlatformError>;
+}
+
+/// The native request for a write on the account's platform.
+///
+/// Pure and cheap: callers may run it before the gate to reject a write the platform cannot
+/// express (an Apple lifetime budget, a non-install outcome on Apple) as a user error.
+pub fn build_request(
+    account: &AccountContext,
+    write: &PlatformWrite,
+) -> Result<NativeRequest, PlatformError> {
+    match account.platform {
+        Platform::Meta => meta::build_request(account, write),
+        Platform::Tiktok => tiktok::build_request(account, write),
+        Platform::Apple => apple::build_request(account, write),
+    }
+}

@@ -1,0 +1,8 @@
+//! Unit tests of the request builders, the sandbox adapter and the error translation.
+
+mod apple;
+mod fixtures;
+mod meta;
+mod sandbox;
+mod tiktok;
+mod translate;

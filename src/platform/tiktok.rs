@@ -1,0 +1,268 @@
+//! TikTok Business API v1.3: the native request for each normalized write.
+//!
+//! TikTok takes money as a decimal number in major units (`5050` USD cents → `50.50`, JPY `5050`
+//! → `5050`), built from the exact decimal string, never from float arithmetic. Builders are
+//! pure: they must not perform I/O, read the clock or hold a token (`Access-Token` is redacted).
+
+use serde_json::{Map, Value, json};
+
+use super::common::{
+    ad_set_countries, budget_cents, budget_field, check_bid, check_targeting, major_number,
+    require_ad_account, require_create_status, require_id, require_name,
+};
+use super::error::PlatformError;
+use super::native::{NativeRequest, REDACTED};
+use super::tiktok_geo::{age_groups, location_id};
+use super::write::{AccountContext, PlatformWrite};
+use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
+use crate::domain::money::Budget;
+use crate::domain::status::EntityStatus;
+
+/// The path prefix of every Business API v1.3 endpoint.
+pub const API_PREFIX: &str = "/open_api/v1.3";
+
+/// Translates a normalized write into the TikTok Business API request that performs it.
+pub fn build_request(
+    account: &AccountContext,
+    write: &PlatformWrite,
+) -> Result<NativeRequest, PlatformError> {
+    let advertiser_id = require_ad_account(account)?;
+    let mut body = Map::new();
+    body.insert("advertiser_id".into(), json!(advertiser_id));
+    let endpoint = fill(account, write, &mut body)?;
+    let request =
+        NativeRequest::new("POST", format!("{API_PREFIX}{endpoint}")).header("Access-Token", REDACTED);
+    Ok(request.body(Value::Object(body)))
+}
+
+/// Adds the write's fields to `body` and returns the endpoint (`/campaign/create/`, …).
+fn fill(
+    account: &AccountContext,
+    write: &PlatformWrite,
+    body: &mut Map<String, Value>,
+) -> Result<&'static str, PlatformError> {
+    match write {
+        PlatformWrite::CreateCampaign { .. } => create_campaign(account, write, body),
+        PlatformWrite::UpdateCampaignBudget { campaign_id, budget } => {
+            insert_id(body, "campaign_id", "campaignId", campaign_id)?;
+            let cents = budget_cents(budget)?;
+            body.insert("budget".into(), money(account, budget_field(budget), cents)?);
+            Ok("/campaign/update/")
+        }
+        PlatformWrite::UpdateCampaignBidding { campaign_id, bid_strategy, bid_amount_cents } => {
+            insert_id(body, "campaign_id", "campaignId", campaign_id)?;
+            insert_bidding(account, body, bid_strategy, *bid_amount_cents)?;
+            Ok("/campaign/update/")
+        }
+        PlatformWrite::UpdateCampaignSchedule { .. } => {
+            Err(PlatformError::invalid("schedule", "TikTok schedules ad groups, not campaigns"))
+        }
+        PlatformWrite::UpdateCampaignTargeting { .. } => {
+            Err(PlatformError::invalid("targeting", "TikTok sets targeting on ad groups, not on campaigns"))
+        }
+        PlatformWrite::SetCampaignStatus { campaign_id, status } => {
+            status_update(body, "campaign_ids", "campaignId", campaign_id, status)
+                .map(|()| "/campaign/status/update/")
+        }
+        PlatformWrite::CreateAdSet { .. } => create_ad_group(account, write, body),
+        PlatformWrite::SetAdSetStatus { ad_set_id, status, .. } => {
+            status_update(body, "adgroup_ids", "adSetId", ad_set_id, status)
+                .map(|()| "/adgroup/status/update/")
+        }
+        PlatformWrite::CreateAd { .. } => create_ad(write, body),
+        PlatformWrite::ReplaceAdCreative { ad_set_id, ad_id, creative_id, .. } => {
+            insert_id(body, "adgroup_id", "adSetId", ad_set_id)?;
+            let creative = json!({
+                "ad_id": require_id("adId", ad_id)?,
+                "video_id": require_id("creativeId", creative_id)?,
+            });
+            body.insert("creatives".into(), json!([creative]));
+            Ok("/ad/update/")
+        }
+        PlatformWrite::SetAdStatus { ad_id, status, .. } => {
+            status_update(body, "ad_ids", "adId", ad_id, status).map(|()| "/ad/status/update/")
+        }
+    }
+}
+
+/// `/campaign/create/`, with campaign budget optimization so budget and bidding live on the campaign.
+fn create_campaign(
+    account: &AccountContext,
+    write: &PlatformWrite,
+    body: &mut Map<String, Value>,
+) -> Result<&'static str, PlatformError> {
+    let PlatformWrite::CreateCampaign {
+        name,
+        outcome,
+        budget,
+        bid_strategy,
+        bid_amount_cents,
+        status,
+        start_time,
+        end_time,
+    } = write
+    else {
+        return Err(PlatformError::invalid("write", "not a campaign create"));
+    };
+    require_create_status(status)?;
+    if start_time.is_some() || end_time.is_some() {
+        return Err(PlatformError::invalid("schedule", "TikTok schedules ad groups, not campaigns"));
+    }
+    body.insert("campaign_name".into(), json!(require_name(name)?));
+    body.insert("objective_type".into(), json!(objective(outcome)));
+    body.insert("operation_status".into(), json!(operation_status(status)));
+    body.insert("budget_optimize_on".into(), json!(true));
+    body.insert("budget_mode".into(), json!(budget_mode(budget)));
+    let cents = budget_cents(budget)?;
+    body.insert("budget".into(), money(account, budget_field(budget), cents)?);
+    insert_bidding(account, body, bid_strategy, *bid_amount_cents)?;
+    Ok("/campaign/create/")
+}
+
+/// `/adgroup/create/`: placement, location ids, age groups, optional budget and bid.
+fn create_ad_group(
+    account: &AccountContext,
+    write: &PlatformWrite,
+    body: &mut Map<String, Value>,
+) -> Result<&'static str, PlatformError> {
+    let PlatformWrite::CreateAdSet {
+        campaign_id,
+        name,
+        daily_budget_cents,
+        bid_amount_cents,
+        targeting,
+        status,
+    } = write
+    else {
+        return Err(PlatformError::invalid("write", "not an ad set create"));
+    };
+    require_create_status(status)?;
+    insert_id(body, "campaign_id", "campaignId", campaign_id)?;
+    body.insert("adgroup_name".into(), json!(require_name(name)?));
+    body.insert("operation_status".into(), json!(operation_status(status)));
+    body.insert("placement_type".into(), json!("PLACEMENT_TYPE_AUTOMATIC"));
+    insert_targeting(body, targeting.as_ref(), account)?;
+    if let Some(cents) = daily_budget_cents {
+        body.insert("budget_mode".into(), json!("BUDGET_MODE_DAY"));
+        body.insert("budget".into(), money(account, "dailyBudgetCents", *cents)?);
+    }
+    if let Some(cents) = bid_amount_cents {
+        body.insert("bid_price".into(), money(account, "bidAmountCents", *cents)?);
+    }
+    Ok("/adgroup/create/")
+}
+
+/// `/ad/create/`: one creative (a TikTok video id) in an ad group.
+fn create_ad(write: &PlatformWrite, body: &mut Map<String, Value>) -> Result<&'static str, PlatformError> {
+    let PlatformWrite::CreateAd { ad_set_id, name, creative_id, status, .. } = write else {
+        return Err(PlatformError::invalid("write", "not an ad create"));
+    };
+    require_create_status(status)?;
+    insert_id(body, "adgroup_id", "adSetId", ad_set_id)?;
+    body.insert("operation_status".into(), json!(operation_status(status)));
+    let creative = json!({
+        "ad_name": require_name(name)?,
+        "video_id": require_id("creativeId", creative_id)?,
+    });
+    body.insert("creatives".into(), json!([creative]));
+    Ok("/ad/create/")
+}
+
+/// Adds `location_ids` and `age_groups` for an ad group.
+fn insert_targeting(
+    body: &mut Map<String, Value>,
+    targeting: Option<&Targeting>,
+    account: &AccountContext,
+) -> Result<(), PlatformError> {
+    if let Some(targeting) = targeting {
+        check_targeting(targeting)?;
+    }
+    let location_ids = ad_set_countries(targeting, account)?
+        .iter()
+        .map(|country| {
+            location_id(country).ok_or_else(|| {
+                PlatformError::invalid(
+                    "targeting.countries",
+                    format!("TikTok targeting for {country} is not supported"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    body.insert("location_ids".into(), json!(location_ids));
+    let groups = targeting.map_or_else(Vec::new, |t| age_groups(t.age_min, t.age_max));
+    if !groups.is_empty() {
+        body.insert("age_groups".into(), json!(groups));
+    }
+    Ok(())
+}
+
+/// Adds `bid_type` and, for caps, the cap in major units (`conversion_bid_price` for a cost
+/// cap, `bid_price` for a bid cap).
+fn insert_bidding(
+    account: &AccountContext,
+    body: &mut Map<String, Value>,
+    strategy: &BidStrategy,
+    amount_cents: Option<i64>,
+) -> Result<(), PlatformError> {
+    let amount = check_bid(strategy, amount_cents)?;
+    let (bid_type, amount_key) = match strategy {
+        BidStrategy::LowestCost => ("BID_TYPE_NO_BID", None),
+        BidStrategy::CostCap => ("BID_TYPE_CUSTOM", Some("conversion_bid_price")),
+        BidStrategy::BidCap => ("BID_TYPE_CUSTOM", Some("bid_price")),
+    };
+    body.insert("bid_type".into(), json!(bid_type));
+    if let (Some(key), Some(cents)) = (amount_key, amount) {
+        body.insert(key.into(), money(account, "bidAmountCents", cents)?);
+    }
+    Ok(())
+}
+
+/// Adds the id list and `operation_status` of a status update.
+fn status_update(
+    body: &mut Map<String, Value>,
+    key: &str,
+    field: &str,
+    id: &str,
+    status: &EntityStatus,
+) -> Result<(), PlatformError> {
+    body.insert(key.into(), json!([require_id(field, id)?]));
+    body.insert("operation_status".into(), json!(operation_status(status)));
+    Ok(())
+}
+
+/// Adds one checked id.
+fn insert_id(body: &mut Map<String, Value>, key: &str, field: &str, id: &str) -> Result<(), PlatformError> {
+    body.insert(key.into(), json!(require_id(field, id)?));
+    Ok(())
+}
+
+/// An amount as a JSON number in the account's major units.
+fn money(account: &AccountContext, field: &str, cents: i64) -> Result<Value, PlatformError> {
+    major_number(field, cents, &account.currency).map(Value::Number)
+}
+
+/// TikTok's budget mode for a budget.
+pub fn budget_mode(budget: &Budget) -> &'static str {
+    match budget {
+        Budget::Daily(_) => "BUDGET_MODE_DAY",
+        Budget::Lifetime(_) => "BUDGET_MODE_TOTAL",
+    }
+}
+
+/// TikTok's objective type for an outcome.
+pub fn objective(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Conversions => "CONVERSIONS",
+        Outcome::Traffic => "TRAFFIC",
+        Outcome::AppInstalls => "APP_PROMOTION",
+    }
+}
+
+/// TikTok's operation status: archived has no TikTok equivalent and is disabled.
+pub fn operation_status(status: &EntityStatus) -> &'static str {
+    match status {
+        EntityStatus::Active => "ENABLE",
+        EntityStatus::Paused | EntityStatus::Archived => "DISABLE",
+        EntityStatus::Deleted => "DELETE",
+    }
+}

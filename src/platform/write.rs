@@ -1,0 +1,199 @@
+//! The normalized write the proxy translates, and the account facts it needs to do so.
+//!
+//! A `PlatformWrite` says what should change in platform terms (the platform's own object ids,
+//! money in minor units); it is built after the gate has allowed a write. This module holds data
+//! only: it must not know any platform's native shape.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::Platform;
+use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
+use crate::domain::money::{Budget, Currency};
+use crate::domain::status::EntityStatus;
+
+/// One change to send to an ad platform. Ids are the platform's own id strings; money is in the
+/// account currency's minor unit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlatformWrite {
+    /// Create a campaign.
+    CreateCampaign {
+        /// The campaign name.
+        name: String,
+        /// What the campaign optimizes for.
+        outcome: Outcome,
+        /// The daily or lifetime budget.
+        budget: Budget,
+        /// How the platform bids.
+        bid_strategy: BidStrategy,
+        /// The cap for `CostCap` / `BidCap`; absent for `LowestCost`.
+        bid_amount_cents: Option<i64>,
+        /// The status to create it in (`Active` or `Paused`).
+        status: EntityStatus,
+        /// When delivery starts; absent means now.
+        start_time: Option<DateTime<Utc>>,
+        /// When delivery ends; absent means no end.
+        end_time: Option<DateTime<Utc>>,
+    },
+    /// Replace a campaign's budget.
+    UpdateCampaignBudget {
+        /// The platform's campaign id.
+        campaign_id: String,
+        /// The new budget.
+        budget: Budget,
+    },
+    /// Replace a campaign's bid strategy and cap.
+    UpdateCampaignBidding {
+        /// The platform's campaign id.
+        campaign_id: String,
+        /// The new strategy.
+        bid_strategy: BidStrategy,
+        /// The cap for `CostCap` / `BidCap`; absent for `LowestCost`.
+        bid_amount_cents: Option<i64>,
+    },
+    /// Replace a campaign's schedule (the whole schedule after the change).
+    UpdateCampaignSchedule {
+        /// The platform's campaign id.
+        campaign_id: String,
+        /// The new start; absent leaves the start as it is.
+        start_time: Option<DateTime<Utc>>,
+        /// The new end; absent means the campaign runs with no end date.
+        end_time: Option<DateTime<Utc>>,
+    },
+    /// Replace a campaign's targeting (only where the platform targets at campaign level).
+    UpdateCampaignTargeting {
+        /// The platform's campaign id.
+        campaign_id: String,
+        /// The new targeting.
+        targeting: Targeting,
+    },
+    /// Pause, resume, archive or delete a campaign.
+    SetCampaignStatus {
+        /// The platform's campaign id.
+        campaign_id: String,
+        /// The status after the change.
+        status: EntityStatus,
+    },
+    /// Create an ad set (an ad group on TikTok and Apple) under a campaign.
+    CreateAdSet {
+        /// The platform's campaign id.
+        campaign_id: String,
+        /// The ad set name.
+        name: String,
+        /// An ad set budget, where the campaign does not carry one.
+        daily_budget_cents: Option<i64>,
+        /// The bid for the ad set (Apple: the default max cost per tap, required).
+        bid_amount_cents: Option<i64>,
+        /// Who to reach; absent means the account's countries.
+        targeting: Option<Targeting>,
+        /// The status to create it in (`Active` or `Paused`).
+        status: EntityStatus,
+    },
+    /// Pause, resume, archive or delete an ad set.
+    SetAdSetStatus {
+        /// The platform's id of the campaign holding the ad set (Apple paths need it).
+        campaign_id: String,
+        /// The platform's ad set id.
+        ad_set_id: String,
+        /// The status after the change.
+        status: EntityStatus,
+    },
+    /// Create an ad showing one creative in an ad set.
+    CreateAd {
+        /// The platform's id of the campaign holding the ad set (Apple paths need it).
+        campaign_id: String,
+        /// The platform's ad set id.
+        ad_set_id: String,
+        /// The ad name.
+        name: String,
+        /// The platform's creative id (TikTok: the video id).
+        creative_id: String,
+        /// The status to create it in (`Active` or `Paused`).
+        status: EntityStatus,
+    },
+    /// Make an existing ad show another creative.
+    ReplaceAdCreative {
+        /// The platform's id of the campaign holding the ad.
+        campaign_id: String,
+        /// The platform's id of the ad set holding the ad (TikTok needs it).
+        ad_set_id: String,
+        /// The platform's ad id.
+        ad_id: String,
+        /// The platform's id of the new creative.
+        creative_id: String,
+    },
+    /// Pause, resume, archive or delete an ad.
+    SetAdStatus {
+        /// The platform's id of the campaign holding the ad (Apple paths need it).
+        campaign_id: String,
+        /// The platform's id of the ad set holding the ad (Apple paths need it).
+        ad_set_id: String,
+        /// The platform's ad id.
+        ad_id: String,
+        /// The status after the change.
+        status: EntityStatus,
+    },
+}
+
+impl PlatformWrite {
+    /// A stable snake_case name for logs and recorded requests (`create_campaign`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PlatformWrite::CreateCampaign { .. } => "create_campaign",
+            PlatformWrite::UpdateCampaignBudget { .. } => "update_campaign_budget",
+            PlatformWrite::UpdateCampaignBidding { .. } => "update_campaign_bidding",
+            PlatformWrite::UpdateCampaignSchedule { .. } => "update_campaign_schedule",
+            PlatformWrite::UpdateCampaignTargeting { .. } => "update_campaign_targeting",
+            PlatformWrite::SetCampaignStatus { .. } => "set_campaign_status",
+            PlatformWrite::CreateAdSet { .. } => "create_ad_set",
+            PlatformWrite::SetAdSetStatus { .. } => "set_ad_set_status",
+            PlatformWrite::CreateAd { .. } => "create_ad",
+            PlatformWrite::ReplaceAdCreative { .. } => "replace_ad_creative",
+            PlatformWrite::SetAdStatus { .. } => "set_ad_status",
+        }
+    }
+
+    /// Whether the write creates a new platform object (and so gets a new platform id).
+    pub fn is_create(&self) -> bool {
+        matches!(
+            self,
+            PlatformWrite::CreateCampaign { .. }
+                | PlatformWrite::CreateAdSet { .. }
+                | PlatformWrite::CreateAd { .. }
+        )
+    }
+
+    /// The platform id of the object an update changes; `None` for creates.
+    pub fn target_id(&self) -> Option<&str> {
+        match self {
+            PlatformWrite::CreateCampaign { .. }
+            | PlatformWrite::CreateAdSet { .. }
+            | PlatformWrite::CreateAd { .. } => None,
+            PlatformWrite::UpdateCampaignBudget { campaign_id, .. }
+            | PlatformWrite::UpdateCampaignBidding { campaign_id, .. }
+            | PlatformWrite::UpdateCampaignSchedule { campaign_id, .. }
+            | PlatformWrite::UpdateCampaignTargeting { campaign_id, .. }
+            | PlatformWrite::SetCampaignStatus { campaign_id, .. } => Some(campaign_id),
+            PlatformWrite::SetAdSetStatus { ad_set_id, .. } => Some(ad_set_id),
+            PlatformWrite::ReplaceAdCreative { ad_id, .. } | PlatformWrite::SetAdStatus { ad_id, .. } => {
+                Some(ad_id)
+            }
+        }
+    }
+}
+
+/// The facts about a layer's connected account that a native request needs.
+#[derive(Debug, Clone)]
+pub struct AccountContext {
+    /// The platform the account is on.
+    pub platform: Platform,
+    /// The platform's ad account id (Meta `act_` id without the prefix, TikTok advertiser id).
+    pub ad_account_id: Option<String>,
+    /// The layer's currency: money is converted into it at the boundary.
+    pub currency: Currency,
+    /// Apple Search Ads organization id (sent as `X-AP-Context: orgId=…`).
+    pub apple_org_id: Option<String>,
+    /// Apple's App Store id of the promoted app.
+    pub apple_adam_id: Option<String>,
+    /// ISO 3166-1 alpha-2 countries the layer runs in (Apple campaigns, default ad set targeting).
+    pub countries: Vec<String>,
+}

@@ -1,0 +1,228 @@
+//! Approving and rejecting pending actions (DESIGN 3.4).
+//!
+//! The action row is locked for the length of the deciding transaction, so concurrent approvals
+//! of one action queue up: the first moves it out of `pending`, every later one sees that and is
+//! denied `not_pending`. A winning approval of an ad write is dispatched after the commit.
+
+use chrono::Utc;
+use entity::pending_actions;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use uuid::Uuid;
+
+use super::prepare::prepare;
+use super::write::AdWrite;
+use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
+use crate::domain::gate::{self, ApprovalInput, ApprovalVerdict, Decision, PendingStatus};
+use crate::domain::{ActorKind, Platform};
+use crate::error::{ApiError, UserError};
+use crate::events::Event;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::pending::{self, Resolution};
+
+impl Services {
+    /// Approves pending action `id`: checks it again and, if it still holds, dispatches it.
+    pub async fn approve(&self, caller: &Caller, id: Uuid) -> Result<WriteResult, ApiError> {
+        settle(self.approve_inner(caller, id).await)
+    }
+
+    /// Rejects pending action `id`, with an optional note.
+    pub async fn reject(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        note: Option<String>,
+    ) -> Result<WriteResult, ApiError> {
+        settle(self.reject_inner(caller, id, note).await)
+    }
+
+    async fn approve_inner(&self, caller: &Caller, id: Uuid) -> Result<WriteResult, Failure> {
+        let txn = self.db.begin().await?;
+        let (action, status) = self.load_for_resolution(&txn, caller, id).await?;
+        if action.is_policy {
+            return self.approve_policy(txn, caller, action, status).await;
+        }
+        let write: AdWrite = serde_json::from_value(action.after.clone())?;
+        let proposer: ActorKind = action.proposed_by_type.parse()?;
+        let prepared = match prepare(&txn, caller.organization_id, proposer, &write).await {
+            Ok(prepared) => prepared,
+            Err(Failure::User(_)) => return self.cancel_vanished(txn, caller, action, status).await,
+            Err(other) => return Err(other),
+        };
+        let decided = gate::decide_approval(&ApprovalInput {
+            actor: caller.kind,
+            scopes: &caller.scopes,
+            status,
+            is_policy: false,
+            kill_switch_active: prepared.layer.kill_switch_active,
+            axis: Some(write.axis()),
+            authority: Some(prepared.authority),
+            version_matches: prepared.target_version == action.target_version,
+            safety: &prepared.safety,
+        });
+        let verdict_id = Uuid::now_v7();
+        let mut entry =
+            super::gatekeeper::entry(&write, &prepared, verdict_id, &decided.verdict, Some(action.id));
+        entry.event = approval_event(&decided).to_owned();
+        if decided.verdict.decision == Decision::Allow {
+            entry.dispatch_status = Some("in_flight");
+        }
+        audit::insert(&txn, caller, entry).await?;
+        let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
+        txn.commit().await?;
+        self.announce(&action, status);
+        let record = VerdictRecord::new(verdict_id, &decided.verdict, false);
+        if decided.verdict.decision != Decision::Allow {
+            let mut result = super::gatekeeper::targets(&prepared, record);
+            result.pending_action = Some(action);
+            return Ok(result);
+        }
+        let mut result = self.dispatch(caller, &write, &prepared, record).await?;
+        let next =
+            if result.user_errors.is_empty() { PendingStatus::Dispatched } else { PendingStatus::Failed };
+        pending::transition(&self.db, action.id, PendingStatus::Approved, next, None).await?;
+        let action = pending::find(&self.db, caller.organization_id, action.id).await?;
+        if let Some(action) = &action {
+            self.announce(action, PendingStatus::Approved);
+        }
+        result.pending_action = action;
+        Ok(result)
+    }
+
+    async fn reject_inner(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        note: Option<String>,
+    ) -> Result<WriteResult, Failure> {
+        let txn = self.db.begin().await?;
+        let (action, status) = self.load_for_resolution(&txn, caller, id).await?;
+        let decided = gate::decide_rejection(caller.kind, &caller.scopes, status, action.is_policy);
+        let verdict_id = Uuid::now_v7();
+        let event = if decided.verdict.decision == Decision::Allow {
+            "pending_action.rejected"
+        } else {
+            "pending_action.rejection_denied"
+        };
+        audit::insert(&txn, caller, resolution_entry(&action, verdict_id, &decided, event)?).await?;
+        let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, note).await?;
+        txn.commit().await?;
+        self.announce(&action, status);
+        Ok(WriteResult {
+            verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
+            pending_action: Some(action),
+            ..Default::default()
+        })
+    }
+
+    /// Locks action `id` and returns it with its status, expiring it first if its time is up.
+    pub(crate) async fn load_for_resolution(
+        &self,
+        txn: &DatabaseTransaction,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(pending_actions::Model, PendingStatus), Failure> {
+        let action = pending::find_for_update(txn, caller.organization_id, id)
+            .await?
+            .ok_or_else(|| UserError::not_found("id", "pending action"))?;
+        let mut status: PendingStatus = action.status.parse()?;
+        if status == PendingStatus::Pending && action.expires_at.to_utc() <= Utc::now() {
+            pending::transition(txn, action.id, PendingStatus::Pending, PendingStatus::Expired, None).await?;
+            status = PendingStatus::Expired;
+        }
+        Ok((action, status))
+    }
+
+    /// Moves the action to the verdict's next status, recording who resolved it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn settle_status(
+        &self,
+        txn: &DatabaseTransaction,
+        caller: &Caller,
+        action: &pending_actions::Model,
+        status: PendingStatus,
+        decided: &ApprovalVerdict,
+        verdict_id: Uuid,
+        note: Option<String>,
+    ) -> Result<pending_actions::Model, Failure> {
+        if decided.next_status != status {
+            let reason = note.or_else(|| decided.verdict.reason_code());
+            let resolution = Resolution { caller, verdict_id, reason };
+            pending::transition(txn, action.id, status, decided.next_status, Some(resolution)).await?;
+        }
+        pending::find(txn, caller.organization_id, action.id)
+            .await?
+            .ok_or_else(|| Failure::Api(ApiError::internal("pending action vanished")))
+    }
+
+    /// The target of an ad write is gone: the action can never apply, so it is cancelled.
+    async fn cancel_vanished(
+        &self,
+        txn: DatabaseTransaction,
+        caller: &Caller,
+        action: pending_actions::Model,
+        status: PendingStatus,
+    ) -> Result<WriteResult, Failure> {
+        let verdict = gate::Verdict {
+            decision: Decision::Deny,
+            reason: Some(gate::DenyReason::Stale),
+            axis: action.axis.as_deref().map(str::parse).transpose()?,
+            trace: vec!["tenancy=target_missing".to_owned(), "decided_by=tenancy".to_owned()],
+        };
+        let next_status = if status == PendingStatus::Pending { PendingStatus::Cancelled } else { status };
+        let decided = ApprovalVerdict { verdict, next_status };
+        let verdict_id = Uuid::now_v7();
+        audit::insert(
+            &txn,
+            caller,
+            resolution_entry(&action, verdict_id, &decided, "pending_action.approval_denied")?,
+        )
+        .await?;
+        let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
+        txn.commit().await?;
+        self.announce(&action, status);
+        Ok(WriteResult {
+            verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
+            pending_action: Some(action),
+            ..Default::default()
+        })
+    }
+
+    /// Publishes the action's new status, if it changed.
+    pub(crate) fn announce(&self, action: &pending_actions::Model, before: PendingStatus) {
+        if action.status != before.as_str() {
+            self.events.publish(Event::pending_changed(action));
+        }
+    }
+}
+
+fn approval_event(decided: &ApprovalVerdict) -> &'static str {
+    match decided.verdict.decision {
+        Decision::Allow => "pending_action.approved",
+        _ => "pending_action.approval_denied",
+    }
+}
+
+/// The audit row of a resolution decided on the action alone.
+pub(crate) fn resolution_entry(
+    action: &pending_actions::Model,
+    verdict_id: Uuid,
+    decided: &ApprovalVerdict,
+    event: &str,
+) -> Result<AuditEntry, Failure> {
+    let platform: Platform = action.platform.parse()?;
+    Ok(AuditEntry {
+        id: verdict_id,
+        organization_id: action.organization_id,
+        layer_id: Some(action.layer_id),
+        platform: Some(platform),
+        campaign_id: action.campaign_id,
+        target_type: Some("pending_action"),
+        target_id: Some(action.id),
+        event: event.to_owned(),
+        action: action.kind.clone(),
+        verdict: decided.verdict.clone(),
+        pending_action_id: Some(action.id),
+        request: None,
+        dispatch_status: None,
+    })
+}

@@ -1,0 +1,62 @@
+//! Reading domain values out of stored rows.
+
+use entity::{campaign_authority, layers};
+
+use crate::domain::authority::{AuthorityBlock, ResolvedAuthority, resolve};
+use crate::domain::money::Currency;
+use crate::domain::{Platform, UnknownCode};
+use crate::error::ApiError;
+use crate::platform::AccountContext;
+
+/// A layer's defaults block.
+pub fn layer_defaults(layer: &layers::Model) -> Result<AuthorityBlock, UnknownCode> {
+    Ok(AuthorityBlock {
+        creative: layer.default_creative.parse()?,
+        tactical: layer.default_tactical.parse()?,
+        structural: layer.default_structural.parse()?,
+    })
+}
+
+/// A campaign's own authority block.
+pub fn campaign_block(row: &campaign_authority::Model) -> Result<AuthorityBlock, UnknownCode> {
+    Ok(AuthorityBlock {
+        creative: row.creative.parse()?,
+        tactical: row.tactical.parse()?,
+        structural: row.structural.parse()?,
+    })
+}
+
+/// The authority in force for a campaign: its own row, else its layer's defaults.
+pub fn resolved_authority(
+    row: Option<&campaign_authority::Model>,
+    layer: &layers::Model,
+) -> Result<ResolvedAuthority, UnknownCode> {
+    let own = row.map(campaign_block).transpose()?;
+    Ok(resolve(own, layer_defaults(layer)?))
+}
+
+/// A layer's platform.
+pub(crate) fn platform(layer: &layers::Model) -> Result<Platform, UnknownCode> {
+    layer.platform.parse()
+}
+
+/// A layer's currency.
+pub(crate) fn currency(layer: &layers::Model) -> Result<Currency, ApiError> {
+    Currency::parse(&layer.currency).map_err(|err| ApiError::internal(format!("layer currency: {err}")))
+}
+
+/// The account a layer's writes go to.
+pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, ApiError> {
+    let countries = match &layer.countries {
+        Some(value) => serde_json::from_value(value.clone())?,
+        None => Vec::new(),
+    };
+    Ok(AccountContext {
+        platform: platform(layer)?,
+        ad_account_id: layer.ad_account_id.clone(),
+        currency: currency(layer)?,
+        apple_org_id: layer.apple_org_id.clone(),
+        apple_adam_id: layer.apple_adam_id.clone(),
+        countries,
+    })
+}

@@ -1,0 +1,158 @@
+//! Submitting an ad write through the gate (DESIGN 3.2).
+//!
+//! One transaction reads the state, decides, and records the decision: a denial's audit row, or a
+//! queued write's audit row and pending action, or an allowed write's audit row marked in flight.
+//! An allowed write is then dispatched outside the transaction.
+
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use uuid::Uuid;
+
+use super::prepare::{Prepared, prepare};
+use super::write::AdWrite;
+use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
+use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
+use crate::error::ApiError;
+use crate::events::Event;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::pending::{self, NewPendingAction};
+
+impl Services {
+    /// Puts `write` through the gate for `caller`: deny, queue for approval, or dispatch now.
+    /// With `dry_run`, the verdict is computed and nothing is written or dispatched.
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        write: AdWrite,
+        dry_run: bool,
+    ) -> Result<WriteResult, ApiError> {
+        settle(self.submit_inner(caller, write, dry_run).await)
+    }
+
+    async fn submit_inner(
+        &self,
+        caller: &Caller,
+        write: AdWrite,
+        dry_run: bool,
+    ) -> Result<WriteResult, Failure> {
+        let txn = self.db.begin().await?;
+        let prepared = prepare(&txn, caller.organization_id, caller.kind, &write).await?;
+        let verdict = gate::decide_write(&WriteGateInput {
+            actor: caller.kind,
+            scopes: &caller.scopes,
+            kill_switch_active: prepared.layer.kill_switch_active,
+            axis: write.axis(),
+            authority: prepared.authority,
+            safety: &prepared.safety,
+        });
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(targets(&prepared, VerdictRecord::new(Uuid::now_v7(), &verdict, true)));
+        }
+        let verdict_id = Uuid::now_v7();
+        match verdict.decision {
+            Decision::Deny => {
+                let row =
+                    audit::insert(&txn, caller, entry(&write, &prepared, verdict_id, &verdict, None)).await?;
+                txn.commit().await?;
+                self.events.publish(Event::write_denied(&row));
+                Ok(targets(&prepared, VerdictRecord::new(verdict_id, &verdict, false)))
+            }
+            Decision::QueueForApproval => {
+                let (record, action) =
+                    self.queue(&txn, caller, &write, &prepared, verdict_id, &verdict).await?;
+                txn.commit().await?;
+                self.events.publish(Event::pending_created(&action));
+                let mut result = targets(&prepared, record);
+                result.pending_action = Some(action);
+                Ok(result)
+            }
+            Decision::Allow => {
+                let mut intent = entry(&write, &prepared, verdict_id, &verdict, None);
+                intent.dispatch_status = Some("in_flight");
+                audit::insert(&txn, caller, intent).await?;
+                txn.commit().await?;
+                let record = VerdictRecord::new(verdict_id, &verdict, false);
+                self.dispatch(caller, &write, &prepared, record).await
+            }
+        }
+    }
+
+    async fn queue<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        caller: &Caller,
+        write: &AdWrite,
+        prepared: &Prepared,
+        verdict_id: Uuid,
+        verdict: &Verdict,
+    ) -> Result<(VerdictRecord, entity::pending_actions::Model), Failure> {
+        let action_id = Uuid::now_v7();
+        audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
+        let action = pending::insert(
+            conn,
+            caller,
+            NewPendingAction {
+                id: action_id,
+                organization_id: caller.organization_id,
+                layer_id: prepared.layer.id,
+                platform: super::convert::platform(&prepared.layer)?,
+                campaign_id: prepared.campaign.as_ref().map(|c| c.id),
+                target_type: prepared.target_type,
+                target_id: prepared.target_id,
+                kind: write.action().to_owned(),
+                axis: Some(write.axis()),
+                is_policy: false,
+                before: prepared.before.clone(),
+                after: serde_json::to_value(write)?,
+                target_version: prepared.target_version,
+                verdict_id,
+                expires_at: chrono::Utc::now() + self.pending_ttl,
+            },
+        )
+        .await?;
+        Ok((VerdictRecord::new(verdict_id, verdict, false), action))
+    }
+}
+
+/// The audit row of a decision on `write`.
+pub(crate) fn entry(
+    write: &AdWrite,
+    prepared: &Prepared,
+    verdict_id: Uuid,
+    verdict: &Verdict,
+    pending_action_id: Option<Uuid>,
+) -> AuditEntry {
+    let event = match verdict.decision {
+        Decision::Allow => "ads.write.allowed",
+        Decision::QueueForApproval => "ads.write.queued",
+        Decision::Deny => "ads.write.denied",
+    };
+    AuditEntry {
+        id: verdict_id,
+        organization_id: prepared.layer.organization_id,
+        layer_id: Some(prepared.layer.id),
+        platform: prepared.layer.platform.parse().ok(),
+        campaign_id: prepared.campaign.as_ref().map(|c| c.id),
+        target_type: Some(prepared.target_type),
+        target_id: Some(prepared.target_id),
+        event: event.to_owned(),
+        action: write.action().to_owned(),
+        verdict: verdict.clone(),
+        pending_action_id,
+        request: serde_json::to_value(write).ok(),
+        dispatch_status: None,
+    }
+}
+
+/// A result carrying the verdict and the objects the write targeted, as they are now.
+pub(crate) fn targets(prepared: &Prepared, verdict: VerdictRecord) -> WriteResult {
+    WriteResult {
+        verdict: Some(verdict),
+        campaign: prepared.campaign.clone(),
+        ad_set: prepared.ad_set.clone(),
+        ad: prepared.ad.clone(),
+        layer: Some(prepared.layer.clone()),
+        pending_action: None,
+        user_errors: Vec::new(),
+    }
+}

@@ -1,0 +1,140 @@
+//! The audit log (`layer_ads_audit`): one row per gate decision and per policy event.
+//!
+//! A row's id is the `verdictId`. Rows are only ever inserted, except for the dispatch outcome
+//! of an allowed write, which is recorded on the same row after the platform answers.
+
+use chrono::Utc;
+use entity::audit;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::page::{self, Page, PageRequest};
+use crate::domain::Platform;
+use crate::domain::gate::Verdict;
+use crate::service::Caller;
+
+/// What an audit row records, before it is written.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// The verdict id.
+    pub id: Uuid,
+    /// The organization the decision was about.
+    pub organization_id: Uuid,
+    /// The layer, when there is one.
+    pub layer_id: Option<Uuid>,
+    /// The platform, when there is one.
+    pub platform: Option<Platform>,
+    /// The campaign, when there is one.
+    pub campaign_id: Option<Uuid>,
+    /// `layer`, `campaign`, `ad_set`, `ad` or `pending_action`.
+    pub target_type: Option<&'static str>,
+    /// The target's id.
+    pub target_id: Option<Uuid>,
+    /// The event (`ads.write.allowed`, `kill_switch.tripped`, ...).
+    pub event: String,
+    /// The action (`campaign.budget`, ...).
+    pub action: String,
+    /// The decision with its reason and trace.
+    pub verdict: Verdict,
+    /// The pending action queued or resolved by this decision.
+    pub pending_action_id: Option<Uuid>,
+    /// The normalized write, as JSON.
+    pub request: Option<Value>,
+    /// `in_flight` when an allowed write is about to be dispatched.
+    pub dispatch_status: Option<&'static str>,
+}
+
+/// Writes `entry` as a row attributed to `caller`.
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    entry: AuditEntry,
+) -> Result<audit::Model, DbErr> {
+    let verdict = &entry.verdict;
+    audit::ActiveModel {
+        id: Set(entry.id),
+        organization_id: Set(entry.organization_id),
+        layer_id: Set(entry.layer_id),
+        platform: Set(entry.platform.map(|p| p.as_str().to_owned())),
+        campaign_id: Set(entry.campaign_id),
+        target_type: Set(entry.target_type.map(str::to_owned)),
+        target_id: Set(entry.target_id),
+        event: Set(entry.event),
+        action: Set(entry.action),
+        axis: Set(verdict.axis.map(|axis| axis.as_str().to_owned())),
+        decision: Set(Some(verdict.decision.as_str().to_owned())),
+        reason: Set(verdict.reason_code()),
+        trace: Set(Value::from(verdict.trace.clone())),
+        actor_type: Set(caller.kind.as_str().to_owned()),
+        actor_id: Set(caller.actor_id.clone()),
+        actor_organization_id: Set(Some(caller.organization_id)),
+        actor_api_key_id: Set(caller.api_key_id),
+        pending_action_id: Set(entry.pending_action_id),
+        request: Set(entry.request),
+        dispatch_status: Set(entry.dispatch_status.map(str::to_owned)),
+        dispatch: Set(None),
+        created_at: Set(Utc::now().into()),
+    }
+    .insert(conn)
+    .await
+}
+
+/// Records the dispatch outcome of row `id`.
+pub async fn record_dispatch<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    succeeded: bool,
+    dispatch: Value,
+) -> Result<(), DbErr> {
+    audit::ActiveModel {
+        id: Set(id),
+        dispatch_status: Set(Some(if succeeded { "succeeded" } else { "failed" }.to_owned())),
+        dispatch: Set(Some(dispatch)),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
+
+/// Filters of the audit log query.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only rows about this platform.
+    pub platform: Option<Platform>,
+    /// Only rows about this campaign.
+    pub campaign_id: Option<Uuid>,
+    /// Only rows with this event.
+    pub event: Option<String>,
+    /// Only rows with this decision (`allow`, `queue_for_approval`, `deny`).
+    pub decision: Option<String>,
+}
+
+/// One page of `org`'s audit log, newest first.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    filter: &AuditFilter,
+    request: PageRequest,
+) -> Result<Page<audit::Model>, DbErr> {
+    let mut select = audit::Entity::find().filter(audit::Column::OrganizationId.eq(org));
+    if let Some(platform) = filter.platform {
+        select = select.filter(audit::Column::Platform.eq(platform.as_str()));
+    }
+    if let Some(campaign_id) = filter.campaign_id {
+        select = select.filter(audit::Column::CampaignId.eq(campaign_id));
+    }
+    if let Some(event) = &filter.event {
+        select = select.filter(audit::Column::Event.eq(event.as_str()));
+    }
+    if let Some(decision) = &filter.decision {
+        select = select.filter(audit::Column::Decision.eq(decision.as_str()));
+    }
+    page::fetch(conn, select, audit::Column::Id, request).await
+}
+
+/// The audit row `id` of `org`.
+pub async fn find<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Option<audit::Model>, DbErr> {
+    audit::Entity::find_by_id(id).filter(audit::Column::OrganizationId.eq(org)).one(conn).await
+}

@@ -1,0 +1,186 @@
+//! Pending actions (`optimizer_pending_actions`): writes queued for the customer's approval.
+//!
+//! Status changes are compare-and-set on the current status, so of two resolutions racing for the
+//! same action exactly one takes effect.
+
+use chrono::{DateTime, Utc};
+use entity::pending_actions;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::page::{self, Page, PageRequest};
+use crate::domain::Platform;
+use crate::domain::authority::Axis;
+use crate::domain::gate::PendingStatus;
+use crate::service::Caller;
+
+/// A pending action about to be queued.
+#[derive(Debug, Clone)]
+pub struct NewPendingAction {
+    /// Its id.
+    pub id: Uuid,
+    /// The organization.
+    pub organization_id: Uuid,
+    /// The layer the write belongs to.
+    pub layer_id: Uuid,
+    /// The layer's platform.
+    pub platform: Platform,
+    /// The campaign, when the write targets one (or something under one).
+    pub campaign_id: Option<Uuid>,
+    /// `layer`, `campaign`, `ad_set` or `ad`.
+    pub target_type: &'static str,
+    /// The target's id.
+    pub target_id: Uuid,
+    /// The action code (`campaign.budget`, `policy.campaign_authority`).
+    pub kind: String,
+    /// The axis, for ad writes.
+    pub axis: Option<Axis>,
+    /// Whether this is a policy change only the customer can approve.
+    pub is_policy: bool,
+    /// The target's state before.
+    pub before: Value,
+    /// The write to replay on approval.
+    pub after: Value,
+    /// The target's version when queued.
+    pub target_version: Option<i64>,
+    /// The audit row that queued it.
+    pub verdict_id: Uuid,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Queues `action`, proposed by `caller`.
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    action: NewPendingAction,
+) -> Result<pending_actions::Model, DbErr> {
+    let now = Utc::now();
+    pending_actions::ActiveModel {
+        id: Set(action.id),
+        organization_id: Set(action.organization_id),
+        layer_id: Set(action.layer_id),
+        platform: Set(action.platform.as_str().to_owned()),
+        campaign_id: Set(action.campaign_id),
+        target_type: Set(action.target_type.to_owned()),
+        target_id: Set(action.target_id),
+        kind: Set(action.kind),
+        axis: Set(action.axis.map(|axis| axis.as_str().to_owned())),
+        is_policy: Set(action.is_policy),
+        before: Set(action.before),
+        after: Set(action.after),
+        target_version: Set(action.target_version),
+        status: Set(PendingStatus::Pending.as_str().to_owned()),
+        proposed_by_type: Set(caller.kind.as_str().to_owned()),
+        proposed_by_id: Set(caller.actor_id.clone()),
+        proposed_by_key_id: Set(caller.api_key_id),
+        verdict_id: Set(action.verdict_id),
+        resolution_verdict_id: Set(None),
+        resolved_by_type: Set(None),
+        resolved_by_id: Set(None),
+        resolution_reason: Set(None),
+        resolved_at: Set(None),
+        expires_at: Set(action.expires_at.into()),
+        created_at: Set(now.into()),
+        updated_at: Set(now.into()),
+    }
+    .insert(conn)
+    .await
+}
+
+/// The pending action `id` of `org`.
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<pending_actions::Model>, DbErr> {
+    pending_actions::Entity::find_by_id(id)
+        .filter(pending_actions::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await
+}
+
+/// The pending action `id` of `org`, locked for update on PostgreSQL: concurrent resolutions of one
+/// action queue up here and each sees the status the previous one left.
+pub async fn find_for_update<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<pending_actions::Model>, DbErr> {
+    pending_actions::Entity::find_by_id(id)
+        .filter(pending_actions::Column::OrganizationId.eq(org))
+        .lock_exclusive()
+        .one(conn)
+        .await
+}
+
+/// How an action was resolved.
+#[derive(Debug, Clone)]
+pub struct Resolution<'a> {
+    /// Who resolved it.
+    pub caller: &'a Caller,
+    /// The audit row of the resolution.
+    pub verdict_id: Uuid,
+    /// Why, when there is a reason (a rejection note, a deny reason).
+    pub reason: Option<String>,
+}
+
+/// Moves action `id` from `from` to `to`; returns whether this call made the change.
+pub async fn transition<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    from: PendingStatus,
+    to: PendingStatus,
+    resolution: Option<Resolution<'_>>,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let mut update = pending_actions::Entity::update_many()
+        .col_expr(pending_actions::Column::Status, Expr::value(to.as_str()))
+        .col_expr(pending_actions::Column::UpdatedAt, Expr::value(now))
+        .filter(pending_actions::Column::Id.eq(id))
+        .filter(pending_actions::Column::Status.eq(from.as_str()));
+    if let Some(resolution) = resolution {
+        update = update
+            .col_expr(pending_actions::Column::ResolutionVerdictId, Expr::value(resolution.verdict_id))
+            .col_expr(pending_actions::Column::ResolvedByType, Expr::value(resolution.caller.kind.as_str()))
+            .col_expr(pending_actions::Column::ResolvedById, Expr::value(resolution.caller.actor_id.clone()))
+            .col_expr(pending_actions::Column::ResolutionReason, Expr::value(resolution.reason))
+            .col_expr(pending_actions::Column::ResolvedAt, Expr::value(now));
+    }
+    Ok(update.exec(conn).await?.rows_affected == 1)
+}
+
+/// Filters of the pending actions query.
+#[derive(Debug, Clone, Default)]
+pub struct PendingFilter {
+    /// Only actions on this platform.
+    pub platform: Option<Platform>,
+    /// Only actions in this status.
+    pub status: Option<PendingStatus>,
+    /// Only actions about this campaign.
+    pub campaign_id: Option<Uuid>,
+}
+
+/// One page of `org`'s pending actions, newest first.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    filter: &PendingFilter,
+    request: PageRequest,
+) -> Result<Page<pending_actions::Model>, DbErr> {
+    let mut select = pending_actions::Entity::find().filter(pending_actions::Column::OrganizationId.eq(org));
+    if let Some(platform) = filter.platform {
+        select = select.filter(pending_actions::Column::Platform.eq(platform.as_str()));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(pending_actions::Column::Status.eq(status.as_str()));
+    }
+    if let Some(campaign_id) = filter.campaign_id {
+        select = select.filter(pending_actions::Column::CampaignId.eq(campaign_id));
+    }
+    page::fetch(conn, select, pending_actions::Column::Id, request).await
+}

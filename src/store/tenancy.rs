@@ -1,0 +1,130 @@
+//! Organization-scoped look-ups of the ad objects a write targets.
+
+use entity::{ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use crate::domain::Platform;
+
+/// The layer of `platform` in `org`.
+pub async fn layer_by_platform<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    platform: Platform,
+) -> Result<Option<layers::Model>, DbErr> {
+    layers::Entity::find()
+        .filter(layers::Column::OrganizationId.eq(org))
+        .filter(layers::Column::Platform.eq(platform.as_str()))
+        .one(conn)
+        .await
+}
+
+/// The layer `id` of `org`.
+pub async fn layer<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<layers::Model>, DbErr> {
+    layers::Entity::find_by_id(id).filter(layers::Column::OrganizationId.eq(org)).one(conn).await
+}
+
+/// The layer `id` of `org`, read under a shared row lock on PostgreSQL.
+///
+/// Every write decision reads its layer this way inside the deciding transaction, so a kill-switch
+/// trip (which updates the row) waits for decisions in flight and every decision after it sees it.
+pub async fn layer_for_decision<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<layers::Model>, DbErr> {
+    layers::Entity::find_by_id(id)
+        .filter(layers::Column::OrganizationId.eq(org))
+        .lock_shared()
+        .one(conn)
+        .await
+}
+
+/// The layer `id` of `org`, locked for update (policy and kill-switch writes).
+pub async fn layer_for_update<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<layers::Model>, DbErr> {
+    layers::Entity::find_by_id(id)
+        .filter(layers::Column::OrganizationId.eq(org))
+        .lock_exclusive()
+        .one(conn)
+        .await
+}
+
+/// Every layer of `org`.
+pub async fn layers_of<C: ConnectionTrait>(conn: &C, org: Uuid) -> Result<Vec<layers::Model>, DbErr> {
+    layers::Entity::find().filter(layers::Column::OrganizationId.eq(org)).all(conn).await
+}
+
+/// The campaign `id` of `org`.
+pub async fn campaign<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<campaigns::Model>, DbErr> {
+    campaigns::Entity::find_by_id(id).filter(campaigns::Column::OrganizationId.eq(org)).one(conn).await
+}
+
+/// The authority row of campaign `id` of `org`, if it has one.
+pub async fn campaign_authority<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    campaign_id: Uuid,
+) -> Result<Option<campaign_authority::Model>, DbErr> {
+    campaign_authority::Entity::find_by_id(campaign_id)
+        .filter(campaign_authority::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await
+}
+
+/// The ad set `id` of `org`.
+pub async fn ad_set<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<ad_sets::Model>, DbErr> {
+    ad_sets::Entity::find_by_id(id).filter(ad_sets::Column::OrganizationId.eq(org)).one(conn).await
+}
+
+/// The ad `id` of `org`.
+pub async fn ad<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Option<ads::Model>, DbErr> {
+    ads::Entity::find_by_id(id).filter(ads::Column::OrganizationId.eq(org)).one(conn).await
+}
+
+/// How many ads of ad set `ad_set_id` are active.
+pub async fn active_ads_in_ad_set<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    ad_set_id: Uuid,
+) -> Result<u64, DbErr> {
+    ads::Entity::find()
+        .filter(ads::Column::OrganizationId.eq(org))
+        .filter(ads::Column::AdSetId.eq(ad_set_id))
+        .filter(ads::Column::Status.eq("active"))
+        .count(conn)
+        .await
+}
+
+/// The creative (content container and its ads-content row) `id` of `org`.
+pub async fn creative<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<(content_containers::Model, Option<ads_content::Model>)>, DbErr> {
+    let Some(container) = content_containers::Entity::find_by_id(id)
+        .filter(content_containers::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let content =
+        ads_content::Entity::find().filter(ads_content::Column::ContentContainerId.eq(id)).one(conn).await?;
+    Ok(Some((container, content)))
+}
