@@ -1,1 +1,15 @@
-//! Integration tests.
+//! The integration tests: the public GraphQL API, driven through the real router, on a fresh
+//! database per test (SQLite by default, PostgreSQL when `TEST_DATABASE_URL` names one).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+mod support;
+
+mod approvals;
+mod auth;
+mod gate_matrix;
+mod inputs;
+mod platforms;
+mod policy;
+mod tenancy;
+mod writes;
