@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers, pending_actions,
 };
@@ -23,11 +23,19 @@ pub struct OrgLoader {
 }
 
 /// The loader type put into each request.
-pub type Loaders = DataLoader<OrgLoader>;
+pub type Loaders = DataLoader<OrgLoader, HashMapCache>;
 
-/// A fresh loader for one request of organization `org`.
+/// How long a batch waits for more keys after its first one.
+///
+/// Lists resolve their items concurrently, but a list of more than 32 items yields to the
+/// executor part-way through registering its keys; the window must outlast that yield or a
+/// batch is split in two. 10 ms holds a page of 100 items in one batch per relation in a debug
+/// build, at the cost of 10 ms per nesting level of a query.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// A fresh loader for one request of organization `org`, caching each row for the request.
 pub fn loaders(db: DatabaseConnection, org: Uuid) -> Loaders {
-    DataLoader::new(OrgLoader { db, org }, tokio::spawn)
+    DataLoader::with_cache(OrgLoader { db, org }, tokio::spawn, HashMapCache::default()).delay(BATCH_WINDOW)
 }
 
 /// A batched load that failed; the detail was logged.

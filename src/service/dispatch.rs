@@ -95,7 +95,7 @@ fn platform_id(id: Option<&String>, what: &str) -> Result<String, Failure> {
 }
 
 /// The normalized platform write for an allowed `write` on `prepared` state.
-fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<PlatformWrite, Failure> {
+pub(crate) fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<PlatformWrite, Failure> {
     let campaign_id = || {
         platform_id(
             prepared.campaign.as_ref().and_then(|c| c.platform_campaign_id.as_ref()),

@@ -11,7 +11,8 @@ use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
-use crate::error::ApiError;
+use crate::error::{ApiError, UserError};
+use crate::platform::PlatformError;
 use crate::events::Event;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::pending::{self, NewPendingAction};
@@ -36,6 +37,7 @@ impl Services {
     ) -> Result<WriteResult, Failure> {
         let txn = self.db.begin().await?;
         let prepared = prepare(&txn, caller.organization_id, caller.kind, &write).await?;
+        expressible(&write, &prepared)?;
         let verdict = gate::decide_write(&WriteGateInput {
             actor: caller.kind,
             scopes: &caller.scopes,
@@ -111,6 +113,21 @@ impl Services {
         )
         .await?;
         Ok((VerdictRecord::new(verdict_id, verdict, false), action))
+    }
+}
+
+/// Rejects, before the gate, a write the platform cannot express (campaign-level targeting on
+/// Meta, bidding changes on Apple, ...): it is malformed for that platform, not a decision.
+fn expressible(write: &AdWrite, prepared: &Prepared) -> Result<(), Failure> {
+    let account = super::convert::account_context(&prepared.layer)?;
+    let platform_write = super::dispatch::platform_write(write, prepared)?;
+    match crate::platform::build_request(&account, &platform_write) {
+        Err(PlatformError::InvalidRequest { message, .. }) => Err(UserError::general(
+            "UNSUPPORTED_BY_PLATFORM",
+            format!("{} cannot take this write: {message}", account.platform),
+        )
+        .into()),
+        _ => Ok(()),
     }
 }
 

@@ -239,3 +239,149 @@ pub const UPDATE_BUDGET: &str = "mutation($input: UpdateCampaignBudgetInput!) { 
 /// Reads the audit row of a verdict id.
 pub const VERDICT: &str = "query($id: ID!) { verdict(id: $id) {
     verdictId event action decision reason axis trace actorType actorId actorApiKeyId dispatchStatus dispatch request } }";
+
+/// Inserts a generated, eligible creative (content container + ads-content row) into the app's
+/// organization and returns its global id. Creatives have no create mutation: generation makes them.
+pub async fn insert_creative(app: &TestApp, name: &str) -> String {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let id = Uuid::now_v7();
+    entity::content_containers::ActiveModel {
+        id: Set(id),
+        organization_id: Set(app.org),
+        name: Set(name.to_owned()),
+        status: Set("completed".to_owned()),
+        approval_status: Set("not_required".to_owned()),
+        parent_id: Set(None),
+        media_url: Set(None),
+        failure_reason: Set(None),
+        completed_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.services().db)
+    .await
+    .expect("insert creative");
+    entity::ads_content::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(app.org),
+        content_container_id: Set(id),
+        organic_score: Set(7.0),
+        scoring_pool: Set("generated".to_owned()),
+        override_mode: Set(None),
+        flagged_reason: Set(None),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.services().db)
+    .await
+    .expect("insert ads content");
+    layers_dashboard::ids::encode(layers_dashboard::ids::NodeKind::Creative, id)
+}
+
+/// An empty database (no migrations applied) and `pools` separate connection pools to it, as
+/// `pools` server instances starting together would have.
+pub async fn empty_db_pools(pools: usize) -> (Vec<DatabaseConnection>, TestDb) {
+    let (url, guard, schema) = match postgres_url() {
+        Some(url) => {
+            let schema = format!("t_{}", Uuid::now_v7().simple());
+            let admin = Database::connect(url.as_str()).await.expect("PostgreSQL reachable");
+            admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+            admin.close().await.expect("close admin");
+            (url.clone(), TestDb::Postgres { url, schema: schema.clone() }, Some(schema))
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (url, TestDb::Sqlite(dir), None)
+        }
+    };
+    let mut connections = Vec::new();
+    for _ in 0..pools {
+        let db = match &schema {
+            Some(schema) => {
+                let mut options = ConnectOptions::new(url.clone());
+                options.max_connections(2).set_schema_search_path(schema.clone()).sqlx_logging(false);
+                Database::connect(options).await.expect("connect")
+            }
+            None => layers_dashboard::db::connect(&url, 1).await.expect("open SQLite"),
+        };
+        connections.push(db);
+    }
+    (connections, guard)
+}
+
+/// Inserts a generated, eligible creative into organization `org` and returns its global id.
+pub async fn insert_creative_in(app: &TestApp, org: Uuid, name: &str) -> String {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let id = Uuid::now_v7();
+    entity::content_containers::ActiveModel {
+        id: Set(id),
+        organization_id: Set(org),
+        name: Set(name.to_owned()),
+        status: Set("completed".to_owned()),
+        approval_status: Set("not_required".to_owned()),
+        parent_id: Set(None),
+        media_url: Set(None),
+        failure_reason: Set(None),
+        completed_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.services().db)
+    .await
+    .expect("insert creative");
+    entity::ads_content::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        content_container_id: Set(id),
+        organic_score: Set(7.0),
+        scoring_pool: Set("generated".to_owned()),
+        override_mode: Set(None),
+        flagged_reason: Set(None),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.services().db)
+    .await
+    .expect("insert ads content");
+    layers_dashboard::ids::encode(layers_dashboard::ids::NodeKind::Creative, id)
+}
+
+/// Rows written so far across every organization: (audit rows, pending actions, campaigns).
+pub async fn row_totals(app: &TestApp) -> (u64, u64, u64) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let db = &app.services().db;
+    let audit = entity::audit::Entity::find().count(db).await.expect("count audit rows");
+    let pending = entity::pending_actions::Entity::find().count(db).await.expect("count pending actions");
+    let campaigns = entity::campaigns::Entity::find().count(db).await.expect("count campaigns");
+    (audit, pending, campaigns)
+}
+
+/// POSTs `body` to `/graphql` with `authorization` as the raw `Authorization` header (if any) and
+/// returns the HTTP status, the `Content-Type` and the body parsed as JSON (`Value::Null` when
+/// the body is not JSON).
+pub async fn post_raw(
+    app: &TestApp,
+    authorization: Option<&str>,
+    body: String,
+) -> (axum::http::StatusCode, String, Value) {
+    let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+    if let Some(value) = authorization {
+        request = request.header(header::AUTHORIZATION, value);
+    }
+    let request = request.body(Body::from(body)).expect("request");
+    let response = layers_dashboard::app(app.state.clone()).oneshot(request).await.expect("response");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
