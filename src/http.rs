@@ -66,7 +66,7 @@ pub async fn authenticate_token(services: &Services, jwt: &JwtKeys, token: &str)
             Ok(Err(error)) => RequestAuth::Rejected(error),
             Err(error) => {
                 tracing::error!(%error, "partner key lookup failed");
-                RequestAuth::Rejected(AuthError::UnknownKey)
+                RequestAuth::Unavailable
             }
         };
     }

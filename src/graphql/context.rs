@@ -16,6 +16,8 @@ pub enum RequestAuth {
     Authenticated(Caller),
     /// Credentials that did not verify.
     Rejected(AuthError),
+    /// Credentials that could not be checked (the database did not answer).
+    Unavailable,
 }
 
 /// The authenticated caller, or `UNAUTHENTICATED`.
@@ -23,6 +25,7 @@ pub fn caller<'a>(ctx: &'a Context<'_>) -> Result<&'a Caller, ApiError> {
     match ctx.data_opt::<RequestAuth>() {
         Some(RequestAuth::Authenticated(caller)) => Ok(caller),
         Some(RequestAuth::Rejected(error)) => Err(ApiError::Unauthenticated(error.message().to_owned())),
+        Some(RequestAuth::Unavailable) => Err(ApiError::internal("credentials could not be checked")),
         Some(RequestAuth::Anonymous) | None => Err(ApiError::Unauthenticated(
             "authentication required: send `Authorization: Bearer <token>`".to_owned(),
         )),
