@@ -21,25 +21,27 @@ use crate::store::pending::{self, Resolution};
 
 impl Services {
     /// Approves pending action `id`: checks it again and, if it still holds, dispatches it.
-    pub async fn approve(&self, caller: &Caller, id: Uuid) -> Result<WriteResult, ApiError> {
-        settle(self.approve_inner(caller, id).await)
+    /// With `dry_run`, only the verdict is computed.
+    pub async fn approve(&self, caller: &Caller, id: Uuid, dry_run: bool) -> Result<WriteResult, ApiError> {
+        settle(self.approve_inner(caller, id, dry_run).await)
     }
 
-    /// Rejects pending action `id`, with an optional note.
+    /// Rejects pending action `id`, with an optional note. With `dry_run`, only the verdict is computed.
     pub async fn reject(
         &self,
         caller: &Caller,
         id: Uuid,
         note: Option<String>,
+        dry_run: bool,
     ) -> Result<WriteResult, ApiError> {
-        settle(self.reject_inner(caller, id, note).await)
+        settle(self.reject_inner(caller, id, note, dry_run).await)
     }
 
-    async fn approve_inner(&self, caller: &Caller, id: Uuid) -> Result<WriteResult, Failure> {
+    async fn approve_inner(&self, caller: &Caller, id: Uuid, dry_run: bool) -> Result<WriteResult, Failure> {
         let txn = self.db.begin().await?;
         let (action, status) = self.load_for_resolution(&txn, caller, id).await?;
         if action.is_policy {
-            return self.approve_policy(txn, caller, action, status).await;
+            return self.approve_policy(txn, caller, action, status, dry_run).await;
         }
         let write: AdWrite = serde_json::from_value(action.after.clone())?;
         let proposer: ActorKind = action.proposed_by_type.parse()?;
@@ -59,6 +61,13 @@ impl Services {
             version_matches: prepared.target_version == action.target_version,
             safety: &prepared.safety,
         });
+        if dry_run {
+            txn.rollback().await?;
+            let record = VerdictRecord::new(Uuid::now_v7(), &decided.verdict, true);
+            let mut result = super::gatekeeper::targets(&prepared, record);
+            result.pending_action = Some(action);
+            return Ok(result);
+        }
         let verdict_id = Uuid::now_v7();
         let mut entry =
             super::gatekeeper::entry(&write, &prepared, verdict_id, &decided.verdict, Some(action.id));
@@ -93,10 +102,19 @@ impl Services {
         caller: &Caller,
         id: Uuid,
         note: Option<String>,
+        dry_run: bool,
     ) -> Result<WriteResult, Failure> {
         let txn = self.db.begin().await?;
         let (action, status) = self.load_for_resolution(&txn, caller, id).await?;
         let decided = gate::decide_rejection(caller.kind, &caller.scopes, status, action.is_policy);
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(WriteResult {
+                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &decided.verdict, true)),
+                pending_action: Some(action),
+                ..Default::default()
+            });
+        }
         let verdict_id = Uuid::now_v7();
         let event = if decided.verdict.decision == Decision::Allow {
             "pending_action.rejected"

@@ -12,8 +12,8 @@ use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
 use crate::error::{ApiError, UserError};
-use crate::platform::PlatformError;
 use crate::events::Event;
+use crate::platform::PlatformError;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::pending::{self, NewPendingAction};
 

@@ -173,14 +173,16 @@ impl Services {
     }
 
     /// Trips (`active = true`) or releases the kill switch of `platform`'s layer. Customer only.
+    /// With `dry_run`, only the verdict is computed.
     pub async fn set_kill_switch(
         &self,
         caller: &Caller,
         platform: Platform,
         active: bool,
         reason: Option<String>,
+        dry_run: bool,
     ) -> Result<PolicyResult, ApiError> {
-        policy_settle(self.kill_switch_inner(caller, platform, active, reason).await)
+        policy_settle(self.kill_switch_inner(caller, platform, active, reason, dry_run).await)
     }
 
     async fn kill_switch_inner(
@@ -189,11 +191,20 @@ impl Services {
         platform: Platform,
         active: bool,
         reason: Option<String>,
+        dry_run: bool,
     ) -> Result<PolicyResult, Failure> {
         let org = caller.organization_id;
         let txn = self.db.begin().await?;
         let layer = self.layer_locked(&txn, org, platform).await?;
         let verdict = policy::decide_kill_switch(caller.kind);
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(PolicyResult {
+                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &verdict, true)),
+                layer: Some(layer),
+                ..Default::default()
+            });
+        }
         let allowed = verdict.decision == Decision::Allow;
         let event = match (allowed, active) {
             (true, true) => "kill_switch.tripped",
@@ -323,6 +334,7 @@ impl Services {
         caller: &Caller,
         action: pending_actions::Model,
         status: PendingStatus,
+        dry_run: bool,
     ) -> Result<WriteResult, Failure> {
         let change: PolicyChange = serde_json::from_value(action.after.clone())?;
         let current = current_policy(&txn, caller.organization_id, &change).await?;
@@ -337,6 +349,14 @@ impl Services {
             version_matches: current.as_ref() == Some(&action.before),
             safety: &[],
         });
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(WriteResult {
+                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &decided.verdict, true)),
+                pending_action: Some(action),
+                ..Default::default()
+            });
+        }
         let verdict_id = Uuid::now_v7();
         let allowed = decided.verdict.decision == Decision::Allow;
         let event = if allowed { "policy.updated" } else { "pending_action.approval_denied" };

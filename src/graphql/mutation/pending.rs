@@ -19,10 +19,15 @@ pub struct PendingMutations;
 impl PendingMutations {
     /// Approves a pending action: checked again (kill switch, axis, version, safety), then dispatched.
     /// Of concurrent approvals of one action exactly one wins.
-    async fn approve_pending_action(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<WritePayload> {
+    async fn approve_pending_action(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        dry_run: Option<bool>,
+    ) -> async_graphql::Result<WritePayload> {
         let (caller, services) = writer(ctx)?;
         match validate::id(NodeKind::PendingAction, "id", &id) {
-            Ok(id) => Ok(services.approve(caller, id).await?.into()),
+            Ok(id) => Ok(services.approve(caller, id, dry_run.unwrap_or(false)).await?.into()),
             Err(error) => Ok(WritePayload::rejected(error)),
         }
     }
@@ -33,12 +38,15 @@ impl PendingMutations {
         ctx: &Context<'_>,
         id: ID,
         reason: Option<String>,
+        dry_run: Option<bool>,
     ) -> async_graphql::Result<RejectPayload> {
         let (caller, services) = writer(ctx)?;
         let parsed = validate::id(NodeKind::PendingAction, "id", &id)
             .and_then(|id| Ok((id, validate::note("reason", reason)?)));
         match parsed {
-            Ok((id, reason)) => Ok(services.reject(caller, id, reason).await?.into()),
+            Ok((id, reason)) => {
+                Ok(services.reject(caller, id, reason, dry_run.unwrap_or(false)).await?.into())
+            }
             Err(error) => Ok(WriteResult::rejected(error).into()),
         }
     }
@@ -56,7 +64,7 @@ impl PendingMutations {
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
             let result = match validate::id(NodeKind::PendingAction, "ids", &id) {
-                Ok(uuid) => services.approve(caller, uuid).await?,
+                Ok(uuid) => services.approve(caller, uuid, false).await?,
                 Err(error) => WriteResult::rejected(error),
             };
             results.push(PendingActionResult::new(id, result));
@@ -84,7 +92,7 @@ impl PendingMutations {
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
             let result = match validate::id(NodeKind::PendingAction, "ids", &id) {
-                Ok(uuid) => services.reject(caller, uuid, reason.clone()).await?,
+                Ok(uuid) => services.reject(caller, uuid, reason.clone(), false).await?,
                 Err(error) => WriteResult::rejected(error),
             };
             results.push(PendingActionResult::new(id, result));

@@ -74,13 +74,17 @@ impl PolicyMutations {
         ctx: &Context<'_>,
         platform: Platform,
         reason: Option<String>,
+        dry_run: Option<bool>,
     ) -> async_graphql::Result<KillSwitchPayload> {
         let (caller, services) = writer(ctx)?;
         let reason = match validate::note("reason", reason) {
             Ok(reason) => reason,
             Err(error) => return Ok(PolicyResult::rejected(error).into()),
         };
-        Ok(services.set_kill_switch(caller, platform.into(), true, reason).await?.into())
+        Ok(services
+            .set_kill_switch(caller, platform.into(), true, reason, dry_run.unwrap_or(false))
+            .await?
+            .into())
     }
 
     /// Releases a layer's kill switch. Customer only.
@@ -88,8 +92,12 @@ impl PolicyMutations {
         &self,
         ctx: &Context<'_>,
         platform: Platform,
+        dry_run: Option<bool>,
     ) -> async_graphql::Result<KillSwitchPayload> {
         let (caller, services) = writer(ctx)?;
-        Ok(services.set_kill_switch(caller, platform.into(), false, None).await?.into())
+        Ok(services
+            .set_kill_switch(caller, platform.into(), false, None, dry_run.unwrap_or(false))
+            .await?
+            .into())
     }
 }
