@@ -18,7 +18,7 @@ use crate::store::{self, PageRequest, tenancy};
 #[derive(Debug, Default)]
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// Who the request is authenticated as.
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {

@@ -97,8 +97,8 @@ pub(crate) async fn apply<C: ConnectionTrait>(
                 targeting: Set(targeting.as_ref().map(serde_json::to_value).transpose()?),
                 platform_ad_set_id: Set(platform_id),
                 version: Set(1),
-                created_at: Set(now.into()),
-                updated_at: Set(now.into()),
+                created_at: Set(now),
+                updated_at: Set(now),
             }
             .insert(conn)
             .await?;
@@ -125,9 +125,9 @@ pub(crate) async fn apply<C: ConnectionTrait>(
                 status: Set(EntityStatus::Active.as_str().to_owned()),
                 platform_ad_id: Set(platform_id),
                 version: Set(1),
-                launched_at: Set(Some(now.into())),
-                created_at: Set(now.into()),
-                updated_at: Set(now.into()),
+                launched_at: Set(Some(now)),
+                created_at: Set(now),
+                updated_at: Set(now),
             }
             .insert(conn)
             .await?;
@@ -171,13 +171,13 @@ async fn create_campaign<C: ConnectionTrait>(
         lifetime_budget_cents: Set(lifetime),
         bid_strategy: Set(new.bid_strategy.as_str().to_owned()),
         bid_amount_cents: Set(new.bid_amount_cents),
-        schedule_start: Set(new.start_time.map(Into::into)),
-        schedule_end: Set(new.end_time.map(Into::into)),
+        schedule_start: Set(new.start_time),
+        schedule_end: Set(new.end_time),
         targeting: Set(new.targeting.as_ref().map(serde_json::to_value).transpose()?),
         platform_campaign_id: Set(platform_id),
         version: Set(1),
-        created_at: Set(now.into()),
-        updated_at: Set(now.into()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
     .insert(conn)
     .await?;
@@ -188,8 +188,8 @@ async fn create_campaign<C: ConnectionTrait>(
         tactical: Set(new.authority.tactical.as_str().to_owned()),
         structural: Set(new.authority.structural.as_str().to_owned()),
         updated_by: Set(Some(format!("{}:{}", caller.kind.as_str(), caller.actor_id))),
-        created_at: Set(now.into()),
-        updated_at: Set(now.into()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
     .insert(conn)
     .await?;

@@ -25,7 +25,7 @@ impl Services {
             id: Set(Uuid::now_v7()),
             name: Set(name.to_owned()),
             requires_approval: Set(false),
-            created_at: Set(now.into()),
+            created_at: Set(now),
         }
         .insert(&txn)
         .await?;
@@ -61,7 +61,7 @@ impl Services {
             prefix: Set(key.prefix.clone()),
             key_hash: Set(key.hash.clone()),
             scopes: Set(auth::format_scopes(scopes)),
-            created_at: Set(Utc::now().into()),
+            created_at: Set(Utc::now()),
             last_used_at: Set(None),
             revoked_at: Set(None),
         }
@@ -111,8 +111,8 @@ fn new_layer(org: Uuid, platform: Platform) -> layers::ActiveModel {
         apple_adam_id: Set((platform == Platform::Apple).then(|| "1450000000".to_owned())),
         countries: Set(Some(serde_json::json!(["US"]))),
         version: Set(0),
-        created_at: Set(now.into()),
-        updated_at: Set(now.into()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
 }
 

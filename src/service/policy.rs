@@ -455,7 +455,7 @@ async fn write_campaign_authority<C: ConnectionTrait>(
         tactical: Set(block.tactical.as_str().to_owned()),
         structural: Set(block.structural.as_str().to_owned()),
         updated_by: Set(Some(format!("{}:{}", caller.kind.as_str(), caller.actor_id))),
-        updated_at: Set(now.into()),
+        updated_at: Set(now),
         ..Default::default()
     };
     match existing {
@@ -464,7 +464,7 @@ async fn write_campaign_authority<C: ConnectionTrait>(
             row.update(conn).await?;
         }
         None => {
-            row.created_at = Set(now.into());
+            row.created_at = Set(now);
             row.insert(conn).await?;
         }
     }
@@ -484,7 +484,7 @@ async fn write_layer_defaults<C: ConnectionTrait>(
         default_structural: Set(block.structural.as_str().to_owned()),
         max_daily_budget_cents: Set(cap),
         version: Set(layer.version + 1),
-        updated_at: Set(Utc::now().into()),
+        updated_at: Set(Utc::now()),
         ..Default::default()
     }
     .update(conn)
@@ -504,11 +504,11 @@ async fn write_kill_switch<C: ConnectionTrait>(
     Ok(layers::ActiveModel {
         id: Set(layer.id),
         kill_switch_active: Set(active),
-        kill_switch_tripped_at: Set(active.then(|| now.into())),
+        kill_switch_tripped_at: Set(active.then_some(now)),
         kill_switch_tripped_by: Set(active.then_some(by)),
         kill_switch_reason: Set(if active { reason } else { None }),
         version: Set(layer.version + 1),
-        updated_at: Set(now.into()),
+        updated_at: Set(now),
         ..Default::default()
     }
     .update(conn)

@@ -74,7 +74,7 @@ pub async fn insert<C: ConnectionTrait>(
         request: Set(entry.request),
         dispatch_status: Set(entry.dispatch_status.map(str::to_owned)),
         dispatch: Set(None),
-        created_at: Set(Utc::now().into()),
+        created_at: Set(Utc::now()),
     }
     .insert(conn)
     .await

@@ -84,9 +84,9 @@ pub async fn insert<C: ConnectionTrait>(
         resolved_by_id: Set(None),
         resolution_reason: Set(None),
         resolved_at: Set(None),
-        expires_at: Set(action.expires_at.into()),
-        created_at: Set(now.into()),
-        updated_at: Set(now.into()),
+        expires_at: Set(action.expires_at),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
     .insert(conn)
     .await

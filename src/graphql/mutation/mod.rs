@@ -18,6 +18,7 @@ use crate::service::{AdWrite, Caller, Services};
 
 /// Writes.
 #[derive(MergedObject, Default, Debug)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     campaigns::CampaignMutations,
     ads::AdMutations,
