@@ -60,6 +60,9 @@ pub struct LayerId(pub Uuid);
 /// A campaign by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CampaignId(pub Uuid);
+/// An ad set by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdSetId(pub Uuid);
 /// A campaign's own authority row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AuthorityOf(pub Uuid);
@@ -113,6 +116,20 @@ impl Loader<CampaignId> for OrgLoader {
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|row| (CampaignId(row.id), row)).collect())
+    }
+}
+
+impl Loader<AdSetId> for OrgLoader {
+    type Value = ad_sets::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AdSetId]) -> Result<HashMap<AdSetId, Self::Value>, Self::Error> {
+        let rows = ad_sets::Entity::find()
+            .filter(ad_sets::Column::OrganizationId.eq(self.org))
+            .filter(ad_sets::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (AdSetId(row.id), row)).collect())
     }
 }
 

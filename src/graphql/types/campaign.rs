@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::graphql::context::reader;
 use crate::graphql::enums::{AuthoritySource, BidStrategy, EntityStatus, Outcome, Platform};
 use crate::graphql::loaders::{
-    AdSetsOf, AdsOf, AuthorityOf, CampaignId, CreativeId, LayerId, Loaders, PendingOf,
+    AdSetId, AdSetsOf, AdsOf, AuthorityOf, CampaignId, CreativeId, LayerId, Loaders, PendingOf,
 };
 use crate::ids::{self, NodeKind};
 use crate::service::resolved_authority;
@@ -311,9 +311,19 @@ impl Ad {
         Ok(loaded.map(|(container, content)| Creative { container, content }))
     }
 
-    /// The ad set it belongs to.
+    /// The campaign it belongs to.
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Campaign> {
         Ok(load_campaign(ctx, self.0.campaign_id).await?)
+    }
+
+    /// The ad set it belongs to.
+    async fn ad_set(&self, ctx: &Context<'_>) -> async_graphql::Result<AdSet> {
+        let loaded = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(AdSetId(self.0.ad_set_id))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(loaded.map(AdSet).ok_or_else(|| ApiError::internal("ad set missing"))?)
     }
 
     /// When it was launched.
