@@ -53,6 +53,21 @@ pub async fn seed_demo(services: &Services) -> Result<organizations::Model, Seed
         (AxisMode::Auto, AxisMode::Auto),
     )
     .await?;
+    let brand = create(
+        services,
+        &customer,
+        Platform::Meta,
+        "Brand always-on",
+        Budget::Daily(2_000),
+        Outcome::Traffic,
+        (AxisMode::Draft, AxisMode::Draft),
+    )
+    .await?;
+    // This one follows its layer's defaults instead of keeping its own authority.
+    services
+        .update_campaign_authority(&customer, brand, AuthorityChange::default(), true, false)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
     let apple = create(
         services,
         &customer,

@@ -114,6 +114,9 @@ impl QueryRoot {
     ) -> async_graphql::Result<Conn<AuditRow>> {
         let caller = reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
+        if event.as_deref().is_some_and(|event| event.contains('\0')) {
+            return Err(ApiError::BadUserInput("`event` must not contain NUL characters".to_owned()).into());
+        }
         let filter = AuditFilter {
             platform: platform.map(Into::into),
             campaign_id: campaign_id

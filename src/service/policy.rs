@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use entity::{campaign_authority, layers, pending_actions};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, ModelTrait, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -37,8 +37,16 @@ pub struct LayerDefaultsChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum PolicyChange {
-    CampaignAuthority { campaign_id: Uuid, block: AuthorityBlock },
-    LayerDefaults { layer_id: Uuid, block: AuthorityBlock, max_daily_budget_cents: Option<i64> },
+    /// `block: None` removes the campaign's row, so it follows its layer's defaults.
+    CampaignAuthority {
+        campaign_id: Uuid,
+        block: Option<AuthorityBlock>,
+    },
+    LayerDefaults {
+        layer_id: Uuid,
+        block: AuthorityBlock,
+        max_daily_budget_cents: Option<i64>,
+    },
 }
 
 /// What a policy write answered.
@@ -68,15 +76,20 @@ impl PolicyResult {
 }
 
 impl Services {
-    /// Changes campaign `campaign_id`'s authority block.
+    /// Changes campaign `campaign_id`'s authority block, or (`inherit_defaults`) removes its own
+    /// row so that its layer's defaults apply. Raises and lowers are judged on the authority in
+    /// force before and after.
     pub async fn update_campaign_authority(
         &self,
         caller: &Caller,
         campaign_id: Uuid,
         change: AuthorityChange,
+        inherit_defaults: bool,
         dry_run: bool,
     ) -> Result<PolicyResult, ApiError> {
-        policy_settle(self.campaign_authority_inner(caller, campaign_id, change, dry_run).await)
+        policy_settle(
+            self.campaign_authority_inner(caller, campaign_id, change, inherit_defaults, dry_run).await,
+        )
     }
 
     async fn campaign_authority_inner(
@@ -84,6 +97,7 @@ impl Services {
         caller: &Caller,
         campaign_id: Uuid,
         change: AuthorityChange,
+        inherit_defaults: bool,
         dry_run: bool,
     ) -> Result<PolicyResult, Failure> {
         let org = caller.organization_id;
@@ -96,13 +110,14 @@ impl Services {
             .ok_or_else(|| ApiError::internal("campaign without layer"))?;
         let row = tenancy::campaign_authority(&txn, org, campaign_id).await?;
         let current = resolved_authority(row.as_ref(), &layer)?.block;
-        let proposed = current.apply(&change);
+        let own = (!inherit_defaults).then(|| current.apply(&change));
+        let proposed = own.unwrap_or(layer_defaults(&layer)?);
         let verdict = policy::decide_policy_change(&PolicyGateInput {
             actor: caller.kind,
             scopes: &caller.scopes,
             raises: policy::is_raise(&current, &proposed),
         });
-        let stored = PolicyChange::CampaignAuthority { campaign_id, block: proposed };
+        let stored = PolicyChange::CampaignAuthority { campaign_id, block: own };
         let target = PolicyTarget {
             layer: &layer,
             campaign_id: Some(campaign_id),
@@ -112,7 +127,7 @@ impl Services {
         };
         let mut result = self.decide_policy(&txn, caller, &target, &stored, &verdict, dry_run).await?;
         if result.applied {
-            write_campaign_authority(&txn, caller, campaign_id, proposed).await?;
+            write_campaign_authority(&txn, caller, campaign_id, own).await?;
         }
         finish(txn, dry_run).await?;
         self.events.publish_all(std::mem::take(&mut result.events));
@@ -440,14 +455,21 @@ async fn apply_policy<C: ConnectionTrait>(
     }
 }
 
+/// Writes a campaign's own authority row, or deletes it (`None`) so its layer's defaults apply.
 async fn write_campaign_authority<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     campaign_id: Uuid,
-    block: AuthorityBlock,
+    block: Option<AuthorityBlock>,
 ) -> Result<(), Failure> {
     let now = Utc::now();
     let existing = tenancy::campaign_authority(conn, caller.organization_id, campaign_id).await?;
+    let Some(block) = block else {
+        if let Some(existing) = existing {
+            existing.delete(conn).await?;
+        }
+        return Ok(());
+    };
     let mut row = campaign_authority::ActiveModel {
         campaign_id: Set(campaign_id),
         organization_id: Set(caller.organization_id),

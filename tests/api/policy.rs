@@ -544,3 +544,45 @@ async fn writes_while_tripped_are_denied_and_audited_as_denied() {
         .await;
     assert_eq!(data["updateCampaignBudget"]["verdict"]["decision"], "ALLOW", "{data:#}");
 }
+
+const INHERIT: &str =
+    "mutation($input: UpdateCampaignAuthorityInput!) { updateCampaignAuthority(input: $input) {
+    verdict { decision reason } applied pendingAction { id kind }
+    campaign { authority { creative tactical structural } authoritySource } userErrors { code } } }";
+
+#[tokio::test]
+async fn a_campaign_can_go_back_to_following_its_layer_defaults() {
+    let app = TestApp::new().await;
+    let campaign = app.campaign("META", ("MANUAL", "MANUAL")).await;
+    app.set_defaults("META", "DRAFT", "AUTO", "DRAFT").await;
+    let customer = app.customer();
+
+    let both = app
+        .ok(
+            &customer,
+            INHERIT,
+            json!({ "input": { "campaignId": campaign, "tactical": "OFF", "inheritDefaults": true } }),
+        )
+        .await;
+    assert_eq!(both["updateCampaignAuthority"]["userErrors"][0]["code"], "AUTHORITY_CONFLICT");
+
+    // For a partner, following defaults that are higher than the campaign's own modes is a raise.
+    let partner = app.partner(&[Scope::AdsRead, Scope::AdsWritePolicy]).await;
+    let queued = app
+        .ok(&partner, INHERIT, json!({ "input": { "campaignId": campaign, "inheritDefaults": true } }))
+        .await;
+    let queued = &queued["updateCampaignAuthority"];
+    assert_eq!(queued["verdict"]["decision"], "QUEUE_FOR_APPROVAL");
+    assert_eq!(queued["campaign"]["authoritySource"], "CAMPAIGN");
+
+    let applied = app
+        .ok(&customer, INHERIT, json!({ "input": { "campaignId": campaign, "inheritDefaults": true } }))
+        .await;
+    let applied = &applied["updateCampaignAuthority"];
+    assert_eq!(applied["applied"], true);
+    assert_eq!(applied["campaign"]["authoritySource"], "LAYER_DEFAULTS");
+    assert_eq!(
+        applied["campaign"]["authority"],
+        json!({ "creative": "DRAFT", "tactical": "AUTO", "structural": "DRAFT" })
+    );
+}

@@ -189,6 +189,8 @@ pub struct UpdateCampaignAuthorityInput {
     pub tactical: Option<AxisMode>,
     /// New structural mode.
     pub structural: Option<AxisMode>,
+    /// Remove the campaign's own authority so its layer's defaults apply (no axis may be given).
+    pub inherit_defaults: Option<bool>,
     /// Compute the verdict only.
     pub dry_run: Option<bool>,
 }

@@ -6,6 +6,7 @@ use super::inputs::{UpdateCampaignAuthorityInput, UpdateLayerDefaultsInput};
 use super::payloads::{KillSwitchPayload, PolicyPayload};
 use super::{validate, writer};
 use crate::domain::authority::AuthorityChange;
+use crate::error::UserError;
 use crate::graphql::enums::Platform;
 use crate::ids::NodeKind;
 use crate::service::{LayerDefaultsChange, PolicyResult};
@@ -33,10 +34,17 @@ impl PolicyMutations {
             tactical: input.tactical.map(Into::into),
             structural: input.structural.map(Into::into),
         };
-        Ok(services
-            .update_campaign_authority(caller, campaign_id, change, input.dry_run.unwrap_or(false))
-            .await?
-            .into())
+        let inherit = input.inherit_defaults.unwrap_or(false);
+        if inherit && !change.is_empty() {
+            let error = UserError::field(
+                "inheritDefaults",
+                "AUTHORITY_CONFLICT",
+                "give either axis modes or inheritDefaults, not both",
+            );
+            return Ok(PolicyResult::rejected(error).into());
+        }
+        let dry_run = input.dry_run.unwrap_or(false);
+        Ok(services.update_campaign_authority(caller, campaign_id, change, inherit, dry_run).await?.into())
     }
 
     /// Changes a layer's defaults block and daily budget cap, under the same rules as campaign authority.

@@ -73,11 +73,15 @@ pub fn schedule(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Res
         .map_err(|err| UserError::field("endTime", err.code(), err.to_string()))
 }
 
-/// An optional free-text note (a reason), at most 1,000 characters.
+/// An optional free-text note (a reason), at most 1,000 characters and without NUL characters
+/// (which PostgreSQL cannot store).
 pub fn note(field: &str, value: Option<String>) -> Result<Option<String>, UserError> {
     match value {
         Some(text) if text.chars().count() > 1000 => {
             Err(UserError::field(field, "TEXT_TOO_LONG", format!("`{field}` is longer than 1000 characters")))
+        }
+        Some(text) if text.contains('\0') => {
+            Err(UserError::field(field, "TEXT_INVALID", format!("`{field}` must not contain NUL characters")))
         }
         other => Ok(other.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty())),
     }
