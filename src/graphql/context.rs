@@ -42,7 +42,12 @@ pub fn reader<'a>(ctx: &'a Context<'_>) -> Result<&'a Caller, ApiError> {
     }
 }
 
+/// The request's DataLoaders.
+pub fn loaders<'a>(ctx: &'a Context<'_>) -> Result<&'a crate::graphql::loaders::Loaders, ApiError> {
+    ctx.data::<crate::graphql::loaders::Loaders>().map_err(|_| ApiError::internal("request without loaders"))
+}
+
 /// The services.
-pub fn services<'a>(ctx: &'a Context<'_>) -> &'a Services {
-    ctx.data_unchecked::<Services>()
+pub fn services<'a>(ctx: &'a Context<'_>) -> Result<&'a Services, ApiError> {
+    ctx.data::<Services>().map_err(|_| ApiError::internal("schema without services"))
 }

@@ -34,6 +34,10 @@ pub fn with_codes(mut response: Response) -> Response {
             continue;
         }
         let code = classify(error);
+        if code == "INTERNAL" {
+            tracing::error!(message = %error.message, "resolver error without a code");
+            error.message = "internal error".to_owned();
+        }
         error.extensions.get_or_insert_with(Default::default).set("code", code);
     }
     response

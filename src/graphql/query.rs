@@ -29,7 +29,7 @@ impl QueryRoot {
     async fn layers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Layer>> {
         let caller = reader(ctx)?;
         let mut layers =
-            tenancy::layers_of(&services(ctx).db, caller.organization_id).await.map_err(ApiError::from)?;
+            tenancy::layers_of(&services(ctx)?.db, caller.organization_id).await.map_err(ApiError::from)?;
         layers.sort_by_key(|layer| layer.platform.parse::<domain::Platform>().ok());
         Ok(layers.into_iter().map(Layer).collect())
     }
@@ -37,7 +37,7 @@ impl QueryRoot {
     /// One platform layer: defaults, kill switch, currency, campaigns.
     async fn layer(&self, ctx: &Context<'_>, platform: Platform) -> async_graphql::Result<Option<Layer>> {
         let caller = reader(ctx)?;
-        let layer = tenancy::layer_by_platform(&services(ctx).db, caller.organization_id, platform.into())
+        let layer = tenancy::layer_by_platform(&services(ctx)?.db, caller.organization_id, platform.into())
             .await
             .map_err(ApiError::from)?;
         Ok(layer.map(Layer))
@@ -47,8 +47,9 @@ impl QueryRoot {
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Campaign>> {
         let caller = reader(ctx)?;
         let id = ids::decode(NodeKind::Campaign, &id).map_err(ApiError::from)?;
-        let found =
-            tenancy::campaign(&services(ctx).db, caller.organization_id, id).await.map_err(ApiError::from)?;
+        let found = tenancy::campaign(&services(ctx)?.db, caller.organization_id, id)
+            .await
+            .map_err(ApiError::from)?;
         Ok(found.map(Campaign))
     }
 
@@ -63,7 +64,7 @@ impl QueryRoot {
         let caller = reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
         let page = store::campaigns::list(
-            &services(ctx).db,
+            &services(ctx)?.db,
             caller.organization_id,
             None,
             platform.map(Into::into),
@@ -94,7 +95,7 @@ impl QueryRoot {
                 .transpose()
                 .map_err(ApiError::from)?,
         };
-        let page = store::pending::list(&services(ctx).db, caller.organization_id, &filter, request)
+        let page = store::pending::list(&services(ctx)?.db, caller.organization_id, &filter, request)
             .await
             .map_err(ApiError::from)?;
         Ok(connection(page, |a| a.id, PendingAction))
@@ -126,7 +127,7 @@ impl QueryRoot {
             event,
             decision: decision.map(|d| domain::gate::Decision::from(d).as_str().to_owned()),
         };
-        let page = store::audit::list(&services(ctx).db, caller.organization_id, &filter, request)
+        let page = store::audit::list(&services(ctx)?.db, caller.organization_id, &filter, request)
             .await
             .map_err(ApiError::from)?;
         Ok(connection(page, |row| row.id, AuditRow))
@@ -142,7 +143,7 @@ impl QueryRoot {
             ))
             .into());
         };
-        let row = store::audit::find(&services(ctx).db, caller.organization_id, id)
+        let row = store::audit::find(&services(ctx)?.db, caller.organization_id, id)
             .await
             .map_err(ApiError::from)?;
         Ok(row.map(AuditRow))
@@ -156,7 +157,7 @@ impl QueryRoot {
         after: Option<String>,
     ) -> async_graphql::Result<Conn<Creative>> {
         let caller = reader(ctx)?;
-        let db = &services(ctx).db;
+        let db = &services(ctx)?.db;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
         let page =
             store::campaigns::creatives(db, caller.organization_id, request).await.map_err(ApiError::from)?;
@@ -176,7 +177,7 @@ impl QueryRoot {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let caller = reader(ctx)?;
         let (kind, id) = ids::decode_any(&id).map_err(ApiError::from)?;
-        let (db, org) = (&services(ctx).db, caller.organization_id);
+        let (db, org) = (&services(ctx)?.db, caller.organization_id);
         let node = match kind {
             NodeKind::Layer => {
                 tenancy::layer(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::Layer(Layer(m)))

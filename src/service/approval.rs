@@ -40,14 +40,26 @@ impl Services {
     async fn approve_inner(&self, caller: &Caller, id: Uuid, dry_run: bool) -> Result<WriteResult, Failure> {
         let txn = self.db.begin().await?;
         let (action, status) = self.load_for_resolution(&txn, caller, id).await?;
-        if action.is_policy {
+        let before: PendingStatus = action.status.parse()?;
+        if is_policy_change(&action) {
             return self.approve_policy(txn, caller, action, status, dry_run).await;
+        }
+        if action.is_policy {
+            // An ad write that also raises authority (a partner's create with modes above the
+            // layer defaults): only the customer may approve it, checked before anything else.
+            let approver = customer_only_check(caller, status);
+            if approver.verdict.decision == Decision::Deny {
+                return self.refuse(txn, caller, action, status, approver, dry_run).await;
+            }
         }
         let write: AdWrite = serde_json::from_value(action.after.clone())?;
         let proposer: ActorKind = action.proposed_by_type.parse()?;
         let prepared = match prepare(&txn, caller.organization_id, proposer, &write).await {
             Ok(prepared) => prepared,
-            Err(Failure::User(_)) => return self.cancel_vanished(txn, caller, action, status).await,
+            Err(Failure::User(error)) if error.code == "NOT_FOUND" => {
+                let decided = target_gone(caller, status, action.axis.as_deref())?;
+                return self.refuse(txn, caller, action, status, decided, dry_run).await;
+            }
             Err(other) => return Err(other),
         };
         let decided = gate::decide_approval(&ApprovalInput {
@@ -72,27 +84,34 @@ impl Services {
         let mut entry =
             super::gatekeeper::entry(&write, &prepared, verdict_id, &decided.verdict, Some(action.id));
         entry.event = approval_event(&decided).to_owned();
-        if decided.verdict.decision == Decision::Allow {
+        let allowed = decided.verdict.decision == Decision::Allow;
+        if allowed {
             entry.dispatch_status = Some("in_flight");
         }
-        audit::insert(&txn, caller, entry).await?;
+        let row = audit::insert(&txn, caller, entry).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
         txn.commit().await?;
-        self.announce(&action, status);
+        self.announce(&action, before);
         let record = VerdictRecord::new(verdict_id, &decided.verdict, false);
-        if decided.verdict.decision != Decision::Allow {
+        if !allowed {
+            if decided.verdict.reason == Some(gate::DenyReason::KillSwitchActive) {
+                self.events.publish(Event::write_denied(&row));
+            }
             let mut result = super::gatekeeper::targets(&prepared, record);
             result.pending_action = Some(action);
             return Ok(result);
         }
-        let mut result = self.dispatch(caller, &write, &prepared, record).await?;
-        let next =
-            if result.user_errors.is_empty() { PendingStatus::Dispatched } else { PendingStatus::Failed };
+        let dispatched = self.dispatch(caller, &write, &prepared, record).await;
+        let next = match &dispatched {
+            Ok(result) if result.user_errors.is_empty() => PendingStatus::Dispatched,
+            _ => PendingStatus::Failed,
+        };
         pending::transition(&self.db, action.id, PendingStatus::Approved, next, None).await?;
         let action = pending::find(&self.db, caller.organization_id, action.id).await?;
         if let Some(action) = &action {
             self.announce(action, PendingStatus::Approved);
         }
+        let mut result = dispatched?;
         result.pending_action = action;
         Ok(result)
     }
@@ -106,6 +125,7 @@ impl Services {
     ) -> Result<WriteResult, Failure> {
         let txn = self.db.begin().await?;
         let (action, status) = self.load_for_resolution(&txn, caller, id).await?;
+        let before: PendingStatus = action.status.parse()?;
         let decided = gate::decide_rejection(caller.kind, &caller.scopes, status, action.is_policy);
         if dry_run {
             txn.rollback().await?;
@@ -124,7 +144,7 @@ impl Services {
         audit::insert(&txn, caller, resolution_entry(&action, verdict_id, &decided, event)?).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, note).await?;
         txn.commit().await?;
-        self.announce(&action, status);
+        self.announce(&action, before);
         Ok(WriteResult {
             verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
             pending_action: Some(action),
@@ -172,32 +192,32 @@ impl Services {
             .ok_or_else(|| Failure::Api(ApiError::internal("pending action vanished")))
     }
 
-    /// The target of an ad write is gone: the action can never apply, so it is cancelled.
-    async fn cancel_vanished(
+    /// Records a refusal decided without the write's target state (the approver may not
+    /// approve it, or the target is gone) and answers it.
+    async fn refuse(
         &self,
         txn: DatabaseTransaction,
         caller: &Caller,
         action: pending_actions::Model,
         status: PendingStatus,
+        decided: ApprovalVerdict,
+        dry_run: bool,
     ) -> Result<WriteResult, Failure> {
-        let verdict = gate::Verdict {
-            decision: Decision::Deny,
-            reason: Some(gate::DenyReason::Stale),
-            axis: action.axis.as_deref().map(str::parse).transpose()?,
-            trace: vec!["tenancy=target_missing".to_owned(), "decided_by=tenancy".to_owned()],
-        };
-        let next_status = if status == PendingStatus::Pending { PendingStatus::Cancelled } else { status };
-        let decided = ApprovalVerdict { verdict, next_status };
+        let before: PendingStatus = action.status.parse()?;
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(WriteResult {
+                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &decided.verdict, true)),
+                pending_action: Some(action),
+                ..Default::default()
+            });
+        }
         let verdict_id = Uuid::now_v7();
-        audit::insert(
-            &txn,
-            caller,
-            resolution_entry(&action, verdict_id, &decided, "pending_action.approval_denied")?,
-        )
-        .await?;
+        let entry = resolution_entry(&action, verdict_id, &decided, "pending_action.approval_denied")?;
+        audit::insert(&txn, caller, entry).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
         txn.commit().await?;
-        self.announce(&action, status);
+        self.announce(&action, before);
         Ok(WriteResult {
             verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
             pending_action: Some(action),
@@ -211,6 +231,50 @@ impl Services {
             self.events.publish(Event::pending_changed(action));
         }
     }
+}
+
+/// Whether `action` changes policy (authority or defaults) rather than an ad object.
+fn is_policy_change(action: &pending_actions::Model) -> bool {
+    action.kind.starts_with("policy.")
+}
+
+/// The approver and status checks of a customer-only action, as for a policy change.
+fn customer_only_check(caller: &Caller, status: PendingStatus) -> ApprovalVerdict {
+    gate::decide_approval(&ApprovalInput {
+        actor: caller.kind,
+        scopes: &caller.scopes,
+        status,
+        is_policy: true,
+        kill_switch_active: false,
+        axis: None,
+        authority: None,
+        version_matches: true,
+        safety: &[],
+    })
+}
+
+/// The verdict on approving an action whose target no longer exists: the approver and status
+/// checks still come first; past them the action can never apply, so it is cancelled.
+fn target_gone(
+    caller: &Caller,
+    status: PendingStatus,
+    axis: Option<&str>,
+) -> Result<ApprovalVerdict, Failure> {
+    let checked = gate::decide_rejection(caller.kind, &caller.scopes, status, false);
+    if checked.verdict.decision == Decision::Deny {
+        return Ok(ApprovalVerdict { next_status: status, ..checked });
+    }
+    let verdict = gate::Verdict {
+        decision: Decision::Deny,
+        reason: Some(gate::DenyReason::TargetMissing),
+        axis: axis.map(str::parse).transpose()?,
+        trace: vec![
+            "tenancy=target_missing".to_owned(),
+            format!("pending_status={}", status.as_str()),
+            "decided_by=tenancy".to_owned(),
+        ],
+    };
+    Ok(ApprovalVerdict { verdict, next_status: PendingStatus::Cancelled })
 }
 
 fn approval_event(decided: &ApprovalVerdict) -> &'static str {

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
+use crate::domain::ActorKind;
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
+use crate::domain::policy;
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::PlatformError;
@@ -46,6 +48,8 @@ impl Services {
             authority: prepared.authority,
             safety: &prepared.safety,
         });
+        let escalates = escalates(caller, &write, &prepared)?;
+        let verdict = policy::guard_new_campaign(verdict, caller.kind, escalates);
         if dry_run {
             txn.rollback().await?;
             return Ok(targets(&prepared, VerdictRecord::new(Uuid::now_v7(), &verdict, true)));
@@ -61,7 +65,7 @@ impl Services {
             }
             Decision::QueueForApproval => {
                 let (record, action) =
-                    self.queue(&txn, caller, &write, &prepared, verdict_id, &verdict).await?;
+                    self.queue(&txn, caller, &write, &prepared, verdict_id, &verdict, escalates).await?;
                 txn.commit().await?;
                 self.events.publish(Event::pending_created(&action));
                 let mut result = targets(&prepared, record);
@@ -87,6 +91,7 @@ impl Services {
         prepared: &Prepared,
         verdict_id: Uuid,
         verdict: &Verdict,
+        customer_only: bool,
     ) -> Result<(VerdictRecord, entity::pending_actions::Model), Failure> {
         let action_id = Uuid::now_v7();
         audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
@@ -103,7 +108,7 @@ impl Services {
                 target_id: prepared.target_id,
                 kind: write.action().to_owned(),
                 axis: Some(write.axis()),
-                is_policy: false,
+                is_policy: customer_only,
                 before: prepared.before.clone(),
                 after: serde_json::to_value(write)?,
                 target_version: prepared.target_version,
@@ -116,11 +121,24 @@ impl Services {
     }
 }
 
+/// Whether `write` creates a campaign with authority above its layer's defaults.
+fn escalates(caller: &Caller, write: &AdWrite, prepared: &Prepared) -> Result<bool, Failure> {
+    let AdWrite::CreateCampaign(new) = write else { return Ok(false) };
+    if caller.kind == ActorKind::Customer {
+        return Ok(false);
+    }
+    let defaults = super::convert::layer_defaults(&prepared.layer)?;
+    Ok(policy::is_raise(&defaults, &new.authority))
+}
+
 /// Rejects, before the gate, a write the platform cannot express (campaign-level targeting on
 /// Meta, bidding changes on Apple, ...): it is malformed for that platform, not a decision.
 fn expressible(write: &AdWrite, prepared: &Prepared) -> Result<(), Failure> {
     let account = super::convert::account_context(&prepared.layer)?;
-    let platform_write = super::dispatch::platform_write(write, prepared)?;
+    // A status change the gate will refuse as an illegal transition has no platform write yet.
+    let Ok(platform_write) = super::dispatch::platform_write(write, prepared) else {
+        return Ok(());
+    };
     match crate::platform::build_request(&account, &platform_write) {
         Err(PlatformError::InvalidRequest { message, .. }) => Err(UserError::general(
             "UNSUPPORTED_BY_PLATFORM",

@@ -102,7 +102,7 @@ impl Services {
     ) -> Result<PolicyResult, Failure> {
         let org = caller.organization_id;
         let txn = self.db.begin().await?;
-        let campaign = tenancy::campaign(&txn, org, campaign_id)
+        let campaign = tenancy::campaign_for_update(&txn, org, campaign_id)
             .await?
             .ok_or_else(|| UserError::not_found("campaignId", "campaign"))?;
         let layer = tenancy::layer_for_decision(&txn, org, campaign.layer_id)
@@ -351,6 +351,7 @@ impl Services {
         status: PendingStatus,
         dry_run: bool,
     ) -> Result<WriteResult, Failure> {
+        let before: PendingStatus = action.status.parse()?;
         let change: PolicyChange = serde_json::from_value(action.after.clone())?;
         let current = current_policy(&txn, caller.organization_id, &change).await?;
         let decided = gate::decide_approval(&ApprovalInput {
@@ -389,7 +390,7 @@ impl Services {
             action.status = PendingStatus::Dispatched.as_str().to_owned();
         }
         txn.commit().await?;
-        self.announce(&action, status);
+        self.announce(&action, before);
         Ok(WriteResult {
             verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
             pending_action: Some(action),
@@ -421,7 +422,9 @@ async fn current_policy<C: ConnectionTrait>(
 ) -> Result<Option<Value>, Failure> {
     Ok(match change {
         PolicyChange::CampaignAuthority { campaign_id, .. } => {
-            let Some(campaign) = tenancy::campaign(conn, org, *campaign_id).await? else { return Ok(None) };
+            let Some(campaign) = tenancy::campaign_for_update(conn, org, *campaign_id).await? else {
+                return Ok(None);
+            };
             let Some(layer) = tenancy::layer_for_decision(conn, org, campaign.layer_id).await? else {
                 return Ok(None);
             };

@@ -15,7 +15,7 @@ use super::convert::{self, resolved_authority};
 use super::write::AdWrite;
 use crate::domain::ActorKind;
 use crate::domain::authority::ResolvedAuthority;
-use crate::domain::gate::{self, SafetyResult};
+use crate::domain::gate::{self, SafetyCheck, SafetyResult};
 use crate::domain::money::{self, Budget};
 use crate::domain::status::{EntityStatus, StatusAction};
 use crate::error::{ApiError, UserError};
@@ -84,12 +84,16 @@ pub(crate) async fn prepare<C: ConnectionTrait>(
         }
         AdWrite::LaunchAd { ad_set_id, creative_id, .. } => {
             let mut prepared = on_ad_set(conn, org, *ad_set_id).await?;
-            prepared.creative = Some(eligible_creative(conn, org, *creative_id).await?);
+            let (creative, eligible) = creative(conn, org, *creative_id).await?;
+            prepared.creative = Some(creative);
+            prepared.safety = vec![eligible];
             Ok(prepared)
         }
         AdWrite::ReplaceAdCreative { ad_id, creative_id } => {
             let mut prepared = on_ad(conn, org, *ad_id).await?;
-            prepared.creative = Some(eligible_creative(conn, org, *creative_id).await?);
+            let (creative, eligible) = creative(conn, org, *creative_id).await?;
+            prepared.creative = Some(creative);
+            prepared.safety = vec![eligible];
             Ok(prepared)
         }
         AdWrite::PruneAd { ad_id } => {
@@ -219,24 +223,19 @@ async fn prune_checks<C: ConnectionTrait>(
     Ok(checks)
 }
 
-async fn eligible_creative<C: ConnectionTrait>(
+/// The creative `id` of `org`, and whether it may be shown: generated, approved (or not needing
+/// approval), not excluded and not archived.
+async fn creative<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
     id: Uuid,
-) -> Result<content_containers::Model, Failure> {
+) -> Result<(content_containers::Model, SafetyResult), Failure> {
     let (container, content) = tenancy::creative(conn, org, id)
         .await?
         .ok_or_else(|| UserError::not_found("creativeId", "creative"))?;
     let approved = matches!(container.approval_status.as_str(), "approved" | "not_required");
     let excluded = content.as_ref().and_then(|c| c.override_mode.as_deref()) == Some("exclude");
-    let archived = content.as_ref().is_some_and(|c| c.archived_at.is_some());
-    if container.status != "completed" || !approved || excluded || archived {
-        return Err(UserError::field(
-            "creativeId",
-            "CREATIVE_NOT_ELIGIBLE",
-            "this creative is not eligible: it must be generated, approved (or not need approval), not excluded and not archived",
-        )
-        .into());
-    }
-    Ok(container)
+    let archived = content.as_ref().is_none_or(|c| c.archived_at.is_some());
+    let eligible = container.status == "completed" && approved && !excluded && !archived;
+    Ok((container, SafetyResult::new(SafetyCheck::CreativeNotEligible, eligible)))
 }

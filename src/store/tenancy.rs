@@ -71,6 +71,20 @@ pub async fn campaign<C: ConnectionTrait>(
     campaigns::Entity::find_by_id(id).filter(campaigns::Column::OrganizationId.eq(org)).one(conn).await
 }
 
+/// The campaign `id` of `org`, locked for update on PostgreSQL: policy writes on one campaign
+/// queue up here, so each decides on the authority the previous one left.
+pub async fn campaign_for_update<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<campaigns::Model>, DbErr> {
+    campaigns::Entity::find_by_id(id)
+        .filter(campaigns::Column::OrganizationId.eq(org))
+        .lock_exclusive()
+        .one(conn)
+        .await
+}
+
 /// The authority row of campaign `id` of `org`, if it has one.
 pub async fn campaign_authority<C: ConnectionTrait>(
     conn: &C,

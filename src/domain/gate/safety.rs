@@ -26,16 +26,20 @@ pub enum SafetyCheck {
     AdTooYoung,
     /// The optimizer wants to prune the last active ad of an ad set.
     LastActiveAd,
+    /// The creative is not eligible to be shown: not generated, not approved (where approval is
+    /// required), excluded, or archived.
+    CreativeNotEligible,
 }
 
 impl SafetyCheck {
     /// Every check, in a stable order.
-    pub const ALL: [SafetyCheck; 5] = [
+    pub const ALL: [SafetyCheck; 6] = [
         SafetyCheck::BudgetBelowMinimum,
         SafetyCheck::BudgetAboveCap,
         SafetyCheck::StatusTransition,
         SafetyCheck::AdTooYoung,
         SafetyCheck::LastActiveAd,
+        SafetyCheck::CreativeNotEligible,
     ];
 
     /// The lowercase name used in deny reasons and traces.
@@ -46,6 +50,7 @@ impl SafetyCheck {
             SafetyCheck::StatusTransition => "status_transition",
             SafetyCheck::AdTooYoung => "ad_too_young",
             SafetyCheck::LastActiveAd => "last_active_ad",
+            SafetyCheck::CreativeNotEligible => "creative_not_eligible",
         }
     }
 }

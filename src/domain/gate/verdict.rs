@@ -67,6 +67,8 @@ pub enum DenyReason {
     NotPending,
     /// The target changed since the pending action was queued.
     Stale,
+    /// The target of a pending action no longer exists.
+    TargetMissing,
 }
 
 impl DenyReason {
@@ -89,6 +91,7 @@ impl DenyReason {
             DenyReason::SafetyCheckFailed(_) => "safety_check_failed",
             DenyReason::NotPending => "not_pending",
             DenyReason::Stale => "stale",
+            DenyReason::TargetMissing => "target_missing",
         }
     }
 
@@ -102,6 +105,7 @@ impl DenyReason {
             DenyReason::SafetyCheckFailed(check) => format!("safety.{check}"),
             DenyReason::NotPending => "pending_status".to_owned(),
             DenyReason::Stale => "version".to_owned(),
+            DenyReason::TargetMissing => "tenancy".to_owned(),
         }
     }
 }
@@ -125,6 +129,7 @@ impl FromStr for DenyReason {
             DenyReason::CustomerOnly,
             DenyReason::NotPending,
             DenyReason::Stale,
+            DenyReason::TargetMissing,
         ]
         .into_iter()
         .find(|reason| reason.simple_code() == s)

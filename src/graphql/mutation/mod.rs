@@ -41,5 +41,5 @@ async fn submit(
 
 /// The authenticated caller and the services.
 fn writer<'a>(ctx: &'a Context<'_>) -> Result<(&'a Caller, &'a Services), ApiError> {
-    Ok((caller(ctx)?, services(ctx)))
+    Ok((caller(ctx)?, services(ctx)?))
 }

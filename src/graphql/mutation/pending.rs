@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::payloads::{BulkPendingActionPayload, PendingActionResult, RejectPayload};
 use super::{WritePayload, validate, writer};
-use crate::error::UserError;
+use crate::error::{ApiError, UserError};
 use crate::ids::NodeKind;
 use crate::service::WriteResult;
 
@@ -64,7 +64,7 @@ impl PendingMutations {
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
             let result = match validate::id(NodeKind::PendingAction, "ids", &id) {
-                Ok(uuid) => services.approve(caller, uuid, false).await?,
+                Ok(uuid) => item(services.approve(caller, uuid, false).await),
                 Err(error) => WriteResult::rejected(error),
             };
             results.push(PendingActionResult::new(id, result));
@@ -92,13 +92,23 @@ impl PendingMutations {
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
             let result = match validate::id(NodeKind::PendingAction, "ids", &id) {
-                Ok(uuid) => services.reject(caller, uuid, reason.clone(), false).await?,
+                Ok(uuid) => item(services.reject(caller, uuid, reason.clone(), false).await),
                 Err(error) => WriteResult::rejected(error),
             };
             results.push(PendingActionResult::new(id, result));
         }
         Ok(BulkPendingActionPayload { results, user_errors: Vec::new() })
     }
+}
+
+/// One item of a bulk call: an error on one item is that item's answer, not the whole call's.
+fn item(outcome: Result<WriteResult, ApiError>) -> WriteResult {
+    outcome.unwrap_or_else(|error| {
+        if let ApiError::Internal(detail) = &error {
+            tracing::error!(detail = %detail, "bulk item failed");
+        }
+        WriteResult::rejected(UserError::general(error.code(), error.client_message()))
+    })
 }
 
 fn too_many(ids: &[ID]) -> Option<BulkPendingActionPayload> {

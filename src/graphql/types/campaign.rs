@@ -7,10 +7,11 @@ use entity::{ad_sets, ads, campaigns};
 use super::{AuthorityBlock, Conn, Creative, Layer, PendingAction, code, connection, paginate};
 use crate::domain;
 use crate::error::ApiError;
+use crate::graphql::context::loaders;
 use crate::graphql::context::reader;
 use crate::graphql::enums::{AuthoritySource, BidStrategy, EntityStatus, Outcome, Platform};
 use crate::graphql::loaders::{
-    AdSetId, AdSetsOf, AdsOf, AuthorityOf, CampaignId, CreativeId, LayerId, Loaders, PendingOf,
+    AdSetId, AdSetsOf, AdsOf, AuthorityOf, CampaignId, CreativeId, LayerId, PendingOf,
 };
 use crate::ids::{self, NodeKind};
 use crate::service::resolved_authority;
@@ -149,8 +150,7 @@ impl Campaign {
     ) -> async_graphql::Result<Conn<AdSet>> {
         reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
-        let rows =
-            ctx.data_unchecked::<Loaders>().load_one(AdSetsOf(self.0.id)).await.map_err(ApiError::from)?;
+        let rows = loaders(ctx)?.load_one(AdSetsOf(self.0.id)).await.map_err(ApiError::from)?;
         Ok(connection(paginate(rows.unwrap_or_default(), request, |s| s.id), |s| s.id, AdSet))
     }
 
@@ -163,8 +163,7 @@ impl Campaign {
     ) -> async_graphql::Result<Conn<PendingAction>> {
         reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
-        let rows =
-            ctx.data_unchecked::<Loaders>().load_one(PendingOf(self.0.id)).await.map_err(ApiError::from)?;
+        let rows = loaders(ctx)?.load_one(PendingOf(self.0.id)).await.map_err(ApiError::from)?;
         Ok(connection(paginate(rows.unwrap_or_default(), request, |a| a.id), |a| a.id, PendingAction))
     }
 
@@ -181,7 +180,7 @@ impl Campaign {
 
 impl Campaign {
     async fn resolved(&self, ctx: &Context<'_>) -> Result<domain::authority::ResolvedAuthority, ApiError> {
-        let loaders = ctx.data_unchecked::<Loaders>();
+        let loaders = loaders(ctx)?;
         let (row, layer) = tokio::try_join!(
             loaders.load_one(AuthorityOf(self.0.id)),
             loaders.load_one(LayerId(self.0.layer_id))
@@ -192,14 +191,11 @@ impl Campaign {
 }
 
 async fn load_layer(ctx: &Context<'_>, id: uuid::Uuid) -> Result<entity::layers::Model, ApiError> {
-    ctx.data_unchecked::<Loaders>()
-        .load_one(LayerId(id))
-        .await?
-        .ok_or_else(|| ApiError::internal("layer missing"))
+    loaders(ctx)?.load_one(LayerId(id)).await?.ok_or_else(|| ApiError::internal("layer missing"))
 }
 
 async fn load_campaign(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Campaign, ApiError> {
-    ctx.data_unchecked::<Loaders>()
+    loaders(ctx)?
         .load_one(CampaignId(id))
         .await?
         .map(Campaign)
@@ -261,8 +257,7 @@ impl AdSet {
     ) -> async_graphql::Result<Conn<Ad>> {
         reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
-        let rows =
-            ctx.data_unchecked::<Loaders>().load_one(AdsOf(self.0.id)).await.map_err(ApiError::from)?;
+        let rows = loaders(ctx)?.load_one(AdsOf(self.0.id)).await.map_err(ApiError::from)?;
         Ok(connection(paginate(rows.unwrap_or_default(), request, |a| a.id), |a| a.id, Ad))
     }
 
@@ -306,8 +301,7 @@ impl Ad {
     /// The creative it shows.
     async fn creative(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Creative>> {
         let Some(id) = self.0.content_container_id else { return Ok(None) };
-        let loaded =
-            ctx.data_unchecked::<Loaders>().load_one(CreativeId(id)).await.map_err(ApiError::from)?;
+        let loaded = loaders(ctx)?.load_one(CreativeId(id)).await.map_err(ApiError::from)?;
         Ok(loaded.map(|(container, content)| Creative { container, content }))
     }
 
@@ -318,11 +312,7 @@ impl Ad {
 
     /// The ad set it belongs to.
     async fn ad_set(&self, ctx: &Context<'_>) -> async_graphql::Result<AdSet> {
-        let loaded = ctx
-            .data_unchecked::<Loaders>()
-            .load_one(AdSetId(self.0.ad_set_id))
-            .await
-            .map_err(ApiError::from)?;
+        let loaded = loaders(ctx)?.load_one(AdSetId(self.0.ad_set_id)).await.map_err(ApiError::from)?;
         Ok(loaded.map(AdSet).ok_or_else(|| ApiError::internal("ad set missing"))?)
     }
 

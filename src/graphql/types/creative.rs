@@ -6,7 +6,8 @@ use entity::{ads_content, content_containers};
 
 use crate::domain::lifecycle::{self, CreativeFacts};
 use crate::error::ApiError;
-use crate::graphql::loaders::{AdsOfCreative, Loaders};
+use crate::graphql::context::loaders;
+use crate::graphql::loaders::AdsOfCreative;
 use crate::ids::{self, NodeKind};
 
 /// A creative's lifecycle state.
@@ -69,8 +70,7 @@ impl Creative {
 
     /// Lifecycle state, derived from the container, its approval and its ads.
     async fn state(&self, ctx: &Context<'_>) -> async_graphql::Result<CreativeState> {
-        let ads = ctx
-            .data_unchecked::<Loaders>()
+        let ads = loaders(ctx)?
             .load_one(AdsOfCreative(self.container.id))
             .await
             .map_err(ApiError::from)?

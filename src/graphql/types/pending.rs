@@ -7,8 +7,9 @@ use entity::pending_actions;
 use super::{Campaign, code};
 use crate::domain;
 use crate::error::ApiError;
+use crate::graphql::context::loaders;
 use crate::graphql::enums::{ActorType, AuthorityAxis, PendingActionStatus, Platform};
-use crate::graphql::loaders::{CampaignId, Loaders};
+use crate::graphql::loaders::CampaignId;
 use crate::ids::{self, NodeKind};
 
 /// Who did something.
@@ -59,8 +60,7 @@ impl PendingAction {
     /// The campaign it concerns, if any.
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
         let Some(id) = self.0.campaign_id else { return Ok(None) };
-        let loaded =
-            ctx.data_unchecked::<Loaders>().load_one(CampaignId(id)).await.map_err(ApiError::from)?;
+        let loaded = loaders(ctx)?.load_one(CampaignId(id)).await.map_err(ApiError::from)?;
         Ok(loaded.map(Campaign))
     }
 

@@ -20,7 +20,7 @@ impl Viewer {
 
     /// The organization's name.
     async fn organization_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let org = services(ctx).organization(self.0.organization_id).await.map_err(ApiError::from)?;
+        let org = services(ctx)?.organization(self.0.organization_id).await.map_err(ApiError::from)?;
         Ok(org.map(|o| o.name).unwrap_or_default())
     }
 
