@@ -3,11 +3,12 @@
 //! Authenticates each request from its `Authorization` header and hands it to the GraphQL layer.
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use crate::auth::{self, AuthError, JwtKeys};
@@ -37,10 +38,26 @@ pub fn router(state: AppState) -> Router {
 async fn graphql_handler(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    let request = match request {
+        Ok(request) => request,
+        Err(rejection) => return unreadable(rejection),
+    };
     let auth = authenticate(&state, &headers).await;
-    graphql::execute(&state.schema, &state.services, auth, request.into_inner()).await.into()
+    GraphQLResponse::from(graphql::execute(&state.schema, &state.services, auth, request.into_inner()).await)
+        .into_response()
+}
+
+/// A request body that is not a GraphQL request: a 400 with a GraphQL-shaped error body.
+fn unreadable(rejection: GraphQLRejection) -> Response {
+    let message = match &rejection.0 {
+        async_graphql::ParseRequestError::PayloadTooLarge => "the request body is too large".to_owned(),
+        other => format!("the request is not a GraphQL request: {other}"),
+    };
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
 async fn graphiql() -> impl IntoResponse {

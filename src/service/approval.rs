@@ -103,6 +103,10 @@ impl Services {
         }
         let dispatched = self.dispatch(caller, &write, &prepared, record).await;
         let next = match &dispatched {
+            // The kill switch was tripped before the call started: the action waits again.
+            Ok(result) if result.verdict.as_ref().is_some_and(|v| v.decision == Decision::Deny) => {
+                PendingStatus::Pending
+            }
             Ok(result) if result.user_errors.is_empty() => PendingStatus::Dispatched,
             _ => PendingStatus::Failed,
         };

@@ -11,10 +11,12 @@ use super::convert;
 use super::prepare::Prepared;
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
+use crate::domain::gate::{Decision, DenyReason, Verdict};
 use crate::domain::status::{EntityStatus, StatusAction, transition};
 use crate::error::{ApiError, UserError};
+use crate::events::Event;
 use crate::platform::{DispatchReceipt, PlatformError, PlatformWrite};
-use crate::store::audit;
+use crate::store::{audit, tenancy};
 
 /// The default Apple Search Ads max cost per tap for a new ad group, in minor units, when the
 /// campaign has no bid amount of its own.
@@ -22,7 +24,27 @@ const DEFAULT_APPLE_BID_CENTS: i64 = 100;
 
 impl Services {
     /// Sends an allowed `write` to the platform and applies it locally if the platform accepts it.
+    /// If that fails on our side, the audit row says so rather than staying in flight.
     pub(crate) async fn dispatch(
+        &self,
+        caller: &Caller,
+        write: &AdWrite,
+        prepared: &Prepared,
+        verdict: VerdictRecord,
+    ) -> Result<WriteResult, Failure> {
+        let verdict_id = verdict.id;
+        let outcome = self.dispatch_inner(caller, write, prepared, verdict).await;
+        if outcome.is_err() {
+            let detail =
+                json!({ "error": { "code": "INTERNAL", "message": "the dispatch could not be completed" } });
+            if let Err(error) = audit::record_dispatch(&self.db, verdict_id, false, detail).await {
+                tracing::error!(%error, %verdict_id, "could not record a failed dispatch");
+            }
+        }
+        outcome
+    }
+
+    async fn dispatch_inner(
         &self,
         caller: &Caller,
         write: &AdWrite,
@@ -31,6 +53,10 @@ impl Services {
     ) -> Result<WriteResult, Failure> {
         let account = convert::account_context(&prepared.layer)?;
         let platform_write = platform_write(write, prepared)?;
+        let layer = tenancy::layer(&self.db, caller.organization_id, prepared.layer.id).await?;
+        if layer.is_none_or(|layer| layer.kill_switch_active) {
+            return self.abort(prepared, verdict).await;
+        }
         let adapter = self.proxy.adapter(account.platform);
         let span =
             tracing::info_span!("dispatch", platform = %account.platform, write = platform_write.kind());
@@ -66,6 +92,24 @@ impl Services {
             pending_action: None,
             user_errors: Vec::new(),
         })
+    }
+
+    /// The kill switch was tripped after the decision committed: no platform call starts, and the
+    /// decision becomes a denial.
+    async fn abort(&self, prepared: &Prepared, verdict: VerdictRecord) -> Result<WriteResult, Failure> {
+        let mut trace: Vec<String> =
+            verdict.trace.iter().filter(|entry| !entry.starts_with("decided_by=")).cloned().collect();
+        trace.push("kill_switch=active(before_dispatch)".to_owned());
+        trace.push("decided_by=kill_switch".to_owned());
+        let denial = Verdict {
+            decision: Decision::Deny,
+            reason: Some(DenyReason::KillSwitchActive),
+            axis: verdict.axis,
+            trace,
+        };
+        let row = audit::record_abort(&self.db, verdict.id, &denial).await?;
+        self.events.publish(Event::write_denied(&row));
+        Ok(super::gatekeeper::targets(prepared, VerdictRecord::new(verdict.id, &denial, false)))
     }
 
     async fn record_failure(

@@ -47,9 +47,9 @@ pub(crate) async fn prepare<C: ConnectionTrait>(
 ) -> Result<Prepared, Failure> {
     match write {
         AdWrite::CreateCampaign(new) => {
-            let layer = tenancy::layer_by_platform(conn, org, new.platform).await?.ok_or_else(|| {
-                ApiError::internal(format!("organization {org} has no {} layer", new.platform))
-            })?;
+            let layer = tenancy::layer_by_platform(conn, org, new.platform)
+                .await?
+                .ok_or_else(|| UserError::not_found("platform", "layer"))?;
             let layer = locked_layer(conn, org, layer.id).await?;
             let mut prepared = on_layer(layer)?;
             prepared.safety = budget_checks(&prepared.layer, new.budget)?;

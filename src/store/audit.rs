@@ -98,6 +98,27 @@ pub async fn record_dispatch<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Turns the in-flight row `id` into a denial: the kill switch was tripped between the decision
+/// and the platform call, so the call never started.
+pub async fn record_abort<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    verdict: &Verdict,
+) -> Result<audit::Model, DbErr> {
+    audit::ActiveModel {
+        id: Set(id),
+        event: Set("ads.write.denied".to_owned()),
+        decision: Set(Some(verdict.decision.as_str().to_owned())),
+        reason: Set(verdict.reason_code()),
+        trace: Set(Value::from(verdict.trace.clone())),
+        dispatch_status: Set(Some("failed".to_owned())),
+        dispatch: Set(Some(serde_json::json!({ "aborted": "kill_switch_active" }))),
+        ..Default::default()
+    }
+    .update(conn)
+    .await
+}
+
 /// Filters of the audit log query.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
