@@ -8,6 +8,7 @@ pub mod enums;
 pub mod errors;
 pub mod loaders;
 pub mod mutation;
+pub mod prefetch;
 pub mod query;
 pub mod types;
 

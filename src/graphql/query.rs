@@ -72,6 +72,7 @@ impl QueryRoot {
         )
         .await
         .map_err(ApiError::from)?;
+        crate::graphql::prefetch::campaign_page(ctx, &page.items).await?;
         Ok(connection(page, |c| c.id, Campaign))
     }
 

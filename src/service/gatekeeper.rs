@@ -65,7 +65,7 @@ impl Services {
             }
             Decision::QueueForApproval => {
                 let (record, action) =
-                    self.queue(&txn, caller, &write, &prepared, verdict_id, &verdict, escalates).await?;
+                    self.queue(&txn, caller, &write, &prepared, verdict_id, &verdict).await?;
                 txn.commit().await?;
                 self.events.publish(Event::pending_created(&action));
                 let mut result = targets(&prepared, record);
@@ -91,8 +91,9 @@ impl Services {
         prepared: &Prepared,
         verdict_id: Uuid,
         verdict: &Verdict,
-        customer_only: bool,
     ) -> Result<(VerdictRecord, entity::pending_actions::Model), Failure> {
+        // A create that raises authority above the layer defaults waits for the customer alone.
+        let customer_only = escalates(caller, write, prepared)?;
         let action_id = Uuid::now_v7();
         audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
         let action = pending::insert(
@@ -135,6 +136,10 @@ fn escalates(caller: &Caller, write: &AdWrite, prepared: &Prepared) -> Result<bo
 /// Meta, bidding changes on Apple, ...): it is malformed for that platform, not a decision.
 fn expressible(write: &AdWrite, prepared: &Prepared) -> Result<(), Failure> {
     let account = super::convert::account_context(&prepared.layer)?;
+    if let AdWrite::CampaignBudget { budget, .. } = write {
+        crate::domain::campaign::validate_budget_kind(*budget, account.platform)
+            .map_err(|err| UserError::field("lifetimeBudgetCents", err.code(), err.to_string()))?;
+    }
     // A status change the gate will refuse as an illegal transition has no platform write yet.
     let Ok(platform_write) = super::dispatch::platform_write(write, prepared) else {
         return Ok(());

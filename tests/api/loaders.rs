@@ -39,7 +39,9 @@ async fn furnished_campaign(app: &TestApp, token: &str) {
         json!({ "input": { "campaignId": campaign, "tactical": "DRAFT" } }),
     )
     .await;
-    let queued = app.ok(token, UPDATE_BUDGET, json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } })).await;
+    let queued = app
+        .ok(token, UPDATE_BUDGET, json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } }))
+        .await;
     assert_eq!(queued["updateCampaignBudget"]["verdict"]["decision"], "QUEUE_FOR_APPROVAL");
 }
 
@@ -65,7 +67,10 @@ async fn a_page_of_campaigns_costs_the_same_statements_for_5_and_50() {
     for edge in &large_edges {
         let node = &edge["node"];
         assert_eq!(node["layer"]["platform"], "META");
-        assert_eq!(node["adSets"]["edges"][0]["node"]["ads"]["edges"][0]["node"]["creative"]["state"], "LIVE");
+        assert_eq!(
+            node["adSets"]["edges"][0]["node"]["ads"]["edges"][0]["node"]["creative"]["state"],
+            "LIVE"
+        );
         assert_eq!(node["pendingActions"]["edges"][0]["node"]["kind"], "campaign.budget");
     }
     assert_eq!(small, large, "statements for 5 campaigns: {small}, for 50: {large}");

@@ -54,6 +54,15 @@ impl Drop for TestDb {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
                 runtime.block_on(async {
                     let admin = Database::connect(url).await.map_err(std::io::Error::other)?;
+                    // Connections the test left open (a transaction abandoned by a failing
+                    // assertion) would hold locks the drop waits on: end them first.
+                    admin
+                        .execute_unprepared(&format!(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                             WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+                        ))
+                        .await
+                        .map_err(std::io::Error::other)?;
                     admin
                         .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
                         .await
@@ -76,18 +85,31 @@ fn self_schema(db: &TestDb) -> &str {
     }
 }
 
+/// Tags a test's PostgreSQL connections with its schema name, so cleanup can find them.
+fn tagged(
+    schema: &str,
+) -> impl Fn(sea_orm::sqlx::postgres::PgConnectOptions) -> sea_orm::sqlx::postgres::PgConnectOptions
++ Send
++ Sync
++ 'static {
+    let name = schema.to_owned();
+    move |options| options.application_name(&name)
+}
+
 /// Opens a fresh, migrated database with a pool of `connections` (PostgreSQL only).
 pub async fn fresh_db(connections: u32) -> (DatabaseConnection, TestDb) {
     match postgres_url() {
         Some(url) => {
             let schema = format!("t_{}", Uuid::now_v7().simple());
-            let admin = Database::connect(url.as_str()).await.expect("PostgreSQL reachable at TEST_DATABASE_URL");
+            let admin =
+                Database::connect(url.as_str()).await.expect("PostgreSQL reachable at TEST_DATABASE_URL");
             admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
             admin.close().await.expect("close admin connection");
             let mut options = ConnectOptions::new(url.clone());
             options
                 .max_connections(connections)
                 .set_schema_search_path(schema.clone())
+                .map_sqlx_postgres_opts(tagged(&schema))
                 .acquire_timeout(Duration::from_secs(60))
                 .sqlx_logging(false);
             let db = Database::connect(options).await.expect("connect to test schema");
@@ -153,7 +175,8 @@ impl TestApp {
 
     /// A partner key for the app's organization with `scopes`.
     pub async fn partner(&self, scopes: &[Scope]) -> String {
-        let (_, key) = self.services().create_partner_key(self.org, "test partner", scopes).await.expect("partner key");
+        let (_, key) =
+            self.services().create_partner_key(self.org, "test partner", scopes).await.expect("partner key");
         key.plaintext.expose().to_owned()
     }
 
@@ -230,7 +253,8 @@ pub const CREATE_CAMPAIGN: &str = "mutation($input: CreateCampaignInput!) { crea
     userErrors { field code message } } }";
 
 /// The budget mutation with the fields tests read back.
-pub const UPDATE_BUDGET: &str = "mutation($input: UpdateCampaignBudgetInput!) { updateCampaignBudget(input: $input) {
+pub const UPDATE_BUDGET: &str =
+    "mutation($input: UpdateCampaignBudgetInput!) { updateCampaignBudget(input: $input) {
     verdict { id decision reason axis trace dryRun }
     campaign { id dailyBudgetCents lifetimeBudgetCents version }
     pendingAction { id status kind targetVersion }
@@ -302,7 +326,11 @@ pub async fn empty_db_pools(pools: usize) -> (Vec<DatabaseConnection>, TestDb) {
         let db = match &schema {
             Some(schema) => {
                 let mut options = ConnectOptions::new(url.clone());
-                options.max_connections(2).set_schema_search_path(schema.clone()).sqlx_logging(false);
+                options
+                    .max_connections(2)
+                    .set_schema_search_path(schema.clone())
+                    .map_sqlx_postgres_opts(tagged(schema))
+                    .sqlx_logging(false);
                 Database::connect(options).await.expect("connect")
             }
             None => layers_dashboard::db::connect(&url, 1).await.expect("open SQLite"),
@@ -384,4 +412,93 @@ pub async fn post_raw(
         .to_owned();
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
     (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Sets `campaign`'s own authority row as the customer; `modes` holds the axes to change
+/// (`{"tactical": "AUTO"}`), the others stay as they are.
+pub async fn set_campaign_authority(app: &TestApp, campaign: &str, modes: Value) {
+    let mut input = modes;
+    input["campaignId"] = json!(campaign);
+    let data = app
+        .ok(
+            &app.customer(),
+            "mutation($input: UpdateCampaignAuthorityInput!) { updateCampaignAuthority(input: $input) {
+                applied campaign { authoritySource } userErrors { code } } }",
+            json!({ "input": input }),
+        )
+        .await;
+    let payload = &data["updateCampaignAuthority"];
+    assert_eq!(payload["applied"], true, "{payload:#}");
+    assert_eq!(payload["campaign"]["authoritySource"], "CAMPAIGN", "{payload:#}");
+}
+
+/// Deletes `campaign`'s authority row (no API does), so its layer's defaults apply to it.
+pub async fn drop_campaign_authority(app: &TestApp, campaign: &str) {
+    use sea_orm::EntityTrait;
+    let id = layers_dashboard::ids::decode(layers_dashboard::ids::NodeKind::Campaign, campaign)
+        .expect("campaign id");
+    let deleted = entity::campaign_authority::Entity::delete_by_id(id)
+        .exec(&app.services().db)
+        .await
+        .expect("delete authority");
+    assert_eq!(deleted.rows_affected, 1, "campaign {campaign} had no authority row");
+}
+
+/// Trips (`tripped`) or releases `platform`'s kill switch as the customer.
+pub async fn set_kill_switch(app: &TestApp, platform: &str, tripped: bool) {
+    let query = if tripped {
+        "mutation($p: Platform!) { out: tripKillSwitch(platform: $p, reason: \"test\") { layer { killSwitchActive } userErrors { code } } }"
+    } else {
+        "mutation($p: Platform!) { out: releaseKillSwitch(platform: $p) { layer { killSwitchActive } userErrors { code } } }"
+    };
+    let data = app.ok(&app.customer(), query, json!({ "p": platform })).await;
+    assert_eq!(data["out"]["layer"]["killSwitchActive"], tripped, "{data:#}");
+}
+
+/// Creates an ad set under `campaign` as the customer (its structural axis must be `AUTO`) and
+/// returns the ad set's global id.
+pub async fn create_ad_set(app: &TestApp, campaign: &str) -> String {
+    let data = app
+        .ok(
+            &app.customer(),
+            "mutation($input: CreateAdSetInput!) { createAdSet(input: $input) {
+                verdict { decision reason } adSet { id } userErrors { code message } } }",
+            json!({ "input": { "campaignId": campaign, "name": "Test ad set" } }),
+        )
+        .await;
+    let payload = &data["createAdSet"];
+    assert_eq!(payload["verdict"]["decision"], "ALLOW", "{payload:#}");
+    payload["adSet"]["id"].as_str().expect("ad set id").to_owned()
+}
+
+/// Reads `campaign` back as the customer: budget, status, version, authority and its source.
+pub async fn read_campaign(app: &TestApp, campaign: &str) -> Value {
+    let data = app
+        .ok(
+            &app.customer(),
+            "query($id: ID!) { campaign(id: $id) { id status dailyBudgetCents version authoritySource
+                authority { creative tactical structural } } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    data["campaign"].clone()
+}
+
+/// Every audit row `token` can see under the `auditLog` arguments `filter`, following every page.
+pub async fn audit_rows(app: &TestApp, token: &str, filter: Value) -> Vec<Value> {
+    let query = "query($platform: Platform, $campaignId: ID, $event: String, $decision: Decision, $after: String) {
+        auditLog(platform: $platform, campaignId: $campaignId, event: $event, decision: $decision, first: 100, after: $after) {
+            nodes { verdictId event decision reason axis actorType actorId actorApiKeyId dispatchStatus pendingActionId }
+            pageInfo { hasNextPage endCursor } } }";
+    let mut rows = Vec::new();
+    let mut variables = filter;
+    loop {
+        let data = app.ok(token, query, variables.clone()).await;
+        let page = &data["auditLog"];
+        rows.extend(page["nodes"].as_array().expect("audit nodes").iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            return rows;
+        }
+        variables["after"] = page["pageInfo"]["endCursor"].clone();
+    }
 }

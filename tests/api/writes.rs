@@ -10,7 +10,9 @@ async fn an_auto_budget_change_dispatches_applies_and_audits() {
     let campaign = app.campaign("META", ("AUTOPILOT", "DRAFT")).await;
     let token = app.customer();
 
-    let data = app.ok(&token, UPDATE_BUDGET, json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 7500 } })).await;
+    let data = app
+        .ok(&token, UPDATE_BUDGET, json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 7500 } }))
+        .await;
     let payload = &data["updateCampaignBudget"];
     assert_eq!(payload["verdict"]["decision"], "ALLOW");
     assert_eq!(payload["verdict"]["axis"], "tactical");

@@ -186,7 +186,7 @@ impl Campaign {
             loaders.load_one(LayerId(self.0.layer_id))
         )?;
         let layer = layer.ok_or_else(|| ApiError::internal("campaign without layer"))?;
-        Ok(resolved_authority(row.as_ref(), &layer)?)
+        Ok(resolved_authority(row.flatten().as_ref(), &layer)?)
     }
 }
 

@@ -115,6 +115,7 @@ impl Layer {
         )
         .await
         .map_err(crate::error::ApiError::from)?;
+        crate::graphql::prefetch::campaign_page(ctx, &page.items).await?;
         Ok(connection(page, |c| c.id, Campaign))
     }
 
