@@ -50,12 +50,7 @@ pub enum Relation {
     )]
     Organizations,
     /// The creative it was regenerated from.
-    #[sea_orm(
-        belongs_to = "Entity",
-        from = "Column::ParentId",
-        to = "Column::Id",
-        on_delete = "SetNull"
-    )]
+    #[sea_orm(belongs_to = "Entity", from = "Column::ParentId", to = "Column::Id", on_delete = "SetNull")]
     Parent,
     /// Its ads-content row.
     #[sea_orm(has_one = "super::ads_content::Entity")]

@@ -59,11 +59,7 @@ pub(crate) fn fk(
 }
 
 /// A named index on `table(cols...)`.
-pub(crate) fn index<T, C>(
-    name: &str,
-    table: T,
-    cols: impl IntoIterator<Item = C>,
-) -> IndexCreateStatement
+pub(crate) fn index<T, C>(name: &str, table: T, cols: impl IntoIterator<Item = C>) -> IndexCreateStatement
 where
     T: IntoIden,
     C: IntoIndexColumn,
@@ -103,14 +99,9 @@ pub(crate) async fn create_indexes(
 }
 
 /// Drops the given tables in order (children first), if they exist.
-pub(crate) async fn drop_tables(
-    manager: &SchemaManager<'_>,
-    tables: Vec<DynIden>,
-) -> Result<(), DbErr> {
+pub(crate) async fn drop_tables(manager: &SchemaManager<'_>, tables: Vec<DynIden>) -> Result<(), DbErr> {
     for table in tables {
-        manager
-            .drop_table(Table::drop().table(table).if_exists().to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table(table).if_exists().to_owned()).await?;
     }
     Ok(())
 }

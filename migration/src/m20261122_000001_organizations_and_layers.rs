@@ -5,13 +5,12 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer, big_integer_null, boolean, json_binary_null, text, text_null,
-    timestamp_with_time_zone_null,
+    big_integer, big_integer_null, boolean, json_binary_null, text, text_null, timestamp_with_time_zone_null,
 };
 
 use crate::ddl::{
-    AXIS_MODES, PLATFORMS, at_col, create_indexes, drop_tables, fk, id_col, index, non_negative,
-    one_of, tenant_col, unique_index,
+    AXIS_MODES, PLATFORMS, at_col, create_indexes, drop_tables, fk, id_col, index, non_negative, one_of,
+    tenant_col, unique_index,
 };
 
 /// The customer: everything else belongs to exactly one organization.
@@ -78,11 +77,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let tables = vec![
-            Layers::Table.into_iden(),
-            PartnerKeys::Table.into_iden(),
-            Organizations::Table.into_iden(),
-        ];
+        let tables =
+            vec![Layers::Table.into_iden(), PartnerKeys::Table.into_iden(), Organizations::Table.into_iden()];
         drop_tables(manager, tables).await
     }
 }
@@ -141,25 +137,10 @@ fn layers() -> TableCreateStatement {
         .col(at_col(Layers::CreatedAt))
         .col(at_col(Layers::UpdatedAt))
         .check(one_of("ck_layers_platform", Layers::Platform, PLATFORMS))
-        .check(one_of(
-            "ck_layers_default_creative",
-            Layers::DefaultCreative,
-            AXIS_MODES,
-        ))
-        .check(one_of(
-            "ck_layers_default_tactical",
-            Layers::DefaultTactical,
-            AXIS_MODES,
-        ))
-        .check(one_of(
-            "ck_layers_default_structural",
-            Layers::DefaultStructural,
-            AXIS_MODES,
-        ))
-        .check(non_negative(
-            "ck_layers_max_daily_budget_cents",
-            Layers::MaxDailyBudgetCents,
-        ))
+        .check(one_of("ck_layers_default_creative", Layers::DefaultCreative, AXIS_MODES))
+        .check(one_of("ck_layers_default_tactical", Layers::DefaultTactical, AXIS_MODES))
+        .check(one_of("ck_layers_default_structural", Layers::DefaultStructural, AXIS_MODES))
+        .check(non_negative("ck_layers_max_daily_budget_cents", Layers::MaxDailyBudgetCents))
         .foreign_key(&mut fk(
             "fk_layers_organization_id",
             (Layers::Table, Layers::OrganizationId),
@@ -171,11 +152,7 @@ fn layers() -> TableCreateStatement {
 
 fn indexes() -> Vec<IndexCreateStatement> {
     vec![
-        unique_index(
-            "uq_partner_keys_key_hash",
-            PartnerKeys::Table,
-            [PartnerKeys::KeyHash],
-        ),
+        unique_index("uq_partner_keys_key_hash", PartnerKeys::Table, [PartnerKeys::KeyHash]),
         index(
             "idx_partner_keys_organization_id_id",
             PartnerKeys::Table,

@@ -4,13 +4,12 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer, big_integer_null, json_binary_null, text, text_null,
-    timestamp_with_time_zone_null, uuid,
+    big_integer, big_integer_null, json_binary_null, text, text_null, timestamp_with_time_zone_null, uuid,
 };
 
 use crate::ddl::{
-    AXIS_MODES, PLATFORMS, at_col, create_indexes, drop_tables, fk, id_col, index, non_negative,
-    one_of, tenant_col,
+    AXIS_MODES, PLATFORMS, at_col, create_indexes, drop_tables, fk, id_col, index, non_negative, one_of,
+    tenant_col,
 };
 use crate::m20261122_000001_organizations_and_layers::{Layers, Organizations};
 
@@ -116,28 +115,11 @@ fn campaigns() -> TableCreateStatement {
         .col(big_integer(Campaigns::Version).default(1i64))
         .col(at_col(Campaigns::CreatedAt))
         .col(at_col(Campaigns::UpdatedAt))
-        .check(one_of(
-            "ck_campaigns_platform",
-            Campaigns::Platform,
-            PLATFORMS,
-        ))
-        .check(one_of(
-            "ck_campaigns_status",
-            Campaigns::Status,
-            CAMPAIGN_STATUSES,
-        ))
-        .check(non_negative(
-            "ck_campaigns_daily_budget_cents",
-            Campaigns::DailyBudgetCents,
-        ))
-        .check(non_negative(
-            "ck_campaigns_lifetime_budget_cents",
-            Campaigns::LifetimeBudgetCents,
-        ))
-        .check(non_negative(
-            "ck_campaigns_bid_amount_cents",
-            Campaigns::BidAmountCents,
-        ))
+        .check(one_of("ck_campaigns_platform", Campaigns::Platform, PLATFORMS))
+        .check(one_of("ck_campaigns_status", Campaigns::Status, CAMPAIGN_STATUSES))
+        .check(non_negative("ck_campaigns_daily_budget_cents", Campaigns::DailyBudgetCents))
+        .check(non_negative("ck_campaigns_lifetime_budget_cents", Campaigns::LifetimeBudgetCents))
+        .check(non_negative("ck_campaigns_bid_amount_cents", Campaigns::BidAmountCents))
         .check(Check::named(
             "ck_campaigns_single_budget".to_owned(),
             Expr::col(Campaigns::DailyBudgetCents)
@@ -170,21 +152,9 @@ fn campaign_authority() -> TableCreateStatement {
         .col(text_null(CampaignAuthority::UpdatedBy))
         .col(at_col(CampaignAuthority::CreatedAt))
         .col(at_col(CampaignAuthority::UpdatedAt))
-        .check(one_of(
-            "ck_campaign_authority_creative",
-            CampaignAuthority::Creative,
-            AXIS_MODES,
-        ))
-        .check(one_of(
-            "ck_campaign_authority_tactical",
-            CampaignAuthority::Tactical,
-            AXIS_MODES,
-        ))
-        .check(one_of(
-            "ck_campaign_authority_structural",
-            CampaignAuthority::Structural,
-            AXIS_MODES,
-        ))
+        .check(one_of("ck_campaign_authority_creative", CampaignAuthority::Creative, AXIS_MODES))
+        .check(one_of("ck_campaign_authority_tactical", CampaignAuthority::Tactical, AXIS_MODES))
+        .check(one_of("ck_campaign_authority_structural", CampaignAuthority::Structural, AXIS_MODES))
         .foreign_key(&mut fk(
             "fk_campaign_authority_organization_id",
             (CampaignAuthority::Table, CampaignAuthority::OrganizationId),
@@ -214,10 +184,7 @@ fn ad_sets() -> TableCreateStatement {
         .col(big_integer(AdSets::Version).default(1i64))
         .col(at_col(AdSets::CreatedAt))
         .col(at_col(AdSets::UpdatedAt))
-        .check(non_negative(
-            "ck_ad_sets_daily_budget_cents",
-            AdSets::DailyBudgetCents,
-        ))
+        .check(non_negative("ck_ad_sets_daily_budget_cents", AdSets::DailyBudgetCents))
         .foreign_key(&mut fk(
             "fk_ad_sets_organization_id",
             (AdSets::Table, AdSets::OrganizationId),
@@ -238,31 +205,15 @@ fn indexes() -> Vec<IndexCreateStatement> {
         index(
             "idx_campaigns_organization_id_platform_id",
             Campaigns::Table,
-            [
-                Campaigns::OrganizationId,
-                Campaigns::Platform,
-                Campaigns::Id,
-            ],
+            [Campaigns::OrganizationId, Campaigns::Platform, Campaigns::Id],
         ),
-        index(
-            "idx_campaigns_layer_id",
-            Campaigns::Table,
-            [Campaigns::LayerId],
-        ),
+        index("idx_campaigns_layer_id", Campaigns::Table, [Campaigns::LayerId]),
         index(
             "idx_campaign_authority_organization_id",
             CampaignAuthority::Table,
             [CampaignAuthority::OrganizationId],
         ),
-        index(
-            "idx_ad_sets_campaign_id_id",
-            AdSets::Table,
-            [AdSets::CampaignId, AdSets::Id],
-        ),
-        index(
-            "idx_ad_sets_organization_id_id",
-            AdSets::Table,
-            [AdSets::OrganizationId, AdSets::Id],
-        ),
+        index("idx_ad_sets_campaign_id_id", AdSets::Table, [AdSets::CampaignId, AdSets::Id]),
+        index("idx_ad_sets_organization_id_id", AdSets::Table, [AdSets::OrganizationId, AdSets::Id]),
     ]
 }

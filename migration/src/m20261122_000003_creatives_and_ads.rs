@@ -8,9 +8,7 @@ use sea_orm_migration::schema::{
     big_integer, double, text, text_null, timestamp_with_time_zone_null, uuid, uuid_null,
 };
 
-use crate::ddl::{
-    at_col, create_indexes, drop_tables, fk, id_col, index, one_of, tenant_col, unique_index,
-};
+use crate::ddl::{at_col, create_indexes, drop_tables, fk, id_col, index, one_of, tenant_col, unique_index};
 use crate::m20261122_000001_organizations_and_layers::Organizations;
 use crate::m20261122_000002_campaigns::{AdSets, Campaigns};
 
@@ -86,11 +84,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let tables = vec![
-            Ads::Table.into_iden(),
-            AdsContent::Table.into_iden(),
-            ContentContainers::Table.into_iden(),
-        ];
+        let tables =
+            vec![Ads::Table.into_iden(), AdsContent::Table.into_iden(), ContentContainers::Table.into_iden()];
         drop_tables(manager, tables).await
     }
 }
@@ -106,16 +101,10 @@ fn content_containers() -> TableCreateStatement {
         .col(uuid_null(ContentContainers::ParentId))
         .col(text_null(ContentContainers::MediaUrl))
         .col(text_null(ContentContainers::FailureReason))
-        .col(timestamp_with_time_zone_null(
-            ContentContainers::CompletedAt,
-        ))
+        .col(timestamp_with_time_zone_null(ContentContainers::CompletedAt))
         .col(at_col(ContentContainers::CreatedAt))
         .col(at_col(ContentContainers::UpdatedAt))
-        .check(one_of(
-            "ck_content_containers_status",
-            ContentContainers::Status,
-            CONTENT_STATUSES,
-        ))
+        .check(one_of("ck_content_containers_status", ContentContainers::Status, CONTENT_STATUSES))
         .check(one_of(
             "ck_content_containers_approval_status",
             ContentContainers::ApprovalStatus,
@@ -149,11 +138,7 @@ fn ads_content() -> TableCreateStatement {
         .col(timestamp_with_time_zone_null(AdsContent::ArchivedAt))
         .col(at_col(AdsContent::CreatedAt))
         .col(at_col(AdsContent::UpdatedAt))
-        .check(one_of(
-            "ck_ads_content_override_mode",
-            AdsContent::OverrideMode,
-            OVERRIDE_MODES,
-        ))
+        .check(one_of("ck_ads_content_override_mode", AdsContent::OverrideMode, OVERRIDE_MODES))
         .foreign_key(&mut fk(
             "fk_ads_content_organization_id",
             (AdsContent::Table, AdsContent::OrganizationId),
@@ -218,11 +203,7 @@ fn indexes() -> Vec<IndexCreateStatement> {
             ContentContainers::Table,
             [ContentContainers::OrganizationId, ContentContainers::Id],
         ),
-        index(
-            "idx_content_containers_parent_id",
-            ContentContainers::Table,
-            [ContentContainers::ParentId],
-        ),
+        index("idx_content_containers_parent_id", ContentContainers::Table, [ContentContainers::ParentId]),
         unique_index(
             "uq_ads_content_content_container_id",
             AdsContent::Table,
@@ -234,20 +215,8 @@ fn indexes() -> Vec<IndexCreateStatement> {
             [AdsContent::OrganizationId, AdsContent::Id],
         ),
         index("idx_ads_ad_set_id_id", Ads::Table, [Ads::AdSetId, Ads::Id]),
-        index(
-            "idx_ads_organization_id_id",
-            Ads::Table,
-            [Ads::OrganizationId, Ads::Id],
-        ),
-        index(
-            "idx_ads_campaign_id_id",
-            Ads::Table,
-            [Ads::CampaignId, Ads::Id],
-        ),
-        index(
-            "idx_ads_content_container_id",
-            Ads::Table,
-            [Ads::ContentContainerId],
-        ),
+        index("idx_ads_organization_id_id", Ads::Table, [Ads::OrganizationId, Ads::Id]),
+        index("idx_ads_campaign_id_id", Ads::Table, [Ads::CampaignId, Ads::Id]),
+        index("idx_ads_content_container_id", Ads::Table, [Ads::ContentContainerId]),
     ]
 }

@@ -7,13 +7,12 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer_null, boolean, json_binary, json_binary_null, text, text_null,
-    timestamp_with_time_zone_null, uuid, uuid_null,
+    big_integer_null, boolean, json_binary, json_binary_null, text, text_null, timestamp_with_time_zone_null,
+    uuid, uuid_null,
 };
 
 use crate::ddl::{
-    ACTOR_TYPES, AXES, PLATFORMS, at_col, create_indexes, drop_tables, fk, id_col, index, one_of,
-    tenant_col,
+    ACTOR_TYPES, AXES, PLATFORMS, at_col, create_indexes, drop_tables, fk, id_col, index, one_of, tenant_col,
 };
 use crate::m20261122_000001_organizations_and_layers::{Layers, Organizations};
 use crate::m20261122_000002_campaigns::Campaigns;
@@ -21,16 +20,8 @@ use crate::m20261122_000002_campaigns::Campaigns;
 /// What a pending action targets.
 const TARGET_TYPES: &[&str] = &["layer", "campaign", "ad_set", "ad"];
 /// Lifecycle of a pending action.
-const PENDING_STATUSES: &[&str] = &[
-    "pending",
-    "approved",
-    "dispatched",
-    "failed",
-    "rejected",
-    "cancelled",
-    "stale",
-    "expired",
-];
+const PENDING_STATUSES: &[&str] =
+    &["pending", "approved", "dispatched", "failed", "rejected", "cancelled", "stale", "expired"];
 /// Gate decisions.
 const DECISIONS: &[&str] = &["allow", "queue_for_approval", "deny"];
 /// Progress of a platform call recorded on an audit row.
@@ -152,32 +143,12 @@ fn pending_actions() -> TableCreateStatement {
 
 fn pending_action_checks(stmt: &mut TableCreateStatement) {
     use PendingActions as P;
-    stmt.check(one_of(
-        "ck_pending_actions_platform",
-        P::Platform,
-        PLATFORMS,
-    ))
-    .check(one_of(
-        "ck_pending_actions_target_type",
-        P::TargetType,
-        TARGET_TYPES,
-    ))
-    .check(one_of("ck_pending_actions_axis", P::Axis, AXES))
-    .check(one_of(
-        "ck_pending_actions_status",
-        P::Status,
-        PENDING_STATUSES,
-    ))
-    .check(one_of(
-        "ck_pending_actions_proposed_by_type",
-        P::ProposedByType,
-        ACTOR_TYPES,
-    ))
-    .check(one_of(
-        "ck_pending_actions_resolved_by_type",
-        P::ResolvedByType,
-        ACTOR_TYPES,
-    ));
+    stmt.check(one_of("ck_pending_actions_platform", P::Platform, PLATFORMS))
+        .check(one_of("ck_pending_actions_target_type", P::TargetType, TARGET_TYPES))
+        .check(one_of("ck_pending_actions_axis", P::Axis, AXES))
+        .check(one_of("ck_pending_actions_status", P::Status, PENDING_STATUSES))
+        .check(one_of("ck_pending_actions_proposed_by_type", P::ProposedByType, ACTOR_TYPES))
+        .check(one_of("ck_pending_actions_resolved_by_type", P::ResolvedByType, ACTOR_TYPES));
 }
 
 fn pending_action_foreign_keys(stmt: &mut TableCreateStatement) {
@@ -231,11 +202,7 @@ fn audit() -> TableCreateStatement {
         .check(one_of("ck_audit_axis", Audit::Axis, AXES))
         .check(one_of("ck_audit_decision", Audit::Decision, DECISIONS))
         .check(one_of("ck_audit_actor_type", Audit::ActorType, ACTOR_TYPES))
-        .check(one_of(
-            "ck_audit_dispatch_status",
-            Audit::DispatchStatus,
-            DISPATCH_STATUSES,
-        ))
+        .check(one_of("ck_audit_dispatch_status", Audit::DispatchStatus, DISPATCH_STATUSES))
         .foreign_key(&mut fk(
             "fk_audit_organization_id",
             (Audit::Table, Audit::OrganizationId),
@@ -253,22 +220,10 @@ fn indexes() -> Vec<IndexCreateStatement> {
             P::Table,
             [P::OrganizationId, P::Status, P::Id],
         ),
-        index(
-            "idx_pending_actions_campaign_id_id",
-            P::Table,
-            [P::CampaignId, P::Id],
-        ),
+        index("idx_pending_actions_campaign_id_id", P::Table, [P::CampaignId, P::Id]),
         index("idx_pending_actions_layer_id", P::Table, [P::LayerId]),
-        index(
-            "idx_pending_actions_status_expires_at",
-            P::Table,
-            [P::Status, P::ExpiresAt],
-        ),
-        index(
-            "idx_audit_organization_id_id",
-            Audit::Table,
-            [Audit::OrganizationId, Audit::Id],
-        ),
+        index("idx_pending_actions_status_expires_at", P::Table, [P::Status, P::ExpiresAt]),
+        index("idx_audit_organization_id_id", Audit::Table, [Audit::OrganizationId, Audit::Id]),
         index(
             "idx_audit_organization_id_campaign_id_id",
             Audit::Table,
