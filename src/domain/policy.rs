@@ -67,48 +67,10 @@ pub fn decide_kill_switch(actor: ActorKind) -> Verdict {
     }
 }
 
-/// Guards a new campaign's authority: a campaign created by anyone but the customer with modes
-/// above its layer's defaults (`raises`) would escalate past customer policy, so a create the
-/// gate allowed or queued is queued for the customer instead. Denials stand.
-pub fn guard_new_campaign(verdict: Verdict, actor: ActorKind, raises: bool) -> Verdict {
-    if actor == ActorKind::Customer || !raises || verdict.decision == Decision::Deny {
-        return verdict;
-    }
-    let mut trace: Vec<String> =
-        verdict.trace.into_iter().filter(|entry| !entry.starts_with("decided_by=")).collect();
-    trace.push("policy.raise=yes(create_modes)".to_owned());
-    trace.push("decided_by=policy.raise".to_owned());
-    Verdict { decision: Decision::QueueForApproval, reason: None, axis: verdict.axis, trace }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::authority::AxisMode::{self, Auto, Draft, Off};
-
-    fn allowed() -> Verdict {
-        Verdict {
-            decision: Decision::Allow,
-            reason: None,
-            axis: None,
-            trace: vec!["kill_switch=released".to_owned(), "decided_by=axis".to_owned()],
-        }
-    }
-
-    #[test]
-    fn a_raising_create_by_anyone_but_the_customer_is_queued() {
-        for actor in [ActorKind::Partner, ActorKind::Optimizer, ActorKind::System] {
-            let guarded = guard_new_campaign(allowed(), actor, true);
-            assert_eq!(guarded.decision, Decision::QueueForApproval);
-            assert_eq!(guarded.decided_by(), Some("policy.raise"));
-            assert!(guarded.trace.contains(&"policy.raise=yes(create_modes)".to_owned()));
-        }
-        assert_eq!(guard_new_campaign(allowed(), ActorKind::Customer, true), allowed());
-        assert_eq!(guard_new_campaign(allowed(), ActorKind::Partner, false), allowed());
-        let denied =
-            Verdict { decision: Decision::Deny, reason: Some(DenyReason::KillSwitchActive), ..allowed() };
-        assert_eq!(guard_new_campaign(denied.clone(), ActorKind::Partner, true), denied);
-    }
 
     fn block(creative: AxisMode, tactical: AxisMode, structural: AxisMode) -> AuthorityBlock {
         AuthorityBlock { creative, tactical, structural }

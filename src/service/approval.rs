@@ -44,14 +44,6 @@ impl Services {
         if is_policy_change(&action) {
             return self.approve_policy(txn, caller, action, status, dry_run).await;
         }
-        if action.is_policy {
-            // An ad write that also raises authority (a partner's create with modes above the
-            // layer defaults): only the customer may approve it, checked before anything else.
-            let approver = customer_only_check(caller, status);
-            if approver.verdict.decision == Decision::Deny {
-                return self.refuse(txn, caller, action, status, approver, dry_run).await;
-            }
-        }
         let write: AdWrite = serde_json::from_value(action.after.clone())?;
         let proposer: ActorKind = action.proposed_by_type.parse()?;
         let prepared = match prepare(&txn, caller.organization_id, proposer, &write).await {
@@ -239,22 +231,7 @@ impl Services {
 
 /// Whether `action` changes policy (authority or defaults) rather than an ad object.
 fn is_policy_change(action: &pending_actions::Model) -> bool {
-    action.kind.starts_with("policy.")
-}
-
-/// The approver and status checks of a customer-only action, as for a policy change.
-fn customer_only_check(caller: &Caller, status: PendingStatus) -> ApprovalVerdict {
-    gate::decide_approval(&ApprovalInput {
-        actor: caller.kind,
-        scopes: &caller.scopes,
-        status,
-        is_policy: true,
-        kill_switch_active: false,
-        axis: None,
-        authority: None,
-        version_matches: true,
-        safety: &[],
-    })
+    action.is_policy
 }
 
 /// The verdict on approving an action whose target no longer exists: the approver and status

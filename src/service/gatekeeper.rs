@@ -10,9 +10,7 @@ use uuid::Uuid;
 use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
-use crate::domain::ActorKind;
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
-use crate::domain::policy;
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::PlatformError;
@@ -48,8 +46,6 @@ impl Services {
             authority: prepared.authority,
             safety: &prepared.safety,
         });
-        let escalates = escalates(caller, &write, &prepared)?;
-        let verdict = policy::guard_new_campaign(verdict, caller.kind, escalates);
         if dry_run {
             txn.rollback().await?;
             return Ok(targets(&prepared, VerdictRecord::new(Uuid::now_v7(), &verdict, true)));
@@ -92,8 +88,6 @@ impl Services {
         verdict_id: Uuid,
         verdict: &Verdict,
     ) -> Result<(VerdictRecord, entity::pending_actions::Model), Failure> {
-        // A create that raises authority above the layer defaults waits for the customer alone.
-        let customer_only = escalates(caller, write, prepared)?;
         let action_id = Uuid::now_v7();
         audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
         let action = pending::insert(
@@ -109,7 +103,7 @@ impl Services {
                 target_id: prepared.target_id,
                 kind: write.action().to_owned(),
                 axis: Some(write.axis()),
-                is_policy: customer_only,
+                is_policy: false,
                 before: prepared.before.clone(),
                 after: serde_json::to_value(write)?,
                 target_version: prepared.target_version,
@@ -120,16 +114,6 @@ impl Services {
         .await?;
         Ok((VerdictRecord::new(verdict_id, verdict, false), action))
     }
-}
-
-/// Whether `write` creates a campaign with authority above its layer's defaults.
-fn escalates(caller: &Caller, write: &AdWrite, prepared: &Prepared) -> Result<bool, Failure> {
-    let AdWrite::CreateCampaign(new) = write else { return Ok(false) };
-    if caller.kind == ActorKind::Customer {
-        return Ok(false);
-    }
-    let defaults = super::convert::layer_defaults(&prepared.layer)?;
-    Ok(policy::is_raise(&defaults, &new.authority))
 }
 
 /// Rejects, before the gate, a write the platform cannot express (campaign-level targeting on

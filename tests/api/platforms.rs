@@ -364,3 +364,26 @@ async fn a_dry_run_create_writes_nothing() {
     let pending = app.ok(&app.customer(), "{ pendingActions { nodes { id } } }", json!({})).await;
     assert_eq!(pending["pendingActions"]["nodes"], json!([]));
 }
+
+#[tokio::test]
+async fn a_partner_create_is_gated_exactly_like_the_customers() {
+    let app = TestApp::new().await;
+    app.set_defaults("TIKTOK", "OFF", "DRAFT", "AUTO").await;
+    let partner = app
+        .partner(&[layers_dashboard::domain::Scope::AdsRead, layers_dashboard::domain::Scope::AdsWrite])
+        .await;
+    let payload = app
+        .ok(
+            &partner,
+            CREATE,
+            json!({ "input": input("TIKTOK", "TRAFFIC", ("AUTOPILOT", "AUTOPILOT"), json!({})) }),
+        )
+        .await["createCampaign"]
+        .clone();
+    assert_eq!(payload["verdict"]["decision"], "ALLOW", "{payload:#}");
+    assert_eq!(payload["campaign"]["authority"], block("AUTO", "AUTO", "AUTO"));
+    let row =
+        app.ok(&app.customer(), VERDICT, json!({ "id": payload["verdict"]["id"] })).await["verdict"].clone();
+    assert_eq!(row["actorType"], "PARTNER");
+    assert_eq!(row["event"], "ads.write.allowed");
+}
