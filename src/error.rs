@@ -89,6 +89,22 @@ impl UserError {
         }
     }
 
+    /// A user error about a mutation's own argument (`id`, `ids`, `reason`) rather than a field
+    /// of its `input`.
+    pub fn argument(name: &str, code: impl Into<String>, message: impl Into<String>) -> Self {
+        UserError { field: Some(vec![name.to_owned()]), code: code.into(), message: message.into() }
+    }
+
+    /// The same error, about a mutation's own argument of that name rather than an `input` field.
+    pub fn at_argument(mut self) -> Self {
+        if let Some(path) = &mut self.field
+            && path.first().map(String::as_str) == Some("input")
+        {
+            path.remove(0);
+        }
+        self
+    }
+
     /// A user error about the request as a whole.
     pub fn general(code: impl Into<String>, message: impl Into<String>) -> Self {
         UserError { field: None, code: code.into(), message: message.into() }

@@ -157,7 +157,7 @@ impl Services {
     ) -> Result<(pending_actions::Model, PendingStatus), Failure> {
         let action = pending::find_for_update(txn, caller.organization_id, id)
             .await?
-            .ok_or_else(|| UserError::not_found("id", "pending action"))?;
+            .ok_or_else(|| UserError::not_found("id", "pending action").at_argument())?;
         let mut status: PendingStatus = action.status.parse()?;
         if status == PendingStatus::Pending && action.expires_at.to_utc() <= Utc::now() {
             pending::transition(txn, action.id, PendingStatus::Pending, PendingStatus::Expired, None).await?;

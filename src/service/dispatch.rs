@@ -82,6 +82,9 @@ impl Services {
         let txn = self.db.begin().await?;
         let applied = apply(&txn, caller, write, prepared, receipt.platform_id.clone()).await?;
         audit::record_dispatch(&txn, verdict.id, true, serde_json::to_value(&receipt)?).await?;
+        if let (AdWrite::CreateCampaign(_), Some(created)) = (write, &applied.campaign) {
+            audit::attach_campaign(&txn, verdict.id, created.id).await?;
+        }
         txn.commit().await?;
         Ok(WriteResult {
             verdict: Some(verdict),

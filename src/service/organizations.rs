@@ -83,8 +83,13 @@ impl Services {
         if row.revoked_at.is_some() {
             return Ok(Err(AuthError::RevokedKey));
         }
-        let Ok(scopes) = auth::parse_scopes(&row.scopes) else {
-            return Ok(Err(AuthError::Malformed));
+        let scopes = if row.scopes.trim().is_empty() {
+            Vec::new()
+        } else {
+            match auth::parse_scopes(&row.scopes) {
+                Ok(scopes) => scopes,
+                Err(_) => return Ok(Err(AuthError::Malformed)),
+            }
         };
         Ok(Ok(Caller::partner(row.organization_id, row.id, scopes)))
     }

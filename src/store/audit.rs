@@ -98,6 +98,14 @@ pub async fn record_dispatch<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Records on row `id` the campaign its create made, so the campaign's audit log starts with it.
+pub async fn attach_campaign<C: ConnectionTrait>(conn: &C, id: Uuid, campaign_id: Uuid) -> Result<(), DbErr> {
+    audit::ActiveModel { id: Set(id), campaign_id: Set(Some(campaign_id)), ..Default::default() }
+        .update(conn)
+        .await?;
+    Ok(())
+}
+
 /// Turns the in-flight row `id` into a denial: the kill switch was tripped between the decision
 /// and the platform call, so the call never started.
 pub async fn record_abort<C: ConnectionTrait>(

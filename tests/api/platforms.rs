@@ -387,3 +387,20 @@ async fn a_partner_create_is_gated_exactly_like_the_customers() {
     assert_eq!(row["actorType"], "PARTNER");
     assert_eq!(row["event"], "ads.write.allowed");
 }
+
+#[tokio::test]
+async fn a_campaigns_audit_log_starts_with_its_create() {
+    let app = TestApp::new().await;
+    let campaign = app.campaign("META", ("AUTOPILOT", "DRAFT")).await;
+    let data = app
+        .ok(
+            &app.customer(),
+            "query($id: ID!) { auditLog(campaignId: $id, first: 10) { edges { node { action decision campaignId } } } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    let edges = data["auditLog"]["edges"].as_array().cloned().unwrap_or_default();
+    assert_eq!(edges.len(), 1, "{data:#}");
+    assert_eq!(edges[0]["node"]["action"], "campaign.create");
+    assert_eq!(edges[0]["node"]["campaignId"], campaign);
+}

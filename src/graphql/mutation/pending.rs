@@ -26,7 +26,7 @@ impl PendingMutations {
         dry_run: Option<bool>,
     ) -> async_graphql::Result<WritePayload> {
         let (caller, services) = writer(ctx)?;
-        match validate::id(NodeKind::PendingAction, "id", &id) {
+        match validate::id(NodeKind::PendingAction, "id", &id).map_err(UserError::at_argument) {
             Ok(id) => Ok(services.approve(caller, id, dry_run.unwrap_or(false)).await?.into()),
             Err(error) => Ok(WritePayload::rejected(error)),
         }
@@ -42,7 +42,8 @@ impl PendingMutations {
     ) -> async_graphql::Result<RejectPayload> {
         let (caller, services) = writer(ctx)?;
         let parsed = validate::id(NodeKind::PendingAction, "id", &id)
-            .and_then(|id| Ok((id, validate::note("reason", reason)?)));
+            .and_then(|id| Ok((id, validate::note("reason", reason)?)))
+            .map_err(UserError::at_argument);
         match parsed {
             Ok((id, reason)) => {
                 Ok(services.reject(caller, id, reason, dry_run.unwrap_or(false)).await?.into())
@@ -63,10 +64,11 @@ impl PendingMutations {
         }
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
-            let result = match validate::id(NodeKind::PendingAction, "ids", &id) {
-                Ok(uuid) => item(services.approve(caller, uuid, false).await),
-                Err(error) => WriteResult::rejected(error),
-            };
+            let result =
+                match validate::id(NodeKind::PendingAction, "ids", &id).map_err(UserError::at_argument) {
+                    Ok(uuid) => item(services.approve(caller, uuid, false).await),
+                    Err(error) => WriteResult::rejected(error),
+                };
             results.push(PendingActionResult::new(id, result));
         }
         Ok(BulkPendingActionPayload { results, user_errors: Vec::new() })
@@ -83,7 +85,7 @@ impl PendingMutations {
         if let Some(payload) = too_many(&ids) {
             return Ok(payload);
         }
-        let reason = match validate::note("reason", reason) {
+        let reason = match validate::note("reason", reason).map_err(UserError::at_argument) {
             Ok(reason) => reason,
             Err(error) => {
                 return Ok(BulkPendingActionPayload { results: Vec::new(), user_errors: vec![error.into()] });
@@ -91,10 +93,11 @@ impl PendingMutations {
         };
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
-            let result = match validate::id(NodeKind::PendingAction, "ids", &id) {
-                Ok(uuid) => item(services.reject(caller, uuid, reason.clone(), false).await),
-                Err(error) => WriteResult::rejected(error),
-            };
+            let result =
+                match validate::id(NodeKind::PendingAction, "ids", &id).map_err(UserError::at_argument) {
+                    Ok(uuid) => item(services.reject(caller, uuid, reason.clone(), false).await),
+                    Err(error) => WriteResult::rejected(error),
+                };
             results.push(PendingActionResult::new(id, result));
         }
         Ok(BulkPendingActionPayload { results, user_errors: Vec::new() })
@@ -115,7 +118,7 @@ fn too_many(ids: &[ID]) -> Option<BulkPendingActionPayload> {
     (ids.len() > MAX_BULK).then(|| BulkPendingActionPayload {
         results: Vec::new(),
         user_errors: vec![
-            UserError::field("ids", "TOO_MANY_IDS", format!("at most {MAX_BULK} ids per call")).into(),
+            UserError::argument("ids", "TOO_MANY_IDS", format!("at most {MAX_BULK} ids per call")).into(),
         ],
     })
 }

@@ -85,7 +85,7 @@ impl PolicyMutations {
         dry_run: Option<bool>,
     ) -> async_graphql::Result<KillSwitchPayload> {
         let (caller, services) = writer(ctx)?;
-        let reason = match validate::note("reason", reason) {
+        let reason = match validate::note("reason", reason).map_err(UserError::at_argument) {
             Ok(reason) => reason,
             Err(error) => return Ok(PolicyResult::rejected(error).into()),
         };
