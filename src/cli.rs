@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use crate::auth::{self, JwtKeys};
 use crate::config::{SeedDemo, Settings};
-use crate::{AppConfig, build_state, db, graphql, seed};
+use crate::events::EventBus;
+use crate::{AppConfig, build_state, build_state_with, db, graphql, seed};
 
 /// Layers dashboard API server and administration commands.
 #[derive(Debug, Parser)]
@@ -142,10 +143,24 @@ async fn open(settings: &Settings) -> Result<DatabaseConnection, Box<dyn Error +
 
 async fn state(settings: &Settings) -> Result<crate::http::AppState, Box<dyn Error + Send + Sync>> {
     let db = open(settings).await?;
+    Ok(build_state(db, &app_config(settings)))
+}
+
+fn app_config(settings: &Settings) -> AppConfig {
     let (jwt_secret, _) = settings.jwt_secret();
-    let config =
-        AppConfig { jwt_secret, pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)) };
-    Ok(build_state(db, &config))
+    AppConfig { jwt_secret, pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)) }
+}
+
+/// The serving state: on PostgreSQL its event bus listens for every instance's events.
+async fn serving_state(settings: &Settings) -> Result<crate::http::AppState, Box<dyn Error + Send + Sync>> {
+    let db = open(settings).await?;
+    let events = if db::is_postgres(&settings.database_url) {
+        EventBus::postgres(&settings.database_url).await?
+    } else {
+        EventBus::in_process()
+    };
+    let proxy = std::sync::Arc::new(crate::platform::PlatformProxy::sandbox());
+    Ok(build_state_with(db, &app_config(settings), proxy, events))
 }
 
 fn mint(
@@ -165,8 +180,9 @@ async fn serve(settings: &Settings) -> CliResult {
             "LAYERS_JWT_SECRET is not set: using the development secret; tokens it signs are worthless outside development"
         );
     }
-    let state = state(settings).await?;
+    let state = serving_state(settings).await?;
     let services = &state.services;
+    let sweeper = services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
     let seeded = match settings.seed_demo {
         SeedDemo::Always => true,
         SeedDemo::Auto => services.organization_count().await? == 0,
@@ -194,6 +210,7 @@ async fn serve(settings: &Settings) -> CliResult {
         }
     }
     axum::serve(listener, crate::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    sweeper.abort();
     Ok(())
 }
 

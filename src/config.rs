@@ -10,6 +10,7 @@
 //! | `LAYERS_PLATFORM_MODE` | `--platform-mode` | `sandbox` | `sandbox` (embedded platforms) or `live` |
 //! | `LAYERS_SEED_DEMO` | `--seed-demo` | `auto` | `auto` seeds a demo organization into an empty database, `always`, `never` |
 //! | `LAYERS_PENDING_TTL_HOURS` | `--pending-ttl-hours` | `72` | how long a pending action waits for approval |
+//! | `LAYERS_EXPIRY_SWEEP_SECS` | `--expiry-sweep-secs` | `60` | seconds between sweeps expiring pending actions |
 //! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` (PostgreSQL; SQLite always uses 1) | connection pool size |
 //! | `LAYERS_LOG` | `--log` | `info` | log filter (`tracing` env-filter syntax) |
 //! | `LAYERS_LOG_FORMAT` | `--log-format` | `human` | `human` or `json` |
@@ -46,6 +47,10 @@ pub struct Settings {
     /// How many hours a pending action waits for approval before it expires.
     #[arg(long, env = "LAYERS_PENDING_TTL_HOURS", default_value_t = 72, value_parser = clap::value_parser!(u32).range(1..=8760), global = true)]
     pub pending_ttl_hours: u32,
+
+    /// Seconds between sweeps that expire pending actions past their time.
+    #[arg(long, env = "LAYERS_EXPIRY_SWEEP_SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
+    pub expiry_sweep_secs: u32,
 
     /// Connection pool size on PostgreSQL (SQLite always uses a single connection).
     #[arg(long, env = "LAYERS_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]

@@ -1,29 +1,54 @@
-//! The event bus: committed changes announced to whoever listens (subscriptions, in time).
+//! The event bus: committed changes announced to every subscriber, on every server instance.
 //!
-//! Events carry ids and codes only, never rows: a listener re-reads what it needs with its own
-//! tenancy. This in-process bus is a broadcast channel; publishing never blocks and an event with
-//! no listener is dropped.
+//! Events carry ids and codes only, never rows: a subscriber re-reads what it needs with its
+//! own tenancy. Two transports:
+//!
+//! - in-process (SQLite, one instance): events are broadcast after their transaction commits;
+//! - PostgreSQL: events are sent with `pg_notify` inside the writing transaction, so a write
+//!   that rolls back announces nothing, and every instance (this one included) receives them
+//!   through its `LISTEN` connection. When that connection drops, subscribers get a
+//!   [`BusMessage::Resync`]: events may have been missed, so re-read state.
+//!
+//! Each subscriber has its own bounded queue: a subscriber that falls behind gets `Resync`
+//! instead of slowing anybody down.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use entity::{audit, layers, pending_actions};
-use tokio::sync::broadcast;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, oneshot};
 use uuid::Uuid;
 
-/// How many events a slow listener may fall behind before it is told to resync.
-const CAPACITY: usize = 1024;
+/// How many messages one subscriber may fall behind before it is told to resync.
+pub const SUBSCRIBER_BUFFER: usize = 1024;
+
+/// The PostgreSQL `NOTIFY` channel.
+pub const CHANNEL: &str = "layers_events";
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// A pending action was created or changed status (`status` is its new status).
-    PendingAction { status: String },
+    PendingAction {
+        /// The stored status code.
+        status: String,
+    },
     /// A layer's kill switch was tripped (`true`) or released (`false`).
-    KillSwitch { active: bool },
+    KillSwitch {
+        /// Whether it is now tripped.
+        active: bool,
+    },
     /// A write was denied (the `ads.write.denied` feed); `id` is the audit row.
     WriteDenied,
+    /// An audit row was written; `id` is the audit row.
+    Audit,
 }
 
 /// One committed change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// The organization it belongs to.
     pub organization_id: Uuid,
@@ -70,35 +95,132 @@ impl Event {
             id: row.id,
         }
     }
+
+    /// An audit row was written.
+    pub fn audit(row: &audit::Model) -> Self {
+        Event { organization_id: row.organization_id, platform: row.platform.clone(), kind: EventKind::Audit, id: row.id }
+    }
+
+    /// The events an audit row stands for: the row itself, and a denial when it is one.
+    pub fn for_audit_row(row: &audit::Model) -> Vec<Event> {
+        let mut events = vec![Event::audit(row)];
+        if row.decision.as_deref() == Some("deny") {
+            events.push(Event::write_denied(row));
+        }
+        events
+    }
+}
+
+/// What a subscriber receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusMessage {
+    /// A committed change.
+    Event(Event),
+    /// Events may have been missed (the subscriber fell behind, or the listener reconnected):
+    /// re-read state.
+    Resync,
 }
 
 /// A cheap-to-clone handle on the bus.
 #[derive(Debug, Clone)]
 pub struct EventBus {
-    sender: broadcast::Sender<Event>,
+    sender: broadcast::Sender<BusMessage>,
+    distributed: bool,
+    /// Dropped with the last handle, which stops the PostgreSQL listener.
+    _alive: Option<Arc<oneshot::Sender<()>>>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
-        EventBus { sender: broadcast::channel(CAPACITY).0 }
+        EventBus::in_process()
     }
 }
 
 impl EventBus {
-    /// Announces a committed change.
-    pub fn publish(&self, event: Event) {
-        tracing::debug!(organization_id = %event.organization_id, id = %event.id, kind = ?event.kind, "event");
-        // No listener is not an error: nobody is watching.
-        let _ = self.sender.send(event);
+    /// A bus for one instance: events are broadcast after their transaction commits.
+    pub fn in_process() -> Self {
+        EventBus { sender: broadcast::channel(SUBSCRIBER_BUFFER).0, distributed: false, _alive: None }
     }
 
-    /// Announces several committed changes, in order.
-    pub fn publish_all(&self, events: Vec<Event>) {
-        events.into_iter().for_each(|event| self.publish(event));
+    /// A bus shared by every instance on the PostgreSQL database at `url`: listens on
+    /// [`CHANNEL`] until the last handle is dropped.
+    pub async fn postgres(url: &str) -> Result<Self, sea_orm::sqlx::Error> {
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(CHANNEL).await?;
+        let sender = broadcast::channel(SUBSCRIBER_BUFFER).0;
+        let (alive, stopped) = oneshot::channel();
+        tokio::spawn(listen(listener, sender.clone(), stopped));
+        Ok(EventBus { sender, distributed: true, _alive: Some(Arc::new(alive)) })
     }
 
-    /// A new listener, receiving every event published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+    /// Announces `events` as part of the transaction `conn` belongs to (PostgreSQL `NOTIFY`,
+    /// delivered only if it commits). Does nothing in-process: see [`EventBus::committed`].
+    pub async fn announce<C: ConnectionTrait>(&self, conn: &C, events: &[Event]) -> Result<(), DbErr> {
+        if !self.distributed {
+            return Ok(());
+        }
+        for event in events {
+            let payload = serde_json::to_string(event).map_err(|e| DbErr::Custom(e.to_string()))?;
+            conn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), payload.into()],
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Broadcasts `events` after their transaction committed (in-process only; on PostgreSQL
+    /// they arrive through the listener).
+    pub fn committed(&self, events: Vec<Event>) {
+        if self.distributed {
+            return;
+        }
+        for event in events {
+            // No subscriber is not an error: nobody is watching.
+            let _ = self.sender.send(BusMessage::Event(event));
+        }
+    }
+
+    /// Tells every subscriber to resync.
+    pub fn resync(&self) {
+        let _ = self.sender.send(BusMessage::Resync);
+    }
+
+    /// A new subscriber, receiving every message from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<BusMessage> {
         self.sender.subscribe()
+    }
+}
+
+/// Feeds notifications into the bus until `stopped` fires; a lost connection is a resync.
+async fn listen(
+    mut listener: sea_orm::sqlx::postgres::PgListener,
+    sender: broadcast::Sender<BusMessage>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    loop {
+        let received = tokio::select! {
+            _ = &mut stopped => return,
+            received = listener.try_recv() => received,
+        };
+        match received {
+            Ok(Some(notification)) => match serde_json::from_str::<Event>(notification.payload()) {
+                Ok(event) => {
+                    let _ = sender.send(BusMessage::Event(event));
+                }
+                Err(error) => tracing::warn!(%error, "ignoring an unreadable event notification"),
+            },
+            Ok(None) => {
+                tracing::warn!("event listener lost its connection; subscribers will resync");
+                let _ = sender.send(BusMessage::Resync);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "event listener failed; retrying");
+                let _ = sender.send(BusMessage::Resync);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
     }
 }

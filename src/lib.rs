@@ -49,13 +49,24 @@ pub fn build_state(db: DatabaseConnection, config: &AppConfig) -> AppState {
     build_state_with_proxy(db, config, Arc::new(PlatformProxy::sandbox()))
 }
 
-/// Builds the services and HTTP state around `db` and `proxy`.
+/// Builds the services and HTTP state around `db` and `proxy`, with an in-process event bus.
 pub fn build_state_with_proxy(
     db: DatabaseConnection,
     config: &AppConfig,
     proxy: Arc<PlatformProxy>,
 ) -> AppState {
-    let services = Services { db, proxy, events: EventBus::default(), pending_ttl: config.pending_ttl };
+    build_state_with(db, config, proxy, EventBus::in_process())
+}
+
+/// Builds the services and HTTP state around `db`, `proxy` and the event bus `events` (shared by
+/// every instance on PostgreSQL: see `EventBus::postgres`).
+pub fn build_state_with(
+    db: DatabaseConnection,
+    config: &AppConfig,
+    proxy: Arc<PlatformProxy>,
+    events: EventBus,
+) -> AppState {
+    let services = Services { db, proxy, events, pending_ttl: config.pending_ttl };
     AppState {
         schema: graphql::build_schema(services.clone()),
         services,

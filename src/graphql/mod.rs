@@ -10,26 +10,28 @@ pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
 pub mod query;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Request, Response, SDLExportOptions, Schema};
+use async_graphql::{Request, Response, SDLExportOptions, Schema};
 
 pub use context::RequestAuth;
 
 use crate::service::Services;
 use mutation::MutationRoot;
 use query::QueryRoot;
+use subscription::SubscriptionRoot;
 
 /// The schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema around `services`.
 pub fn build_schema(services: Services) -> AppSchema {
     schema_builder().data(services).finish()
 }
 
-fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
+fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
         .limit_depth(16)
         .limit_complexity(5_000)
 }

@@ -82,13 +82,11 @@ impl Services {
         }
         let row = audit::insert(&txn, caller, entry).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
-        txn.commit().await?;
-        self.announce(&action, before);
+        let mut events = Event::for_audit_row(&row);
+        events.extend(status_events(&action, before));
+        self.commit(txn, events).await?;
         let record = VerdictRecord::new(verdict_id, &decided.verdict, false);
         if !allowed {
-            if decided.verdict.reason == Some(gate::DenyReason::KillSwitchActive) {
-                self.events.publish(Event::write_denied(&row));
-            }
             let mut result = super::gatekeeper::targets(&prepared, record);
             result.pending_action = Some(action);
             return Ok(result);
@@ -105,7 +103,7 @@ impl Services {
         pending::transition(&self.db, action.id, PendingStatus::Approved, next, None).await?;
         let action = pending::find(&self.db, caller.organization_id, action.id).await?;
         if let Some(action) = &action {
-            self.announce(action, PendingStatus::Approved);
+            self.announce(status_events(action, PendingStatus::Approved)).await?;
         }
         let mut result = dispatched?;
         result.pending_action = action;
@@ -137,10 +135,11 @@ impl Services {
         } else {
             "pending_action.rejection_denied"
         };
-        audit::insert(&txn, caller, resolution_entry(&action, verdict_id, &decided, event)?).await?;
+        let row = audit::insert(&txn, caller, resolution_entry(&action, verdict_id, &decided, event)?).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, note).await?;
-        txn.commit().await?;
-        self.announce(&action, before);
+        let mut events = Event::for_audit_row(&row);
+        events.extend(status_events(&action, before));
+        self.commit(txn, events).await?;
         Ok(WriteResult {
             verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
             pending_action: Some(action),
@@ -210,10 +209,11 @@ impl Services {
         }
         let verdict_id = Uuid::now_v7();
         let entry = resolution_entry(&action, verdict_id, &decided, "pending_action.approval_denied")?;
-        audit::insert(&txn, caller, entry).await?;
+        let row = audit::insert(&txn, caller, entry).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
-        txn.commit().await?;
-        self.announce(&action, before);
+        let mut events = Event::for_audit_row(&row);
+        events.extend(status_events(&action, before));
+        self.commit(txn, events).await?;
         Ok(WriteResult {
             verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
             pending_action: Some(action),
@@ -221,12 +221,11 @@ impl Services {
         })
     }
 
-    /// Publishes the action's new status, if it changed.
-    pub(crate) fn announce(&self, action: &pending_actions::Model, before: PendingStatus) {
-        if action.status != before.as_str() {
-            self.events.publish(Event::pending_changed(action));
-        }
-    }
+}
+
+/// The event of the action's new status, if it changed from `before`.
+pub(crate) fn status_events(action: &pending_actions::Model, before: PendingStatus) -> Vec<Event> {
+    if action.status == before.as_str() { Vec::new() } else { vec![Event::pending_changed(action)] }
 }
 
 /// Whether `action` changes policy (authority or defaults) rather than an ad object.

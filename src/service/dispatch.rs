@@ -111,7 +111,7 @@ impl Services {
             trace,
         };
         let row = audit::record_abort(&self.db, verdict.id, &denial).await?;
-        self.events.publish(Event::write_denied(&row));
+        self.announce(vec![Event::write_denied(&row)]).await?;
         Ok(super::gatekeeper::targets(prepared, VerdictRecord::new(verdict.id, &denial, false)))
     }
 

@@ -55,15 +55,13 @@ impl Services {
             Decision::Deny => {
                 let row =
                     audit::insert(&txn, caller, entry(&write, &prepared, verdict_id, &verdict, None)).await?;
-                txn.commit().await?;
-                self.events.publish(Event::write_denied(&row));
+                self.commit(txn, Event::for_audit_row(&row)).await?;
                 Ok(targets(&prepared, VerdictRecord::new(verdict_id, &verdict, false)))
             }
             Decision::QueueForApproval => {
-                let (record, action) =
+                let (record, action, row) =
                     self.queue(&txn, caller, &write, &prepared, verdict_id, &verdict).await?;
-                txn.commit().await?;
-                self.events.publish(Event::pending_created(&action));
+                self.commit(txn, vec![Event::audit(&row), Event::pending_created(&action)]).await?;
                 let mut result = targets(&prepared, record);
                 result.pending_action = Some(action);
                 Ok(result)
@@ -71,8 +69,8 @@ impl Services {
             Decision::Allow => {
                 let mut intent = entry(&write, &prepared, verdict_id, &verdict, None);
                 intent.dispatch_status = Some("in_flight");
-                audit::insert(&txn, caller, intent).await?;
-                txn.commit().await?;
+                let row = audit::insert(&txn, caller, intent).await?;
+                self.commit(txn, vec![Event::audit(&row)]).await?;
                 let record = VerdictRecord::new(verdict_id, &verdict, false);
                 self.dispatch(caller, &write, &prepared, record).await
             }
@@ -87,9 +85,9 @@ impl Services {
         prepared: &Prepared,
         verdict_id: Uuid,
         verdict: &Verdict,
-    ) -> Result<(VerdictRecord, entity::pending_actions::Model), Failure> {
+    ) -> Result<(VerdictRecord, entity::pending_actions::Model, entity::audit::Model), Failure> {
         let action_id = Uuid::now_v7();
-        audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
+        let row = audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
         let action = pending::insert(
             conn,
             caller,
@@ -112,7 +110,7 @@ impl Services {
             },
         )
         .await?;
-        Ok((VerdictRecord::new(verdict_id, verdict, false), action))
+        Ok((VerdictRecord::new(verdict_id, verdict, false), action, row))
     }
 }
 

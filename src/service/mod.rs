@@ -10,6 +10,7 @@ mod approval;
 mod caller;
 mod convert;
 mod dispatch;
+mod expiry;
 mod gatekeeper;
 pub mod organizations;
 mod policy;
@@ -19,7 +20,7 @@ mod write;
 use std::sync::Arc;
 
 use entity::{ad_sets, ads, campaigns, layers, pending_actions};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 pub use caller::Caller;
@@ -30,7 +31,7 @@ pub use write::{AdWrite, NewCampaign};
 use crate::domain::authority::Axis;
 use crate::domain::gate::{Decision, Verdict};
 use crate::error::{ApiError, UserError};
-use crate::events::EventBus;
+use crate::events::{Event, EventBus};
 use crate::platform::PlatformProxy;
 
 /// Everything an operation needs: the database, the platform proxy and the event bus.
@@ -49,6 +50,25 @@ pub struct Services {
 impl std::fmt::Debug for Services {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Services").field("pending_ttl", &self.pending_ttl).finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// Commits `txn` with `events` announced as part of it: on PostgreSQL they are sent inside
+    /// the transaction (nothing is announced if it does not commit); in-process they are
+    /// broadcast once it has committed.
+    pub(crate) async fn commit(&self, txn: DatabaseTransaction, events: Vec<Event>) -> Result<(), DbErr> {
+        self.events.announce(&txn, &events).await?;
+        txn.commit().await?;
+        self.events.committed(events);
+        Ok(())
+    }
+
+    /// Announces `events` of a change already committed on its own (outside a transaction).
+    pub(crate) async fn announce(&self, events: Vec<Event>) -> Result<(), DbErr> {
+        self.events.announce(&self.db, &events).await?;
+        self.events.committed(events);
+        Ok(())
     }
 }
 

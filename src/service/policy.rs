@@ -129,8 +129,12 @@ impl Services {
         if result.applied {
             write_campaign_authority(&txn, caller, campaign_id, own).await?;
         }
-        finish(txn, dry_run).await?;
-        self.events.publish_all(std::mem::take(&mut result.events));
+        let events = std::mem::take(&mut result.events);
+        if dry_run {
+            txn.rollback().await?;
+        } else {
+            self.commit(txn, events).await?;
+        }
         result.campaign = tenancy::campaign(&self.db, org, campaign_id).await?;
         result.layer = Some(layer);
         Ok(result)
@@ -181,8 +185,12 @@ impl Services {
         if result.applied {
             write_layer_defaults(&txn, &layer, proposed, cap).await?;
         }
-        finish(txn, dry_run).await?;
-        self.events.publish_all(std::mem::take(&mut result.events));
+        let events = std::mem::take(&mut result.events);
+        if dry_run {
+            txn.rollback().await?;
+        } else {
+            self.commit(txn, events).await?;
+        }
         result.layer = tenancy::layer_by_platform(&self.db, org, platform).await?;
         Ok(result)
     }
@@ -244,12 +252,11 @@ impl Services {
         let row = audit::insert(&txn, caller, entry).await?;
         let layer =
             if allowed { write_kill_switch(&txn, caller, &layer, active, reason).await? } else { layer };
-        txn.commit().await?;
-        self.events.publish(if allowed {
-            Event::kill_switch(&layer, active)
-        } else {
-            Event::write_denied(&row)
-        });
+        let mut events = Event::for_audit_row(&row);
+        if allowed {
+            events.push(Event::kill_switch(&layer, active));
+        }
+        self.commit(txn, events).await?;
         Ok(PolicyResult {
             verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
             applied: allowed,
@@ -310,6 +317,7 @@ impl Services {
             Some(serde_json::to_value(change)?),
         );
         let row = audit::insert(txn, caller, entry).await?;
+        result.events.extend(Event::for_audit_row(&row));
         if let Some(action_id) = queued_id {
             let action = pending::insert(
                 txn,
@@ -335,9 +343,6 @@ impl Services {
             .await?;
             result.events.push(Event::pending_created(&action));
             result.pending_action = Some(action);
-        }
-        if verdict.decision == Decision::Deny {
-            result.events.push(Event::write_denied(&row));
         }
         Ok(result)
     }
@@ -376,8 +381,9 @@ impl Services {
         let verdict_id = Uuid::now_v7();
         let allowed = decided.verdict.decision == Decision::Allow;
         let event = if allowed { "policy.updated" } else { "pending_action.approval_denied" };
-        audit::insert(&txn, caller, super::approval::resolution_entry(&action, verdict_id, &decided, event)?)
-            .await?;
+        let row =
+            audit::insert(&txn, caller, super::approval::resolution_entry(&action, verdict_id, &decided, event)?)
+                .await?;
         if allowed {
             apply_policy(&txn, caller, &change).await?;
         }
@@ -389,8 +395,9 @@ impl Services {
         {
             action.status = PendingStatus::Dispatched.as_str().to_owned();
         }
-        txn.commit().await?;
-        self.announce(&action, before);
+        let mut events = Event::for_audit_row(&row);
+        events.extend(super::approval::status_events(&action, before));
+        self.commit(txn, events).await?;
         Ok(WriteResult {
             verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
             pending_action: Some(action),
@@ -568,15 +575,6 @@ fn policy_entry(
         request,
         dispatch_status: None,
     }
-}
-
-async fn finish(txn: DatabaseTransaction, dry_run: bool) -> Result<(), Failure> {
-    if dry_run {
-        txn.rollback().await?
-    } else {
-        txn.commit().await?
-    }
-    Ok(())
 }
 
 fn policy_settle(outcome: Result<PolicyResult, Failure>) -> Result<PolicyResult, ApiError> {

@@ -14,5 +14,6 @@ mod migrations;
 mod platforms;
 mod policy;
 mod schema;
+mod subscriptions;
 mod tenancy;
 mod writes;

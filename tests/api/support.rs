@@ -42,8 +42,13 @@ pub fn backend() -> Backend {
 
 /// A fresh database that disappears with the test.
 pub enum TestDb {
+    /// Owned by another `TestApp` on the same database.
+    Shared,
     Sqlite(tempfile::TempDir),
-    Postgres { url: String, schema: String },
+    Postgres {
+        url: String,
+        schema: String,
+    },
 }
 
 impl Drop for TestDb {
@@ -81,7 +86,7 @@ impl Drop for TestDb {
 fn self_schema(db: &TestDb) -> &str {
     match db {
         TestDb::Postgres { schema, .. } => schema,
-        TestDb::Sqlite(_) => "",
+        TestDb::Sqlite(_) | TestDb::Shared => "",
     }
 }
 
@@ -500,5 +505,82 @@ pub async fn audit_rows(app: &TestApp, token: &str, filter: Value) -> Vec<Value>
             return rows;
         }
         variables["after"] = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+/// A subscription run in-process for `token`, already listening when returned.
+pub async fn subscribe(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+) -> std::pin::Pin<Box<dyn futures_util::Stream<Item = async_graphql::Response> + Send>> {
+    use futures_util::StreamExt;
+    let auth = layers_dashboard::http::authenticate_token(app.services(), &app.state.jwt, token).await;
+    let org = match &auth {
+        layers_dashboard::graphql::RequestAuth::Authenticated(caller) => caller.organization_id,
+        _ => Uuid::nil(),
+    };
+    let request = async_graphql::Request::new(query)
+        .data(auth)
+        .data(layers_dashboard::graphql::loaders::loaders(app.services().db.clone(), org));
+    let mut stream = app.state.schema.execute_stream(request).boxed();
+    // The first poll runs the subscription's resolver, which starts listening.
+    if let Ok(Some(response)) = tokio::time::timeout(Duration::from_millis(50), stream.next()).await {
+        return futures_util::stream::once(async move { response }).chain(stream).boxed();
+    }
+    stream
+}
+
+/// The next item of a subscription as JSON, or `None` if nothing arrives within `millis`.
+pub async fn next_event(
+    stream: &mut std::pin::Pin<Box<dyn futures_util::Stream<Item = async_graphql::Response> + Send>>,
+    millis: u64,
+) -> Option<Value> {
+    use futures_util::StreamExt;
+    let response = tokio::time::timeout(Duration::from_millis(millis), stream.next()).await.ok()??;
+    Some(serde_json::to_value(response).expect("response as JSON"))
+}
+
+impl TestApp {
+    /// The same app with event bus `events` (e.g. one listening on PostgreSQL).
+    pub fn with_bus(mut self, events: layers_dashboard::events::EventBus) -> Self {
+        let db = self.state.services.db.clone();
+        let config = AppConfig {
+            jwt_secret: Secret::from(SECRET.to_owned()),
+            pending_ttl: chrono::Duration::hours(72),
+        };
+        self.state = layers_dashboard::build_state_with(
+            db,
+            &config,
+            std::sync::Arc::new(layers_dashboard::platform::PlatformProxy::sandbox()),
+            events,
+        );
+        self
+    }
+
+    /// A second server instance on the same database and organization, with its own pool and
+    /// event bus `events`.
+    pub async fn second_instance(&self, events: layers_dashboard::events::EventBus) -> TestApp {
+        let TestDb::Postgres { url, schema } = &self._db else {
+            panic!("a second instance needs PostgreSQL")
+        };
+        let mut options = ConnectOptions::new(url.clone());
+        options
+            .max_connections(5)
+            .set_schema_search_path(schema.clone())
+            .map_sqlx_postgres_opts(tagged(schema))
+            .sqlx_logging(false);
+        let db = Database::connect(options).await.expect("second pool");
+        let config = AppConfig {
+            jwt_secret: Secret::from(SECRET.to_owned()),
+            pending_ttl: chrono::Duration::hours(72),
+        };
+        let state = layers_dashboard::build_state_with(
+            db,
+            &config,
+            std::sync::Arc::new(layers_dashboard::platform::PlatformProxy::sandbox()),
+            events,
+        );
+        TestApp { state, org: self.org, statements: Arc::new(AtomicUsize::new(0)), _db: TestDb::Shared }
     }
 }

@@ -1,0 +1,227 @@
+//! The subscription root: live pending actions, kill-switch changes, denied writes and audit
+//! rows, each scoped to the caller's organization and optionally one platform.
+//!
+//! Every event on the bus carries ids only; each is re-read here with the subscriber's tenancy
+//! before it is sent, so a subscriber sees exactly what a query would show it. When events may
+//! have been missed (the subscriber fell behind, or the PostgreSQL listener reconnected), the
+//! subscriber gets a `RESYNC` event (or, on the audit-row feeds, an error with code
+//! `RESYNC_REQUIRED`) and should re-read what it shows.
+
+use async_graphql::{Context, Enum, ErrorExtensions, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt, stream};
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+use super::context::{reader, services};
+use super::enums::Platform;
+use super::types::{AuditRow, Layer, PendingAction};
+use crate::domain;
+use crate::error::ApiError;
+use crate::events::{BusMessage, Event, EventKind};
+use crate::service::Services;
+use crate::store::{self, tenancy};
+
+/// What happened to a pending action.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingActionEventKind {
+    /// Queued for approval.
+    Created,
+    /// Approved; dispatch under way.
+    Approved,
+    /// Rejected.
+    Rejected,
+    /// Dispatched to the platform.
+    Dispatched,
+    /// The platform refused it.
+    Failed,
+    /// It can no longer apply.
+    Cancelled,
+    /// Its target changed since it was queued.
+    Stale,
+    /// Nobody approved it in time.
+    Expired,
+    /// Events may have been missed: re-read the pending actions.
+    Resync,
+}
+
+/// A pending action event.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PendingActionEvent {
+    /// What happened.
+    pub kind: PendingActionEventKind,
+    /// The pending action as it is now (null for `RESYNC`).
+    pub pending_action: Option<PendingAction>,
+    /// When the event was delivered.
+    pub at: DateTime<Utc>,
+}
+
+/// What happened to a kill switch.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillSwitchEventKind {
+    /// Tripped: every ad write to the layer is denied.
+    Tripped,
+    /// Released.
+    Released,
+    /// Events may have been missed: re-read the layers.
+    Resync,
+}
+
+/// A kill switch event.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct KillSwitchEvent {
+    /// What happened.
+    pub kind: KillSwitchEventKind,
+    /// The layer as it is now (null for `RESYNC`).
+    pub layer: Option<Layer>,
+    /// When the event was delivered.
+    pub at: DateTime<Utc>,
+}
+
+/// Live updates.
+#[derive(Debug, Default)]
+pub struct SubscriptionRoot;
+
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Pending actions created or changing status (CREATED, APPROVED, REJECTED, DISPATCHED,
+    /// FAILED, CANCELLED, STALE, EXPIRED), optionally of one platform.
+    async fn pending_action_events(
+        &self,
+        ctx: &Context<'_>,
+        platform: Option<Platform>,
+    ) -> async_graphql::Result<impl Stream<Item = PendingActionEvent> + use<>> {
+        let (services, org) = subscriber(ctx)?;
+        Ok(feed(services.clone(), org, platform).filter_map(move |message| {
+            let services = services.clone();
+            async move {
+                let event = match message {
+                    BusMessage::Resync => {
+                        return Some(PendingActionEvent { kind: PendingActionEventKind::Resync, pending_action: None, at: Utc::now() });
+                    }
+                    BusMessage::Event(event) => event,
+                };
+                let EventKind::PendingAction { status } = &event.kind else { return None };
+                let kind = pending_kind(status)?;
+                let action = store::pending::find(&services.db, org, event.id).await.ok().flatten()?;
+                Some(PendingActionEvent { kind, pending_action: Some(PendingAction(action)), at: Utc::now() })
+            }
+        }))
+    }
+
+    /// Kill switches tripped or released, optionally of one platform.
+    async fn kill_switch_events(
+        &self,
+        ctx: &Context<'_>,
+        platform: Option<Platform>,
+    ) -> async_graphql::Result<impl Stream<Item = KillSwitchEvent> + use<>> {
+        let (services, org) = subscriber(ctx)?;
+        Ok(feed(services.clone(), org, platform).filter_map(move |message| {
+            let services = services.clone();
+            async move {
+                let event = match message {
+                    BusMessage::Resync => {
+                        return Some(KillSwitchEvent { kind: KillSwitchEventKind::Resync, layer: None, at: Utc::now() });
+                    }
+                    BusMessage::Event(event) => event,
+                };
+                let EventKind::KillSwitch { active } = event.kind else { return None };
+                let layer = tenancy::layer(&services.db, org, event.id).await.ok().flatten()?;
+                let kind = if active { KillSwitchEventKind::Tripped } else { KillSwitchEventKind::Released };
+                Some(KillSwitchEvent { kind, layer: Some(Layer(layer)), at: Utc::now() })
+            }
+        }))
+    }
+
+    /// Denied writes (the `ads.write.denied` feed): one audit row per denial, optionally of one platform.
+    async fn write_denied(
+        &self,
+        ctx: &Context<'_>,
+        platform: Option<Platform>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AuditRow>> + use<>> {
+        let (services, org) = subscriber(ctx)?;
+        Ok(audit_feed(services, org, platform, |kind| *kind == EventKind::WriteDenied))
+    }
+
+    /// Every audit row as it is written (decisions and policy events), optionally of one platform.
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        platform: Option<Platform>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AuditRow>> + use<>> {
+        let (services, org) = subscriber(ctx)?;
+        Ok(audit_feed(services, org, platform, |kind| *kind == EventKind::Audit))
+    }
+}
+
+/// The caller's services and organization; subscribing needs read access.
+fn subscriber(ctx: &Context<'_>) -> Result<(Services, Uuid), ApiError> {
+    let caller = reader(ctx)?;
+    Ok((services(ctx)?.clone(), caller.organization_id))
+}
+
+/// The bus messages for organization `org` (and `platform`, if given), resyncs included.
+fn feed(services: Services, org: Uuid, platform: Option<Platform>) -> impl Stream<Item = BusMessage> {
+    let platform = platform.map(|p| domain::Platform::from(p).as_str());
+    let receiver = services.events.subscribe();
+    stream::unfold(receiver, |mut receiver| async move {
+        match receiver.recv().await {
+            Ok(message) => Some((message, receiver)),
+            Err(RecvError::Lagged(_)) => Some((BusMessage::Resync, receiver)),
+            Err(RecvError::Closed) => None,
+        }
+    })
+    .filter(move |message| {
+        let keep = match message {
+            BusMessage::Resync => true,
+            BusMessage::Event(event) => mine(event, org, platform),
+        };
+        std::future::ready(keep)
+    })
+}
+
+fn mine(event: &Event, org: Uuid, platform: Option<&str>) -> bool {
+    event.organization_id == org && platform.is_none_or(|p| event.platform.as_deref() == Some(p))
+}
+
+/// Audit rows for the events `wanted` selects, re-read with the subscriber's tenancy.
+fn audit_feed(
+    services: Services,
+    org: Uuid,
+    platform: Option<Platform>,
+    wanted: fn(&EventKind) -> bool,
+) -> impl Stream<Item = async_graphql::Result<AuditRow>> {
+    feed(services.clone(), org, platform).filter_map(move |message| {
+        let services = services.clone();
+        async move {
+            let event = match message {
+                BusMessage::Resync => return Some(Err(resync_required())),
+                BusMessage::Event(event) => event,
+            };
+            if !wanted(&event.kind) {
+                return None;
+            }
+            let row = store::audit::find(&services.db, org, event.id).await.ok().flatten()?;
+            Some(Ok(AuditRow(row)))
+        }
+    })
+}
+
+fn resync_required() -> async_graphql::Error {
+    async_graphql::Error::new("events may have been missed: re-read the audit log")
+        .extend_with(|_, ext| ext.set("code", "RESYNC_REQUIRED"))
+}
+
+fn pending_kind(status: &str) -> Option<PendingActionEventKind> {
+    use PendingActionEventKind as K;
+    Some(match status.parse::<domain::gate::PendingStatus>().ok()? {
+        domain::gate::PendingStatus::Pending => K::Created,
+        domain::gate::PendingStatus::Approved => K::Approved,
+        domain::gate::PendingStatus::Dispatched => K::Dispatched,
+        domain::gate::PendingStatus::Failed => K::Failed,
+        domain::gate::PendingStatus::Rejected => K::Rejected,
+        domain::gate::PendingStatus::Cancelled => K::Cancelled,
+        domain::gate::PendingStatus::Stale => K::Stale,
+        domain::gate::PendingStatus::Expired => K::Expired,
+    })
+}

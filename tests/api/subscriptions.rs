@@ -1,0 +1,192 @@
+//! Subscriptions, run in-process: each feed delivers its events, scoped to the subscriber's
+//! organization; expiry is announced; on PostgreSQL two instances share one bus.
+
+use layers_dashboard::events::{BusMessage, Event, EventBus, EventKind};
+use sea_orm::TransactionTrait;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::support::{TestApp, UPDATE_BUDGET, next_event, postgres_url, subscribe};
+
+const KILL_SWITCH: &str =
+    "subscription { killSwitchEvents(platform: META) { kind layer { platform killSwitchActive } } }";
+const PENDING: &str = "subscription { pendingActionEvents { kind pendingAction { kind status } } }";
+const DENIED: &str = "subscription { writeDenied { event reason decision actorType } }";
+
+#[tokio::test]
+async fn kill_switch_events_reach_the_organization_only() {
+    let app = TestApp::new().await;
+    let (_, other) = app.other_org().await;
+    let mut mine = subscribe(&app, &app.customer(), KILL_SWITCH).await;
+    let mut theirs = subscribe(&app, &other, KILL_SWITCH).await;
+    let mut tiktok_only =
+        subscribe(&app, &app.customer(), "subscription { killSwitchEvents(platform: TIKTOK) { kind } }")
+            .await;
+
+    app.ok(
+        &app.customer(),
+        "mutation { tripKillSwitch(platform: META, reason: \"test\") { verdict { decision } } }",
+        json!({}),
+    )
+    .await;
+
+    let event = next_event(&mut mine, 2000).await.expect("a kill switch event");
+    assert_eq!(event["data"]["killSwitchEvents"]["kind"], "TRIPPED");
+    assert_eq!(event["data"]["killSwitchEvents"]["layer"]["killSwitchActive"], true);
+    assert!(next_event(&mut theirs, 300).await.is_none(), "another organization saw the trip");
+    assert!(next_event(&mut tiktok_only, 100).await.is_none(), "a TikTok subscriber saw a Meta trip");
+}
+
+#[tokio::test]
+async fn pending_action_events_follow_an_action_from_queue_to_dispatch() {
+    let app = TestApp::new().await;
+    let campaign = app.campaign("META", ("DRAFT", "DRAFT")).await;
+    let mut events = subscribe(&app, &app.customer(), PENDING).await;
+    let queued = app
+        .ok(
+            &app.customer(),
+            UPDATE_BUDGET,
+            json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } }),
+        )
+        .await;
+    let action = queued["updateCampaignBudget"]["pendingAction"]["id"].clone();
+
+    let created = next_event(&mut events, 2000).await.expect("created");
+    assert_eq!(created["data"]["pendingActionEvents"]["kind"], "CREATED");
+    assert_eq!(created["data"]["pendingActionEvents"]["pendingAction"]["kind"], "campaign.budget");
+
+    app.ok(
+        &app.customer(),
+        "mutation($id: ID!) { approvePendingAction(id: $id) { verdict { decision } } }",
+        json!({ "id": action }),
+    )
+    .await;
+    let approved = next_event(&mut events, 2000).await.expect("approved");
+    assert_eq!(approved["data"]["pendingActionEvents"]["kind"], "APPROVED");
+    let dispatched = next_event(&mut events, 2000).await.expect("dispatched");
+    assert_eq!(dispatched["data"]["pendingActionEvents"]["kind"], "DISPATCHED");
+    assert_eq!(dispatched["data"]["pendingActionEvents"]["pendingAction"]["status"], "DISPATCHED");
+}
+
+#[tokio::test]
+async fn denied_writes_are_streamed_with_their_reason() {
+    let app = TestApp::new().await;
+    let campaign = app.campaign("META", ("AUTOPILOT", "DRAFT")).await;
+    app.ok(
+        &app.customer(),
+        "mutation { tripKillSwitch(platform: META) { verdict { decision } } }",
+        json!({}),
+    )
+    .await;
+    let mut denied = subscribe(&app, &app.customer(), DENIED).await;
+    app.ok(
+        &app.customer(),
+        UPDATE_BUDGET,
+        json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } }),
+    )
+    .await;
+
+    let event = next_event(&mut denied, 2000).await.expect("a denial");
+    assert_eq!(event["data"]["writeDenied"]["reason"], "kill_switch_active");
+    assert_eq!(event["data"]["writeDenied"]["event"], "ads.write.denied");
+    assert_eq!(event["data"]["writeDenied"]["actorType"], "CUSTOMER");
+}
+
+#[tokio::test]
+async fn the_expiry_sweep_expires_due_actions_and_announces_them() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let app = TestApp::new().await;
+    let campaign = app.campaign("META", ("DRAFT", "DRAFT")).await;
+    let queued = app
+        .ok(
+            &app.customer(),
+            UPDATE_BUDGET,
+            json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } }),
+        )
+        .await;
+    let global = queued["updateCampaignBudget"]["pendingAction"]["id"].as_str().unwrap().to_owned();
+    let id = layers_dashboard::ids::decode(layers_dashboard::ids::NodeKind::PendingAction, &global).unwrap();
+    let mut events = subscribe(&app, &app.customer(), PENDING).await;
+
+    assert_eq!(app.services().expire_due().await.unwrap(), 0, "nothing is due yet");
+    let row = entity::pending_actions::Entity::find_by_id(id).one(&app.services().db).await.unwrap().unwrap();
+    let mut row: entity::pending_actions::ActiveModel = row.into();
+    row.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
+    row.update(&app.services().db).await.unwrap();
+
+    assert_eq!(app.services().expire_due().await.unwrap(), 1);
+    assert_eq!(app.services().expire_due().await.unwrap(), 0, "an action expires once");
+    let event = next_event(&mut events, 2000).await.expect("expired");
+    assert_eq!(event["data"]["pendingActionEvents"]["kind"], "EXPIRED");
+    assert_eq!(event["data"]["pendingActionEvents"]["pendingAction"]["status"], "EXPIRED");
+}
+
+#[tokio::test]
+async fn a_postgres_notification_is_sent_only_if_its_transaction_commits() {
+    let Some(url) = postgres_url() else { return };
+    let app = TestApp::new().await;
+    let bus = EventBus::postgres(&url).await.expect("listen");
+    let mut receiver = bus.subscribe();
+    let event = |id| Event { organization_id: app.org, platform: None, kind: EventKind::Audit, id };
+
+    let rolled_back = Uuid::now_v7();
+    let txn = app.services().db.begin().await.unwrap();
+    bus.announce(&txn, &[event(rolled_back)]).await.unwrap();
+    txn.rollback().await.unwrap();
+    let committed = Uuid::now_v7();
+    let txn = app.services().db.begin().await.unwrap();
+    bus.announce(&txn, &[event(committed)]).await.unwrap();
+    txn.commit().await.unwrap();
+
+    // The channel is database-wide: skip other tests' events.
+    let received = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match receiver.recv().await.unwrap() {
+                BusMessage::Event(received) if received.organization_id == app.org => return received,
+                _ => continue,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(received, event(committed), "the rolled-back event was delivered");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_events_and_the_kill_switch() {
+    let Some(url) = postgres_url() else { return };
+    let a = TestApp::new().await;
+    let b = a.second_instance(EventBus::postgres(&url).await.expect("listen B")).await;
+    let a = a.with_bus(EventBus::postgres(&url).await.expect("listen A"));
+    let campaign = a.campaign("META", ("AUTOPILOT", "DRAFT")).await;
+    a.ok(
+        &a.customer(),
+        "mutation($input: UpdateCampaignAuthorityInput!) { updateCampaignAuthority(input: $input) { applied } }",
+        json!({ "input": { "campaignId": campaign, "tactical": "DRAFT" } }),
+    )
+    .await;
+    let mut on_b = subscribe(&b, &b.customer(), PENDING).await;
+    let mut switch_on_b = subscribe(&b, &b.customer(), KILL_SWITCH).await;
+
+    a.ok(
+        &a.customer(),
+        UPDATE_BUDGET,
+        json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } }),
+    )
+    .await;
+    let created = next_event(&mut on_b, 5000).await.expect("B sees A's queued write");
+    assert_eq!(created["data"]["pendingActionEvents"]["kind"], "CREATED");
+
+    a.ok(&a.customer(), "mutation { tripKillSwitch(platform: META) { verdict { decision } } }", json!({}))
+        .await;
+    let denied = b
+        .ok(
+            &b.customer(),
+            UPDATE_BUDGET,
+            json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 7000 } }),
+        )
+        .await;
+    assert_eq!(denied["updateCampaignBudget"]["verdict"]["reason"], "kill_switch_active");
+    let tripped = next_event(&mut switch_on_b, 5000).await.expect("B's subscriber sees the trip");
+    assert_eq!(tripped["data"]["killSwitchEvents"]["kind"], "TRIPPED");
+}
