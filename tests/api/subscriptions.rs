@@ -190,3 +190,58 @@ async fn two_instances_share_events_and_the_kill_switch() {
     let tripped = next_event(&mut switch_on_b, 5000).await.expect("B's subscriber sees the trip");
     assert_eq!(tripped["data"]["killSwitchEvents"]["kind"], "TRIPPED");
 }
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_is_told_to_resync() {
+    let app = TestApp::new().await;
+    let mut slow = subscribe(&app, &app.customer(), PENDING).await;
+    let mut prompt = subscribe(&app, &app.customer(), PENDING).await;
+    let flood: Vec<Event> = (0..layers_dashboard::events::SUBSCRIBER_BUFFER + 10)
+        .map(|_| Event {
+            organization_id: app.org,
+            platform: None,
+            kind: EventKind::Audit,
+            id: Uuid::now_v7(),
+        })
+        .collect();
+    app.services().events.committed(flood);
+    let campaign = app.campaign("META", ("DRAFT", "DRAFT")).await;
+    app.ok(
+        &app.customer(),
+        UPDATE_BUDGET,
+        json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } }),
+    )
+    .await;
+
+    let first = next_event(&mut slow, 2000).await.expect("a resync");
+    assert_eq!(first["data"]["pendingActionEvents"]["kind"], "RESYNC");
+    assert_eq!(first["data"]["pendingActionEvents"]["pendingAction"], json!(null));
+    // The other subscriber was read promptly enough to see the flood pass; it too was told to
+    // resync at most once, and then gets the real event.
+    let mut kinds = Vec::new();
+    while let Some(event) = next_event(&mut prompt, 500).await {
+        kinds.push(event["data"]["pendingActionEvents"]["kind"].as_str().unwrap_or_default().to_owned());
+    }
+    assert!(kinds.contains(&"CREATED".to_owned()), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_lost_listener_connection_makes_subscribers_resync() {
+    let Some(url) = postgres_url() else { return };
+    let name = format!("listener_{}", Uuid::now_v7().simple());
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let bus = EventBus::postgres(&format!("{url}{separator}application_name={name}")).await.expect("listen");
+    let mut receiver = bus.subscribe();
+    let app = TestApp::new().await;
+    use sea_orm::ConnectionTrait;
+    app.services()
+        .db
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'"
+        ))
+        .await
+        .unwrap();
+    let received =
+        tokio::time::timeout(std::time::Duration::from_secs(10), receiver.recv()).await.unwrap().unwrap();
+    assert_eq!(received, BusMessage::Resync);
+}
