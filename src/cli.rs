@@ -182,7 +182,8 @@ async fn serve(settings: &Settings) -> CliResult {
     }
     let state = serving_state(settings).await?;
     let services = &state.services;
-    let sweeper = services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
+    let sweeper =
+        services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
     let seeded = match settings.seed_demo {
         SeedDemo::Always => true,
         SeedDemo::Auto => services.organization_count().await? == 0,

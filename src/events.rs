@@ -98,7 +98,12 @@ impl Event {
 
     /// An audit row was written.
     pub fn audit(row: &audit::Model) -> Self {
-        Event { organization_id: row.organization_id, platform: row.platform.clone(), kind: EventKind::Audit, id: row.id }
+        Event {
+            organization_id: row.organization_id,
+            platform: row.platform.clone(),
+            kind: EventKind::Audit,
+            id: row.id,
+        }
     }
 
     /// The events an audit row stands for: the row itself, and a denial when it is one.

@@ -97,7 +97,11 @@ impl SubscriptionRoot {
             async move {
                 let event = match message {
                     BusMessage::Resync => {
-                        return Some(PendingActionEvent { kind: PendingActionEventKind::Resync, pending_action: None, at: Utc::now() });
+                        return Some(PendingActionEvent {
+                            kind: PendingActionEventKind::Resync,
+                            pending_action: None,
+                            at: Utc::now(),
+                        });
                     }
                     BusMessage::Event(event) => event,
                 };
@@ -121,7 +125,11 @@ impl SubscriptionRoot {
             async move {
                 let event = match message {
                     BusMessage::Resync => {
-                        return Some(KillSwitchEvent { kind: KillSwitchEventKind::Resync, layer: None, at: Utc::now() });
+                        return Some(KillSwitchEvent {
+                            kind: KillSwitchEventKind::Resync,
+                            layer: None,
+                            at: Utc::now(),
+                        });
                     }
                     BusMessage::Event(event) => event,
                 };

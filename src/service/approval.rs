@@ -135,7 +135,8 @@ impl Services {
         } else {
             "pending_action.rejection_denied"
         };
-        let row = audit::insert(&txn, caller, resolution_entry(&action, verdict_id, &decided, event)?).await?;
+        let row =
+            audit::insert(&txn, caller, resolution_entry(&action, verdict_id, &decided, event)?).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, note).await?;
         let mut events = Event::for_audit_row(&row);
         events.extend(status_events(&action, before));
@@ -220,7 +221,6 @@ impl Services {
             ..Default::default()
         })
     }
-
 }
 
 /// The event of the action's new status, if it changed from `before`.

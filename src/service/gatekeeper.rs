@@ -87,7 +87,8 @@ impl Services {
         verdict: &Verdict,
     ) -> Result<(VerdictRecord, entity::pending_actions::Model, entity::audit::Model), Failure> {
         let action_id = Uuid::now_v7();
-        let row = audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
+        let row =
+            audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
         let action = pending::insert(
             conn,
             caller,

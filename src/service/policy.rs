@@ -381,9 +381,12 @@ impl Services {
         let verdict_id = Uuid::now_v7();
         let allowed = decided.verdict.decision == Decision::Allow;
         let event = if allowed { "policy.updated" } else { "pending_action.approval_denied" };
-        let row =
-            audit::insert(&txn, caller, super::approval::resolution_entry(&action, verdict_id, &decided, event)?)
-                .await?;
+        let row = audit::insert(
+            &txn,
+            caller,
+            super::approval::resolution_entry(&action, verdict_id, &decided, event)?,
+        )
+        .await?;
         if allowed {
             apply_policy(&txn, caller, &change).await?;
         }
