@@ -210,7 +210,9 @@ async fn serve(settings: &Settings) -> CliResult {
             );
         }
     }
-    axum::serve(listener, crate::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let hub = crate::ws::WsHub::new(settings.ws_config());
+    let router = crate::http::router_with_ws(state, hub);
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     sweeper.abort();
     Ok(())
 }

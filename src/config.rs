@@ -11,6 +11,10 @@
 //! | `LAYERS_SEED_DEMO` | `--seed-demo` | `auto` | `auto` seeds a demo organization into an empty database, `always`, `never` |
 //! | `LAYERS_PENDING_TTL_HOURS` | `--pending-ttl-hours` | `72` | how long a pending action waits for approval |
 //! | `LAYERS_EXPIRY_SWEEP_SECS` | `--expiry-sweep-secs` | `60` | seconds between sweeps expiring pending actions |
+//! | `LAYERS_WS_INIT_TIMEOUT_SECS` | `--ws-init-timeout-secs` | `10` | seconds a WebSocket may take to send `connection_init` |
+//! | `LAYERS_WS_KEEPALIVE_SECS` | `--ws-keepalive-secs` | `15` | seconds of silence before the server pings a WebSocket |
+//! | `LAYERS_WS_MAX_SUBSCRIPTIONS` | `--ws-max-subscriptions` | `100` | subscriptions per WebSocket |
+//! | `LAYERS_WS_MAX_CONNECTIONS_PER_ORG` | `--ws-max-connections-per-org` | `50` | WebSockets per organization per instance |
 //! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` (PostgreSQL; SQLite always uses 1) | connection pool size |
 //! | `LAYERS_LOG` | `--log` | `info` | log filter (`tracing` env-filter syntax) |
 //! | `LAYERS_LOG_FORMAT` | `--log-format` | `human` | `human` or `json` |
@@ -51,6 +55,22 @@ pub struct Settings {
     /// Seconds between sweeps that expire pending actions past their time.
     #[arg(long, env = "LAYERS_EXPIRY_SWEEP_SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
     pub expiry_sweep_secs: u32,
+
+    /// Seconds a new WebSocket may take to send `connection_init` before it is closed (4408).
+    #[arg(long, env = "LAYERS_WS_INIT_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=600), global = true)]
+    pub ws_init_timeout_secs: u32,
+
+    /// Seconds of silence after which the server pings a WebSocket.
+    #[arg(long, env = "LAYERS_WS_KEEPALIVE_SECS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=3600), global = true)]
+    pub ws_keepalive_secs: u32,
+
+    /// Subscriptions one WebSocket may run at once.
+    #[arg(long, env = "LAYERS_WS_MAX_SUBSCRIPTIONS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub ws_max_subscriptions: u32,
+
+    /// WebSocket connections one organization may hold on one instance.
+    #[arg(long, env = "LAYERS_WS_MAX_CONNECTIONS_PER_ORG", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub ws_max_connections_per_org: u32,
 
     /// Connection pool size on PostgreSQL (SQLite always uses a single connection).
     #[arg(long, env = "LAYERS_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
@@ -103,6 +123,17 @@ pub enum SeedDemo {
 }
 
 impl Settings {
+    /// The WebSocket settings.
+    pub fn ws_config(&self) -> crate::ws::WsConfig {
+        crate::ws::WsConfig {
+            init_timeout: std::time::Duration::from_secs(u64::from(self.ws_init_timeout_secs)),
+            keep_alive: std::time::Duration::from_secs(u64::from(self.ws_keepalive_secs)),
+            max_operations: self.ws_max_subscriptions as usize,
+            max_connections_per_org: self.ws_max_connections_per_org as usize,
+            ..crate::ws::WsConfig::default()
+        }
+    }
+
     /// The JWT secret in force, and whether it is the development default.
     pub fn jwt_secret(&self) -> (Secret, bool) {
         match &self.jwt_secret {

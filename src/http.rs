@@ -1,12 +1,15 @@
-//! The HTTP surface: `/graphql` (POST and GET), `/graphiql`, `/healthz`.
+//! The HTTP surface: `/graphql` (POST and GET; a GET that asks for a WebSocket upgrade goes to
+//! `ws`), `/graphiql`, `/healthz`.
 //!
 //! Authenticates each request from its `Authorization` header and hands it to the GraphQL layer.
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Extension;
 use axum::Router;
 use axum::extract::State;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -14,6 +17,7 @@ use axum::routing::get;
 use crate::auth::{self, AuthError, JwtKeys};
 use crate::graphql::{self, AppSchema, RequestAuth};
 use crate::service::{Caller, Services};
+use crate::ws::WsHub;
 
 /// What every handler needs.
 #[derive(Clone)]
@@ -26,20 +30,31 @@ pub struct AppState {
     pub jwt: std::sync::Arc<JwtKeys>,
 }
 
-/// The router.
+/// The router, with the default WebSocket settings.
 pub fn router(state: AppState) -> Router {
+    router_with_ws(state, WsHub::default())
+}
+
+/// The router, serving WebSockets with `ws` (its settings and this instance's counters).
+pub fn router_with_ws(state: AppState, ws: WsHub) -> Router {
     Router::new()
         .route("/graphql", get(graphql_handler).post(graphql_handler))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(|| async { "ok" }))
+        .layer(Extension(ws))
         .with_state(state)
 }
 
 async fn graphql_handler(
     State(state): State<AppState>,
+    Extension(ws): Extension<WsHub>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
+    if let Ok(upgrade) = upgrade {
+        return crate::ws::upgrade(upgrade, &state, &ws);
+    }
     let request = match request {
         Ok(request) => request,
         Err(rejection) => return unreadable(rejection),
@@ -61,7 +76,15 @@ fn unreadable(rejection: GraphQLRejection) -> Response {
 }
 
 async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("Layers dashboard API").finish())
+    // Subscriptions run over WebSocket on `/graphql` too; GraphiQL sends its headers pane as the
+    // `connection_init` payload (so `Authorization` works there as on HTTP).
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("Layers dashboard API")
+            .finish(),
+    )
 }
 
 /// Resolves the caller from the `Authorization` header.

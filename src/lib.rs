@@ -24,6 +24,7 @@ pub mod platform;
 pub mod seed;
 pub mod service;
 pub mod store;
+pub mod ws;
 
 use std::sync::Arc;
 

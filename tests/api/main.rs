@@ -17,3 +17,4 @@ mod schema;
 mod subscriptions;
 mod tenancy;
 mod writes;
+mod ws;

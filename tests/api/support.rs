@@ -584,3 +584,18 @@ impl TestApp {
         TestApp { state, org: self.org, statements: Arc::new(AtomicUsize::new(0)), _db: TestDb::Shared }
     }
 }
+
+/// Serves the app's real router (default WebSocket settings) on 127.0.0.1:0, for real
+/// WebSocket clients, and returns its address. The server lives as long as the test's runtime.
+pub async fn serve(app: &TestApp) -> std::net::SocketAddr {
+    serve_with(app, layers_dashboard::ws::WsHub::default()).await
+}
+
+/// Like `serve`, with the WebSocket settings and counters of `hub`.
+pub async fn serve_with(app: &TestApp, hub: layers_dashboard::ws::WsHub) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
+    let address = listener.local_addr().expect("local address");
+    let router = layers_dashboard::http::router_with_ws(app.state.clone(), hub);
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    address
+}

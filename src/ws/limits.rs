@@ -1,0 +1,129 @@
+//! What this instance's WebSockets hold: open connections, running operations, and the
+//! authenticated connections of each organization, counted by guards that give their slot back
+//! when dropped (so an aborted task can never leak a count).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use uuid::Uuid;
+
+use super::WsConfig;
+
+/// The WebSocket state of one server instance: its settings and its counters.
+///
+/// Cheap to clone; every clone shares the same counters. Metrics read
+/// [`WsHub::open_connections`] and [`WsHub::active_subscriptions`].
+#[derive(Clone, Default)]
+pub struct WsHub {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    config: WsConfig,
+    connections: AtomicUsize,
+    operations: AtomicUsize,
+    per_org: Mutex<HashMap<Uuid, usize>>,
+}
+
+impl std::fmt::Debug for WsHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsHub")
+            .field("config", &self.inner.config)
+            .field("open_connections", &self.open_connections())
+            .field("active_subscriptions", &self.active_subscriptions())
+            .finish()
+    }
+}
+
+impl WsHub {
+    /// A hub with `config` and nothing open.
+    pub fn new(config: WsConfig) -> Self {
+        WsHub { inner: Arc::new(Inner { config, ..Inner::default() }) }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &WsConfig {
+        &self.inner.config
+    }
+
+    /// WebSocket connections open now (authenticated or not).
+    pub fn open_connections(&self) -> usize {
+        self.inner.connections.load(Ordering::SeqCst)
+    }
+
+    /// Operations running now over every connection (subscriptions, and queries or mutations
+    /// sent over a socket until they answer).
+    pub fn active_subscriptions(&self) -> usize {
+        self.inner.operations.load(Ordering::SeqCst)
+    }
+
+    /// Authenticated connections of organization `org` open now.
+    pub fn organization_connections(&self, org: Uuid) -> usize {
+        self.per_org().get(&org).copied().unwrap_or(0)
+    }
+
+    /// Counts a connection until the guard drops.
+    pub(crate) fn connection(&self) -> Counted {
+        Counted::new(self, |inner| &inner.connections)
+    }
+
+    /// Counts an operation until the guard drops.
+    pub(crate) fn operation(&self) -> Counted {
+        Counted::new(self, |inner| &inner.operations)
+    }
+
+    /// Takes one of `org`'s connection slots, if it has one left.
+    pub(crate) fn claim_org_slot(&self, org: Uuid) -> Option<OrgSlot> {
+        let mut per_org = self.per_org();
+        let held = per_org.entry(org).or_insert(0);
+        if *held >= self.inner.config.max_connections_per_org {
+            return None;
+        }
+        *held += 1;
+        Some(OrgSlot { hub: self.clone(), org })
+    }
+
+    fn per_org(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, usize>> {
+        // The map is consistent after every statement, so a poisoned lock is still usable.
+        self.inner.per_org.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One unit of a counter, given back on drop.
+pub(crate) struct Counted {
+    hub: WsHub,
+    counter: fn(&Inner) -> &AtomicUsize,
+}
+
+impl Counted {
+    fn new(hub: &WsHub, counter: fn(&Inner) -> &AtomicUsize) -> Self {
+        counter(&hub.inner).fetch_add(1, Ordering::SeqCst);
+        Counted { hub: hub.clone(), counter }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        (self.counter)(&self.hub.inner).fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// One of an organization's connection slots, given back on drop.
+pub(crate) struct OrgSlot {
+    hub: WsHub,
+    org: Uuid,
+}
+
+impl Drop for OrgSlot {
+    fn drop(&mut self) {
+        let mut per_org = self.hub.per_org();
+        if let Some(held) = per_org.get_mut(&self.org) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                per_org.remove(&self.org);
+            }
+        }
+    }
+}
