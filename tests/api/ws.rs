@@ -393,3 +393,43 @@ async fn graphiql_runs_subscriptions_over_the_same_path() {
     let page = String::from_utf8_lossy(&page);
     assert!(page.contains("subscriptionUrl: createUrl('/graphql', true)"), "{page}");
 }
+
+#[tokio::test]
+async fn each_subscription_streams_its_events_over_one_socket() {
+    let app = TestApp::new().await;
+    let campaign = app.campaign("META", ("DRAFT", "DRAFT")).await;
+    let address = serve(&app).await;
+    let mut client = Client::ready(address, &app.customer()).await;
+    client.subscribe("p", "subscription { pendingActionEvents { kind pendingAction { kind } } }").await;
+    client.subscribe("k", "subscription { killSwitchEvents { kind } }").await;
+    client.subscribe("d", "subscription { writeDenied { event reason } }").await;
+    client.subscribe("a", "subscription { auditEvents(platform: META) { event action } }").await;
+    for id in ["p", "k", "d", "a"] {
+        until_live(&app, &mut client, id).await;
+    }
+
+    let budget = "mutation($id: ID!) { updateCampaignBudget(input: { campaignId: $id, dailyBudgetCents: 6000 }) { verdict { decision } } }";
+    app.ok(&app.customer(), budget, serde_json::json!({ "id": campaign })).await;
+    set_kill_switch(&app, "META", true).await;
+    app.ok(&app.customer(), budget, serde_json::json!({ "id": campaign })).await;
+
+    let messages = client.drain(Duration::from_secs(2)).await;
+    let data = |id: &str, field: &str| -> Vec<Value> {
+        messages
+            .iter()
+            .filter(|m| m["id"] == id && m["type"] == "next")
+            .map(|m| m["payload"]["data"][field].clone())
+            .filter(|v| !v.is_null() && v["kind"] != "RESYNC")
+            .collect()
+    };
+    let pending = data("p", "pendingActionEvents");
+    assert_eq!(pending.len(), 1, "{messages:#?}");
+    assert_eq!(pending[0]["kind"], "CREATED");
+    assert_eq!(data("k", "killSwitchEvents")[0]["kind"], "TRIPPED");
+    let denied = data("d", "writeDenied");
+    assert_eq!(denied.len(), 1, "{messages:#?}");
+    assert_eq!(denied[0]["reason"], "kill_switch_active");
+    let audit: Vec<String> =
+        data("a", "auditEvents").iter().map(|row| row["event"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(audit, ["ads.write.queued", "kill_switch.tripped", "ads.write.denied"], "{messages:#?}");
+}
