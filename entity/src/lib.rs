@@ -5,6 +5,7 @@
 //! (platform, modes, statuses) are the lowercase codes stored in text columns; the domain parses
 //! them. Money columns are `i64` minor units ("cents").
 
+pub mod ad_metrics;
 pub mod ad_sets;
 pub mod ads;
 pub mod ads_content;

@@ -1,5 +1,6 @@
 //! The entity types under short names, for `use entity::prelude::*`.
 
+pub use crate::ad_metrics::Entity as AdMetrics;
 pub use crate::ad_sets::Entity as AdSets;
 pub use crate::ads::Entity as Ads;
 pub use crate::ads_content::Entity as AdsContent;

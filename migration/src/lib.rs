@@ -15,6 +15,7 @@ mod m20261122_000001_organizations_and_layers;
 mod m20261122_000002_campaigns;
 mod m20261122_000003_creatives_and_ads;
 mod m20261122_000004_pending_actions_and_audit;
+mod m20261122_000005_ad_metrics;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_campaigns::Migration),
             Box::new(m20261122_000003_creatives_and_ads::Migration),
             Box::new(m20261122_000004_pending_actions_and_audit::Migration),
+            Box::new(m20261122_000005_ad_metrics::Migration),
         ]
     }
 }

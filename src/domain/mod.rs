@@ -6,6 +6,7 @@
 
 pub mod authority;
 pub mod campaign;
+pub mod classification;
 pub mod gate;
 pub mod lifecycle;
 pub mod money;

@@ -11,6 +11,7 @@ pub mod apple;
 mod common;
 mod error;
 pub mod meta;
+pub mod metrics;
 mod native;
 mod proxy;
 mod sandbox;
