@@ -182,6 +182,9 @@ async fn serve(settings: &Settings) -> CliResult {
     }
     let state = serving_state(settings).await?;
     let services = &state.services;
+    let optimizer = services.spawn_optimizer_schedule(std::time::Duration::from_secs(u64::from(
+        settings.optimizer_interval_secs,
+    )));
     let sweeper =
         services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
     let seeded = match settings.seed_demo {
@@ -214,6 +217,7 @@ async fn serve(settings: &Settings) -> CliResult {
     let router = crate::http::router_with_ws(state, hub);
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     sweeper.abort();
+    optimizer.abort();
     Ok(())
 }
 

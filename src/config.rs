@@ -11,6 +11,7 @@
 //! | `LAYERS_SEED_DEMO` | `--seed-demo` | `auto` | `auto` seeds a demo organization into an empty database, `always`, `never` |
 //! | `LAYERS_PENDING_TTL_HOURS` | `--pending-ttl-hours` | `72` | how long a pending action waits for approval |
 //! | `LAYERS_EXPIRY_SWEEP_SECS` | `--expiry-sweep-secs` | `60` | seconds between sweeps expiring pending actions |
+//! | `LAYERS_OPTIMIZER_INTERVAL_SECS` | `--optimizer-interval-secs` | `3600` | seconds between scheduled optimizer cycles |
 //! | `LAYERS_WS_INIT_TIMEOUT_SECS` | `--ws-init-timeout-secs` | `10` | seconds a WebSocket may take to send `connection_init` |
 //! | `LAYERS_WS_KEEPALIVE_SECS` | `--ws-keepalive-secs` | `15` | seconds of silence before the server pings a WebSocket |
 //! | `LAYERS_WS_MAX_SUBSCRIPTIONS` | `--ws-max-subscriptions` | `100` | subscriptions per WebSocket |
@@ -55,6 +56,10 @@ pub struct Settings {
     /// Seconds between sweeps that expire pending actions past their time.
     #[arg(long, env = "LAYERS_EXPIRY_SWEEP_SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
     pub expiry_sweep_secs: u32,
+
+    /// Seconds between scheduled optimizer cycles (every organization).
+    #[arg(long, env = "LAYERS_OPTIMIZER_INTERVAL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u32).range(10..=604_800), global = true)]
+    pub optimizer_interval_secs: u32,
 
     /// Seconds a new WebSocket may take to send `connection_init` before it is closed (4408).
     #[arg(long, env = "LAYERS_WS_INIT_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=600), global = true)]

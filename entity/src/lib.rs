@@ -14,6 +14,7 @@ pub mod campaign_authority;
 pub mod campaigns;
 pub mod content_containers;
 pub mod layers;
+pub mod optimizer_runs;
 pub mod organizations;
 pub mod partner_keys;
 pub mod pending_actions;

@@ -9,6 +9,7 @@ pub use crate::campaign_authority::Entity as CampaignAuthority;
 pub use crate::campaigns::Entity as Campaigns;
 pub use crate::content_containers::Entity as ContentContainers;
 pub use crate::layers::Entity as Layers;
+pub use crate::optimizer_runs::Entity as OptimizerRuns;
 pub use crate::organizations::Entity as Organizations;
 pub use crate::partner_keys::Entity as PartnerKeys;
 pub use crate::pending_actions::Entity as PendingActions;

@@ -230,3 +230,34 @@ impl Loader<AdsOfCreative> for OrgLoader {
         Ok(group(keys, rows, |row| AdsOfCreative(row.content_container_id.unwrap_or_default())))
     }
 }
+
+/// An ad's classification, computed from its metrics against its ad set's peers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClassificationOf(pub Uuid);
+
+impl Loader<ClassificationOf> for OrgLoader {
+    type Value = crate::domain::classification::Classification;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ClassificationOf],
+    ) -> Result<HashMap<ClassificationOf, Self::Value>, Self::Error> {
+        let wanted = ads::Entity::find()
+            .filter(ads::Column::OrganizationId.eq(self.org))
+            .filter(ads::Column::Id.is_in(ids(keys, |k| k.0)))
+            .all(&self.db)
+            .await?;
+        let sets: Vec<Uuid> = wanted.iter().map(|ad| ad.ad_set_id).collect();
+        let peers = ads::Entity::find()
+            .filter(ads::Column::OrganizationId.eq(self.org))
+            .filter(ads::Column::AdSetId.is_in(sets))
+            .all(&self.db)
+            .await?;
+        let peer_ids: Vec<Uuid> = peers.iter().map(|ad| ad.id).collect();
+        let histories = crate::service::metrics::histories(&self.db, self.org, &peer_ids).await?;
+        let thresholds = crate::domain::classification::Thresholds::default();
+        let classes = crate::service::optimizer::classify_ads(&peers, &histories, &thresholds);
+        Ok(keys.iter().filter_map(|key| Some((*key, *classes.get(&key.0)?))).collect())
+    }
+}

@@ -1,6 +1,7 @@
 //! The query root: everything the dashboard reads, scoped to the caller's organization.
 
 use async_graphql::{Context, ID, Object};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::context::{caller, reader, services};
 use super::enums::{Decision, PendingActionStatus, Platform};
@@ -172,6 +173,24 @@ impl QueryRoot {
                 Creative { container, content }
             },
         ))
+    }
+
+    /// Optimizer cycles, newest first, with what each proposed.
+    async fn optimizer_runs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<crate::graphql::types::OptimizerRun>> {
+        let caller = reader(ctx)?;
+        let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
+        let select = entity::optimizer_runs::Entity::find()
+            .filter(entity::optimizer_runs::Column::OrganizationId.eq(caller.organization_id));
+        let page =
+            store::page::fetch(&services(ctx)?.db, select, entity::optimizer_runs::Column::Id, request)
+                .await
+                .map_err(ApiError::from)?;
+        Ok(connection(page, |run| run.id, crate::graphql::types::OptimizerRun))
     }
 
     /// Any object by its global id; null when it does not exist or is not the caller's.

@@ -12,6 +12,8 @@ mod convert;
 mod dispatch;
 mod expiry;
 mod gatekeeper;
+pub mod metrics;
+pub mod optimizer;
 pub mod organizations;
 mod policy;
 mod prepare;

@@ -11,6 +11,7 @@ mod gate_matrix;
 mod inputs;
 mod loaders;
 mod migrations;
+mod optimizer;
 mod platforms;
 mod policy;
 mod schema;

@@ -3,6 +3,7 @@
 mod ads;
 mod campaigns;
 pub mod inputs;
+mod optimizer;
 mod payloads;
 mod pending;
 mod policy;
@@ -24,6 +25,7 @@ pub struct MutationRoot(
     ads::AdMutations,
     policy::PolicyMutations,
     pending::PendingMutations,
+    optimizer::OptimizerMutations,
 );
 
 /// Submits a validated write for the caller, or answers the validation failure.

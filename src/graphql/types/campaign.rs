@@ -316,6 +316,18 @@ impl Ad {
         Ok(loaded.map(AdSet).ok_or_else(|| ApiError::internal("ad set missing"))?)
     }
 
+    /// How it is doing, from its daily metrics against its ad set's peers (null without data).
+    async fn classification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::AdClassification>> {
+        let loaded = loaders(ctx)?
+            .load_one(crate::graphql::loaders::ClassificationOf(self.0.id))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(loaded.map(Into::into))
+    }
+
     /// When it was launched.
     async fn launched_at(&self) -> Option<DateTime<Utc>> {
         self.0.launched_at

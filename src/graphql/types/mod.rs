@@ -6,6 +6,7 @@ mod campaign;
 mod creative;
 mod layer;
 mod node;
+mod optimizer;
 mod pending;
 mod viewer;
 
@@ -14,6 +15,7 @@ pub use campaign::{Ad, AdSet, Campaign};
 pub use creative::Creative;
 pub use layer::{AuthorityBlock, Layer};
 pub use node::Node;
+pub use optimizer::{AdClassification, OptimizerRun};
 pub use pending::PendingAction;
 pub use viewer::Viewer;
 
