@@ -148,7 +148,11 @@ async fn state(settings: &Settings) -> Result<crate::http::AppState, Box<dyn Err
 
 fn app_config(settings: &Settings) -> AppConfig {
     let (jwt_secret, _) = settings.jwt_secret();
-    AppConfig { jwt_secret, pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)) }
+    AppConfig {
+        jwt_secret,
+        pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)),
+        thresholds: settings.thresholds.unwrap_or_default(),
+    }
 }
 
 /// The serving state: on PostgreSQL its event bus listens for every instance's events.

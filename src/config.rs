@@ -11,6 +11,7 @@
 //! | `LAYERS_SEED_DEMO` | `--seed-demo` | `auto` | `auto` seeds a demo organization into an empty database, `always`, `never` |
 //! | `LAYERS_PENDING_TTL_HOURS` | `--pending-ttl-hours` | `72` | how long a pending action waits for approval |
 //! | `LAYERS_EXPIRY_SWEEP_SECS` | `--expiry-sweep-secs` | `60` | seconds between sweeps expiring pending actions |
+//! | `LAYERS_CLASSIFICATION` | `--thresholds` | the documented defaults | ad classification thresholds as JSON, field by field |
 //! | `LAYERS_OPTIMIZER_INTERVAL_SECS` | `--optimizer-interval-secs` | `3600` | seconds between scheduled optimizer cycles |
 //! | `LAYERS_WS_INIT_TIMEOUT_SECS` | `--ws-init-timeout-secs` | `10` | seconds a WebSocket may take to send `connection_init` |
 //! | `LAYERS_WS_KEEPALIVE_SECS` | `--ws-keepalive-secs` | `15` | seconds of silence before the server pings a WebSocket |
@@ -56,6 +57,11 @@ pub struct Settings {
     /// Seconds between sweeps that expire pending actions past their time.
     #[arg(long, env = "LAYERS_EXPIRY_SWEEP_SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
     pub expiry_sweep_secs: u32,
+
+    /// Ad classification thresholds, as JSON overriding the defaults field by field
+    /// (e.g. `{"fatigue_frequency": 2.5}`; every field in `domain::classification::Thresholds`).
+    #[arg(long, env = "LAYERS_CLASSIFICATION", value_parser = parse_thresholds, global = true)]
+    pub thresholds: Option<crate::domain::classification::Thresholds>,
 
     /// Seconds between scheduled optimizer cycles (every organization).
     #[arg(long, env = "LAYERS_OPTIMIZER_INTERVAL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u32).range(10..=604_800), global = true)]
@@ -181,4 +187,12 @@ pub enum ConfigError {
         "LAYERS_PLATFORM_MODE=live is not available yet: the live platform adapters are not part of this build; use `sandbox`"
     )]
     LiveModeUnavailable,
+}
+
+/// Parses classification thresholds from JSON, rejecting unknown fields and contradictions.
+fn parse_thresholds(json: &str) -> Result<crate::domain::classification::Thresholds, String> {
+    let thresholds: crate::domain::classification::Thresholds =
+        serde_json::from_str(json).map_err(|e| format!("not valid thresholds JSON: {e}"))?;
+    thresholds.validate().map_err(|e| e.to_string())?;
+    Ok(thresholds)
 }

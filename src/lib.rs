@@ -43,6 +43,19 @@ pub struct AppConfig {
     pub jwt_secret: Secret,
     /// How long pending actions wait for approval.
     pub pending_ttl: chrono::Duration,
+    /// The thresholds ads are classified by.
+    pub thresholds: domain::classification::Thresholds,
+}
+
+impl AppConfig {
+    /// The defaults, with `jwt_secret`.
+    pub fn new(jwt_secret: Secret) -> Self {
+        AppConfig {
+            jwt_secret,
+            pending_ttl: chrono::Duration::hours(72),
+            thresholds: domain::classification::Thresholds::default(),
+        }
+    }
 }
 
 /// Builds the services and HTTP state around `db`, with the sandbox platform proxy.
@@ -67,7 +80,8 @@ pub fn build_state_with(
     proxy: Arc<PlatformProxy>,
     events: EventBus,
 ) -> AppState {
-    let services = Services { db, proxy, events, pending_ttl: config.pending_ttl };
+    let services =
+        Services { db, proxy, events, pending_ttl: config.pending_ttl, thresholds: config.thresholds };
     AppState {
         schema: graphql::build_schema(services.clone()),
         services,

@@ -20,6 +20,7 @@ use crate::error::ApiError;
 pub struct OrgLoader {
     db: DatabaseConnection,
     org: Uuid,
+    thresholds: crate::domain::classification::Thresholds,
 }
 
 /// The loader type put into each request.
@@ -33,7 +34,17 @@ const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// A fresh loader for one request of organization `org`, caching each row for the request.
 pub fn loaders(db: DatabaseConnection, org: Uuid) -> Loaders {
-    DataLoader::with_cache(OrgLoader { db, org }, tokio::spawn, HashMapCache::default()).delay(BATCH_WINDOW)
+    loaders_with(db, org, crate::domain::classification::Thresholds::default())
+}
+
+/// A fresh loader for one request of organization `org`, classifying ads by `thresholds`.
+pub fn loaders_with(
+    db: DatabaseConnection,
+    org: Uuid,
+    thresholds: crate::domain::classification::Thresholds,
+) -> Loaders {
+    DataLoader::with_cache(OrgLoader { db, org, thresholds }, tokio::spawn, HashMapCache::default())
+        .delay(BATCH_WINDOW)
 }
 
 /// A batched load that failed; the detail was logged.
@@ -256,8 +267,7 @@ impl Loader<ClassificationOf> for OrgLoader {
             .await?;
         let peer_ids: Vec<Uuid> = peers.iter().map(|ad| ad.id).collect();
         let histories = crate::service::metrics::histories(&self.db, self.org, &peer_ids).await?;
-        let thresholds = crate::domain::classification::Thresholds::default();
-        let classes = crate::service::optimizer::classify_ads(&peers, &histories, &thresholds);
+        let classes = crate::service::optimizer::classify_ads(&peers, &histories, &self.thresholds);
         Ok(keys.iter().filter_map(|key| Some((*key, *classes.get(&key.0)?))).collect())
     }
 }

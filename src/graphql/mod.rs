@@ -53,6 +53,7 @@ pub async fn execute(
         RequestAuth::Authenticated(caller) => caller.organization_id,
         _ => uuid::Uuid::nil(),
     };
-    let request = request.data(auth).data(loaders::loaders(services.db.clone(), org));
+    let request =
+        request.data(auth).data(loaders::loaders_with(services.db.clone(), org, services.thresholds));
     errors::with_codes(schema.execute(request).await)
 }

@@ -47,6 +47,8 @@ pub struct Services {
     pub events: EventBus,
     /// How long a pending action waits for approval.
     pub pending_ttl: chrono::Duration,
+    /// The thresholds ads are classified by.
+    pub thresholds: crate::domain::classification::Thresholds,
 }
 
 impl std::fmt::Debug for Services {

@@ -68,7 +68,7 @@ impl Services {
         let live = live_ads(&self.db, org, platform).await?;
         let ids: Vec<Uuid> = live.iter().map(|ad| ad.id).collect();
         let histories = histories(&self.db, org, &ids).await?;
-        let classes = classify_ads(&live, &histories, &Thresholds::default());
+        let classes = classify_ads(&live, &histories, &self.thresholds);
         let waiting = waiting_proposals(&self.db, org).await?;
         let optimizer = Caller::optimizer(org);
         let mut proposals = Vec::new();

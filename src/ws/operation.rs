@@ -122,7 +122,11 @@ fn execute(
     caller: Caller,
     request: async_graphql::Request,
 ) -> impl Stream<Item = Response> + use<> {
-    let loaders = graphql::loaders::loaders(env.services.db.clone(), caller.organization_id);
+    let loaders = graphql::loaders::loaders_with(
+        env.services.db.clone(),
+        caller.organization_id,
+        env.services.thresholds,
+    );
     loaders.enable_all_cache(false);
     let request = request.data(RequestAuth::Authenticated(caller)).data(loaders);
     env.schema.execute_stream(request).map(graphql::errors::with_codes)

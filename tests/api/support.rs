@@ -153,10 +153,7 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let config = AppConfig {
-            jwt_secret: Secret::from(SECRET.to_owned()),
-            pending_ttl: chrono::Duration::hours(72),
-        };
+        let config = AppConfig::new(Secret::from(SECRET.to_owned()));
         let state = build_state(db, &config);
         let org = state.services.create_organization("Test Org").await.expect("create organization").id;
         TestApp { state, org, statements, _db: guard }
@@ -545,10 +542,7 @@ impl TestApp {
     /// The same app with event bus `events` (e.g. one listening on PostgreSQL).
     pub fn with_bus(mut self, events: layers_dashboard::events::EventBus) -> Self {
         let db = self.state.services.db.clone();
-        let config = AppConfig {
-            jwt_secret: Secret::from(SECRET.to_owned()),
-            pending_ttl: chrono::Duration::hours(72),
-        };
+        let config = AppConfig::new(Secret::from(SECRET.to_owned()));
         self.state = layers_dashboard::build_state_with(
             db,
             &config,
@@ -571,10 +565,7 @@ impl TestApp {
             .map_sqlx_postgres_opts(tagged(schema))
             .sqlx_logging(false);
         let db = Database::connect(options).await.expect("second pool");
-        let config = AppConfig {
-            jwt_secret: Secret::from(SECRET.to_owned()),
-            pending_ttl: chrono::Duration::hours(72),
-        };
+        let config = AppConfig::new(Secret::from(SECRET.to_owned()));
         let state = layers_dashboard::build_state_with(
             db,
             &config,
