@@ -34,14 +34,18 @@ pub enum Command {
     /// Manage organizations.
     #[command(subcommand)]
     Org(OrgCommand),
-    /// Print a customer JWT for an organization.
+    /// Print a customer JWT for an organization (or, with `--system`, a system actor's).
     Token {
         /// The organization id.
         #[arg(long)]
         org: Uuid,
-        /// The user id (`sub`).
-        #[arg(long, default_value = "dev-user")]
-        user: String,
+        /// The user id (`sub`; default `dev-user`, or `generation` with `--system`).
+        #[arg(long)]
+        user: Option<String>,
+        /// Mint a system token (`"act": "system"`) for Layers' own workflows, such as the
+        /// generation workflow reporting `completeCreativeGeneration`.
+        #[arg(long)]
+        system: bool,
         /// Hours until the token expires.
         #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
         ttl_hours: u32,
@@ -108,12 +112,20 @@ pub async fn run(cli: Cli) -> CliResult {
             println!("{}", org.id);
             Ok(())
         }
-        Command::Token { org, user, ttl_hours } => {
+        Command::Token { org, user, system, ttl_hours } => {
             let state = state(&settings).await?;
             if state.services.organization(org).await?.is_none() {
                 return Err(format!("no organization {org}").into());
             }
-            println!("{}", mint(&state.jwt, org, &user, i64::from(ttl_hours) * 3600)?);
+            let ttl_secs = i64::from(ttl_hours) * 3600;
+            let token = if system {
+                let name = user.as_deref().unwrap_or("generation");
+                auth::mint_system_token(&state.jwt, org, name, chrono::Utc::now().timestamp(), ttl_secs)
+                    .map_err(|e| e.message())?
+            } else {
+                mint(&state.jwt, org, user.as_deref().unwrap_or("dev-user"), ttl_secs)?
+            };
+            println!("{token}");
             Ok(())
         }
         Command::PartnerKey(PartnerKeyCommand::Create { org, scopes, name }) => {
@@ -191,6 +203,8 @@ async fn serve(settings: &Settings) -> CliResult {
     )));
     let sweeper =
         services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
+    let generation = (settings.platform_mode == crate::config::PlatformMode::Sandbox)
+        .then(|| services.spawn_sandbox_generation(crate::service::creatives::SANDBOX_GENERATION_DELAY));
     let seeded = match settings.seed_demo {
         SeedDemo::Always => true,
         SeedDemo::Auto => services.organization_count().await? == 0,
@@ -221,6 +235,9 @@ async fn serve(settings: &Settings) -> CliResult {
     let router = crate::http::router_with_ws(state, hub);
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     sweeper.abort();
+    if let Some(generation) = generation {
+        generation.abort();
+    }
     optimizer.abort();
     Ok(())
 }

@@ -98,7 +98,8 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> RequestAuth 
     authenticate_token(&state.services, &state.jwt, token).await
 }
 
-/// Resolves the caller of a bearer token: a partner key or a customer JWT.
+/// Resolves the caller of a bearer token: a partner key, or a JWT: a customer's, or a system
+/// actor's when it carries `"act": "system"`.
 pub async fn authenticate_token(services: &Services, jwt: &JwtKeys, token: &str) -> RequestAuth {
     if auth::is_partner_key(token) {
         return match services.authenticate_partner_key(token).await {
@@ -111,6 +112,9 @@ pub async fn authenticate_token(services: &Services, jwt: &JwtKeys, token: &str)
         };
     }
     match auth::verify_customer_token(jwt, token) {
+        Ok(claims) if claims.is_system() => {
+            RequestAuth::Authenticated(Caller::system(claims.org, claims.sub))
+        }
         Ok(claims) => RequestAuth::Authenticated(Caller::customer(claims.org, claims.sub)),
         Err(error) => RequestAuth::Rejected(error),
     }

@@ -2,7 +2,9 @@
 //!
 //! Verification accepts HS256 only (a header naming `none` or any other algorithm is refused
 //! before any key is used), checks the signature, then requires `sub`, `org`, `exp` and `iat`
-//! and enforces `exp`. This module must not read configuration, the database or the request:
+//! and enforces `exp`. A token may carry `"act": "system"`: it then stands for Layers' own
+//! workflows (the generation workflow) acting for `org`, not for a dashboard user; any other
+//! `act` value is refused as malformed. This module must not read configuration, the database or the request:
 //! callers pass the keys, the token and (for the testable variant) the current time.
 
 use base64::Engine as _;
@@ -72,6 +74,20 @@ pub struct CustomerClaims {
     pub exp: i64,
     /// Issue time, in seconds since the Unix epoch.
     pub iat: i64,
+    /// The actor kind when it is not a dashboard user: [`SYSTEM_ACT`] for Layers' own workflows.
+    /// Absent on customer tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<String>,
+}
+
+/// The `act` claim of a system token.
+pub const SYSTEM_ACT: &str = "system";
+
+impl CustomerClaims {
+    /// Whether the token stands for a system actor (`"act": "system"`).
+    pub fn is_system(&self) -> bool {
+        self.act.as_deref() == Some(SYSTEM_ACT)
+    }
 }
 
 /// Mints a customer token for `user` in `org`, issued at `now_unix` and valid for `ttl_secs`.
@@ -87,9 +103,40 @@ pub fn mint_customer_token(
     if user.is_empty() {
         return Err(AuthError::Malformed);
     }
-    let claims =
-        CustomerClaims { sub: user.to_owned(), org, exp: now_unix.saturating_add(ttl_secs), iat: now_unix };
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)
+    let claims = CustomerClaims {
+        sub: user.to_owned(),
+        org,
+        exp: now_unix.saturating_add(ttl_secs),
+        iat: now_unix,
+        act: None,
+    };
+    encode_claims(keys, &claims)
+}
+
+/// Mints a system token (`"act": "system"`) for Layers' own workflow `name` acting for `org`,
+/// issued at `now_unix` and valid for `ttl_secs`. An empty `name` is refused like an empty user.
+pub fn mint_system_token(
+    keys: &JwtKeys,
+    org: Uuid,
+    name: &str,
+    now_unix: i64,
+    ttl_secs: i64,
+) -> Result<String, AuthError> {
+    if name.is_empty() {
+        return Err(AuthError::Malformed);
+    }
+    let claims = CustomerClaims {
+        sub: name.to_owned(),
+        org,
+        exp: now_unix.saturating_add(ttl_secs),
+        iat: now_unix,
+        act: Some(SYSTEM_ACT.to_owned()),
+    };
+    encode_claims(keys, &claims)
+}
+
+fn encode_claims(keys: &JwtKeys, claims: &CustomerClaims) -> Result<String, AuthError> {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &keys.encoding)
         .map_err(|_| AuthError::Malformed)
 }
 
@@ -102,7 +149,8 @@ pub fn verify_customer_token(keys: &JwtKeys, token: &str) -> Result<CustomerClai
 ///
 /// Checks, in order: a token is present; its header names HS256 (anything else, `none`
 /// included, is [`AuthError::UnsupportedAlgorithm`]); the signature matches; `sub` (non-empty),
-/// `org`, `exp` and `iat` are present and well typed; `now_unix < exp + JWT_LEEWAY_SECS`.
+/// `org`, `exp` and `iat` are present and well typed; `act`, if present, is `system`;
+/// `now_unix < exp + JWT_LEEWAY_SECS`.
 pub fn verify_customer_token_at(
     keys: &JwtKeys,
     token: &str,
@@ -115,7 +163,7 @@ pub fn verify_customer_token_at(
     let claims = jsonwebtoken::decode::<CustomerClaims>(token, &keys.decoding, &keys.validation)
         .map_err(map_jwt_error)?
         .claims;
-    if claims.sub.is_empty() {
+    if claims.sub.is_empty() || claims.act.as_deref().is_some_and(|act| act != SYSTEM_ACT) {
         return Err(AuthError::Malformed);
     }
     ensure_not_expired(claims.exp, now_unix)?;

@@ -11,8 +11,8 @@ mod scopes;
 mod secret;
 
 pub use jwt::{
-    CustomerClaims, JWT_LEEWAY_SECS, JwtKeys, mint_customer_token, verify_customer_token,
-    verify_customer_token_at,
+    CustomerClaims, JWT_LEEWAY_SECS, JwtKeys, SYSTEM_ACT, mint_customer_token, mint_system_token,
+    verify_customer_token, verify_customer_token_at,
 };
 pub use partner_key::{
     GeneratedKey, PARTNER_KEY_DISPLAY_LEN, PARTNER_KEY_PREFIX, generate_partner_key, hash_partner_key,

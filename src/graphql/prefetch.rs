@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::context::loaders;
 use super::loaders::{
-    AdSetsOf, AdsOf, AdsOfCreative, AuthorityOf, CampaignId, CreativeId, LayerId, Loaders, PendingOf,
+    AdSetsOf, AdsOf, AdsOfCreative, AuthorityOf, CampaignId, ClassificationOf, CreativeId, LayerId, Loaders,
+    PendingOf,
 };
 use crate::error::ApiError;
 
@@ -64,7 +65,9 @@ async fn ad_set_relations(
             loaded.values().flatten().filter_map(|ad| ad.content_container_id).collect();
         loaders.load_many(containers.iter().map(|id| CreativeId(*id))).await?;
         if creative.field("state").exists() {
-            loaders.load_many(containers.iter().map(|id| AdsOfCreative(*id))).await?;
+            let shown = loaders.load_many(containers.iter().map(|id| AdsOfCreative(*id))).await?;
+            let active = shown.values().flatten().filter(|ad| ad.status == "active");
+            loaders.load_many(active.map(|ad| ClassificationOf(ad.id))).await?;
         }
     }
     Ok(())

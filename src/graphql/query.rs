@@ -6,7 +6,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::context::{caller, reader, services};
 use super::enums::{Decision, PendingActionStatus, Platform};
 use super::types::{
-    Ad, AdSet, AuditRow, Campaign, Conn, Creative, Layer, Node, PendingAction, Viewer, connection,
+    Ad, AdSet, AuditRow, Campaign, Conn, Creative, CreativeState, Layer, Node, PendingAction, Viewer,
+    connection,
 };
 use crate::domain;
 use crate::error::ApiError;
@@ -151,20 +152,26 @@ impl QueryRoot {
         Ok(row.map(AuditRow))
     }
 
-    /// Creatives, newest first.
+    /// Creatives, newest first, only those in lifecycle `state` if given (filtered before
+    /// paging, so every page is full and cursors stay valid).
     async fn creatives(
         &self,
         ctx: &Context<'_>,
+        state: Option<CreativeState>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<Creative>> {
         let caller = reader(ctx)?;
-        let db = &services(ctx)?.db;
+        let services = services(ctx)?;
+        let db = &services.db;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
-        let page =
-            store::campaigns::creatives(db, caller.organization_id, request).await.map_err(ApiError::from)?;
+        let page = services
+            .creatives_page(caller.organization_id, state.map(Into::into), request)
+            .await
+            .map_err(ApiError::from)?;
         let containers: Vec<uuid::Uuid> = page.items.iter().map(|c| c.id).collect();
         let mut contents = store::campaigns::ads_content_of(db, &containers).await.map_err(ApiError::from)?;
+        crate::graphql::types::prefetch_creative_states(ctx, &containers).await?;
         Ok(connection(
             page,
             |c| c.id,

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::domain::{ActorKind, Scope};
 
-/// Who is calling, resolved from a customer JWT or a partner key.
+/// Who is calling, resolved from a customer JWT, a system JWT or a partner key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The organization every read and write is scoped to.
@@ -48,6 +48,18 @@ impl Caller {
             organization_id,
             kind: ActorKind::Optimizer,
             actor_id: "optimizer".to_owned(),
+            api_key_id: None,
+            scopes: Scope::ALL.to_vec(),
+        }
+    }
+
+    /// Layers' own workflow `name` (the generation workflow, the sandbox) acting for
+    /// `organization_id`: authenticated by a system token (`"act": "system"`).
+    pub fn system(organization_id: Uuid, name: impl Into<String>) -> Self {
+        Caller {
+            organization_id,
+            kind: ActorKind::System,
+            actor_id: name.into(),
             api_key_id: None,
             scopes: Scope::ALL.to_vec(),
         }

@@ -9,6 +9,7 @@ mod apply;
 mod approval;
 mod caller;
 mod convert;
+pub mod creatives;
 mod dispatch;
 mod expiry;
 mod gatekeeper;

@@ -7,6 +7,7 @@ mod support;
 
 mod approvals;
 mod auth;
+mod creatives;
 mod gate_matrix;
 mod inputs;
 mod loaders;

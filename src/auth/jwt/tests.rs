@@ -33,7 +33,8 @@ fn valid_claims() -> serde_json::Value {
 fn round_trip_returns_the_minted_claims() {
     let token = mint_customer_token(&keys(), org(), "user-1", NOW, TTL).expect("mint");
     let claims = verify_customer_token_at(&keys(), &token, NOW + 1).expect("verify");
-    let expected = CustomerClaims { sub: "user-1".to_owned(), org: org(), exp: NOW + TTL, iat: NOW };
+    let expected =
+        CustomerClaims { sub: "user-1".to_owned(), org: org(), exp: NOW + TTL, iat: NOW, act: None };
     assert_eq!(claims, expected);
 }
 
@@ -187,4 +188,28 @@ fn keys_do_not_print_the_secret() {
     let printed = format!("{:?}", keys());
     assert!(!printed.contains(SECRET));
     assert_eq!(printed, "JwtKeys([redacted])");
+}
+
+#[test]
+fn system_tokens_carry_act_system() {
+    let token = mint_system_token(&keys(), org(), "generation", NOW, TTL).expect("mint");
+    let claims = verify_customer_token_at(&keys(), &token, NOW + 1).expect("verify");
+    assert_eq!(claims.act.as_deref(), Some("system"));
+    assert!(claims.is_system());
+    assert_eq!(claims.sub, "generation");
+    let customer = mint_customer_token(&keys(), org(), "user-1", NOW, TTL).expect("mint");
+    let claims = verify_customer_token_at(&keys(), &customer, NOW + 1).expect("verify");
+    assert!(!claims.is_system());
+    let payload = customer.split('.').nth(1).expect("payload");
+    let payload: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64")).expect("json");
+    assert!(payload.get("act").is_none(), "customer tokens stay as they were: {payload}");
+    assert_eq!(mint_system_token(&keys(), org(), "", NOW, TTL), Err(AuthError::Malformed));
+}
+
+#[test]
+fn unknown_act_claims_are_malformed() {
+    let claims = json!({ "sub": "user-1", "org": org(), "exp": NOW + TTL, "iat": NOW, "act": "optimizer" });
+    let token = sign(Algorithm::HS256, &claims);
+    assert_eq!(verify_customer_token_at(&keys(), &token, NOW), Err(AuthError::Malformed));
 }

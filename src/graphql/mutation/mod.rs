@@ -2,6 +2,7 @@
 
 mod ads;
 mod campaigns;
+mod creatives;
 pub mod inputs;
 mod optimizer;
 mod payloads;
@@ -26,6 +27,7 @@ pub struct MutationRoot(
     policy::PolicyMutations,
     pending::PendingMutations,
     optimizer::OptimizerMutations,
+    creatives::CreativeMutations,
 );
 
 /// Submits a validated write for the caller, or answers the validation failure.

@@ -4,10 +4,11 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{ads_content, content_containers};
 
-use crate::domain::lifecycle::{self, CreativeFacts};
+use crate::domain::classification::Classification;
+use crate::domain::lifecycle::{self, CreativeFacts, EligibilityFacts};
 use crate::error::ApiError;
 use crate::graphql::context::loaders;
-use crate::graphql::loaders::AdsOfCreative;
+use crate::graphql::loaders::{AdsOfCreative, ClassificationOf, CreativeId};
 use crate::ids::{self, NodeKind};
 
 /// A creative's lifecycle state.
@@ -29,6 +30,22 @@ pub enum CreativeState {
     Disabled,
     /// No longer eligible.
     Archived,
+}
+
+impl From<CreativeState> for lifecycle::CreativeState {
+    fn from(state: CreativeState) -> Self {
+        use lifecycle::CreativeState as S;
+        match state {
+            CreativeState::Draft => S::Draft,
+            CreativeState::Failed => S::Failed,
+            CreativeState::Generated => S::Generated,
+            CreativeState::Approved => S::Approved,
+            CreativeState::Live => S::Live,
+            CreativeState::Fatigued => S::Fatigued,
+            CreativeState::Disabled => S::Disabled,
+            CreativeState::Archived => S::Archived,
+        }
+    }
 }
 
 impl From<lifecycle::CreativeState> for CreativeState {
@@ -68,23 +85,73 @@ impl Creative {
         &self.container.name
     }
 
-    /// Lifecycle state, derived from the container, its approval and its ads.
+    /// Lifecycle state, derived from the container, its approval, its ads and their
+    /// classification (`FATIGUED` when an active ad of it is classified fatigued).
     async fn state(&self, ctx: &Context<'_>) -> async_graphql::Result<CreativeState> {
-        let ads = loaders(ctx)?
+        let loaders = loaders(ctx)?;
+        let ads = loaders
             .load_one(AdsOfCreative(self.container.id))
             .await
             .map_err(ApiError::from)?
             .unwrap_or_default();
-        let active = ads.iter().filter(|ad| ad.status == "active").count();
+        let active: Vec<ClassificationOf> =
+            ads.iter().filter(|ad| ad.status == "active").map(|ad| ClassificationOf(ad.id)).collect();
+        let classes = if active.is_empty() {
+            Default::default()
+        } else {
+            loaders.load_many(active.iter().copied()).await.map_err(ApiError::from)?
+        };
         let facts = CreativeFacts {
             container_status: &self.container.status,
             approval_status: &self.container.approval_status,
-            archived: self.content.as_ref().is_some_and(|c| c.archived_at.is_some()),
-            active_ads: u32::try_from(active).unwrap_or(u32::MAX),
+            archived: self.archived(),
+            active_ads: u32::try_from(active.len()).unwrap_or(u32::MAX),
             ads: u32::try_from(ads.len()).unwrap_or(u32::MAX),
-            fatigued: false,
+            fatigued: classes.values().any(|class| *class == Classification::Fatigued),
         };
         Ok(lifecycle::creative_state(&facts).into())
+    }
+
+    /// Whether ads may show it now: generated, approved (or approval not required), not excluded
+    /// and not archived. An `include` override keeps it eligible whatever its score; it does not
+    /// approve it.
+    async fn eligible(&self) -> async_graphql::Result<bool> {
+        let override_mode = self.content.as_ref().and_then(|c| c.override_mode.as_deref());
+        let facts = EligibilityFacts {
+            container_status: &self.container.status,
+            approval_status: &self.container.approval_status,
+            has_content: self.content.is_some(),
+            override_mode: override_mode.map(str::parse).transpose().map_err(ApiError::from)?,
+            archived: self.archived(),
+        };
+        Ok(lifecycle::is_eligible(&facts))
+    }
+
+    /// The creative it was regenerated from, if any (null once that one is deleted).
+    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Creative>> {
+        let Some(parent) = self.container.parent_id else { return Ok(None) };
+        let loaded = loaders(ctx)?.load_one(CreativeId(parent)).await.map_err(ApiError::from)?;
+        Ok(loaded.map(|(container, content)| Creative { container, content }))
+    }
+
+    /// Where the finished media is served from, once generated.
+    async fn media_url(&self) -> Option<&str> {
+        self.container.media_url.as_deref()
+    }
+
+    /// Why generation failed, for a failed creative.
+    async fn failure_reason(&self) -> Option<&str> {
+        self.container.failure_reason.as_deref()
+    }
+
+    /// When generation completed.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.container.completed_at
+    }
+
+    /// When it was archived for ads.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.content.as_ref().and_then(|c| c.archived_at)
     }
 
     /// Generation status: `processing`, `completed` or `failed`.
@@ -120,5 +187,28 @@ impl Creative {
     /// Created at.
     async fn created_at(&self) -> DateTime<Utc> {
         self.container.created_at
+    }
+}
+
+/// Loads what the `state` of `creatives` will read (their ads, and the classification of the
+/// active ones) in one batch per relation, when the selection of a creative list asks for it.
+pub async fn prefetch_states(ctx: &Context<'_>, creatives: &[uuid::Uuid]) -> Result<(), ApiError> {
+    let ahead = ctx.look_ahead();
+    let wanted = ahead.field("nodes").field("state").exists()
+        || ahead.field("edges").field("node").field("state").exists();
+    if !wanted || creatives.is_empty() {
+        return Ok(());
+    }
+    let loaders = loaders(ctx)?;
+    let shown = loaders.load_many(creatives.iter().map(|id| AdsOfCreative(*id))).await?;
+    let active = shown.values().flatten().filter(|ad| ad.status == "active");
+    loaders.load_many(active.map(|ad| ClassificationOf(ad.id))).await?;
+    Ok(())
+}
+
+impl Creative {
+    /// Whether its ads-content row is archived.
+    fn archived(&self) -> bool {
+        self.content.as_ref().is_some_and(|c| c.archived_at.is_some())
     }
 }

@@ -12,7 +12,7 @@ mod viewer;
 
 pub use audit::AuditRow;
 pub use campaign::{Ad, AdSet, Campaign};
-pub use creative::Creative;
+pub use creative::{Creative, CreativeState, prefetch_states as prefetch_creative_states};
 pub use layer::{AuthorityBlock, Layer};
 pub use node::Node;
 pub use optimizer::{AdClassification, OptimizerRun};

@@ -34,6 +34,13 @@ impl Viewer {
         &self.0.actor_id
     }
 
+    /// Whether the organization's creatives need approval before ads may use them
+    /// (`updateApprovalPolicy`).
+    async fn requires_approval(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let org = services(ctx)?.organization(self.0.organization_id).await.map_err(ApiError::from)?;
+        Ok(org.is_some_and(|o| o.requires_approval))
+    }
+
     /// Scopes held (every scope, for customers).
     async fn scopes(&self) -> Vec<&'static str> {
         self.0.scopes.iter().map(|scope| scope.as_str()).collect()
