@@ -60,3 +60,18 @@ pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, A
         countries,
     })
 }
+
+/// Whether a creative may be shown now (`domain::lifecycle::is_eligible` on its stored rows).
+pub fn creative_eligible(
+    container: &entity::content_containers::Model,
+    content: Option<&entity::ads_content::Model>,
+) -> Result<bool, UnknownCode> {
+    let override_mode = content.and_then(|c| c.override_mode.as_deref()).map(str::parse).transpose()?;
+    Ok(crate::domain::lifecycle::is_eligible(&crate::domain::lifecycle::EligibilityFacts {
+        container_status: &container.status,
+        approval_status: &container.approval_status,
+        has_content: content.is_some(),
+        override_mode,
+        archived: content.is_some_and(|c| c.archived_at.is_some()),
+    }))
+}

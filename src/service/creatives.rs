@@ -98,14 +98,16 @@ impl Services {
         &self,
         caller: &Caller,
         requires_approval: bool,
+        dry_run: bool,
     ) -> Result<CreativeResult, ApiError> {
-        settle(self.approval_policy_inner(caller, requires_approval).await)
+        settle(self.approval_policy_inner(caller, requires_approval, dry_run).await)
     }
 
     async fn approval_policy_inner(
         &self,
         caller: &Caller,
         requires: bool,
+        dry_run: bool,
     ) -> Result<CreativeResult, Failure> {
         let org = caller.organization_id;
         let txn = self.db.begin().await?;
@@ -116,6 +118,14 @@ impl Services {
             .ok_or_else(|| ApiError::Forbidden("the organization no longer exists".to_owned()))?;
         let verdict = lifecycle::decide_approval_policy(caller.kind);
         let allowed = verdict.decision == Decision::Allow;
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(CreativeResult {
+                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &verdict, true)),
+                requires_approval: Some(current.requires_approval),
+                ..Default::default()
+            });
+        }
         let request = json!({ "requires_approval": requires, "before": current.requires_approval });
         let entry = creative_entry(
             org,
@@ -150,8 +160,9 @@ impl Services {
         caller: &Caller,
         id: Uuid,
         change: CreativeChange,
+        dry_run: bool,
     ) -> Result<CreativeResult, ApiError> {
-        settle(self.change_creative_inner(caller, id, change).await)
+        settle(self.change_creative_inner(caller, id, change, dry_run).await)
     }
 
     async fn change_creative_inner(
@@ -159,6 +170,7 @@ impl Services {
         caller: &Caller,
         id: Uuid,
         change: CreativeChange,
+        dry_run: bool,
     ) -> Result<CreativeResult, Failure> {
         let org = caller.organization_id;
         let txn = self.db.begin().await?;
@@ -167,7 +179,7 @@ impl Services {
         let before = snapshot(&container, content.as_ref());
         if verdict.decision != Decision::Allow {
             let entry = creative_entry(org, "creative", Some(id), change.event(), &verdict, before);
-            return self.record(txn, caller, entry, &verdict, (container, content)).await;
+            return self.record(txn, caller, entry, &verdict, (container, content), dry_run).await;
         }
         let facts = TransitionFacts {
             container_status: &container.status,
@@ -216,10 +228,11 @@ impl Services {
         };
         let request = json!({ "before": before, "after": snapshot(&container, content.as_ref()) });
         let entry = creative_entry(org, "creative", Some(id), change.event(), &verdict, request);
-        self.record(txn, caller, entry, &verdict, (container, content)).await
+        self.record(txn, caller, entry, &verdict, (container, content), dry_run).await
     }
 
     /// Writes the audit row of a decision on a creative, commits, and answers with the creative.
+    /// A dry run rolls everything back and answers with the creative as the change would leave it.
     async fn record(
         &self,
         txn: DatabaseTransaction,
@@ -227,7 +240,16 @@ impl Services {
         entry: AuditEntry,
         verdict: &Verdict,
         creative: CreativeRows,
+        dry_run: bool,
     ) -> Result<CreativeResult, Failure> {
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(CreativeResult {
+                verdict: Some(VerdictRecord::new(Uuid::now_v7(), verdict, true)),
+                creative: Some(creative),
+                ..Default::default()
+            });
+        }
         let row = audit::insert(&txn, caller, entry).await?;
         self.commit(txn, Event::for_audit_row(&row)).await?;
         Ok(CreativeResult {

@@ -27,7 +27,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 pub use caller::Caller;
-pub use convert::{layer_defaults, resolved_authority};
+pub use convert::{creative_eligible, layer_defaults, resolved_authority};
 pub use policy::{LayerDefaultsChange, PolicyResult};
 pub use write::{AdWrite, NewCampaign};
 

@@ -260,8 +260,7 @@ async fn best_creative<C: ConnectionTrait>(
         .filter_map(|(container, content)| Some((container, content?)))
         .filter(|(container, content)| {
             !shown.contains(&container.id)
-                && content.archived_at.is_none()
-                && content.override_mode.as_deref() != Some("exclude")
+                && super::creative_eligible(container, Some(content)).unwrap_or(false)
         })
         .collect();
     eligible.sort_by(|(a, ac), (b, bc)| {

@@ -233,9 +233,6 @@ async fn creative<C: ConnectionTrait>(
     let (container, content) = tenancy::creative(conn, org, id)
         .await?
         .ok_or_else(|| UserError::not_found("creativeId", "creative"))?;
-    let approved = matches!(container.approval_status.as_str(), "approved" | "not_required");
-    let excluded = content.as_ref().and_then(|c| c.override_mode.as_deref()) == Some("exclude");
-    let archived = content.as_ref().is_none_or(|c| c.archived_at.is_some());
-    let eligible = container.status == "completed" && approved && !excluded && !archived;
+    let eligible = convert::creative_eligible(&container, content.as_ref())?;
     Ok((container, SafetyResult::new(SafetyCheck::CreativeNotEligible, eligible)))
 }

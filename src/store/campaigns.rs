@@ -1,6 +1,6 @@
 //! Campaign listings and the other read-side queries of the dashboard.
 
-use entity::{campaigns, content_containers};
+use entity::campaigns;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -23,17 +23,6 @@ pub async fn list<C: ConnectionTrait>(
         select = select.filter(campaigns::Column::Platform.eq(platform.as_str()));
     }
     page::fetch(conn, select, campaigns::Column::Id, request).await
-}
-
-/// One page of `org`'s creatives (content containers), newest first.
-pub async fn creatives<C: ConnectionTrait>(
-    conn: &C,
-    org: Uuid,
-    request: PageRequest,
-) -> Result<Page<content_containers::Model>, DbErr> {
-    let select =
-        content_containers::Entity::find().filter(content_containers::Column::OrganizationId.eq(org));
-    page::fetch(conn, select, content_containers::Column::Id, request).await
 }
 
 /// The ads-content rows of `containers`, by container id.

@@ -93,9 +93,10 @@ impl CreativeMutations {
         &self,
         ctx: &Context<'_>,
         requires_approval: bool,
+        dry_run: Option<bool>,
     ) -> async_graphql::Result<ApprovalPolicyPayload> {
         let (caller, services) = writer(ctx)?;
-        let r = services.update_approval_policy(caller, requires_approval).await?;
+        let r = services.update_approval_policy(caller, requires_approval, dry_run.unwrap_or(false)).await?;
         Ok(ApprovalPolicyPayload {
             verdict: r.verdict.map(Into::into),
             requires_approval: r.requires_approval,
@@ -140,19 +141,34 @@ impl CreativeMutations {
     }
 
     /// Approves a generated creative (`pending` or `rejected` → `approved`): it becomes eligible.
-    async fn approve_creative(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CreativePayload> {
-        change(ctx, &id, CreativeChange::Approve).await
+    async fn approve_creative(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        dry_run: Option<bool>,
+    ) -> async_graphql::Result<CreativePayload> {
+        change(ctx, &id, CreativeChange::Approve, dry_run).await
     }
 
     /// Takes a creative's approval back (`approved` → `pending`): out of the eligible pool until
     /// approved again.
-    async fn unapprove_creative(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CreativePayload> {
-        change(ctx, &id, CreativeChange::Unapprove).await
+    async fn unapprove_creative(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        dry_run: Option<bool>,
+    ) -> async_graphql::Result<CreativePayload> {
+        change(ctx, &id, CreativeChange::Unapprove, dry_run).await
     }
 
     /// Rejects a generated creative: never eligible unless approved later.
-    async fn reject_creative(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CreativePayload> {
-        change(ctx, &id, CreativeChange::Reject).await
+    async fn reject_creative(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        dry_run: Option<bool>,
+    ) -> async_graphql::Result<CreativePayload> {
+        change(ctx, &id, CreativeChange::Reject, dry_run).await
     }
 
     /// Keeps a creative permanently in (`INCLUDE`) or out of (`EXCLUDE`) the eligible pool, or
@@ -162,19 +178,25 @@ impl CreativeMutations {
         ctx: &Context<'_>,
         id: ID,
         mode: CreativeOverride,
+        dry_run: Option<bool>,
     ) -> async_graphql::Result<CreativePayload> {
         let mode = match mode {
             CreativeOverride::Include => Some(OverrideMode::Include),
             CreativeOverride::Exclude => Some(OverrideMode::Exclude),
             CreativeOverride::None => None,
         };
-        change(ctx, &id, CreativeChange::SetOverride(mode)).await
+        change(ctx, &id, CreativeChange::SetOverride(mode), dry_run).await
     }
 
     /// Archives a creative for ads: never eligible again, kept for reporting. Its ads must be
     /// paused first (`CREATIVE_HAS_ACTIVE_ADS`).
-    async fn archive_creative(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CreativePayload> {
-        change(ctx, &id, CreativeChange::Archive).await
+    async fn archive_creative(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        dry_run: Option<bool>,
+    ) -> async_graphql::Result<CreativePayload> {
+        change(ctx, &id, CreativeChange::Archive, dry_run).await
     }
 
     /// Starts a new draft from a creative (completed or failed), its parent; returns the draft.
@@ -201,13 +223,14 @@ async fn change(
     ctx: &Context<'_>,
     id: &ID,
     change: CreativeChange,
+    dry_run: Option<bool>,
 ) -> async_graphql::Result<CreativePayload> {
     let (caller, services) = writer(ctx)?;
     let id = match validate::id(NodeKind::Creative, "id", id).map_err(UserError::at_argument) {
         Ok(id) => id,
         Err(error) => return Ok(CreativeResult::rejected(error).into()),
     };
-    Ok(at_id(services.change_creative(caller, id, change).await?).into())
+    Ok(at_id(services.change_creative(caller, id, change, dry_run.unwrap_or(false)).await?).into())
 }
 
 /// The service names the creative `input.creativeId`; these mutations take it as argument `id`.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{ads_content, content_containers};
 
 use crate::domain::classification::Classification;
-use crate::domain::lifecycle::{self, CreativeFacts, EligibilityFacts};
+use crate::domain::lifecycle::{self, CreativeFacts};
 use crate::error::ApiError;
 use crate::graphql::context::loaders;
 use crate::graphql::loaders::{AdsOfCreative, ClassificationOf, CreativeId};
@@ -116,15 +116,8 @@ impl Creative {
     /// and not archived. An `include` override keeps it eligible whatever its score; it does not
     /// approve it.
     async fn eligible(&self) -> async_graphql::Result<bool> {
-        let override_mode = self.content.as_ref().and_then(|c| c.override_mode.as_deref());
-        let facts = EligibilityFacts {
-            container_status: &self.container.status,
-            approval_status: &self.container.approval_status,
-            has_content: self.content.is_some(),
-            override_mode: override_mode.map(str::parse).transpose().map_err(ApiError::from)?,
-            archived: self.archived(),
-        };
-        Ok(lifecycle::is_eligible(&facts))
+        Ok(crate::service::creative_eligible(&self.container, self.content.as_ref())
+            .map_err(ApiError::from)?)
     }
 
     /// The creative it was regenerated from, if any (null once that one is deleted).

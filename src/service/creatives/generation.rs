@@ -124,7 +124,7 @@ impl Services {
         .await?;
         let request = json!({ "name": draft.name, "parent_id": parent_id });
         let entry = creative_entry(org, "creative", Some(draft.id), event, &verdict, request);
-        self.record(txn, caller, entry, &verdict, (draft, None)).await
+        self.record(txn, caller, entry, &verdict, (draft, None), false).await
     }
 
     /// Records the generation workflow's outcome for draft `id`: a system actor only (anyone
@@ -198,7 +198,7 @@ impl Services {
             "failure_reason": container.failure_reason,
         });
         let entry = creative_entry(org, "creative", Some(id), event, &verdict, request);
-        self.record(txn, caller, entry, &verdict, (container, content)).await
+        self.record(txn, caller, entry, &verdict, (container, content), false).await
     }
 
     /// Completes every draft created at least `delay` ago with a fake media URL, as the sandbox

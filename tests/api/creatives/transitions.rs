@@ -230,3 +230,31 @@ async fn partners_need_ads_write_and_tenancy_hides_other_organizations() {
     assert_eq!(events(&app, "creative.approved").await.len(), 2);
     assert_eq!(creative(&app, &id).await["approvalStatus"], "approved");
 }
+
+#[tokio::test]
+async fn a_dry_run_transition_answers_the_verdict_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let id = pending_creative(&app).await;
+    let before = crate::support::row_totals(&app).await;
+    let data = app
+        .ok(
+            &app.customer(),
+            "mutation($id: ID!) { approveCreative(id: $id, dryRun: true) {
+                verdict { decision dryRun } creative { approvalStatus } userErrors { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let payload = &data["approveCreative"];
+    assert_eq!(payload["verdict"]["decision"], "ALLOW");
+    assert_eq!(payload["verdict"]["dryRun"], true);
+    assert_eq!(payload["creative"]["approvalStatus"], "approved", "the preview shows the outcome");
+    let now: Value = app
+        .ok(
+            &app.customer(),
+            "query($id: ID!) { node(id: $id) { ... on Creative { approvalStatus } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(now["node"]["approvalStatus"], "pending");
+    assert_eq!(crate::support::row_totals(&app).await, before, "a dry run wrote a row");
+}
