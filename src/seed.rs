@@ -11,6 +11,8 @@ use crate::domain::authority::{AuthorityBlock, AuthorityChange, AxisMode};
 use crate::domain::campaign::{BidStrategy, Outcome};
 use crate::domain::money::Budget;
 use crate::domain::status::StatusAction;
+use crate::platform::metrics::MetricsProfile;
+use crate::service::optimizer::Trigger;
 use crate::service::{AdWrite, Caller, LayerDefaultsChange, NewCampaign, Services, WriteResult};
 
 /// A seeding failure.
@@ -30,7 +32,7 @@ pub async fn seed_demo(services: &Services) -> Result<organizations::Model, Seed
         "Spring Sale",
         Budget::Daily(5_000),
         Outcome::Conversions,
-        (AxisMode::Auto, AxisMode::Draft),
+        (AxisMode::Auto, AxisMode::Auto),
     )
     .await?;
     let retarget = create(
@@ -91,6 +93,7 @@ pub async fn seed_demo(services: &Services) -> Result<organizations::Model, Seed
     )
     .await?;
     let ad_set = ad_set.ad_set.map(|s| s.id).ok_or("ad set not created")?;
+    let mut launched = Vec::new();
     for (index, name) in
         ["Beach hero video", "Testimonial carousel", "Discount static"].into_iter().enumerate()
     {
@@ -98,9 +101,20 @@ pub async fn seed_demo(services: &Services) -> Result<organizations::Model, Seed
         if index < 2 {
             let launch_ad =
                 AdWrite::LaunchAd { ad_set_id: ad_set, name: format!("{name} ad"), creative_id: creative };
-            submit(services, &customer, launch_ad).await?;
+            launched.extend(submit(services, &customer, launch_ad).await?.ad.map(|ad| ad.id));
         }
     }
+    // Ten days of sandbox delivery: the first ad wears out, the second keeps converting.
+    for (ad, profile) in launched.iter().zip([MetricsProfile::Fatiguing, MetricsProfile::Healthy]) {
+        let simulated = services.simulate_ad_metrics(&customer, *ad, profile, 10).await;
+        simulated.map_err(|e| format!("{e:?}"))?.map_err(|e| e.message)?;
+    }
+    // From now on the customer approves Spring Sale's creative changes.
+    let draft_creatives = AuthorityChange { creative: Some(AxisMode::Draft), ..AuthorityChange::default() };
+    services
+        .update_campaign_authority(&customer, spring, draft_creatives, false, false)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
 
     // Layer defaults as a customer would leave them: Meta mostly automatic with a cap, TikTok
     // queueing everything, Apple locked down.
@@ -150,6 +164,9 @@ pub async fn seed_demo(services: &Services) -> Result<organizations::Model, Seed
         AdWrite::CampaignBudget { campaign_id: spring, budget: Budget::Daily(90_000) },
     )
     .await?;
+    // The optimizer's first cycle: it proposes pruning the fatigued ad and launching the spare
+    // creative, both waiting for approval (the campaign's creative axis is draft).
+    services.run_optimizer(org.id, Trigger::Schedule, None).await.map_err(|e| format!("{e:?}"))?;
     Ok(org)
 }
 

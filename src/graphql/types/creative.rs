@@ -112,6 +112,27 @@ impl Creative {
         Ok(lifecycle::creative_state(&facts).into())
     }
 
+    /// How its active ads are doing: the most severe classification among them (`CRITICAL`
+    /// first, then `FATIGUED`, `UNDERPERFORMING`, ...); null when no active ad has data.
+    async fn classification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::AdClassification>> {
+        let loaders = loaders(ctx)?;
+        let ads = loaders
+            .load_one(AdsOfCreative(self.container.id))
+            .await
+            .map_err(ApiError::from)?
+            .unwrap_or_default();
+        let active: Vec<ClassificationOf> =
+            ads.iter().filter(|ad| ad.status == "active").map(|ad| ClassificationOf(ad.id)).collect();
+        if active.is_empty() {
+            return Ok(None);
+        }
+        let classes = loaders.load_many(active).await.map_err(ApiError::from)?;
+        Ok(classes.into_values().max_by_key(|class| severity(*class)).map(Into::into))
+    }
+
     /// Whether ads may show it now: generated, approved (or approval not required), not excluded
     /// and not archived. An `include` override keeps it eligible whatever its score; it does not
     /// approve it.
@@ -203,5 +224,18 @@ impl Creative {
     /// Whether its ads-content row is archived.
     fn archived(&self) -> bool {
         self.content.as_ref().is_some_and(|c| c.archived_at.is_some())
+    }
+}
+
+/// How urgently a classification calls for action, for picking a creative's worst ad.
+fn severity(class: Classification) -> u8 {
+    match class {
+        Classification::Critical => 6,
+        Classification::Fatigued => 5,
+        Classification::Underperforming => 4,
+        Classification::LearningPhase => 3,
+        Classification::TooYoung => 2,
+        Classification::Healthy => 1,
+        Classification::TopPerformer => 0,
     }
 }
