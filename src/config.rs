@@ -12,6 +12,7 @@
 //! | `LAYERS_PENDING_TTL_HOURS` | `--pending-ttl-hours` | `72` | how long a pending action waits for approval |
 //! | `LAYERS_EXPIRY_SWEEP_SECS` | `--expiry-sweep-secs` | `60` | seconds between sweeps expiring pending actions |
 //! | `LAYERS_CLASSIFICATION` | `--thresholds` | the documented defaults | ad classification thresholds as JSON, field by field |
+//! | `LAYERS_SANDBOX_GENERATION_DELAY_SECS` | `--sandbox-generation-delay-secs` | `5` | sandbox: seconds until a draft creative completes |
 //! | `LAYERS_OPTIMIZER_INTERVAL_SECS` | `--optimizer-interval-secs` | `3600` | seconds between scheduled optimizer cycles |
 //! | `LAYERS_WS_INIT_TIMEOUT_SECS` | `--ws-init-timeout-secs` | `10` | seconds a WebSocket may take to send `connection_init` |
 //! | `LAYERS_WS_KEEPALIVE_SECS` | `--ws-keepalive-secs` | `15` | seconds of silence before the server pings a WebSocket |
@@ -62,6 +63,10 @@ pub struct Settings {
     /// (e.g. `{"fatigue_frequency": 2.5}`; every field in `domain::classification::Thresholds`).
     #[arg(long, env = "LAYERS_CLASSIFICATION", value_parser = parse_thresholds, global = true)]
     pub thresholds: Option<crate::domain::classification::Thresholds>,
+
+    /// Sandbox mode: seconds after which the embedded generation workflow completes a draft.
+    #[arg(long, env = "LAYERS_SANDBOX_GENERATION_DELAY_SECS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
+    pub sandbox_generation_delay_secs: u32,
 
     /// Seconds between scheduled optimizer cycles (every organization).
     #[arg(long, env = "LAYERS_OPTIMIZER_INTERVAL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u32).range(10..=604_800), global = true)]
