@@ -269,41 +269,7 @@ pub const VERDICT: &str = "query($id: ID!) { verdict(id: $id) {
 /// Inserts a generated, eligible creative (content container + ads-content row) into the app's
 /// organization and returns its global id. Creatives have no create mutation: generation makes them.
 pub async fn insert_creative(app: &TestApp, name: &str) -> String {
-    use sea_orm::{ActiveModelTrait, Set};
-    let now = chrono::Utc::now();
-    let id = Uuid::now_v7();
-    entity::content_containers::ActiveModel {
-        id: Set(id),
-        organization_id: Set(app.org),
-        name: Set(name.to_owned()),
-        status: Set("completed".to_owned()),
-        approval_status: Set("not_required".to_owned()),
-        parent_id: Set(None),
-        media_url: Set(None),
-        failure_reason: Set(None),
-        completed_at: Set(Some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&app.services().db)
-    .await
-    .expect("insert creative");
-    entity::ads_content::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(app.org),
-        content_container_id: Set(id),
-        organic_score: Set(7.0),
-        scoring_pool: Set("generated".to_owned()),
-        override_mode: Set(None),
-        flagged_reason: Set(None),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&app.services().db)
-    .await
-    .expect("insert ads content");
-    layers_dashboard::ids::encode(layers_dashboard::ids::NodeKind::Creative, id)
+    insert_creative_in(app, app.org, name).await
 }
 
 /// An empty database (no migrations applied) and `pools` separate connection pools to it, as
