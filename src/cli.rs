@@ -203,8 +203,11 @@ async fn serve(settings: &Settings) -> CliResult {
     )));
     let sweeper =
         services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
-    let generation = (settings.platform_mode == crate::config::PlatformMode::Sandbox)
-        .then(|| services.spawn_sandbox_generation(std::time::Duration::from_secs(u64::from(settings.sandbox_generation_delay_secs))));
+    let generation = (settings.platform_mode == crate::config::PlatformMode::Sandbox).then(|| {
+        services.spawn_sandbox_generation(std::time::Duration::from_secs(u64::from(
+            settings.sandbox_generation_delay_secs,
+        )))
+    });
     let seeded = match settings.seed_demo {
         SeedDemo::Always => true,
         SeedDemo::Auto => services.organization_count().await? == 0,
