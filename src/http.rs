@@ -1,18 +1,24 @@
 //! The HTTP surface: `/graphql` (POST and GET; a GET that asks for a WebSocket upgrade goes to
 //! `ws`), `/graphiql`, `/healthz`.
 //!
-//! Authenticates each request from its `Authorization` header and hands it to the GraphQL layer.
+//! Authenticates each request from its `Authorization` header and hands it to the GraphQL layer;
+//! `graphql_http` holds the GraphQL-over-HTTP rules (content negotiation, GET and POST, status
+//! codes).
+
+pub mod graphql_http;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Extension;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
+
+use graphql_http::Refusal;
 
 use crate::auth::{self, AuthError, JwtKeys};
 use crate::graphql::{self, AppSchema, RequestAuth};
@@ -38,7 +44,7 @@ pub fn router(state: AppState) -> Router {
 /// The router, serving WebSockets with `ws` (its settings and this instance's counters).
 pub fn router_with_ws(state: AppState, ws: WsHub) -> Router {
     Router::new()
-        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphql", any(graphql_handler))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(|| async { "ok" }))
         .layer(Extension(ws))
@@ -49,30 +55,35 @@ async fn graphql_handler(
     State(state): State<AppState>,
     Extension(ws): Extension<WsHub>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
-    request: Result<GraphQLRequest, GraphQLRejection>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
         return crate::ws::upgrade(upgrade, &state, &ws);
     }
+    if method != Method::GET && method != Method::POST {
+        return Refusal::method_not_allowed(&method).into_response();
+    }
+    let media = match graphql_http::negotiate(&headers) {
+        Ok(media) => media,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let request = if method == Method::GET {
+        graphql_http::from_get(&uri)
+    } else {
+        match &body {
+            Ok(body) => graphql_http::from_post(&headers, body),
+            Err(rejection) => Err(Refusal::unreadable_body(rejection.status(), &rejection.body_text())),
+        }
+    };
     let request = match request {
         Ok(request) => request,
-        Err(rejection) => return unreadable(rejection),
+        Err(refusal) => return refusal.sent_as(media).into_response(),
     };
     let auth = authenticate(&state, &headers).await;
-    GraphQLResponse::from(graphql::execute(&state.schema, &state.services, auth, request.into_inner()).await)
-        .into_response()
-}
-
-/// A request body that is not a GraphQL request: a 400 with a GraphQL-shaped error body.
-fn unreadable(rejection: GraphQLRejection) -> Response {
-    let message = match &rejection.0 {
-        async_graphql::ParseRequestError::PayloadTooLarge => "the request body is too large".to_owned(),
-        other => format!("the request is not a GraphQL request: {other}"),
-    };
-    let body =
-        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
-    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+    graphql_http::respond(graphql::execute(&state.schema, &state.services, auth, request).await, media)
 }
 
 async fn graphiql() -> impl IntoResponse {

@@ -9,6 +9,7 @@ mod approvals;
 mod auth;
 mod creatives;
 mod gate_matrix;
+mod http;
 mod inputs;
 mod loaders;
 mod migrations;

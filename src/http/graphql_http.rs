@@ -1,0 +1,387 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP spec, as the `graphql-http` audit checks it): how a
+//! `/graphql` request becomes a GraphQL request, and how a GraphQL response goes back.
+//!
+//! - `Accept` picks the response media type: `application/graphql-response+json` or
+//!   `application/json`. An absent `Accept` or one that only matches through wildcards (`*/*`)
+//!   gets `application/json` (legacy clients); an `Accept` that allows neither gets 406.
+//! - GET carries `query`, `variables` (JSON), `operationName` and `extensions` (JSON) in the query
+//!   string, and runs queries only: a mutation over GET is 405 with `Allow: POST`.
+//! - POST carries a JSON object (`Content-Type: application/json`, charset optional and UTF-8);
+//!   any other body type is 415 (a form or `text/plain` POST is a CSRF path). A JSON array
+//!   (a batch) is 400: batching is off.
+//! - Under `application/graphql-response+json` a request that never executed (it failed to parse,
+//!   validate or coerce its variables) is 400 without `data`; under `application/json` it is 200.
+//!   A request that executed is 200 either way, whatever its errors.
+//!
+//! Every refusal is a GraphQL response, `{"errors": [...]}`, whose errors carry `extensions.code`.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// `application/graphql-response+json`.
+pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+/// `application/json`.
+pub const APPLICATION_JSON: &str = "application/json";
+
+/// The media type a response is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaType {
+    /// `application/graphql-response+json`: request errors are 4xx.
+    GraphqlResponseJson,
+    /// `application/json`: every GraphQL response is 200 (legacy).
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> HeaderValue {
+        match self {
+            MediaType::GraphqlResponseJson => {
+                HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
+            }
+            MediaType::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+        }
+    }
+}
+
+/// A refusal before execution: an HTTP status and a GraphQL error with a code.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    allow: Option<&'static str>,
+    media: MediaType,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Refusal { status, code, message: message.into(), allow: None, media: MediaType::Json }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Refusal::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    /// The same refusal, sent as `media`.
+    pub fn sent_as(mut self, media: MediaType) -> Self {
+        self.media = media;
+        self
+    }
+
+    /// A body the server could not read (too large, or cut off).
+    pub fn unreadable_body(status: StatusCode, detail: &str) -> Self {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Refusal::new(status, "PAYLOAD_TOO_LARGE", "the request body is too large")
+        } else {
+            Refusal::bad_request(format!("the request body could not be read: {detail}"))
+        }
+    }
+
+    /// A method `/graphql` does not serve.
+    pub fn method_not_allowed(method: &Method) -> Self {
+        Refusal {
+            allow: Some("GET, POST"),
+            ..Refusal::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                format!("{method} is not supported on /graphql: use GET (queries) or POST"),
+            )
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = json!({ "errors": [{ "message": self.message, "extensions": { "code": self.code } }] });
+        let mut response = (self.status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, self.media.content_type());
+        headers.insert(header::VARY, HeaderValue::from_static("accept"));
+        if let Some(allow) = self.allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+/// The response media type `Accept` asks for (absent: `application/json`), or 406.
+pub fn negotiate(headers: &HeaderMap) -> Result<MediaType, Refusal> {
+    let values: Vec<&str> =
+        headers.get_all(header::ACCEPT).iter().filter_map(|value| value.to_str().ok()).collect();
+    if values.is_empty() || values.iter().all(|value| value.trim().is_empty()) {
+        return Ok(MediaType::Json);
+    }
+    // For each of the two types: the quality of the most specific matching range, and whether
+    // that range names the type exactly.
+    let mut graphql = (0.0_f32, 0_u8, false);
+    let mut json = (0.0_f32, 0_u8, false);
+    for range in values.iter().flat_map(|value| value.split(',')) {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|param| param.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+            .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0).clamp(0.0, 1.0));
+        let specificity = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON | APPLICATION_JSON => 3,
+            "application/*" => 2,
+            "*/*" => 1,
+            _ => continue,
+        };
+        for (target, slot) in [(GRAPHQL_RESPONSE_JSON, &mut graphql), (APPLICATION_JSON, &mut json)] {
+            let matches = specificity < 3 || media == target;
+            if matches && specificity > slot.1 {
+                *slot = (quality, specificity, specificity == 3);
+            }
+        }
+    }
+    match (graphql, json) {
+        ((g, _, _), (j, _, _)) if g <= 0.0 && j <= 0.0 => Err(Refusal::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "the Accept header allows neither application/graphql-response+json nor application/json",
+        )),
+        ((g, _, _), (j, _, _)) if g > j => Ok(MediaType::GraphqlResponseJson),
+        ((g, _, _), (j, _, _)) if j > g => Ok(MediaType::Json),
+        // Equal quality: the type named explicitly wins; wildcards alone mean application/json.
+        ((_, _, true), _) => Ok(MediaType::GraphqlResponseJson),
+        _ => Ok(MediaType::Json),
+    }
+}
+
+/// The GraphQL request of a GET: parameters from the query string; mutations refused.
+pub fn from_get(uri: &Uri) -> Result<async_graphql::Request, Refusal> {
+    let params: HashMap<String, String> = axum::extract::Query::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|error| Refusal::bad_request(format!("the query string could not be read: {error}")))?;
+    let Some(query) = params.get("query") else {
+        return Err(Refusal::bad_request("the `query` parameter is missing"));
+    };
+    let variables = match params.get("variables") {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str(text)
+                .map_err(|_| Refusal::bad_request("the `variables` parameter is not valid JSON"))?,
+        ),
+    };
+    let extensions = match params.get("extensions") {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str(text)
+                .map_err(|_| Refusal::bad_request("the `extensions` parameter is not valid JSON"))?,
+        ),
+    };
+    let operation_name = params.get("operationName").map(|name| Value::String(name.clone()));
+    let request = build(query, operation_name.as_ref(), variables.as_ref(), extensions.as_ref())?;
+    if selects_mutation(query, request.operation_name.as_deref()) {
+        return Err(Refusal {
+            allow: Some("POST"),
+            ..Refusal::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "mutations are not allowed over GET: send them as POST",
+            )
+        });
+    }
+    Ok(request)
+}
+
+/// The GraphQL request of a POST: a JSON object body, `Content-Type: application/json`.
+pub fn from_post(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Request, Refusal> {
+    if !is_json_content_type(headers) {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "a POST to /graphql must have Content-Type: application/json",
+        ));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Refusal::bad_request("the request body is empty: send a JSON object with `query`"));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| Refusal::bad_request(format!("the request body is not valid JSON: {error}")))?;
+    let object = match value {
+        Value::Object(object) => object,
+        Value::Array(_) => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "BATCHING_NOT_SUPPORTED",
+                "batched requests (a JSON array) are not supported: send one operation per request",
+            ));
+        }
+        _ => return Err(Refusal::bad_request("the request body must be a JSON object with `query`")),
+    };
+    let query = match object.get("query") {
+        Some(Value::String(query)) => query,
+        None | Some(Value::Null) => return Err(Refusal::bad_request("the `query` parameter is missing")),
+        Some(_) => return Err(Refusal::bad_request("the `query` parameter must be a string")),
+    };
+    build(query, object.get("operationName"), object.get("variables"), object.get("extensions"))
+}
+
+/// A request from its parameters, each checked for its type (`null` counts as absent).
+fn build(
+    query: &str,
+    operation_name: Option<&Value>,
+    variables: Option<&Value>,
+    extensions: Option<&Value>,
+) -> Result<async_graphql::Request, Refusal> {
+    let mut request = async_graphql::Request::new(query);
+    match operation_name {
+        None | Some(Value::Null) => {}
+        Some(Value::String(name)) => request = request.operation_name(name.as_str()),
+        Some(_) => return Err(Refusal::bad_request("the `operationName` parameter must be a string")),
+    }
+    match variables {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(variables)) => {
+            request =
+                request.variables(async_graphql::Variables::from_json(Value::Object(variables.clone())));
+        }
+        Some(_) => return Err(Refusal::bad_request("the `variables` parameter must be a JSON object")),
+    }
+    match extensions {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err(Refusal::bad_request("the `extensions` parameter must be a JSON object")),
+    }
+    Ok(request)
+}
+
+/// Whether `Content-Type` is `application/json`, with no charset or UTF-8.
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    if !parts.next().unwrap_or_default().trim().eq_ignore_ascii_case(APPLICATION_JSON) {
+        return false;
+    }
+    parts.filter_map(|param| param.split_once('=')).all(|(name, value)| {
+        !name.trim().eq_ignore_ascii_case("charset")
+            || value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            || value.trim().trim_matches('"').eq_ignore_ascii_case("utf8")
+    })
+}
+
+/// Whether the operation `query` would run (by `operation_name`) is a mutation. A document that
+/// does not parse or does not name its operation unambiguously is left to the executor to refuse.
+fn selects_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.iter().find(|(key, _)| key.as_str() == name).map(|(_, operation)| operation)
+        }
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_some_and(|operation| operation.node.ty == OperationType::Mutation)
+}
+
+/// The HTTP response of an executed (or refused by the executor) GraphQL request.
+pub fn respond(response: async_graphql::Response, media: MediaType) -> Response {
+    // A request error (the document failed to parse or validate, or its variables to coerce)
+    // stops before execution: no data, and no error has a path.
+    let request_error = !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|error| error.path.is_empty());
+    let cache_control = response.is_ok().then(|| response.cache_control.value()).flatten();
+    let extra_headers = response.http_headers.clone();
+    let mut body = match serde_json::to_value(&response) {
+        Ok(Value::Object(body)) => body,
+        _ => {
+            let mut body = Map::new();
+            body.insert(
+                "errors".to_owned(),
+                json!([{ "message": "internal error", "extensions": { "code": "INTERNAL" } }]),
+            );
+            body
+        }
+    };
+    if request_error {
+        body.remove("data");
+    }
+    let status = if request_error && media == MediaType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut http = Response::new(Body::from(Value::Object(body).to_string()));
+    *http.status_mut() = status;
+    let headers = http.headers_mut();
+    headers.extend(extra_headers);
+    headers.insert(header::CONTENT_TYPE, media.content_type());
+    headers.insert(header::VARY, HeaderValue::from_static("accept"));
+    if let Some(value) = cache_control.and_then(|value| HeaderValue::from_str(&value).ok()) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    http
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Result<MediaType, StatusCode> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("")));
+        negotiate(&headers).map_err(|refusal| refusal.status)
+    }
+
+    #[test]
+    fn accept_picks_the_media_type() {
+        use MediaType::{GraphqlResponseJson as G, Json as J};
+        assert_eq!(negotiate(&HeaderMap::new()).ok(), Some(J));
+        assert_eq!(accept("application/graphql-response+json"), Ok(G));
+        assert_eq!(accept("application/json"), Ok(J));
+        assert_eq!(accept("*/*"), Ok(J));
+        assert_eq!(accept("application/*"), Ok(J));
+        assert_eq!(accept("application/graphql-response+json, application/json;q=0.9"), Ok(G));
+        assert_eq!(accept("application/json, application/graphql-response+json"), Ok(G));
+        assert_eq!(accept("application/graphql-response+json;q=0.5, application/json"), Ok(J));
+        assert_eq!(accept("application/graphql-response+json, */*;q=0.1"), Ok(G));
+        assert_eq!(accept("text/html, */*;q=0.8"), Ok(J));
+        assert_eq!(accept("application/json; charset=utf-8"), Ok(J));
+        assert_eq!(accept("text/html"), Err(StatusCode::NOT_ACCEPTABLE));
+        assert_eq!(accept("application/json;q=0"), Err(StatusCode::NOT_ACCEPTABLE));
+        assert_eq!(accept("application/xml, text/plain"), Err(StatusCode::NOT_ACCEPTABLE));
+    }
+
+    #[test]
+    fn only_json_bodies_are_read() {
+        for (content_type, ok) in [
+            ("application/json", true),
+            ("application/json; charset=utf-8", true),
+            ("Application/JSON;charset=UTF-8", true),
+            ("application/json; charset=latin1", false),
+            ("text/plain", false),
+            ("application/x-www-form-urlencoded", false),
+            ("multipart/form-data; boundary=x", false),
+            ("application/graphql", false),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            assert_eq!(is_json_content_type(&headers), ok, "{content_type}");
+        }
+        assert!(!is_json_content_type(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn the_selected_operation_decides_mutation() {
+        assert!(selects_mutation("mutation { a }", None));
+        assert!(!selects_mutation("{ a }", None));
+        assert!(!selects_mutation("query Q { a } mutation M { b }", Some("Q")));
+        assert!(selects_mutation("query Q { a } mutation M { b }", Some("M")));
+        assert!(!selects_mutation("query Q { a } mutation M { b }", None));
+        assert!(!selects_mutation("{", None));
+    }
+}
