@@ -17,6 +17,8 @@ use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 use graphql_http::Refusal;
 
@@ -47,8 +49,48 @@ pub fn router_with_ws(state: AppState, ws: WsHub) -> Router {
         .route("/graphql", any(graphql_handler))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .layer(Extension(ws))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span as fn(&_) -> _))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The span of one request: its id (`x-request-id`, kept if the client sent one), method and
+/// path, so every log line of a request names it.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request.headers().get("x-request-id").and_then(|value| value.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+}
+
+/// Ready when the database answers and every migration is applied; 503 with the reason otherwise.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let db = &state.services.db;
+    let ready = match db.ping().await {
+        Err(error) => {
+            tracing::warn!(%error, "readiness: database unreachable");
+            Err("database unreachable")
+        }
+        Ok(()) => match migration::pending_count(db).await {
+            Ok(0) => Ok(()),
+            Ok(_) => Err("migrations pending"),
+            Err(error) => {
+                tracing::warn!(%error, "readiness: migrations unreadable");
+                Err("migrations unreadable")
+            }
+        },
+    };
+    match ready {
+        Ok(()) => {
+            (axum::http::StatusCode::OK, axum::Json(serde_json::json!({ "status": "ready" }))).into_response()
+        }
+        Err(reason) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({ "status": "unavailable", "reason": reason })),
+        )
+            .into_response(),
+    }
 }
 
 async fn graphql_handler(

@@ -327,3 +327,33 @@ async fn an_oversized_body_is_413_with_a_graphql_error() {
     let reply = send(&app, Method::POST, "/graphql", &[("content-type", JSON), ("accept", GRJ)], body).await;
     reply.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
 }
+
+#[tokio::test]
+async fn readiness_checks_the_database_and_the_migrations() {
+    let app = TestApp::new().await;
+    let request = Request::get("/readyz").body(Body::empty()).unwrap();
+    let response = layers_dashboard::app(app.state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    use sea_orm::ConnectionTrait;
+    app.services().db.execute_unprepared("DELETE FROM seaql_migrations").await.unwrap();
+    let request = Request::get("/readyz").body(Body::empty()).unwrap();
+    let response = layers_dashboard::app(app.state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["reason"], "migrations pending");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::new().await;
+    let request = Request::get("/healthz").body(Body::empty()).unwrap();
+    let response = layers_dashboard::app(app.state.clone()).oneshot(request).await.unwrap();
+    let id =
+        response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(id.len(), 36, "a generated UUID: {id:?}");
+    let request =
+        Request::get("/healthz").header("x-request-id", "client-chosen-id").body(Body::empty()).unwrap();
+    let response = layers_dashboard::app(app.state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.headers().get("x-request-id").unwrap(), "client-chosen-id");
+}
