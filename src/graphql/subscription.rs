@@ -92,25 +92,7 @@ impl SubscriptionRoot {
         platform: Option<Platform>,
     ) -> async_graphql::Result<impl Stream<Item = PendingActionEvent> + use<>> {
         let (services, org) = subscriber(ctx)?;
-        Ok(feed(services.clone(), org, platform).filter_map(move |message| {
-            let services = services.clone();
-            async move {
-                let event = match message {
-                    BusMessage::Resync => {
-                        return Some(PendingActionEvent {
-                            kind: PendingActionEventKind::Resync,
-                            pending_action: None,
-                            at: Utc::now(),
-                        });
-                    }
-                    BusMessage::Event(event) => event,
-                };
-                let EventKind::PendingAction { status } = &event.kind else { return None };
-                let kind = pending_kind(status)?;
-                let action = store::pending::find(&services.db, org, event.id).await.ok().flatten()?;
-                Some(PendingActionEvent { kind, pending_action: Some(PendingAction(action)), at: Utc::now() })
-            }
-        }))
+        Ok(resolved(services, org, platform, pending_resync, pending_event))
     }
 
     /// Kill switches tripped or released, optionally of one platform.
@@ -120,25 +102,7 @@ impl SubscriptionRoot {
         platform: Option<Platform>,
     ) -> async_graphql::Result<impl Stream<Item = KillSwitchEvent> + use<>> {
         let (services, org) = subscriber(ctx)?;
-        Ok(feed(services.clone(), org, platform).filter_map(move |message| {
-            let services = services.clone();
-            async move {
-                let event = match message {
-                    BusMessage::Resync => {
-                        return Some(KillSwitchEvent {
-                            kind: KillSwitchEventKind::Resync,
-                            layer: None,
-                            at: Utc::now(),
-                        });
-                    }
-                    BusMessage::Event(event) => event,
-                };
-                let EventKind::KillSwitch { active } = event.kind else { return None };
-                let layer = tenancy::layer(&services.db, org, event.id).await.ok().flatten()?;
-                let kind = if active { KillSwitchEventKind::Tripped } else { KillSwitchEventKind::Released };
-                Some(KillSwitchEvent { kind, layer: Some(Layer(layer)), at: Utc::now() })
-            }
-        }))
+        Ok(resolved(services, org, platform, kill_switch_resync, kill_switch_event))
     }
 
     /// Denied writes (the `ads.write.denied` feed): one audit row per denial, optionally of one platform.
@@ -148,7 +112,7 @@ impl SubscriptionRoot {
         platform: Option<Platform>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AuditRow>> + use<>> {
         let (services, org) = subscriber(ctx)?;
-        Ok(audit_feed(services, org, platform, |kind| *kind == EventKind::WriteDenied))
+        Ok(resolved(services, org, platform, resync_required, denied_row))
     }
 
     /// Every audit row as it is written (decisions and policy events), optionally of one platform.
@@ -158,7 +122,7 @@ impl SubscriptionRoot {
         platform: Option<Platform>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AuditRow>> + use<>> {
         let (services, org) = subscriber(ctx)?;
-        Ok(audit_feed(services, org, platform, |kind| *kind == EventKind::Audit))
+        Ok(resolved(services, org, platform, resync_required, audit_row))
     }
 }
 
@@ -192,32 +156,79 @@ fn mine(event: &Event, org: Uuid, platform: Option<&str>) -> bool {
     event.organization_id == org && platform.is_none_or(|p| event.platform.as_deref() == Some(p))
 }
 
-/// Audit rows for the events `wanted` selects, re-read with the subscriber's tenancy.
-fn audit_feed(
+/// The items of a feed: each bus message for `org` (and `platform`) turned into an item by
+/// `read`, which re-reads the event's row with the subscriber's tenancy (and answers `None` for
+/// events the feed does not carry), or `on_resync()` when events may have been missed.
+fn resolved<T, Read, Fut>(
     services: Services,
     org: Uuid,
     platform: Option<Platform>,
-    wanted: fn(&EventKind) -> bool,
-) -> impl Stream<Item = async_graphql::Result<AuditRow>> {
+    on_resync: fn() -> T,
+    read: Read,
+) -> impl Stream<Item = T>
+where
+    Read: Fn(Services, Uuid, Event) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Option<T>> + Send,
+    T: Send + 'static,
+{
     feed(services.clone(), org, platform).filter_map(move |message| {
-        let services = services.clone();
+        let (services, read) = (services.clone(), read.clone());
         async move {
-            let event = match message {
-                BusMessage::Resync => return Some(Err(resync_required())),
-                BusMessage::Event(event) => event,
-            };
-            if !wanted(&event.kind) {
-                return None;
+            match message {
+                BusMessage::Resync => Some(on_resync()),
+                BusMessage::Event(event) => read(services, org, event).await,
             }
-            let row = store::audit::find(&services.db, org, event.id).await.ok().flatten()?;
-            Some(Ok(AuditRow(row)))
         }
     })
 }
 
-fn resync_required() -> async_graphql::Error {
-    async_graphql::Error::new("events may have been missed: re-read the audit log")
-        .extend_with(|_, ext| ext.set("code", "RESYNC_REQUIRED"))
+fn pending_resync() -> PendingActionEvent {
+    PendingActionEvent { kind: PendingActionEventKind::Resync, pending_action: None, at: Utc::now() }
+}
+
+async fn pending_event(services: Services, org: Uuid, event: Event) -> Option<PendingActionEvent> {
+    let EventKind::PendingAction { status } = &event.kind else { return None };
+    let kind = pending_kind(status)?;
+    let action = store::pending::find(&services.db, org, event.id).await.ok().flatten()?;
+    Some(PendingActionEvent { kind, pending_action: Some(PendingAction(action)), at: Utc::now() })
+}
+
+fn kill_switch_resync() -> KillSwitchEvent {
+    KillSwitchEvent { kind: KillSwitchEventKind::Resync, layer: None, at: Utc::now() }
+}
+
+async fn kill_switch_event(services: Services, org: Uuid, event: Event) -> Option<KillSwitchEvent> {
+    let EventKind::KillSwitch { active } = event.kind else { return None };
+    let layer = tenancy::layer(&services.db, org, event.id).await.ok().flatten()?;
+    let kind = if active { KillSwitchEventKind::Tripped } else { KillSwitchEventKind::Released };
+    Some(KillSwitchEvent { kind, layer: Some(Layer(layer)), at: Utc::now() })
+}
+
+async fn denied_row(services: Services, org: Uuid, event: Event) -> Option<async_graphql::Result<AuditRow>> {
+    read_row(services, org, event, EventKind::WriteDenied).await
+}
+
+async fn audit_row(services: Services, org: Uuid, event: Event) -> Option<async_graphql::Result<AuditRow>> {
+    read_row(services, org, event, EventKind::Audit).await
+}
+
+/// The audit row of `event`, when the event is of `kind`.
+async fn read_row(
+    services: Services,
+    org: Uuid,
+    event: Event,
+    kind: EventKind,
+) -> Option<async_graphql::Result<AuditRow>> {
+    if event.kind != kind {
+        return None;
+    }
+    let row = store::audit::find(&services.db, org, event.id).await.ok().flatten()?;
+    Some(Ok(AuditRow(row)))
+}
+
+fn resync_required() -> async_graphql::Result<AuditRow> {
+    Err(async_graphql::Error::new("events may have been missed: re-read the audit log")
+        .extend_with(|_, ext| ext.set("code", "RESYNC_REQUIRED")))
 }
 
 fn pending_kind(status: &str) -> Option<PendingActionEventKind> {
