@@ -21,6 +21,10 @@
 //! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` (PostgreSQL; SQLite always uses 1) | connection pool size |
 //! | `LAYERS_LOG` | `--log` | `info` | log filter (`tracing` env-filter syntax) |
 //! | `LAYERS_LOG_FORMAT` | `--log-format` | `human` | `human` or `json` |
+//! | `LAYERS_META_BASE_URL` | `--meta-base-url` | `https://graph.facebook.com` | live: Meta Marketing API host |
+//! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v21.0` | live: Graph API version in every Meta path |
+//! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |
+//! | `LAYERS_APPLE_BASE_URL` | `--apple-base-url` | `https://api.searchads.apple.com` | live: Apple Search Ads API host |
 //!
 //! This module parses and validates; it does not open connections or bind sockets.
 
@@ -107,6 +111,10 @@ pub struct Settings {
     /// Whether `serve` seeds a demo organization on start.
     #[arg(long, env = "LAYERS_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
     pub seed_demo: SeedDemo,
+
+    /// Live platform endpoints (`LAYERS_META_*`, `LAYERS_TIKTOK_*`, `LAYERS_APPLE_*`).
+    #[command(flatten)]
+    pub platforms: crate::platform::PlatformSettings,
 }
 
 /// How writes reach the ad platforms.

@@ -56,6 +56,12 @@ impl PlatformError {
         }
     }
 
+    /// What the audit row records of the failure: the code, the message and whatever the
+    /// platform said about it.
+    pub fn audit_detail(&self) -> serde_json::Value {
+        serde_json::json!({ "code": self.code(), "message": self.to_string(), "retryable": self.is_retryable() })
+    }
+
     /// Whether sending the same write again later may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, PlatformError::Transient { .. } | PlatformError::RateLimited { .. })

@@ -15,6 +15,7 @@ pub mod metrics;
 mod native;
 mod proxy;
 mod sandbox;
+mod settings;
 pub mod tiktok;
 mod tiktok_geo;
 pub mod translate;
@@ -24,6 +25,7 @@ mod write;
 mod tests;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::domain::Platform;
 
@@ -31,6 +33,7 @@ pub use error::PlatformError;
 pub use native::{DispatchReceipt, NativeRequest, REDACTED};
 pub use proxy::{AdapterMismatch, PlatformProxy};
 pub use sandbox::{SandboxAdapter, new_platform_id};
+pub use settings::PlatformSettings;
 pub use write::{AccountContext, PlatformWrite};
 
 /// Sends normalized writes to one ad platform.
@@ -45,6 +48,38 @@ pub trait PlatformAdapter: Send + Sync {
         account: &AccountContext,
         write: &PlatformWrite,
     ) -> Result<DispatchReceipt, PlatformError>;
+
+    /// Reads back from the platform whether `write`, sent at or after `sent_after` by a dispatch
+    /// whose outcome was never recorded, took effect. The reconciler settles such a dispatch with
+    /// the answer instead of sending the write blindly a second time.
+    ///
+    /// The default answers [`Reconciliation::Unknown`]: an adapter that cannot read back leaves
+    /// the dispatch for a person to settle.
+    async fn reconcile(
+        &self,
+        account: &AccountContext,
+        write: &PlatformWrite,
+        sent_after: DateTime<Utc>,
+    ) -> Result<Reconciliation, PlatformError> {
+        let _ = (account, write, sent_after);
+        Ok(Reconciliation::Unknown)
+    }
+}
+
+/// What the platform shows of a write whose dispatch outcome was never recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reconciliation {
+    /// The platform shows the write applied; for a create, `platform_id` is the object it created.
+    Applied {
+        /// The platform's id of the created or changed object.
+        platform_id: Option<String>,
+        /// What the platform answered when read back.
+        native_response: serde_json::Value,
+    },
+    /// The platform shows no trace of the write: sending it again applies it once.
+    NotApplied,
+    /// The platform's answer does not settle it either way.
+    Unknown,
 }
 
 /// The native request for a write on the account's platform.

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::auth::Secret;
 use crate::domain::Platform;
 use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
 use crate::domain::money::{Budget, Currency};
@@ -196,4 +197,7 @@ pub struct AccountContext {
     pub apple_adam_id: Option<String>,
     /// ISO 3166-1 alpha-2 countries the layer runs in (Apple campaigns, default ad set targeting).
     pub countries: Vec<String>,
+    /// The connected account's access token, decrypted just before sending; `None` in sandbox mode
+    /// or when no account is connected. Never recorded: requests show [`super::REDACTED`].
+    pub access_token: Option<Secret>,
 }

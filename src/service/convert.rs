@@ -58,6 +58,7 @@ pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, A
         apple_org_id: layer.apple_org_id.clone(),
         apple_adam_id: layer.apple_adam_id.clone(),
         countries,
+        access_token: None,
     })
 }
 

@@ -122,7 +122,7 @@ impl Services {
         error: PlatformError,
     ) -> Result<WriteResult, Failure> {
         tracing::warn!(code = error.code(), verdict_id = %verdict.id, "platform refused a write");
-        let detail = json!({ "error": { "code": error.code(), "message": error.to_string() } });
+        let detail = json!({ "error": error.audit_detail() });
         audit::record_dispatch(&self.db, verdict.id, false, detail).await?;
         let mut result = super::gatekeeper::targets(prepared, verdict);
         result.user_errors.push(UserError::general(
