@@ -6,6 +6,7 @@
 pub mod context;
 pub mod enums;
 pub mod errors;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
