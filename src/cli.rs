@@ -164,6 +164,10 @@ fn app_config(settings: &Settings) -> AppConfig {
         jwt_secret,
         pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)),
         thresholds: settings.thresholds.unwrap_or_default(),
+        schema: settings
+            .graphql
+            .schema_config(settings.environment == crate::config::Environment::Production),
+        max_body_bytes: settings.graphql.http_max_body_bytes as usize,
     }
 }
 

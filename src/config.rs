@@ -112,6 +112,15 @@ pub struct Settings {
     #[arg(long, env = "LAYERS_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
     pub seed_demo: SeedDemo,
 
+    /// `development` (the default) or `production`: production turns introspection and field
+    /// suggestions off unless set explicitly, and refuses the development JWT secret.
+    #[arg(long, env = "LAYERS_ENV", value_enum, default_value_t = Environment::Development, global = true)]
+    pub environment: Environment,
+
+    /// GraphQL limits, rate limits, introspection and suggestions (`LAYERS_GRAPHQL_*`, `LAYERS_RATE_LIMIT_*`).
+    #[command(flatten)]
+    pub graphql: crate::graphql::settings::GraphqlSettings,
+
     /// Live platform endpoints (`LAYERS_META_*`, `LAYERS_TIKTOK_*`, `LAYERS_APPLE_*`).
     #[command(flatten)]
     pub platforms: crate::platform::PlatformSettings,
@@ -124,6 +133,15 @@ pub enum PlatformMode {
     Sandbox,
     /// Real HTTP calls to the platforms.
     Live,
+}
+
+/// Where the server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// A developer's machine: introspection for authenticated callers, suggestions on.
+    Development,
+    /// The internet: introspection and suggestions off by default, a real JWT secret required.
+    Production,
 }
 
 /// Log line format.
@@ -179,6 +197,9 @@ impl Settings {
         {
             return Err(ConfigError::ShortJwtSecret);
         }
+        if self.environment == Environment::Production && self.jwt_secret().1 {
+            return Err(ConfigError::DevJwtSecretInProduction);
+        }
         if self.platform_mode == PlatformMode::Live {
             return Err(ConfigError::LiveModeUnavailable);
         }
@@ -192,6 +213,11 @@ pub enum ConfigError {
     /// The database URL names neither SQLite nor PostgreSQL.
     #[error("LAYERS_DATABASE_URL must start with `sqlite:` or `postgres://`")]
     DatabaseUrl,
+    /// Production needs its own JWT secret.
+    #[error(
+        "LAYERS_ENV=production needs LAYERS_JWT_SECRET (at least 32 characters); the development secret is refused"
+    )]
+    DevJwtSecretInProduction,
     /// The JWT secret is too short to resist guessing.
     #[error("LAYERS_JWT_SECRET must be at least 32 characters")]
     ShortJwtSecret,

@@ -36,6 +36,8 @@ pub struct AppState {
     pub services: Services,
     /// Customer token keys.
     pub jwt: std::sync::Arc<JwtKeys>,
+    /// The largest request body read, in bytes (413 beyond).
+    pub max_body_bytes: usize,
 }
 
 /// The router, with the default WebSocket settings.
@@ -50,6 +52,7 @@ pub fn router_with_ws(state: AppState, ws: WsHub) -> Router {
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_body_bytes))
         .layer(Extension(ws))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(request_span as fn(&_) -> _))
@@ -120,11 +123,17 @@ async fn graphql_handler(
             Err(rejection) => Err(Refusal::unreadable_body(rejection.status(), &rejection.body_text())),
         }
     };
-    let request = match request {
+    let mut request = match request {
         Ok(request) => request,
         Err(refusal) => return refusal.sent_as(media).into_response(),
     };
     let auth = authenticate(&state, &headers).await;
+    if method == Method::GET && matches!(auth, RequestAuth::Anonymous) {
+        return Refusal::anonymous_get().sent_as(media).into_response();
+    }
+    if let Err(refused) = graphql::admit(&state.schema, &auth, &mut request) {
+        return Refusal::refused(&refused, media).into_response();
+    }
     graphql_http::respond(graphql::execute(&state.schema, &state.services, auth, request).await, media)
 }
 

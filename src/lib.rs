@@ -36,6 +36,9 @@ use crate::http::AppState;
 use crate::platform::PlatformProxy;
 use crate::service::Services;
 
+/// The default for [`AppConfig::max_body_bytes`]: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// How to build an app around an open database.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -45,6 +48,10 @@ pub struct AppConfig {
     pub pending_ttl: chrono::Duration,
     /// The thresholds ads are classified by.
     pub thresholds: domain::classification::Thresholds,
+    /// Admission rules and error suggestions.
+    pub schema: graphql::SchemaConfig,
+    /// The largest request body `/graphql` reads, in bytes.
+    pub max_body_bytes: usize,
 }
 
 impl AppConfig {
@@ -54,6 +61,8 @@ impl AppConfig {
             jwt_secret,
             pending_ttl: chrono::Duration::hours(72),
             thresholds: domain::classification::Thresholds::default(),
+            schema: graphql::SchemaConfig::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -83,7 +92,8 @@ pub fn build_state_with(
     let services =
         Services { db, proxy, events, pending_ttl: config.pending_ttl, thresholds: config.thresholds };
     AppState {
-        schema: graphql::build_schema(services.clone()),
+        schema: graphql::build_schema(services.clone(), &config.schema),
+        max_body_bytes: config.max_body_bytes,
         services,
         jwt: Arc::new(JwtKeys::from_secret(&config.jwt_secret)),
     }

@@ -3,6 +3,7 @@
 //! Resolvers authenticate, validate input into domain values, call the service layer and wrap
 //! what comes back into output types. They decide nothing about the gate themselves.
 
+pub mod admission;
 pub mod context;
 pub mod enums;
 pub mod errors;
@@ -11,10 +12,13 @@ pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
 pub mod query;
+pub mod settings;
 pub mod subscription;
 pub mod types;
 
 use async_graphql::{Request, Response, SDLExportOptions, Schema};
+
+pub use admission::{Admission, AdmissionConfig, Refused};
 
 pub use context::RequestAuth;
 
@@ -26,9 +30,39 @@ use subscription::SubscriptionRoot;
 /// The schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
+/// How the schema answers callers: admission rules and whether errors suggest field names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaConfig {
+    /// Rate limits, introspection policy and query limits.
+    pub admission: AdmissionConfig,
+    /// Whether validation errors suggest similar names ("Did you mean …?"); off in production.
+    pub suggestions: bool,
+}
+
+impl Default for SchemaConfig {
+    fn default() -> Self {
+        SchemaConfig { admission: AdmissionConfig::default(), suggestions: true }
+    }
+}
+
 /// Builds the schema around `services`.
-pub fn build_schema(services: Services) -> AppSchema {
-    schema_builder().data(services).finish()
+pub fn build_schema(services: Services, config: &SchemaConfig) -> AppSchema {
+    let mut builder = schema_builder()
+        .limit_directives(config.admission.limits.max_directives_per_field)
+        .data(services)
+        .data(Admission::new(config.admission));
+    if !config.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
+}
+
+/// Applies the schema's admission rules to `request` for `auth` (see [`admission`]).
+pub fn admit(schema: &AppSchema, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
+    match schema.data::<Admission>() {
+        Some(admission) => admission.admit(auth, request),
+        None => Ok(()),
+    }
 }
 
 fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {

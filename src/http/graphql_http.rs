@@ -5,7 +5,9 @@
 //!   `application/json`. An absent `Accept` or one that only matches through wildcards (`*/*`)
 //!   gets `application/json` (legacy clients); an `Accept` that allows neither gets 406.
 //! - GET carries `query`, `variables` (JSON), `operationName` and `extensions` (JSON) in the query
-//!   string, and runs queries only: a mutation over GET is 405 with `Allow: POST`.
+//!   string, and runs queries only: a mutation over GET is 405 with `Allow: POST`. A GET must
+//!   carry `Authorization` (401 otherwise): browsers never add that header to a cross-site GET,
+//!   so a GET cannot be forged from another site.
 //! - POST carries a JSON object (`Content-Type: application/json`, charset optional and UTF-8);
 //!   any other body type is 415 (a form or `text/plain` POST is a CSRF path). A JSON array
 //!   (a batch) is 400: batching is off.
@@ -55,12 +57,20 @@ pub struct Refusal {
     code: &'static str,
     message: String,
     allow: Option<&'static str>,
+    retry_after: Option<u64>,
     media: MediaType,
 }
 
 impl Refusal {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Refusal { status, code, message: message.into(), allow: None, media: MediaType::Json }
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+            allow: None,
+            retry_after: None,
+            media: MediaType::Json,
+        }
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -80,6 +90,33 @@ impl Refusal {
         } else {
             Refusal::bad_request(format!("the request body could not be read: {detail}"))
         }
+    }
+
+    /// A request the admission rules refused: 429 with `Retry-After` for a rate limit; a broken
+    /// query limit or forbidden introspection is a request that cannot run, so 400 under
+    /// `application/graphql-response+json` and 200 under `application/json`, like a validation error.
+    pub fn refused(refused: &crate::graphql::Refused, media: MediaType) -> Self {
+        let status = match (refused, media) {
+            (crate::graphql::Refused::RateLimited { .. }, _) => StatusCode::TOO_MANY_REQUESTS,
+            (_, MediaType::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+            (_, MediaType::Json) => StatusCode::OK,
+        };
+        let retry_after = match refused {
+            crate::graphql::Refused::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        Refusal { retry_after, media, ..Refusal::new(status, refused.code(), refused.message()) }
+    }
+
+    /// A GET without credentials. A browser sends a cross-site GET (an image, a link) without
+    /// asking first, but never one with an `Authorization` header, so refusing anonymous GETs
+    /// closes the cross-site request forgery path; anonymous callers use a JSON POST.
+    pub fn anonymous_get() -> Self {
+        Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "a GET request must carry `Authorization: Bearer <token>`; without credentials, POST a JSON body",
+        )
     }
 
     /// A method `/graphql` does not serve.
@@ -104,6 +141,9 @@ impl IntoResponse for Refusal {
         headers.insert(header::VARY, HeaderValue::from_static("accept"));
         if let Some(allow) = self.allow {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -84,9 +84,17 @@ impl Operations {
 
 /// The operation task: runs the request and reports its results under its id.
 async fn run(env: Env, start: Start, operations: Operations, generation: u64, _counted: Counted) {
-    let Start { id, request, caller, protocol, out } = start;
-    let mut stream = execute(&env, caller, request);
+    let Start { id, mut request, caller, protocol, out } = start;
     let send = |message: ServerMessage<'_>| Frame::Text(message.encode(protocol));
+    let auth = RequestAuth::Authenticated(caller);
+    if let Err(refused) = graphql::admit(&env.schema, &auth, &mut request) {
+        operations.finished(&id, generation);
+        let errors = [refused.to_server_error()];
+        let _ = out.send(send(ServerMessage::Error { id: &id, errors: &errors })).await;
+        return;
+    }
+    let RequestAuth::Authenticated(caller) = auth else { return };
+    let mut stream = execute(&env, caller, request);
     let Some(first) = stream.next().await else {
         operations.finished(&id, generation);
         let _ = out.send(send(ServerMessage::Complete { id: &id })).await;

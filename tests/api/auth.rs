@@ -223,10 +223,16 @@ async fn viewer_shows_who_is_asking() {
 }
 
 #[tokio::test]
-async fn introspection_works_without_a_token() {
+async fn introspection_needs_a_token_by_default() {
     let app = TestApp::new().await;
-    let (status, content_type, response) =
-        post_raw(&app, None, body("{ __schema { queryType { name } mutationType { name } } }")).await;
+    let schema_query = body("{ __schema { queryType { name } mutationType { name } } }");
+    let (status, _, response) = post_raw(&app, None, schema_query.clone()).await;
+    assert_eq!(status, StatusCode::OK, "a request that cannot run is 200 under application/json");
+    assert_eq!(response["errors"][0]["extensions"]["code"], "INTROSPECTION_DISABLED", "{response:#}");
+    assert!(response.get("data").is_none(), "{response:#}");
+
+    let token = format!("Bearer {}", app.customer());
+    let (status, content_type, response) = post_raw(&app, Some(&token), schema_query).await;
     assert_eq!(status, StatusCode::OK);
     assert!(is_json(&content_type), "{content_type}");
     assert!(response.get("errors").is_none(), "{response:#}");
@@ -235,10 +241,12 @@ async fn introspection_works_without_a_token() {
 
     for (type_name, field) in [(query_type, "campaigns"), ("Campaign", "dailyBudgetCents")] {
         let query = format!("{{ __type(name: \"{type_name}\") {{ fields {{ name }} }} }}");
-        let (_, _, response) = post_raw(&app, None, body(&query)).await;
+        let (_, _, response) = post_raw(&app, Some(&token), body(&query)).await;
         let fields = response["data"]["__type"]["fields"].as_array().expect("fields");
         assert!(fields.iter().any(|f| f["name"] == field), "{type_name}.{field}: {response:#}");
     }
+    let (_, _, response) = post_raw(&app, None, body("{ __typename }")).await;
+    assert_eq!(response["data"]["__typename"], "Query", "__typename is not introspection");
 }
 
 #[tokio::test]

@@ -9,13 +9,13 @@ use tower::ServiceExt;
 
 use crate::support::TestApp;
 
-const GRJ: &str = "application/graphql-response+json";
-const JSON: &str = "application/json";
+pub const GRJ: &str = "application/graphql-response+json";
+pub const JSON: &str = "application/json";
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
 }
 
 impl Reply {
@@ -24,7 +24,7 @@ impl Reply {
     }
 
     /// Asserts a GraphQL error body whose first error has `code`, and every error a code.
-    fn assert_error(&self, status: StatusCode, code: &str) {
+    pub fn assert_error(&self, status: StatusCode, code: &str) {
         assert_eq!(self.status, status, "{:#}", self.body);
         let errors = self.body["errors"].as_array().unwrap_or_else(|| panic!("errors: {:#}", self.body));
         assert!(!errors.is_empty());
@@ -35,7 +35,7 @@ impl Reply {
     }
 }
 
-async fn send(
+pub async fn send(
     app: &TestApp,
     method: Method,
     uri: &str,
@@ -54,7 +54,7 @@ async fn send(
     Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
 }
 
-async fn post(app: &TestApp, accept: Option<&str>, body: Value) -> Reply {
+pub async fn post(app: &TestApp, accept: Option<&str>, body: Value) -> Reply {
     let mut headers = vec![("content-type", JSON)];
     if let Some(accept) = accept {
         headers.push(("accept", accept));
@@ -62,15 +62,31 @@ async fn post(app: &TestApp, accept: Option<&str>, body: Value) -> Reply {
     send(app, Method::POST, "/graphql", &headers, body.to_string()).await
 }
 
+/// A GET with a customer token (an anonymous GET is refused: see `anonymous_gets_are_refused`).
 async fn get(app: &TestApp, accept: Option<&str>, params: &[(&str, &str)]) -> Reply {
     let query =
         params.iter().map(|(name, value)| format!("{name}={}", encode(value))).collect::<Vec<_>>().join("&");
-    let headers: Vec<(&str, &str)> = accept.map(|accept| ("accept", accept)).into_iter().collect();
+    let token = format!("Bearer {}", app.customer());
+    let mut headers: Vec<(&str, &str)> = accept.map(|accept| ("accept", accept)).into_iter().collect();
+    headers.push(("authorization", &token));
     send(app, Method::GET, &format!("/graphql?{query}"), &headers, Body::empty()).await
 }
 
+#[tokio::test]
+async fn anonymous_gets_are_refused() {
+    let app = TestApp::new().await;
+    let uri = format!("/graphql?query={}", encode(TYPENAME));
+    for accept in [GRJ, JSON] {
+        let reply = send(&app, Method::GET, &uri, &[("accept", accept)], Body::empty()).await;
+        reply.assert_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+        assert!(reply.body.get("data").is_none(), "{:#}", reply.body);
+    }
+    let reply = post(&app, Some(GRJ), json!({ "query": TYPENAME })).await;
+    assert_eq!(reply.body["data"]["__typename"], "Query", "an anonymous POST still runs");
+}
+
 /// Percent-encodes everything but unreserved characters.
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| {

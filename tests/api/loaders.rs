@@ -9,8 +9,8 @@ use crate::support::{TestApp, UPDATE_BUDGET, insert_creative};
 const DASHBOARD_PAGE: &str = "query($first: Int!) { campaigns(first: $first) { edges { node {
     name status dailyBudgetCents authority { creative tactical structural } authoritySource
     layer { platform killSwitchActive defaults { tactical } }
-    adSets { edges { node { name ads { edges { node { name status creative { name state } } } } } } }
-    pendingActions { edges { node { kind status proposedBy { actorType } campaign { name } } } }
+    adSets(first: 5) { edges { node { name ads(first: 5) { edges { node { name status creative { name state } } } } } } }
+    pendingActions(first: 5) { edges { node { kind status proposedBy { actorType } campaign { name } } } }
 } } } }";
 
 /// A campaign with one ad set, one ad showing a creative, and one queued budget change.

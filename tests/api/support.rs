@@ -153,7 +153,7 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let config = AppConfig::new(Secret::from(SECRET.to_owned()));
+        let config = test_config();
         let state = build_state(db, &config);
         let org = state.services.create_organization("Test Org").await.expect("create organization").id;
         TestApp { state, org, statements, _db: guard }
@@ -505,10 +505,17 @@ pub async fn next_event(
 }
 
 impl TestApp {
+    /// The same app (database, organization) rebuilt with `config`.
+    pub fn with_config(mut self, config: &AppConfig) -> Self {
+        let db = self.state.services.db.clone();
+        self.state = build_state(db, config);
+        self
+    }
+
     /// The same app with event bus `events` (e.g. one listening on PostgreSQL).
     pub fn with_bus(mut self, events: layers_dashboard::events::EventBus) -> Self {
         let db = self.state.services.db.clone();
-        let config = AppConfig::new(Secret::from(SECRET.to_owned()));
+        let config = test_config();
         self.state = layers_dashboard::build_state_with(
             db,
             &config,
@@ -531,7 +538,7 @@ impl TestApp {
             .map_sqlx_postgres_opts(tagged(schema))
             .sqlx_logging(false);
         let db = Database::connect(options).await.expect("second pool");
-        let config = AppConfig::new(Secret::from(SECRET.to_owned()));
+        let config = test_config();
         let state = layers_dashboard::build_state_with(
             db,
             &config,
@@ -555,4 +562,13 @@ pub async fn serve_with(app: &TestApp, hub: layers_dashboard::ws::WsHub) -> std:
     let router = layers_dashboard::http::router_with_ws(app.state.clone(), hub);
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
     address
+}
+
+/// The app configuration tests run with: the defaults, without rate limits (tests that are about
+/// rate limits set their own).
+pub fn test_config() -> AppConfig {
+    let mut config = AppConfig::new(Secret::from(SECRET.to_owned()));
+    config.schema.admission.per_organization = None;
+    config.schema.admission.per_partner_key = None;
+    config
 }

@@ -1,0 +1,239 @@
+//! Whether a GraphQL request may run at all: rate limits, the introspection policy and the
+//! query limits ([`super::limits`]), checked in that order before validation and execution, for
+//! HTTP and WebSocket operations alike.
+//!
+//! Rate limits are per organization for customer tokens and per key for partner keys (a
+//! partner's traffic never uses up its customer's allowance); system actors are not limited.
+//! They are kept in this process's memory (GCRA, the `governor` crate): with several instances
+//! behind a load balancer, each enforces the limit on the traffic it sees.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Request, ServerError};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use uuid::Uuid;
+
+use super::RequestAuth;
+use super::limits::{self, LimitExceeded, QueryLimits};
+use crate::domain::ActorKind;
+use crate::service::Caller;
+
+/// Who may run introspection (`__schema`, `__type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Introspection {
+    /// Everyone.
+    On,
+    /// Authenticated callers (customer tokens, partner keys), so GraphiQL works with a token.
+    Authenticated,
+    /// Nobody.
+    Off,
+}
+
+/// Requests per minute, with a burst allowance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained requests per minute.
+    pub per_minute: NonZeroU32,
+    /// Requests that may arrive at once.
+    pub burst: NonZeroU32,
+}
+
+impl RateLimit {
+    fn quota(self) -> Quota {
+        Quota::per_minute(self.per_minute).allow_burst(self.burst)
+    }
+}
+
+/// The admission rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdmissionConfig {
+    /// The query limits.
+    pub limits: QueryLimits,
+    /// Who may introspect.
+    pub introspection: Introspection,
+    /// The limit per organization for customers; `None` for no limit.
+    pub per_organization: Option<RateLimit>,
+    /// The limit per partner key; `None` for no limit.
+    pub per_partner_key: Option<RateLimit>,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> Self {
+        AdmissionConfig {
+            limits: QueryLimits::default(),
+            introspection: Introspection::Authenticated,
+            per_organization: Some(RateLimit {
+                per_minute: NonZeroU32::new(600).unwrap_or(NonZeroU32::MIN),
+                burst: NonZeroU32::new(100).unwrap_or(NonZeroU32::MIN),
+            }),
+            per_partner_key: Some(RateLimit {
+                per_minute: NonZeroU32::new(300).unwrap_or(NonZeroU32::MIN),
+                burst: NonZeroU32::new(50).unwrap_or(NonZeroU32::MIN),
+            }),
+        }
+    }
+}
+
+/// Why a request was refused before it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// The caller's rate limit is used up; retry after the given wait.
+    RateLimited {
+        /// Whole seconds until a request will be admitted again (at least 1).
+        retry_after_secs: u64,
+    },
+    /// The caller may not introspect.
+    IntrospectionDisabled,
+    /// The document breaks a query limit.
+    Limit(LimitExceeded),
+}
+
+impl Refused {
+    /// The `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refused::RateLimited { .. } => "RATE_LIMITED",
+            Refused::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            Refused::Limit(limit) => limit.code(),
+        }
+    }
+
+    /// The message for the client.
+    pub fn message(&self) -> String {
+        match self {
+            Refused::RateLimited { retry_after_secs } => {
+                format!("rate limit reached: retry in {retry_after_secs} s")
+            }
+            Refused::IntrospectionDisabled => "introspection is disabled for this caller".to_owned(),
+            Refused::Limit(limit) => limit.to_string(),
+        }
+    }
+
+    /// The refusal as a GraphQL error, with its code (and `retryAfter` for a rate limit).
+    pub fn to_server_error(&self) -> ServerError {
+        let mut error = ServerError::new(self.message(), None);
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        extensions.set("code", self.code());
+        if let Refused::RateLimited { retry_after_secs } = self {
+            extensions.set("retryAfter", *retry_after_secs);
+        }
+        error.extensions = Some(extensions);
+        error
+    }
+}
+
+/// Applies the admission rules; shared by every request of the process.
+#[derive(Clone)]
+pub struct Admission {
+    config: AdmissionConfig,
+    organizations: Option<Arc<DefaultKeyedRateLimiter<Uuid>>>,
+    partner_keys: Option<Arc<DefaultKeyedRateLimiter<Uuid>>>,
+}
+
+impl std::fmt::Debug for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admission").field("config", &self.config).finish()
+    }
+}
+
+impl Admission {
+    /// The rules of `config`, with empty rate-limit state.
+    pub fn new(config: AdmissionConfig) -> Self {
+        let keyed = |limit: Option<RateLimit>| {
+            limit.map(|limit| Arc::new(governor::RateLimiter::keyed(limit.quota())))
+        };
+        Admission {
+            organizations: keyed(config.per_organization),
+            partner_keys: keyed(config.per_partner_key),
+            config,
+        }
+    }
+
+    /// The rules in force.
+    pub fn config(&self) -> &AdmissionConfig {
+        &self.config
+    }
+
+    /// Checks `request` for `auth`; on success the request carries its parsed document, and
+    /// introspection is switched off in it when the caller may not introspect.
+    pub fn admit(&self, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
+        if let RequestAuth::Authenticated(caller) = auth {
+            self.take_token(caller)?;
+        }
+        limits::check_text(&request.query, &self.config.limits).map_err(Refused::Limit)?;
+        let may_introspect = match self.config.introspection {
+            Introspection::On => true,
+            Introspection::Authenticated => matches!(auth, RequestAuth::Authenticated(_)),
+            Introspection::Off => false,
+        };
+        let variables = request.variables.clone();
+        // A document that does not parse is left to the executor, which reports the syntax error.
+        let Ok(document) = request.parsed_query() else {
+            return Ok(());
+        };
+        if !may_introspect && introspects(document) {
+            return Err(Refused::IntrospectionDisabled);
+        }
+        limits::check_document(document, &variables, &self.config.limits).map_err(Refused::Limit)?;
+        if !may_introspect {
+            request.introspection_mode = async_graphql::IntrospectionMode::Disabled;
+        }
+        Ok(())
+    }
+
+    fn take_token(&self, caller: &Caller) -> Result<(), Refused> {
+        let (limiter, key) = match (caller.kind, caller.api_key_id) {
+            (ActorKind::Partner, Some(key)) => (&self.partner_keys, key),
+            (ActorKind::Customer, _) => (&self.organizations, caller.organization_id),
+            _ => return Ok(()),
+        };
+        let Some(limiter) = limiter else {
+            return Ok(());
+        };
+        limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Refused::RateLimited { retry_after_secs: whole_seconds(wait) }
+        })
+    }
+
+    /// Forgets keys whose allowance is full again (called periodically to bound memory).
+    pub fn forget_idle(&self) {
+        for limiter in [&self.organizations, &self.partner_keys].into_iter().flatten() {
+            limiter.retain_recent();
+        }
+    }
+}
+
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// Whether any operation of `document` selects `__schema` or `__type` at its root.
+fn introspects(document: &ExecutableDocument) -> bool {
+    fn root_introspects(set: &SelectionSet, document: &ExecutableDocument, seen: &mut Vec<String>) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
+            Selection::InlineFragment(inline) => {
+                root_introspects(&inline.node.selection_set.node, document, seen)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.to_string();
+                if seen.contains(&name) {
+                    return false;
+                }
+                seen.push(name);
+                document.fragments.get(&spread.node.fragment_name.node).is_some_and(|fragment| {
+                    root_introspects(&fragment.node.selection_set.node, document, seen)
+                })
+            }
+        })
+    }
+    document
+        .operations
+        .iter()
+        .any(|(_, operation)| root_introspects(&operation.node.selection_set.node, document, &mut Vec::new()))
+}

@@ -1,0 +1,109 @@
+//! The GraphQL endpoint's settings: query limits, rate limits, introspection, suggestions and the
+//! request body limit. Flattened into [`crate::config::Settings`]; every default is documented
+//! there and in the README.
+
+use std::num::NonZeroU32;
+
+use clap::Args;
+
+use super::SchemaConfig;
+use super::admission::{AdmissionConfig, Introspection, RateLimit};
+use super::limits::QueryLimits;
+
+/// GraphQL endpoint settings.
+#[derive(Debug, Clone, Args)]
+pub struct GraphqlSettings {
+    /// Largest document, in bytes.
+    #[arg(long, env = "LAYERS_GRAPHQL_MAX_DOCUMENT_BYTES", default_value_t = 32 * 1024, value_parser = clap::value_parser!(u32).range(64..=1_048_576), global = true)]
+    pub graphql_max_document_bytes: u32,
+
+    /// Most lexical tokens in a document.
+    #[arg(long, env = "LAYERS_GRAPHQL_MAX_TOKENS", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(16..=100_000), global = true)]
+    pub graphql_max_tokens: u32,
+
+    /// Most field selections in a document, as written.
+    #[arg(long, env = "LAYERS_GRAPHQL_MAX_FIELDS", default_value_t = 250, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub graphql_max_fields: u32,
+
+    /// Most aliases in a document.
+    #[arg(long, env = "LAYERS_GRAPHQL_MAX_ALIASES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(0..=10_000), global = true)]
+    pub graphql_max_aliases: u32,
+
+    /// Most directives on one field.
+    #[arg(long, env = "LAYERS_GRAPHQL_MAX_DIRECTIVES_PER_FIELD", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1_000), global = true)]
+    pub graphql_max_directives_per_field: u32,
+
+    /// Most directives in a document.
+    #[arg(long, env = "LAYERS_GRAPHQL_MAX_DIRECTIVES", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub graphql_max_directives: u32,
+
+    /// Deepest nesting of fields (connection `edges`/`node`/`nodes`/`pageInfo` are free).
+    #[arg(long, env = "LAYERS_GRAPHQL_MAX_DEPTH", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
+    pub graphql_max_depth: u32,
+
+    /// Most objects an operation may return in the worst case (page sizes multiplied).
+    #[arg(long, env = "LAYERS_GRAPHQL_MAX_COST", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000), global = true)]
+    pub graphql_max_cost: u64,
+
+    /// Who may introspect: `on`, `authenticated` or `off` (default: `authenticated` in development, `off` in production).
+    #[arg(long, env = "LAYERS_GRAPHQL_INTROSPECTION", value_enum, global = true)]
+    pub graphql_introspection: Option<Introspection>,
+
+    /// Whether validation errors suggest similar names (default: on in development, off in production).
+    #[arg(long, env = "LAYERS_GRAPHQL_SUGGESTIONS", global = true)]
+    pub graphql_suggestions: Option<bool>,
+
+    /// Requests per minute per organization, for customer tokens (0 turns the limit off).
+    #[arg(long, env = "LAYERS_RATE_LIMIT_ORG_PER_MINUTE", default_value_t = 600, global = true)]
+    pub rate_limit_org_per_minute: u32,
+
+    /// Requests an organization may send at once before the per-minute rate applies.
+    #[arg(long, env = "LAYERS_RATE_LIMIT_ORG_BURST", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub rate_limit_org_burst: u32,
+
+    /// Requests per minute per partner key (0 turns the limit off).
+    #[arg(long, env = "LAYERS_RATE_LIMIT_PARTNER_KEY_PER_MINUTE", default_value_t = 300, global = true)]
+    pub rate_limit_partner_key_per_minute: u32,
+
+    /// Requests a partner key may send at once before the per-minute rate applies.
+    #[arg(long, env = "LAYERS_RATE_LIMIT_PARTNER_KEY_BURST", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub rate_limit_partner_key_burst: u32,
+
+    /// Largest request body `/graphql` reads, in bytes (413 beyond).
+    #[arg(long, env = "LAYERS_HTTP_MAX_BODY_BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..=67_108_864), global = true)]
+    pub http_max_body_bytes: u32,
+}
+
+impl GraphqlSettings {
+    /// The schema configuration, with the defaults of a production or development setup.
+    pub fn schema_config(&self, production: bool) -> SchemaConfig {
+        let limit = |per_minute: u32, burst: u32| {
+            Some(RateLimit { per_minute: NonZeroU32::new(per_minute)?, burst: NonZeroU32::new(burst)? })
+        };
+        SchemaConfig {
+            admission: AdmissionConfig {
+                limits: QueryLimits {
+                    max_document_bytes: self.graphql_max_document_bytes as usize,
+                    max_tokens: self.graphql_max_tokens as usize,
+                    max_fields: self.graphql_max_fields as usize,
+                    max_aliases: self.graphql_max_aliases as usize,
+                    max_directives_per_field: self.graphql_max_directives_per_field as usize,
+                    max_directives: self.graphql_max_directives as usize,
+                    max_depth: self.graphql_max_depth as usize,
+                    max_cost: self.graphql_max_cost,
+                },
+                introspection: self.graphql_introspection.unwrap_or(if production {
+                    Introspection::Off
+                } else {
+                    Introspection::Authenticated
+                }),
+                per_organization: limit(self.rate_limit_org_per_minute, self.rate_limit_org_burst),
+                per_partner_key: limit(
+                    self.rate_limit_partner_key_per_minute,
+                    self.rate_limit_partner_key_burst,
+                ),
+            },
+            suggestions: self.graphql_suggestions.unwrap_or(!production),
+        }
+    }
+}
