@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
-use crate::auth::{self, JwtKeys};
+use crate::auth::{self, JwtKeys, Secret};
 use crate::config::{SeedDemo, Settings};
 use crate::events::EventBus;
 use crate::{AppConfig, build_state, build_state_with, db, graphql, seed};
@@ -168,6 +168,7 @@ fn app_config(settings: &Settings) -> AppConfig {
             .graphql
             .schema_config(settings.environment == crate::config::Environment::Production),
         max_body_bytes: settings.graphql.http_max_body_bytes as usize,
+        metrics_token: settings.metrics_token.clone().filter(|token| !token.is_empty()).map(Secret::from),
     }
 }
 

@@ -121,6 +121,10 @@ pub struct Settings {
     #[command(flatten)]
     pub graphql: crate::graphql::settings::GraphqlSettings,
 
+    /// A bearer token `/metrics` requires (unset: `/metrics` is served to anyone who reaches it).
+    #[arg(long, env = "LAYERS_METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
+
     /// Live platform endpoints (`LAYERS_META_*`, `LAYERS_TIKTOK_*`, `LAYERS_APPLE_*`).
     #[command(flatten)]
     pub platforms: crate::platform::PlatformSettings,

@@ -25,6 +25,7 @@ use graphql_http::Refusal;
 use crate::auth::{self, AuthError, JwtKeys};
 use crate::graphql::{self, AppSchema, RequestAuth};
 use crate::service::{Caller, Services};
+use crate::telemetry;
 use crate::ws::WsHub;
 
 /// What every handler needs.
@@ -38,6 +39,8 @@ pub struct AppState {
     pub jwt: std::sync::Arc<JwtKeys>,
     /// The largest request body read, in bytes (413 beyond).
     pub max_body_bytes: usize,
+    /// The bearer token `/metrics` requires, if any.
+    pub metrics_token: Option<crate::auth::Secret>,
 }
 
 /// The router, with the default WebSocket settings.
@@ -47,11 +50,13 @@ pub fn router(state: AppState) -> Router {
 
 /// The router, serving WebSockets with `ws` (its settings and this instance's counters).
 pub fn router_with_ws(state: AppState, ws: WsHub) -> Router {
+    telemetry::install();
     Router::new()
         .route("/graphql", any(graphql_handler))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(axum::extract::DefaultBodyLimit::max(state.max_body_bytes))
         .layer(Extension(ws))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -65,6 +70,33 @@ pub fn router_with_ws(state: AppState, ws: WsHub) -> Router {
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let id = request.headers().get("x-request-id").and_then(|value| value.to_str().ok()).unwrap_or("-");
     tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+}
+
+/// The Prometheus exposition (`text/plain; version=0.0.4`). With a metrics token configured,
+/// only a request bearing it is served (401 otherwise).
+async fn metrics(
+    State(state): State<AppState>,
+    Extension(ws): Extension<WsHub>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(expected) = &state.metrics_token {
+        let presented = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(auth::bearer_token);
+        // Comparing digests keeps the comparison's timing independent of where the tokens differ.
+        let digest = |value: &str| <sha2::Sha256 as sha2::Digest>::digest(value.as_bytes());
+        if presented.is_none_or(|token| digest(token) != digest(expected.expose())) {
+            return (axum::http::StatusCode::UNAUTHORIZED, "a metrics token is required\n").into_response();
+        }
+    }
+    match telemetry::render(ws.open_connections(), ws.active_subscriptions()) {
+        Some(body) => {
+            ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
+                .into_response()
+        }
+        None => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "metrics are not available\n").into_response(),
+    }
 }
 
 /// Ready when the database answers and every migration is applied; 503 with the reason otherwise.
@@ -131,10 +163,17 @@ async fn graphql_handler(
     if method == Method::GET && matches!(auth, RequestAuth::Anonymous) {
         return Refusal::anonymous_get().sent_as(media).into_response();
     }
-    if let Err(refused) = graphql::admit(&state.schema, &auth, &mut request) {
+    let started = std::time::Instant::now();
+    let admitted = graphql::admit(&state.schema, &auth, &mut request);
+    let (operation, kind) = graphql::operation_of(&mut request);
+    if let Err(refused) = admitted {
+        telemetry::graphql_request(operation.as_deref(), kind, "refused", started.elapsed());
         return Refusal::refused(&refused, media).into_response();
     }
-    graphql_http::respond(graphql::execute(&state.schema, &state.services, auth, request).await, media)
+    let response = graphql::execute(&state.schema, &state.services, auth, request).await;
+    let outcome = if response.is_ok() { "ok" } else { "error" };
+    telemetry::graphql_request(operation.as_deref(), kind, outcome, started.elapsed());
+    graphql_http::respond(response, media)
 }
 
 async fn graphiql() -> impl IntoResponse {

@@ -24,6 +24,7 @@ pub mod platform;
 pub mod seed;
 pub mod service;
 pub mod store;
+pub mod telemetry;
 pub mod ws;
 
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct AppConfig {
     pub schema: graphql::SchemaConfig,
     /// The largest request body `/graphql` reads, in bytes.
     pub max_body_bytes: usize,
+    /// The bearer token `/metrics` requires; `None` serves it to anyone who can reach it.
+    pub metrics_token: Option<Secret>,
 }
 
 impl AppConfig {
@@ -63,6 +66,7 @@ impl AppConfig {
             thresholds: domain::classification::Thresholds::default(),
             schema: graphql::SchemaConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            metrics_token: None,
         }
     }
 }
@@ -94,6 +98,7 @@ pub fn build_state_with(
     AppState {
         schema: graphql::build_schema(services.clone(), &config.schema),
         max_body_bytes: config.max_body_bytes,
+        metrics_token: config.metrics_token.clone(),
         services,
         jwt: Arc::new(JwtKeys::from_secret(&config.jwt_secret)),
     }

@@ -77,6 +77,31 @@ pub fn sdl() -> String {
     schema.sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items())
 }
 
+/// The selected operation's name and type (`query`, `mutation`, `subscription`), for metrics;
+/// `unknown` when the document does not parse or names no such operation.
+pub fn operation_of(request: &mut Request) -> (Option<String>, &'static str) {
+    let wanted = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return (wanted, "unknown");
+    };
+    let selected = document.operations.iter().find(|(name, _)| match (&wanted, name) {
+        (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+        (None, _) => true,
+        (Some(_), None) => false,
+    });
+    match selected {
+        Some((name, operation)) => (
+            name.map(|name| name.to_string()),
+            match operation.node.ty {
+                async_graphql::parser::types::OperationType::Query => "query",
+                async_graphql::parser::types::OperationType::Mutation => "mutation",
+                async_graphql::parser::types::OperationType::Subscription => "subscription",
+            },
+        ),
+        None => (wanted, "unknown"),
+    }
+}
+
 /// Runs one request for an authenticated (or anonymous) caller, with per-request loaders.
 pub async fn execute(
     schema: &AppSchema,

@@ -52,7 +52,8 @@ pub async fn insert<C: ConnectionTrait>(
     entry: AuditEntry,
 ) -> Result<audit::Model, DbErr> {
     let verdict = &entry.verdict;
-    audit::ActiveModel {
+    let decision = verdict.decision.as_str();
+    let row = audit::ActiveModel {
         id: Set(entry.id),
         organization_id: Set(entry.organization_id),
         layer_id: Set(entry.layer_id),
@@ -77,7 +78,9 @@ pub async fn insert<C: ConnectionTrait>(
         created_at: Set(Utc::now()),
     }
     .insert(conn)
-    .await
+    .await?;
+    crate::telemetry::gate_verdict(decision, row.reason.as_deref());
+    Ok(row)
 }
 
 /// Records the dispatch outcome of row `id`.

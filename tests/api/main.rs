@@ -14,6 +14,7 @@ mod inputs;
 mod limits;
 mod loaders;
 mod migrations;
+mod observability;
 mod optimizer;
 mod platforms;
 mod policy;
