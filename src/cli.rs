@@ -240,8 +240,17 @@ async fn serve(settings: &Settings) -> CliResult {
         }
     }
     let hub = crate::ws::WsHub::new(settings.ws_config());
-    let router = crate::http::router_with_ws(state, hub);
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    let router = crate::http::router_with_ws(state, hub.clone());
+    let closing = hub.clone();
+    let signal = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: draining HTTP requests, closing WebSockets with 1001");
+        closing.shutdown();
+    };
+    axum::serve(listener, router).with_graceful_shutdown(signal).await?;
+    if !hub.drained(std::time::Duration::from_secs(5)).await {
+        tracing::warn!(open = hub.open_connections(), "WebSockets still open after 5 s; closing anyway");
+    }
     sweeper.abort();
     if let Some(generation) = generation {
         generation.abort();

@@ -105,6 +105,7 @@ impl Connection {
                 },
                 () = &mut init_deadline, if !self.init_received => close(4408, "Connection initialisation timeout"),
                 () = self.out.closed() => Flow::Gone,
+                () = self.env.hub.shutting_down() => close(1001, "Server shutting down"),
             };
             if flow != Flow::Continue {
                 return flow;

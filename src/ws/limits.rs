@@ -19,12 +19,25 @@ pub struct WsHub {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
     config: WsConfig,
     connections: AtomicUsize,
     operations: AtomicUsize,
     per_org: Mutex<HashMap<Uuid, usize>>,
+    /// `true` once the server is shutting down: every connection closes with 1001.
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            config: WsConfig::default(),
+            connections: AtomicUsize::new(0),
+            operations: AtomicUsize::new(0),
+            per_org: Mutex::new(HashMap::new()),
+            shutdown: tokio::sync::watch::channel(false).0,
+        }
+    }
 }
 
 impl std::fmt::Debug for WsHub {
@@ -46,6 +59,30 @@ impl WsHub {
     /// The settings.
     pub fn config(&self) -> &WsConfig {
         &self.inner.config
+    }
+
+    /// Closes every connection of this hub with 1001 "Going away" (and refuses new ones the
+    /// same way): the server is shutting down.
+    pub fn shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// Waits until every connection has closed, or `limit` has passed; whether they all closed.
+    pub async fn drained(&self, limit: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.open_connections() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    /// Resolves once [`WsHub::shutdown`] was called.
+    pub(crate) async fn shutting_down(&self) {
+        let mut receiver = self.inner.shutdown.subscribe();
+        let _ = receiver.wait_for(|down| *down).await;
     }
 
     /// WebSocket connections open now (authenticated or not).

@@ -433,3 +433,26 @@ async fn each_subscription_streams_its_events_over_one_socket() {
         data("a", "auditEvents").iter().map(|row| row["event"].as_str().unwrap_or("").to_owned()).collect();
     assert_eq!(audit, ["ads.write.queued", "kill_switch.tripped", "ads.write.denied"], "{messages:#?}");
 }
+
+#[tokio::test]
+async fn shutdown_closes_every_connection_with_1001_and_drains() {
+    let app = TestApp::new().await;
+    let (address, hub) = served(&app, WsConfig::default()).await;
+    let mut subscribed = Client::ready(address, &app.customer()).await;
+    subscribed.subscribe("k", KILL_SWITCH).await;
+    until_live(&app, &mut subscribed, "k").await;
+    let mut waiting = Client::transport(address).await;
+    eventually("two connections open", || hub.open_connections() == 2).await;
+
+    hub.shutdown();
+    for client in [&mut subscribed, &mut waiting] {
+        let (code, reason) = client.closed().await;
+        assert_eq!((code, reason.as_str()), (1001, "Server shutting down"));
+    }
+    assert!(hub.drained(Duration::from_secs(5)).await, "every connection closed");
+    assert_eq!(hub.active_subscriptions(), 0);
+
+    let mut late = Client::transport(address).await;
+    let (code, _) = late.closed().await;
+    assert_eq!(code, 1001, "a connection opened during shutdown is closed at once");
+}
