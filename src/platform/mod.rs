@@ -10,6 +10,7 @@
 pub mod apple;
 mod common;
 mod error;
+pub mod live;
 pub mod meta;
 pub mod metrics;
 mod native;
