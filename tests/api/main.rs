@@ -11,6 +11,7 @@ mod creatives;
 mod gate_matrix;
 mod http;
 mod inputs;
+mod live;
 mod loaders;
 mod migrations;
 mod optimizer;
