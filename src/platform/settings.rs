@@ -139,6 +139,18 @@ mod tests {
     }
 
     #[test]
+    fn the_defaults_validate_and_a_backoff_cap_below_its_base_does_not() {
+        assert_eq!(PlatformSettings::default().validate(), Ok(()));
+        let settings = PlatformSettings {
+            platform_backoff_base_ms: 1000,
+            platform_backoff_cap_ms: 10,
+            ..Default::default()
+        };
+        assert!(settings.validate().is_err());
+        assert!(PlatformSettings::default().with_base_url("not a url").is_err());
+    }
+
+    #[test]
     fn meta_versions_look_like_v_major_minor() {
         assert!(parse_meta_version("v21.0").is_ok());
         assert!(parse_meta_version("21.0").is_err());

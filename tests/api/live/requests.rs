@@ -154,3 +154,20 @@ async fn apple_writes_arrive_with_money_objects_org_context_adam_id_and_countrie
     );
     assert_eq!(sent[2].body["campaign"], json!({ "status": "PAUSED" }));
 }
+
+#[tokio::test]
+async fn the_live_proxy_sends_each_platform_to_its_own_base_url() {
+    let server = MockServer::start().await;
+    let other = MockServer::start().await;
+    let mut settings = super::settings(&server);
+    settings.apple_base_url = other.uri();
+    answer(&server, "POST", &format!("/{META_VERSION}/42"), 200, json!({ "success": true }), None).await;
+    answer(&other, "PUT", "/api/v5/campaigns/42", 200, json!({ "data": { "id": 42 } }), None).await;
+    let proxy = layers_dashboard::platform::PlatformProxy::live(&settings).expect("proxy");
+    proxy.dispatch(&account(Platform::Meta), &pause("42")).await.expect("meta");
+    proxy.dispatch(&account(Platform::Apple), &pause("42")).await.expect("apple");
+    assert_eq!(received(&server).await.len(), 1);
+    assert_eq!(received(&other).await.len(), 1);
+    let wrong = proxy.adapter(Platform::Tiktok).dispatch(&account(Platform::Meta), &pause("42")).await;
+    assert_eq!(wrong.expect_err("wrong platform").code(), "PLATFORM_INVALID_REQUEST");
+}
