@@ -180,7 +180,10 @@ async fn serving_state(settings: &Settings) -> Result<crate::http::AppState, Box
     } else {
         EventBus::in_process()
     };
-    let proxy = std::sync::Arc::new(crate::platform::PlatformProxy::sandbox());
+    let proxy = std::sync::Arc::new(match settings.platform_mode {
+        crate::config::PlatformMode::Sandbox => crate::platform::PlatformProxy::sandbox(),
+        crate::config::PlatformMode::Live => crate::platform::PlatformProxy::live(&settings.platforms)?,
+    });
     Ok(build_state_with(db, &app_config(settings), proxy, events))
 }
 

@@ -25,6 +25,11 @@
 //! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v21.0` | live: Graph API version in every Meta path |
 //! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |
 //! | `LAYERS_APPLE_BASE_URL` | `--apple-base-url` | `https://api.searchads.apple.com` | live: Apple Search Ads API host |
+//! | `LAYERS_PLATFORM_TIMEOUT_MS` | `--platform-timeout-ms` | `30000` | live: milliseconds one platform call may take |
+//! | `LAYERS_PLATFORM_MAX_ATTEMPTS` | `--platform-max-attempts` | `3` | live: attempts per write (1–10); only transient failures and rate limits are retried |
+//! | `LAYERS_PLATFORM_BACKOFF_BASE_MS` | `--platform-backoff-base-ms` | `500` | live: first retry's backoff ceiling, doubled per attempt, full jitter |
+//! | `LAYERS_PLATFORM_BACKOFF_CAP_MS` | `--platform-backoff-cap-ms` | `20000` | live: longest backoff (not below the base) |
+//! | `LAYERS_PLATFORM_RETRY_AFTER_CAP_SECS` | `--platform-retry-after-cap-secs` | `60` | live: longest `Retry-After` waited for; a longer one fails as rate limited |
 //!
 //! This module parses and validates; it does not open connections or bind sockets.
 
@@ -204,9 +209,7 @@ impl Settings {
         if self.environment == Environment::Production && self.jwt_secret().1 {
             return Err(ConfigError::DevJwtSecretInProduction);
         }
-        if self.platform_mode == PlatformMode::Live {
-            return Err(ConfigError::LiveModeUnavailable);
-        }
+        self.platforms.validate().map_err(ConfigError::Platform)?;
         Ok(())
     }
 }
@@ -225,11 +228,9 @@ pub enum ConfigError {
     /// The JWT secret is too short to resist guessing.
     #[error("LAYERS_JWT_SECRET must be at least 32 characters")]
     ShortJwtSecret,
-    /// Live platform mode needs the platform HTTP adapters, which this build does not include.
-    #[error(
-        "LAYERS_PLATFORM_MODE=live is not available yet: the live platform adapters are not part of this build; use `sandbox`"
-    )]
-    LiveModeUnavailable,
+    /// A live platform setting is out of range or contradicts another.
+    #[error("{0}")]
+    Platform(String),
 }
 
 /// Parses classification thresholds from JSON, rejecting unknown fields and contradictions.

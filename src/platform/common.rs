@@ -97,7 +97,7 @@ pub(crate) fn major_number(
 }
 
 /// Whether two decimal strings denote the same value (trailing fractional zeros ignored).
-fn same_decimal(left: &str, right: &str) -> bool {
+pub(crate) fn same_decimal(left: &str, right: &str) -> bool {
     fn normalize(value: &str) -> &str {
         if value.contains('.') { value.trim_end_matches('0').trim_end_matches('.') } else { value }
     }

@@ -20,7 +20,23 @@ use crate::domain::status::EntityStatus;
 /// The Marketing API version every path starts with.
 pub const API_VERSION: &str = "v21.0";
 
-/// Translates a normalized write into the Meta Marketing API request that performs it.
+/// The request for a write against a configured Graph API version (`LAYERS_META_API_VERSION`):
+/// the same request as [`build_request`], its path starting with `version` instead of
+/// [`API_VERSION`].
+pub fn build_versioned_request(
+    account: &AccountContext,
+    write: &PlatformWrite,
+    version: &str,
+) -> Result<NativeRequest, PlatformError> {
+    let mut request = build_request(account, write)?;
+    if let Some(rest) = request.path.strip_prefix(&format!("/{API_VERSION}/")) {
+        request.path = format!("/{version}/{rest}");
+    }
+    Ok(request)
+}
+
+/// Translates a normalized write into the Meta Marketing API request that performs it, against
+/// the default Graph API version [`API_VERSION`].
 pub fn build_request(
     account: &AccountContext,
     write: &PlatformWrite,

@@ -10,6 +10,7 @@
 pub mod apple;
 mod common;
 mod error;
+pub mod live;
 pub mod meta;
 pub mod metrics;
 mod native;
@@ -29,7 +30,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::Platform;
 
-pub use error::PlatformError;
+pub use error::{NativeErrorDetail, PlatformError};
 pub use native::{DispatchReceipt, NativeRequest, REDACTED};
 pub use proxy::{AdapterMismatch, PlatformProxy};
 pub use sandbox::{SandboxAdapter, new_platform_id};

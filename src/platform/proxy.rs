@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use super::PlatformAdapter;
 use super::error::PlatformError;
+use super::live::{LiveAdapter, LiveSetupError};
 use super::native::DispatchReceipt;
 use super::sandbox::SandboxAdapter;
+use super::settings::PlatformSettings;
 use super::write::{AccountContext, PlatformWrite};
 use crate::domain::Platform;
 
@@ -39,6 +41,15 @@ impl PlatformProxy {
             tiktok: Arc::new(SandboxAdapter::new(Platform::Tiktok)),
             apple: Arc::new(SandboxAdapter::new(Platform::Apple)),
         }
+    }
+
+    /// Every platform called over HTTP, with the settings' base URLs, timeout and retries.
+    pub fn live(settings: &PlatformSettings) -> Result<Self, LiveSetupError> {
+        Ok(PlatformProxy {
+            meta: Arc::new(LiveAdapter::new(Platform::Meta, settings)?),
+            tiktok: Arc::new(LiveAdapter::new(Platform::Tiktok, settings)?),
+            apple: Arc::new(LiveAdapter::new(Platform::Apple, settings)?),
+        })
     }
 
     /// A proxy over the given adapters (live ones, or sandboxes a test keeps handles to).

@@ -1,7 +1,9 @@
 //! Where the live platform APIs are, and how patiently they are called.
 //!
 //! Flattened into [`crate::config::Settings`]; every base URL is configurable so tests and staging
-//! can point the live adapters at a local server. Used only when `LAYERS_PLATFORM_MODE=live`.
+//! can point the live adapters at a local server. The timeout, attempts, backoff and `Retry-After`
+//! cap bound how long one write may keep a dispatch waiting. Used only when
+//! `LAYERS_PLATFORM_MODE=live`.
 
 use clap::Args;
 
@@ -23,6 +25,80 @@ pub struct PlatformSettings {
     /// Apple Search Ads API base URL (paths start with `/api/v5/`).
     #[arg(long, env = "LAYERS_APPLE_BASE_URL", default_value = "https://api.searchads.apple.com", value_parser = parse_base_url, global = true)]
     pub apple_base_url: String,
+
+    /// Milliseconds one platform call may take (connecting, sending and reading the answer).
+    #[arg(long, env = "LAYERS_PLATFORM_TIMEOUT_MS", default_value_t = DEFAULT_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..=600_000), global = true)]
+    pub platform_timeout_ms: u64,
+
+    /// Attempts per write, the first included: transient failures and rate limits are retried.
+    #[arg(long, env = "LAYERS_PLATFORM_MAX_ATTEMPTS", default_value_t = DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=10), global = true)]
+    pub platform_max_attempts: u32,
+
+    /// Milliseconds of the first retry's backoff ceiling; it doubles per attempt (full jitter).
+    #[arg(long, env = "LAYERS_PLATFORM_BACKOFF_BASE_MS", default_value_t = DEFAULT_BACKOFF_BASE_MS, value_parser = clap::value_parser!(u64).range(1..=600_000), global = true)]
+    pub platform_backoff_base_ms: u64,
+
+    /// Milliseconds no backoff exceeds.
+    #[arg(long, env = "LAYERS_PLATFORM_BACKOFF_CAP_MS", default_value_t = DEFAULT_BACKOFF_CAP_MS, value_parser = clap::value_parser!(u64).range(1..=3_600_000), global = true)]
+    pub platform_backoff_cap_ms: u64,
+
+    /// Longest `Retry-After` (seconds) honoured by waiting; a longer one gives up as rate limited.
+    #[arg(long, env = "LAYERS_PLATFORM_RETRY_AFTER_CAP_SECS", default_value_t = DEFAULT_RETRY_AFTER_CAP_SECS, value_parser = clap::value_parser!(u64).range(0..=3600), global = true)]
+    pub platform_retry_after_cap_secs: u64,
+}
+
+/// Default `LAYERS_PLATFORM_TIMEOUT_MS`: 30 seconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// Default `LAYERS_PLATFORM_MAX_ATTEMPTS`.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Default `LAYERS_PLATFORM_BACKOFF_BASE_MS`.
+pub const DEFAULT_BACKOFF_BASE_MS: u64 = 500;
+/// Default `LAYERS_PLATFORM_BACKOFF_CAP_MS`.
+pub const DEFAULT_BACKOFF_CAP_MS: u64 = 20_000;
+/// Default `LAYERS_PLATFORM_RETRY_AFTER_CAP_SECS`.
+pub const DEFAULT_RETRY_AFTER_CAP_SECS: u64 = 60;
+
+impl Default for PlatformSettings {
+    /// The documented defaults: the real platform hosts, Graph API `v21.0`, 30 s per call, three
+    /// attempts with 0.5 s–20 s backoff, `Retry-After` honoured up to 60 s.
+    fn default() -> Self {
+        PlatformSettings {
+            meta_base_url: "https://graph.facebook.com".to_owned(),
+            meta_api_version: "v21.0".to_owned(),
+            tiktok_base_url: "https://business-api.tiktok.com".to_owned(),
+            apple_base_url: "https://api.searchads.apple.com".to_owned(),
+            platform_timeout_ms: DEFAULT_TIMEOUT_MS,
+            platform_max_attempts: DEFAULT_MAX_ATTEMPTS,
+            platform_backoff_base_ms: DEFAULT_BACKOFF_BASE_MS,
+            platform_backoff_cap_ms: DEFAULT_BACKOFF_CAP_MS,
+            platform_retry_after_cap_secs: DEFAULT_RETRY_AFTER_CAP_SECS,
+        }
+    }
+}
+
+impl PlatformSettings {
+    /// The same settings with every platform's base URL pointing at `base_url` (a test server).
+    pub fn with_base_url(mut self, base_url: &str) -> Result<Self, String> {
+        let base_url = parse_base_url(base_url)?;
+        self.meta_base_url.clone_from(&base_url);
+        self.tiktok_base_url.clone_from(&base_url);
+        self.apple_base_url = base_url;
+        Ok(self)
+    }
+
+    /// Checks what clap cannot check field by field: the backoff cap is not below its base.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.platform_backoff_cap_ms < self.platform_backoff_base_ms {
+            return Err(
+                "LAYERS_PLATFORM_BACKOFF_CAP_MS must not be below LAYERS_PLATFORM_BACKOFF_BASE_MS".into()
+            );
+        }
+        parse_meta_version(&self.meta_api_version)?;
+        for url in [&self.meta_base_url, &self.tiktok_base_url, &self.apple_base_url] {
+            parse_base_url(url)?;
+        }
+        Ok(())
+    }
 }
 
 /// An absolute `http`/`https` URL, kept without its trailing slash.
@@ -60,6 +136,18 @@ mod tests {
         assert!(parse_base_url("graph.facebook.com").is_err());
         assert!(parse_base_url("https://").is_err());
         assert!(parse_base_url("https://x.test/?a=1").is_err());
+    }
+
+    #[test]
+    fn the_defaults_validate_and_a_backoff_cap_below_its_base_does_not() {
+        assert_eq!(PlatformSettings::default().validate(), Ok(()));
+        let settings = PlatformSettings {
+            platform_backoff_base_ms: 1000,
+            platform_backoff_cap_ms: 10,
+            ..Default::default()
+        };
+        assert!(settings.validate().is_err());
+        assert!(PlatformSettings::default().with_base_url("not a url").is_err());
     }
 
     #[test]

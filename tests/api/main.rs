@@ -12,6 +12,7 @@ mod gate_matrix;
 mod http;
 mod inputs;
 mod limits;
+mod live;
 mod loaders;
 mod migrations;
 mod observability;

@@ -22,6 +22,11 @@ fn meta_codes_map_to_typed_errors() {
     assert_eq!(meta(99, json!({ "is_transient": true })).code(), "PLATFORM_TRANSIENT");
     assert_eq!(meta(100, json!({})).code(), "PLATFORM_INVALID_REQUEST");
     assert_eq!(meta(200, json!({})).code(), "PLATFORM_PERMANENT");
+    let detail = meta(190, json!({ "error_subcode": 463 })).audit_detail();
+    assert_eq!(detail["native"]["platform"], "meta");
+    assert_eq!(detail["native"]["code"], 190);
+    assert_eq!(detail["native"]["error_subcode"], 463);
+    assert_eq!(detail["native"]["fbtrace_id"], "Abc");
     let message = meta(100, json!({ "error_subcode": 1815857 })).to_string();
     assert!(message.contains("subcode 1815857") && message.contains("Abc"), "{message}");
     assert_eq!(meta_error(503, &json!("oops")).code(), "PLATFORM_TRANSIENT");
@@ -62,10 +67,12 @@ fn apple_statuses_and_fields_map_to_typed_errors() {
     assert_eq!(invalid.field(), Some("dailyBudgetCents"));
     assert!(invalid.to_string().contains("budget below minimum (INVALID_INPUT)"));
     assert_eq!(apple_error(401, None, &body).code(), "PLATFORM_AUTH_EXPIRED");
-    assert_eq!(
-        apple_error(429, Some(60), &body),
-        PlatformError::rate_limited(Some(60), "budget below minimum (INVALID_INPUT)")
-    );
+    let limited = apple_error(429, Some(60), &body);
+    assert_eq!(limited.code(), "PLATFORM_RATE_LIMITED");
+    assert_eq!(limited.retry_after_secs(), Some(60));
+    assert_eq!(invalid.audit_detail()["native"]["messageCode"], "INVALID_INPUT");
+    assert_eq!(invalid.audit_detail()["native"]["field"], "campaign.dailyBudgetAmount");
+    assert_eq!(invalid.audit_detail()["native"]["http_status"], 400);
     assert_eq!(apple_error(500, None, &json!(null)).code(), "PLATFORM_TRANSIENT");
     assert_eq!(apple_error(404, None, &json!(null)).code(), "PLATFORM_PERMANENT");
 }
