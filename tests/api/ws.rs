@@ -352,7 +352,10 @@ async fn subprotocols_are_negotiated_and_none_closes_4406() {
 #[tokio::test]
 async fn a_get_without_upgrade_still_serves_graphql_over_http() {
     let app = TestApp::new().await;
-    let request = Request::get("/graphql?query=%7B__typename%7D").body(Body::empty()).expect("request");
+    let request = Request::get("/graphql?query=%7B__typename%7D")
+        .header("authorization", format!("Bearer {}", app.customer()))
+        .body(Body::empty())
+        .expect("request");
     let response = layers_dashboard::app(app.state.clone()).oneshot(request).await.expect("response");
     let body = response.into_body().collect().await.expect("body").to_bytes();
     let body: Value = serde_json::from_slice(&body).expect("JSON");
