@@ -12,6 +12,7 @@ mod common;
 mod error;
 pub mod meta;
 pub mod metrics;
+mod oauth;
 mod native;
 mod proxy;
 mod sandbox;
@@ -31,6 +32,7 @@ use crate::domain::Platform;
 
 pub use error::PlatformError;
 pub use native::{DispatchReceipt, NativeRequest, REDACTED};
+pub use oauth::{AuthorizeError, OAuthClient, TokenGrant};
 pub use proxy::{AdapterMismatch, PlatformProxy};
 pub use sandbox::{SandboxAdapter, new_platform_id};
 pub use settings::PlatformSettings;
