@@ -45,15 +45,18 @@ pub struct AppConfig {
     pub pending_ttl: chrono::Duration,
     /// The thresholds ads are classified by.
     pub thresholds: domain::classification::Thresholds,
+    /// Connected ad accounts: platform mode, token key, OAuth apps, refresh margin.
+    pub accounts: service::accounts::AccountsConfig,
 }
 
 impl AppConfig {
-    /// The defaults, with `jwt_secret`.
+    /// The defaults, with `jwt_secret`: sandbox mode, the development token key, no OAuth apps.
     pub fn new(jwt_secret: Secret) -> Self {
         AppConfig {
             jwt_secret,
             pending_ttl: chrono::Duration::hours(72),
             thresholds: domain::classification::Thresholds::default(),
+            accounts: service::accounts::AccountsConfig::sandbox(),
         }
     }
 }
@@ -80,8 +83,14 @@ pub fn build_state_with(
     proxy: Arc<PlatformProxy>,
     events: EventBus,
 ) -> AppState {
-    let services =
-        Services { db, proxy, events, pending_ttl: config.pending_ttl, thresholds: config.thresholds };
+    let services = Services {
+        db,
+        proxy,
+        events,
+        pending_ttl: config.pending_ttl,
+        thresholds: config.thresholds,
+        accounts: service::accounts::ConnectedAccounts::new(config.accounts.clone(), &config.jwt_secret),
+    };
     AppState {
         schema: graphql::build_schema(services.clone()),
         services,

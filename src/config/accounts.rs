@@ -77,6 +77,29 @@ pub struct AccountSettings {
     pub apple_token_url: String,
 }
 
+impl Default for AccountSettings {
+    /// The documented defaults: no key (sandbox uses the development key), no OAuth apps.
+    fn default() -> Self {
+        AccountSettings {
+            token_encryption_key: None,
+            oauth_redirect_base_url: "http://127.0.0.1:8080".to_owned(),
+            oauth_state_ttl_secs: 900,
+            token_refresh_margin_secs: 600,
+            token_refresh_sweep_secs: 300,
+            meta_app_id: None,
+            meta_app_secret: None,
+            meta_dialog_base_url: "https://www.facebook.com".to_owned(),
+            meta_oauth_scopes: "ads_management,ads_read".to_owned(),
+            tiktok_app_id: None,
+            tiktok_app_secret: None,
+            tiktok_authorize_url: "https://business-api.tiktok.com/portal/auth".to_owned(),
+            apple_client_id: None,
+            apple_client_secret: None,
+            apple_token_url: "https://appleid.apple.com/auth/oauth2/token".to_owned(),
+        }
+    }
+}
+
 /// An unusable connected account setting.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountSettingsError {
@@ -158,6 +181,13 @@ mod tests {
         assert!(settings.cipher(false).expect("dev key").1);
         let key = parse(&["--token-encryption-key", "c2hvcnQ="]);
         assert!(matches!(key.validate(false), Err(AccountSettingsError::BadKey(_))));
+    }
+
+    #[test]
+    fn default_matches_an_empty_command_line() {
+        let parsed = parse(&[]);
+        let default = AccountSettings::default();
+        assert_eq!(format!("{parsed:?}"), format!("{default:?}"));
     }
 
     #[test]
