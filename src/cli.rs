@@ -161,8 +161,11 @@ async fn state(settings: &Settings) -> Result<crate::http::AppState, Box<dyn Err
 fn app_config(settings: &Settings) -> Result<AppConfig, Box<dyn Error + Send + Sync>> {
     let (jwt_secret, _) = settings.jwt_secret();
     let live = settings.platform_mode == crate::config::PlatformMode::Live;
-    let (accounts, _) =
-        crate::service::accounts::AccountsConfig::from_settings(&settings.accounts, &settings.platforms, live)?;
+    let (accounts, _) = crate::service::accounts::AccountsConfig::from_settings(
+        &settings.accounts,
+        &settings.platforms,
+        live,
+    )?;
     Ok(AppConfig {
         jwt_secret,
         pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)),

@@ -67,8 +67,16 @@ impl MigrationTrait for Migration {
         create_indexes(
             manager,
             vec![
-                index("idx_connected_accounts_organization_id_platform", A::Table, [A::OrganizationId, A::Platform]),
-                index("idx_connected_accounts_status_expires", A::Table, [A::Status, A::AccessTokenExpiresAt]),
+                index(
+                    "idx_connected_accounts_organization_id_platform",
+                    A::Table,
+                    [A::OrganizationId, A::Platform],
+                ),
+                index(
+                    "idx_connected_accounts_status_expires",
+                    A::Table,
+                    [A::Status, A::AccessTokenExpiresAt],
+                ),
                 index("idx_oauth_state_uses_expires_at", OauthStateUses::Table, [OauthStateUses::ExpiresAt]),
             ],
         )

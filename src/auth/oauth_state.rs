@@ -127,8 +127,14 @@ mod tests {
     #[test]
     fn signed_states_verify_until_they_expire() {
         let signed = keys("a-secret-long-enough-for-the-test!!").sign(&state(1_000)).expect("sign");
-        assert_eq!(keys("a-secret-long-enough-for-the-test!!").verify(&signed, 999).expect("valid").tenant, Uuid::from_u128(5));
-        assert_eq!(keys("a-secret-long-enough-for-the-test!!").verify(&signed, 1_000), Err(StateError::Expired));
+        assert_eq!(
+            keys("a-secret-long-enough-for-the-test!!").verify(&signed, 999).expect("valid").tenant,
+            Uuid::from_u128(5)
+        );
+        assert_eq!(
+            keys("a-secret-long-enough-for-the-test!!").verify(&signed, 1_000),
+            Err(StateError::Expired)
+        );
     }
 
     #[test]
@@ -145,7 +151,8 @@ mod tests {
     fn a_customer_token_is_not_a_state() {
         let secret = Secret::from("a-secret-long-enough-for-the-test!!".to_owned());
         let jwt = super::super::JwtKeys::from_secret(&secret);
-        let token = super::super::mint_customer_token(&jwt, Uuid::from_u128(5), "user", 0, 3600).expect("mint");
+        let token =
+            super::super::mint_customer_token(&jwt, Uuid::from_u128(5), "user", 0, 3600).expect("mint");
         assert_eq!(StateKeys::from_secret(&secret).verify(&token, 1), Err(StateError::Invalid));
         let signed = StateKeys::from_secret(&secret).sign(&state(3600)).expect("sign");
         assert!(super::super::verify_customer_token_at(&jwt, &signed, 1).is_err());

@@ -194,7 +194,10 @@ mod tests {
     #[test]
     fn every_seal_uses_a_fresh_nonce() {
         let row = binding(Uuid::from_u128(7), TokenKind::Access);
-        assert_ne!(cipher(1).seal(&token(), &row).expect("seal"), cipher(1).seal(&token(), &row).expect("seal"));
+        assert_ne!(
+            cipher(1).seal(&token(), &row).expect("seal"),
+            cipher(1).seal(&token(), &row).expect("seal")
+        );
     }
 
     #[test]
@@ -242,6 +245,9 @@ mod tests {
         assert!(TokenCipher::from_base64(&good).is_ok());
         let short = Secret::from(STANDARD.encode([9u8; 16]));
         assert_eq!(TokenCipher::from_base64(&short).err(), Some(CipherError::BadKey));
-        assert_eq!(TokenCipher::from_base64(&Secret::from("not base64!".to_owned())).err(), Some(CipherError::BadKey));
+        assert_eq!(
+            TokenCipher::from_base64(&Secret::from("not base64!".to_owned())).err(),
+            Some(CipherError::BadKey)
+        );
     }
 }

@@ -135,11 +135,23 @@ impl AccountSettings {
         self.cipher(live)?;
         let pairs = [
             (&self.meta_app_id, &self.meta_app_secret, "LAYERS_META_APP_ID", "LAYERS_META_APP_SECRET"),
-            (&self.tiktok_app_id, &self.tiktok_app_secret, "LAYERS_TIKTOK_APP_ID", "LAYERS_TIKTOK_APP_SECRET"),
-            (&self.apple_client_id, &self.apple_client_secret, "LAYERS_APPLE_CLIENT_ID", "LAYERS_APPLE_CLIENT_SECRET"),
+            (
+                &self.tiktok_app_id,
+                &self.tiktok_app_secret,
+                "LAYERS_TIKTOK_APP_ID",
+                "LAYERS_TIKTOK_APP_SECRET",
+            ),
+            (
+                &self.apple_client_id,
+                &self.apple_client_secret,
+                "LAYERS_APPLE_CLIENT_ID",
+                "LAYERS_APPLE_CLIENT_SECRET",
+            ),
         ];
         for (id, secret, id_name, secret_name) in pairs {
-            if id.as_deref().is_some_and(|v| !v.is_empty()) != secret.as_deref().is_some_and(|v| !v.is_empty()) {
+            if id.as_deref().is_some_and(|v| !v.is_empty())
+                != secret.as_deref().is_some_and(|v| !v.is_empty())
+            {
                 return Err(AccountSettingsError::HalfApp(id_name, secret_name));
             }
         }

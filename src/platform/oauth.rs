@@ -183,8 +183,18 @@ impl OAuthClient {
         let code = || code.ok_or_else(|| PlatformError::invalid("code", "the callback carries no code"));
         match platform {
             Platform::Meta => {
-                let short = self.meta_token(&[("code", code()?), ("redirect_uri", &self.redirect_uri(platform))], app).await?;
-                let mut grant = self.meta_token(&[("grant_type", "fb_exchange_token"), ("fb_exchange_token", short.access_token.expose())], app).await?;
+                let short = self
+                    .meta_token(&[("code", code()?), ("redirect_uri", &self.redirect_uri(platform))], app)
+                    .await?;
+                let mut grant = self
+                    .meta_token(
+                        &[
+                            ("grant_type", "fb_exchange_token"),
+                            ("fb_exchange_token", short.access_token.expose()),
+                        ],
+                        app,
+                    )
+                    .await?;
                 grant.account = match account {
                     Some(account) => Some(account.to_owned()),
                     None => self.meta_first_ad_account(&grant.access_token).await?,
@@ -211,12 +221,15 @@ impl OAuthClient {
         let app = self.app(platform).map_err(|e| PlatformError::auth_expired(e.to_string()))?;
         match platform {
             Platform::Meta => {
-                self.meta_token(&[("grant_type", "fb_exchange_token"), ("fb_exchange_token", access.expose())], app)
-                    .await
+                self.meta_token(
+                    &[("grant_type", "fb_exchange_token"), ("fb_exchange_token", access.expose())],
+                    app,
+                )
+                .await
             }
-            Platform::Tiktok => {
-                Err(PlatformError::auth_expired("TikTok long-term tokens cannot be refreshed: reconnect the account"))
-            }
+            Platform::Tiktok => Err(PlatformError::auth_expired(
+                "TikTok long-term tokens cannot be refreshed: reconnect the account",
+            )),
             Platform::Apple => self.apple_token(app).await,
         }
     }
@@ -234,13 +247,19 @@ impl OAuthClient {
         let body =
             send(self.http.get(url).query(&[("fields", "account_id")]).bearer_auth(token.expose())).await?;
         Ok(body["data"].as_array().and_then(|accounts| accounts.first()).and_then(|first| {
-            first["account_id"].as_str().map(str::to_owned).or_else(|| {
-                first["id"].as_str().map(|id| id.strip_prefix("act_").unwrap_or(id).to_owned())
-            })
+            first["account_id"]
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| first["id"].as_str().map(|id| id.strip_prefix("act_").unwrap_or(id).to_owned()))
         }))
     }
 
-    async fn tiktok_token(&self, code: &str, account: Option<&str>, app: &App) -> Result<TokenGrant, PlatformError> {
+    async fn tiktok_token(
+        &self,
+        code: &str,
+        account: Option<&str>,
+        app: &App,
+    ) -> Result<TokenGrant, PlatformError> {
         let url = format!("{}/open_api/v1.3/oauth2/access_token/", self.tiktok_api_base);
         let body = json!({ "app_id": app.id, "secret": app.secret.expose(), "auth_code": code });
         let envelope = send(self.http.post(url).json(&body)).await?;
@@ -251,7 +270,13 @@ impl OAuthClient {
         let data = &envelope["data"];
         let advertisers: Vec<String> = data["advertiser_ids"]
             .as_array()
-            .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned).or_else(|| id.as_i64().map(|n| n.to_string()))).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| {
+                        id.as_str().map(str::to_owned).or_else(|| id.as_i64().map(|n| n.to_string()))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let chosen = match account {
             Some(wanted) if advertisers.iter().any(|id| id == wanted) => Some(wanted.to_owned()),
@@ -296,7 +321,9 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Value, PlatformError> 
         429 => PlatformError::rate_limited(None, message),
         500..=599 => PlatformError::transient(message),
         401 | 403 => PlatformError::auth_expired(message),
-        _ if body["error"].as_str() == Some("invalid_grant") || body["error"]["code"].as_i64() == Some(190) => {
+        _ if body["error"].as_str() == Some("invalid_grant")
+            || body["error"]["code"].as_i64() == Some(190) =>
+        {
             PlatformError::auth_expired(message)
         }
         _ => PlatformError::permanent(message),
@@ -341,7 +368,10 @@ fn grant(body: &Value, account: Option<String>) -> Result<TokenGrant, PlatformEr
     Ok(TokenGrant {
         access_token: Secret::from(raw.access_token),
         refresh_token: raw.refresh_token.map(Secret::from),
-        expires_at: raw.expires_in.filter(|secs| *secs > 0).map(|secs| Utc::now() + chrono::Duration::seconds(secs)),
+        expires_at: raw
+            .expires_in
+            .filter(|secs| *secs > 0)
+            .map(|secs| Utc::now() + chrono::Duration::seconds(secs)),
         scopes,
         account,
     })

@@ -59,13 +59,21 @@ async fn newest<C: ConnectionTrait>(
 }
 
 /// The connection `id` of `org`.
-pub async fn find<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Option<accounts::Model>, DbErr> {
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<accounts::Model>, DbErr> {
     accounts::Entity::find_by_id(id).filter(accounts::Column::OrganizationId.eq(org)).one(conn).await
 }
 
 /// The connection `id` of `org`, locked for update (`FOR UPDATE` on PostgreSQL; SQLite
 /// serializes writers itself).
-pub async fn lock<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Option<accounts::Model>, DbErr> {
+pub async fn lock<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<accounts::Model>, DbErr> {
     accounts::Entity::find_by_id(id)
         .filter(accounts::Column::OrganizationId.eq(org))
         .lock_exclusive()
@@ -74,7 +82,10 @@ pub async fn lock<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<O
 }
 
 /// Inserts a new connection.
-pub async fn insert<C: ConnectionTrait>(conn: &C, row: accounts::ActiveModel) -> Result<accounts::Model, DbErr> {
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    row: accounts::ActiveModel,
+) -> Result<accounts::Model, DbErr> {
     row.insert(conn).await
 }
 

@@ -184,8 +184,11 @@ impl Services {
         if status == AccountStatus::Active {
             point_layer(&txn, &layer, &row).await?;
         }
-        let event =
-            if status == AccountStatus::Active { "ad_account.connected" } else { "ad_account.awaiting_customer" };
+        let event = if status == AccountStatus::Active {
+            "ad_account.connected"
+        } else {
+            "ad_account.awaiting_customer"
+        };
         let verdict = connection_verdict(initiator.kind);
         let audit_row = audit::insert(&txn, &initiator, entry(&layer, &row, event, &verdict)).await?;
         self.commit(txn, Event::for_audit_row(&audit_row)).await?;
@@ -211,7 +214,11 @@ impl Services {
     ) -> Result<AccountResult, ApiError> {
         let txn = self.db.begin().await?;
         let Some(row) = accounts::lock(&txn, caller.organization_id, id).await? else {
-            return Ok(AccountResult::rejected(UserError::argument("id", "NOT_FOUND", "connected account not found")));
+            return Ok(AccountResult::rejected(UserError::argument(
+                "id",
+                "NOT_FOUND",
+                "connected account not found",
+            )));
         };
         let platform: Platform = row.platform.parse()?;
         let layer = locked_layer(&txn, caller.organization_id, platform).await?;
@@ -255,7 +262,8 @@ impl Services {
             .await?
             .ok_or_else(|| ApiError::internal(format!("connected account {id} vanished")))?;
         if action == "confirm" {
-            let replaced = [AccountStatus::Active, AccountStatus::RefreshFailed, AccountStatus::AwaitingCustomer];
+            let replaced =
+                [AccountStatus::Active, AccountStatus::RefreshFailed, AccountStatus::AwaitingCustomer];
             accounts::supersede(&txn, caller.organization_id, platform, &replaced, row.id).await?;
             point_layer(&txn, &layer, &row).await?;
         }
@@ -317,7 +325,11 @@ fn connection_verdict(initiator: ActorKind) -> Verdict {
     }
 }
 
-async fn locked_layer(txn: &DatabaseTransaction, org: Uuid, platform: Platform) -> Result<layers::Model, ApiError> {
+async fn locked_layer(
+    txn: &DatabaseTransaction,
+    org: Uuid,
+    platform: Platform,
+) -> Result<layers::Model, ApiError> {
     let layer = tenancy::layer_by_platform(txn, org, platform)
         .await?
         .ok_or_else(|| ApiError::internal(format!("organization {org} has no {platform} layer")))?;
@@ -342,7 +354,12 @@ async fn point_layer<C: ConnectionTrait>(
 }
 
 /// The audit row of a connection event.
-fn entry(layer: &layers::Model, row: &connected_accounts::Model, event: &str, verdict: &Verdict) -> AuditEntry {
+fn entry(
+    layer: &layers::Model,
+    row: &connected_accounts::Model,
+    event: &str,
+    verdict: &Verdict,
+) -> AuditEntry {
     AuditEntry {
         id: Uuid::now_v7(),
         organization_id: layer.organization_id,

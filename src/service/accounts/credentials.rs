@@ -27,8 +27,8 @@ use crate::events::Event;
 use crate::platform::{AccountContext, PlatformError, TokenGrant};
 use crate::service::convert;
 use crate::service::{Caller, Failure};
-use crate::store::audit::{self, AuditEntry};
 use crate::store::accounts;
+use crate::store::audit::{self, AuditEntry};
 
 /// How many connections one sweep refreshes at most.
 const SWEEP_BATCH: u64 = 100;
@@ -79,7 +79,9 @@ impl Services {
         Err(UserError::argument(
             "platform",
             "AD_ACCOUNT_NOT_CONNECTED",
-            format!("connect a {platform} ad account before writing to this layer (adAccountAuthorizationUrl)"),
+            format!(
+                "connect a {platform} ad account before writing to this layer (adAccountAuthorizationUrl)"
+            ),
         )
         .into())
     }
@@ -108,11 +110,7 @@ impl Services {
 
     /// Refreshes the connection `id` under its row lock, unless whoever held the lock before
     /// already did.
-    async fn refresh_locked(
-        &self,
-        org: Uuid,
-        id: Uuid,
-    ) -> Result<Result<Secret, PlatformError>, ApiError> {
+    async fn refresh_locked(&self, org: Uuid, id: Uuid) -> Result<Result<Secret, PlatformError>, ApiError> {
         let txn = self.db.begin().await?;
         let row = accounts::lock(&txn, org, id)
             .await?
@@ -128,12 +126,15 @@ impl Services {
             AccountStatus::Active | AccountStatus::RefreshFailed => {}
             AccountStatus::AwaitingCustomer | AccountStatus::Disconnected => {
                 txn.commit().await?;
-                return Ok(Err(PlatformError::auth_expired(format!("the ad account connection is {status}"))));
+                return Ok(Err(PlatformError::auth_expired(format!(
+                    "the ad account connection is {status}"
+                ))));
             }
         }
         let platform: Platform = row.platform.parse()?;
         let access = self.access_token(&row)?;
-        let refresh = row.refresh_token.as_deref().map(|t| self.open(&row, TokenKind::Refresh, t)).transpose()?;
+        let refresh =
+            row.refresh_token.as_deref().map(|t| self.open(&row, TokenKind::Refresh, t)).transpose()?;
         let outcome = self.accounts.config.oauth.refresh(platform, &access, refresh.as_ref()).await;
         match outcome {
             Ok(grant) => {
@@ -142,14 +143,20 @@ impl Services {
                 tracing::info!(account_id = %row.id, %platform, "refreshed an ad account token");
                 Ok(Ok(grant.access_token))
             }
-            Err(error) if error.is_retryable() && status == AccountStatus::Active && row.access_token_expires_at.is_some_and(|at| at > now) => {
+            Err(error)
+                if error.is_retryable()
+                    && status == AccountStatus::Active
+                    && row.access_token_expires_at.is_some_and(|at| at > now) =>
+            {
                 txn.commit().await?;
                 tracing::warn!(account_id = %row.id, code = error.code(), "token refresh failed for now; the current token is still valid");
                 Ok(Ok(access))
             }
             Err(error) => {
                 self.record_refresh_failure(txn, &row, &error).await?;
-                Ok(Err(PlatformError::auth_expired(format!("the {platform} token could not be refreshed: {error}"))))
+                Ok(Err(PlatformError::auth_expired(format!(
+                    "the {platform} token could not be refreshed: {error}"
+                ))))
             }
         }
     }
@@ -209,7 +216,9 @@ impl Services {
                 trace: vec!["token_refresh=failed".to_owned(), "decided_by=token_refresh".to_owned()],
             },
             pending_action_id: None,
-            request: Some(json!({ "error": error.audit_detail(), "externalAccountId": row.external_account_id })),
+            request: Some(
+                json!({ "error": error.audit_detail(), "externalAccountId": row.external_account_id }),
+            ),
             dispatch_status: None,
         };
         let caller = Caller::system(row.organization_id, "token-refresh");

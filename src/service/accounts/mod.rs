@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use entity::connected_accounts;
 use uuid::Uuid;
 
-pub use connect::{CallbackError, CallbackOutcome};
+pub use connect::{CallbackError, CallbackOutcome, CallbackParams};
 
 use super::{Caller, Services, VerdictRecord};
 use crate::auth::Secret;
@@ -138,7 +138,8 @@ const MAX_ACCOUNT_LEN: usize = 64;
 /// `act_` prefix removed).
 fn external_account(platform: Platform, raw: &str) -> Result<String, ApiError> {
     let trimmed = raw.trim();
-    let id = if platform == Platform::Meta { trimmed.strip_prefix("act_").unwrap_or(trimmed) } else { trimmed };
+    let id =
+        if platform == Platform::Meta { trimmed.strip_prefix("act_").unwrap_or(trimmed) } else { trimmed };
     let valid = !id.is_empty()
         && id.len() <= MAX_ACCOUNT_LEN
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
@@ -160,7 +161,8 @@ impl Services {
     ) -> Result<Authorization, ApiError> {
         if !may_start(caller.kind, &caller.scopes) {
             return Err(ApiError::Forbidden(
-                "connecting an ad account needs a customer token or a partner key with `ads:write`".to_owned(),
+                "connecting an ad account needs a customer token or a partner key with `ads:write`"
+                    .to_owned(),
             ));
         }
         let account = external_account_id.map(|raw| external_account(platform, raw)).transpose()?;
@@ -179,7 +181,8 @@ impl Services {
         };
         let signed =
             self.accounts.states.sign(&state).map_err(|e| ApiError::internal(format!("sign state: {e}")))?;
-        let url = oauth.authorize_url(platform, &signed).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
+        let url =
+            oauth.authorize_url(platform, &signed).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
         Ok(Authorization { platform, url, expires_at })
     }
 
@@ -193,7 +196,12 @@ impl Services {
     }
 
     /// Seals `token` for its row and column.
-    fn seal(&self, row: &connected_accounts::Model, kind: TokenKind, token: &Secret) -> Result<String, ApiError> {
+    fn seal(
+        &self,
+        row: &connected_accounts::Model,
+        kind: TokenKind,
+        token: &Secret,
+    ) -> Result<String, ApiError> {
         self.accounts
             .config
             .cipher
@@ -202,7 +210,12 @@ impl Services {
     }
 
     /// Opens the token sealed in `stored` for its row and column.
-    fn open(&self, row: &connected_accounts::Model, kind: TokenKind, stored: &str) -> Result<Secret, ApiError> {
+    fn open(
+        &self,
+        row: &connected_accounts::Model,
+        kind: TokenKind,
+        stored: &str,
+    ) -> Result<Secret, ApiError> {
         self.accounts
             .config
             .cipher
