@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use entity::{connected_accounts, layers};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -342,14 +342,20 @@ async fn point_layer<C: ConnectionTrait>(
     layer: &layers::Model,
     row: &connected_accounts::Model,
 ) -> Result<(), ApiError> {
-    let mut active: layers::ActiveModel = layer.clone().into();
-    if row.platform == Platform::Apple.as_str() {
-        active.apple_org_id = Set(Some(row.external_account_id.clone()));
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let column = if row.platform == Platform::Apple.as_str() {
+        layers::Column::AppleOrgId
     } else {
-        active.ad_account_id = Set(Some(row.external_account_id.clone()));
-    }
-    active.updated_at = Set(Utc::now());
-    active.update(conn).await?;
+        layers::Column::AdAccountId
+    };
+    layers::Entity::update_many()
+        .col_expr(column, Expr::value(row.external_account_id.clone()))
+        .col_expr(layers::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(layers::Column::Id.eq(layer.id))
+        .filter(layers::Column::OrganizationId.eq(layer.organization_id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
