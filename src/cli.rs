@@ -155,12 +155,18 @@ async fn open(settings: &Settings) -> Result<DatabaseConnection, Box<dyn Error +
 
 async fn state(settings: &Settings) -> Result<crate::http::AppState, Box<dyn Error + Send + Sync>> {
     let db = open(settings).await?;
-    Ok(build_state(db, &app_config(settings)))
+    Ok(build_state(db, &app_config(settings)?))
 }
 
-fn app_config(settings: &Settings) -> AppConfig {
+fn app_config(settings: &Settings) -> Result<AppConfig, Box<dyn Error + Send + Sync>> {
     let (jwt_secret, _) = settings.jwt_secret();
-    AppConfig {
+    let live = settings.platform_mode == crate::config::PlatformMode::Live;
+    let (accounts, _) = crate::service::accounts::AccountsConfig::from_settings(
+        &settings.accounts,
+        &settings.platforms,
+        live,
+    )?;
+    Ok(AppConfig {
         jwt_secret,
         pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)),
         thresholds: settings.thresholds.unwrap_or_default(),
@@ -169,7 +175,8 @@ fn app_config(settings: &Settings) -> AppConfig {
             .schema_config(settings.environment == crate::config::Environment::Production),
         max_body_bytes: settings.graphql.http_max_body_bytes as usize,
         metrics_token: settings.metrics_token.clone().filter(|token| !token.is_empty()).map(Secret::from),
-    }
+        accounts,
+    })
 }
 
 /// The serving state: on PostgreSQL its event bus listens for every instance's events.
@@ -184,7 +191,7 @@ async fn serving_state(settings: &Settings) -> Result<crate::http::AppState, Box
         crate::config::PlatformMode::Sandbox => crate::platform::PlatformProxy::sandbox(),
         crate::config::PlatformMode::Live => crate::platform::PlatformProxy::live(&settings.platforms)?,
     });
-    Ok(build_state_with(db, &app_config(settings), proxy, events))
+    Ok(build_state_with(db, &app_config(settings)?, proxy, events))
 }
 
 fn mint(
@@ -204,8 +211,17 @@ async fn serve(settings: &Settings) -> CliResult {
             "LAYERS_JWT_SECRET is not set: using the development secret; tokens it signs are worthless outside development"
         );
     }
+    let live = settings.platform_mode == crate::config::PlatformMode::Live;
+    if settings.accounts.cipher(live)?.1 {
+        tracing::warn!(
+            "LAYERS_TOKEN_ENCRYPTION_KEY is not set: connected account tokens are sealed with the development key; set a key before connecting real accounts"
+        );
+    }
     let state = serving_state(settings).await?;
     let services = &state.services;
+    let refresher = services.spawn_token_refresher(std::time::Duration::from_secs(u64::from(
+        settings.accounts.token_refresh_sweep_secs,
+    )));
     let optimizer = services.spawn_optimizer_schedule(std::time::Duration::from_secs(u64::from(
         settings.optimizer_interval_secs,
     )));
@@ -255,6 +271,7 @@ async fn serve(settings: &Settings) -> CliResult {
         tracing::warn!(open = hub.open_connections(), "WebSockets still open after 5 s; closing anyway");
     }
     sweeper.abort();
+    refresher.abort();
     if let Some(generation) = generation {
         generation.abort();
     }

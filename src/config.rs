@@ -30,8 +30,22 @@
 //! | `LAYERS_PLATFORM_BACKOFF_BASE_MS` | `--platform-backoff-base-ms` | `500` | live: first retry's backoff ceiling, doubled per attempt, full jitter |
 //! | `LAYERS_PLATFORM_BACKOFF_CAP_MS` | `--platform-backoff-cap-ms` | `20000` | live: longest backoff (not below the base) |
 //! | `LAYERS_PLATFORM_RETRY_AFTER_CAP_SECS` | `--platform-retry-after-cap-secs` | `60` | live: longest `Retry-After` waited for; a longer one fails as rate limited |
+//! | `LAYERS_TOKEN_ENCRYPTION_KEY` | `--token-encryption-key` | live: required; sandbox: a development key, with a warning | 32 bytes, base64: encrypts connected accounts' OAuth tokens at rest |
+//! | `LAYERS_OAUTH_REDIRECT_BASE_URL` | `--oauth-redirect-base-url` | `http://127.0.0.1:8080` | public base URL the platforms redirect to (`/oauth/<platform>/callback`) |
+//! | `LAYERS_OAUTH_STATE_TTL_SECS` | `--oauth-state-ttl-secs` | `900` | seconds an authorization URL's `state` stays valid |
+//! | `LAYERS_TOKEN_REFRESH_MARGIN_SECS` | `--token-refresh-margin-secs` | `600` | a token expiring within this margin is refreshed before a dispatch |
+//! | `LAYERS_TOKEN_REFRESH_SWEEP_SECS` | `--token-refresh-sweep-secs` | `300` | seconds between sweeps refreshing tokens about to expire |
+//! | `LAYERS_META_APP_ID` / `LAYERS_META_APP_SECRET` | `--meta-app-id` / `--meta-app-secret` | unset (Meta cannot be connected) | the Meta app accounts are connected through |
+//! | `LAYERS_META_DIALOG_BASE_URL` | `--meta-dialog-base-url` | `https://www.facebook.com` | host of Meta's login dialog |
+//! | `LAYERS_META_OAUTH_SCOPES` | `--meta-oauth-scopes` | `ads_management,ads_read` | permissions asked of Meta |
+//! | `LAYERS_TIKTOK_APP_ID` / `LAYERS_TIKTOK_APP_SECRET` | `--tiktok-app-id` / `--tiktok-app-secret` | unset (TikTok cannot be connected) | the TikTok for Business app |
+//! | `LAYERS_TIKTOK_AUTHORIZE_URL` | `--tiktok-authorize-url` | `https://business-api.tiktok.com/portal/auth` | TikTok's advertiser authorization page |
+//! | `LAYERS_APPLE_CLIENT_ID` / `LAYERS_APPLE_CLIENT_SECRET` | `--apple-client-id` / `--apple-client-secret` | unset (Apple cannot be connected) | the Apple Search Ads API client and its ES256 client secret |
+//! | `LAYERS_APPLE_TOKEN_URL` | `--apple-token-url` | `https://appleid.apple.com/auth/oauth2/token` | Apple's OAuth token endpoint |
 //!
 //! This module parses and validates; it does not open connections or bind sockets.
+
+pub mod accounts;
 
 use std::net::SocketAddr;
 
@@ -133,6 +147,10 @@ pub struct Settings {
     /// Live platform endpoints (`LAYERS_META_*`, `LAYERS_TIKTOK_*`, `LAYERS_APPLE_*`).
     #[command(flatten)]
     pub platforms: crate::platform::PlatformSettings,
+
+    /// Connected ad accounts: token encryption, OAuth apps, refresh (`LAYERS_TOKEN_*`, `LAYERS_OAUTH_*`, app ids).
+    #[command(flatten)]
+    pub accounts: accounts::AccountSettings,
 }
 
 /// How writes reach the ad platforms.
@@ -209,6 +227,7 @@ impl Settings {
         if self.environment == Environment::Production && self.jwt_secret().1 {
             return Err(ConfigError::DevJwtSecretInProduction);
         }
+        self.accounts.validate(self.platform_mode == PlatformMode::Live)?;
         self.platforms.validate().map_err(ConfigError::Platform)?;
         Ok(())
     }
@@ -231,6 +250,9 @@ pub enum ConfigError {
     /// A live platform setting is out of range or contradicts another.
     #[error("{0}")]
     Platform(String),
+    /// A connected account setting is unusable.
+    #[error(transparent)]
+    Accounts(#[from] accounts::AccountSettingsError),
 }
 
 /// Parses classification thresholds from JSON, rejecting unknown fields and contradictions.

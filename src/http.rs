@@ -1,11 +1,12 @@
 //! The HTTP surface: `/graphql` (POST and GET; a GET that asks for a WebSocket upgrade goes to
-//! `ws`), `/graphiql`, `/healthz`.
+//! `ws`), `/graphiql`, `/healthz`, and `/oauth/{platform}/callback` (connected ad accounts).
 //!
 //! Authenticates each request from its `Authorization` header and hands it to the GraphQL layer;
 //! `graphql_http` holds the GraphQL-over-HTTP rules (content negotiation, GET and POST, status
 //! codes).
 
 pub mod graphql_http;
+pub mod oauth;
 
 use async_graphql::http::GraphiQLSource;
 use axum::Extension;
@@ -58,6 +59,7 @@ pub fn router_with_ws(state: AppState, ws: WsHub) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(axum::extract::DefaultBodyLimit::max(state.max_body_bytes))
+        .route("/oauth/{platform}/callback", get(oauth::callback))
         .layer(Extension(ws))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(request_span as fn(&_) -> _))

@@ -24,10 +24,12 @@ pub enum NodeKind {
     PendingAction,
     /// An audit row (its uuid is the verdict id).
     AuditRow,
+    /// A connected ad account.
+    ConnectedAccount,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 7] = [
+    const ALL: [NodeKind; 8] = [
         NodeKind::Layer,
         NodeKind::Campaign,
         NodeKind::AdSet,
@@ -35,6 +37,7 @@ impl NodeKind {
         NodeKind::Creative,
         NodeKind::PendingAction,
         NodeKind::AuditRow,
+        NodeKind::ConnectedAccount,
     ];
 
     /// The GraphQL type name, used as the id's prefix.
@@ -47,6 +50,7 @@ impl NodeKind {
             NodeKind::Creative => "Creative",
             NodeKind::PendingAction => "PendingAction",
             NodeKind::AuditRow => "AuditRow",
+            NodeKind::ConnectedAccount => "ConnectedAccount",
         }
     }
 }

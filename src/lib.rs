@@ -55,10 +55,12 @@ pub struct AppConfig {
     pub max_body_bytes: usize,
     /// The bearer token `/metrics` requires; `None` serves it to anyone who can reach it.
     pub metrics_token: Option<Secret>,
+    /// Connected ad accounts: platform mode, token key, OAuth apps, refresh margin.
+    pub accounts: service::accounts::AccountsConfig,
 }
 
 impl AppConfig {
-    /// The defaults, with `jwt_secret`.
+    /// The defaults, with `jwt_secret`: sandbox mode, the development token key, no OAuth apps.
     pub fn new(jwt_secret: Secret) -> Self {
         AppConfig {
             jwt_secret,
@@ -67,6 +69,7 @@ impl AppConfig {
             schema: graphql::SchemaConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             metrics_token: None,
+            accounts: service::accounts::AccountsConfig::sandbox(),
         }
     }
 }
@@ -93,8 +96,14 @@ pub fn build_state_with(
     proxy: Arc<PlatformProxy>,
     events: EventBus,
 ) -> AppState {
-    let services =
-        Services { db, proxy, events, pending_ttl: config.pending_ttl, thresholds: config.thresholds };
+    let services = Services {
+        db,
+        proxy,
+        events,
+        pending_ttl: config.pending_ttl,
+        thresholds: config.thresholds,
+        accounts: service::accounts::ConnectedAccounts::new(config.accounts.clone(), &config.jwt_secret),
+    };
     AppState {
         schema: graphql::build_schema(services.clone(), &config.schema),
         max_body_bytes: config.max_body_bytes,

@@ -6,9 +6,11 @@
 //! and deciding what an authenticated actor may do belong to the layers around it.
 
 mod jwt;
+pub mod oauth_state;
 mod partner_key;
 mod scopes;
 mod secret;
+pub mod token_cipher;
 
 pub use jwt::{
     CustomerClaims, JWT_LEEWAY_SECS, JwtKeys, SYSTEM_ACT, mint_customer_token, mint_system_token,

@@ -4,6 +4,7 @@
 //! the facts it needs as arguments and returns a decision. The persistence, platform proxy and
 //! GraphQL layers sit around it.
 
+pub mod accounts;
 pub mod authority;
 pub mod campaign;
 pub mod classification;

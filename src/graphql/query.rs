@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::context::{caller, reader, services};
 use super::enums::{Decision, PendingActionStatus, Platform};
 use super::types::{
-    Ad, AdSet, AuditRow, Campaign, Conn, Creative, CreativeState, Layer, Node, PendingAction, Viewer,
-    connection,
+    Ad, AdAccountAuthorization, AdSet, AuditRow, Campaign, Conn, ConnectedAccount, Creative, CreativeState,
+    Layer, Node, PendingAction, Viewer, connection,
 };
 use crate::domain;
 use crate::error::ApiError;
@@ -200,6 +200,24 @@ impl QueryRoot {
         Ok(connection(page, |run| run.id, crate::graphql::types::OptimizerRun))
     }
 
+    /// The URL that starts connecting the caller's own `platform` ad account (OAuth), with a
+    /// signed, expiring, single-use `state`. Customers and partner keys with `ads:write` may
+    /// start it; a partner-started connection waits for the customer's `confirmAdAccount`.
+    /// `externalAccountId` names the account to connect (Meta ad account, TikTok advertiser;
+    /// required for Apple: the Search Ads organization id); without it the first one the
+    /// platform authorizes is taken.
+    async fn ad_account_authorization_url(
+        &self,
+        ctx: &Context<'_>,
+        platform: Platform,
+        external_account_id: Option<String>,
+    ) -> async_graphql::Result<AdAccountAuthorization> {
+        let caller = caller(ctx)?;
+        let authorization =
+            services(ctx)?.authorization_url(caller, platform.into(), external_account_id.as_deref())?;
+        Ok(authorization.into())
+    }
+
     /// Any object by its global id; null when it does not exist or is not the caller's.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let caller = reader(ctx)?;
@@ -229,6 +247,10 @@ impl QueryRoot {
                 .await
                 .map_err(ApiError::from)?
                 .map(|m| Node::AuditRow(AuditRow(m))),
+            NodeKind::ConnectedAccount => store::accounts::find(db, org, id)
+                .await
+                .map_err(ApiError::from)?
+                .map(|m| Node::ConnectedAccount(ConnectedAccount(m))),
         };
         Ok(node)
     }

@@ -14,6 +14,7 @@ pub mod live;
 pub mod meta;
 pub mod metrics;
 mod native;
+mod oauth;
 mod proxy;
 mod sandbox;
 mod settings;
@@ -32,6 +33,7 @@ use crate::domain::Platform;
 
 pub use error::{NativeErrorDetail, PlatformError};
 pub use native::{DispatchReceipt, NativeRequest, REDACTED};
+pub use oauth::{AuthorizeError, OAuthClient, TokenGrant};
 pub use proxy::{AdapterMismatch, PlatformProxy};
 pub use sandbox::{SandboxAdapter, new_platform_id};
 pub use settings::PlatformSettings;

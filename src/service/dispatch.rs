@@ -7,7 +7,6 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 
 use super::apply::apply;
-use super::convert;
 use super::prepare::Prepared;
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
@@ -51,7 +50,10 @@ impl Services {
         prepared: &Prepared,
         verdict: VerdictRecord,
     ) -> Result<WriteResult, Failure> {
-        let account = convert::account_context(&prepared.layer)?;
+        let account = match self.dispatch_account(&prepared.layer).await? {
+            Ok(account) => account,
+            Err(error) => return self.record_failure(prepared, verdict, error).await,
+        };
         let platform_write = platform_write(write, prepared)?;
         let layer = tenancy::layer(&self.db, caller.organization_id, prepared.layer.id).await?;
         if layer.is_none_or(|layer| layer.kill_switch_active) {

@@ -37,6 +37,7 @@ impl Services {
     ) -> Result<WriteResult, Failure> {
         let txn = self.db.begin().await?;
         let prepared = prepare(&txn, caller.organization_id, caller.kind, &write).await?;
+        self.require_connected_account(&txn, &prepared.layer).await?;
         expressible(&write, &prepared)?;
         let verdict = gate::decide_write(&WriteGateInput {
             actor: caller.kind,

@@ -5,6 +5,7 @@
 //! platform proxy, outside any transaction. GraphQL calls into this layer; it never builds
 //! GraphQL types itself.
 
+pub mod accounts;
 mod apply;
 mod approval;
 mod caller;
@@ -50,6 +51,8 @@ pub struct Services {
     pub pending_ttl: chrono::Duration,
     /// The thresholds ads are classified by.
     pub thresholds: crate::domain::classification::Thresholds,
+    /// Connected ad accounts: the platform mode, token encryption, OAuth and refresh.
+    pub accounts: Arc<accounts::ConnectedAccounts>,
 }
 
 impl std::fmt::Debug for Services {

@@ -4,6 +4,7 @@
 //! of another organization is never returned, so "not yours" and "does not exist" look the same.
 //! No decisions are made here: the service decides, the store reads and writes.
 
+pub mod accounts;
 pub mod audit;
 pub mod campaigns;
 pub mod page;

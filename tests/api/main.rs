@@ -5,6 +5,7 @@
 
 mod support;
 
+mod accounts;
 mod approvals;
 mod auth;
 mod creatives;

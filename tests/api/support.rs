@@ -8,11 +8,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, header};
 use http_body_util::BodyExt;
+use layers_dashboard::AppConfig;
 use layers_dashboard::auth::{self, Secret};
 use layers_dashboard::domain::Scope;
 use layers_dashboard::http::AppState;
 use layers_dashboard::service::Services;
-use layers_dashboard::{AppConfig, build_state};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -147,14 +147,25 @@ impl TestApp {
 
     /// An app whose PostgreSQL pool has `connections` connections.
     pub async fn with_connections(connections: u32) -> Self {
+        let config = test_config();
+        let proxy = Arc::new(layers_dashboard::platform::PlatformProxy::sandbox());
+        Self::with_setup(connections, config, proxy).await
+    }
+
+    /// An app built with `config` (its `jwt_secret` is replaced by [`SECRET`]) and `proxy`.
+    pub async fn with_setup(
+        connections: u32,
+        mut config: AppConfig,
+        proxy: Arc<layers_dashboard::platform::PlatformProxy>,
+    ) -> Self {
+        config.jwt_secret = Secret::from(SECRET.to_owned());
         let (mut db, guard) = fresh_db(connections).await;
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&statements);
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let config = test_config();
-        let state = build_state(db, &config);
+        let state = layers_dashboard::build_state_with_proxy(db, &config, proxy);
         let org = state.services.create_organization("Test Org").await.expect("create organization").id;
         TestApp { state, org, statements, _db: guard }
     }
@@ -508,7 +519,7 @@ impl TestApp {
     /// The same app (database, organization) rebuilt with `config`.
     pub fn with_config(mut self, config: &AppConfig) -> Self {
         let db = self.state.services.db.clone();
-        self.state = build_state(db, config);
+        self.state = layers_dashboard::build_state(db, config);
         self
     }
 

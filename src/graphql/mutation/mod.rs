@@ -1,5 +1,6 @@
 //! The mutation root: every write goes through the gate (`service`), never around it.
 
+mod accounts;
 mod ads;
 mod campaigns;
 mod creatives;
@@ -28,6 +29,7 @@ pub struct MutationRoot(
     pending::PendingMutations,
     optimizer::OptimizerMutations,
     creatives::CreativeMutations,
+    accounts::AccountMutations,
 );
 
 /// Submits a validated write for the caller, or answers the validation failure.

@@ -97,6 +97,18 @@ impl Layer {
         self.0.ad_account_id.as_deref()
     }
 
+    /// The ad account connected to this layer's platform (the newest that still stands:
+    /// active, failing to refresh, or awaiting the customer); null when none is.
+    async fn connected_account(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::ConnectedAccount>> {
+        let caller = reader(ctx)?;
+        let platform: domain::Platform = self.0.platform.parse().map_err(crate::error::ApiError::from)?;
+        let account = services(ctx)?.connected_account(caller.organization_id, platform).await?;
+        Ok(account.map(super::ConnectedAccount))
+    }
+
     /// The layer's campaigns, newest first.
     async fn campaigns(
         &self,

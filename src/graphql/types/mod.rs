@@ -1,6 +1,7 @@
 //! GraphQL output types. Each wraps a stored row and exposes its fields one by one, so a column
 //! change never silently changes the API.
 
+mod account;
 mod audit;
 mod campaign;
 mod creative;
@@ -10,6 +11,7 @@ mod optimizer;
 mod pending;
 mod viewer;
 
+pub use account::{AdAccountAuthorization, ConnectedAccount, ConnectedAccountStatus};
 pub use audit::AuditRow;
 pub use campaign::{Ad, AdSet, Campaign};
 pub use creative::{Creative, CreativeState, prefetch_states as prefetch_creative_states};

@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Interface};
 
-use super::{Ad, AdSet, AuditRow, Campaign, Creative, Layer, PendingAction};
+use super::{Ad, AdSet, AuditRow, Campaign, ConnectedAccount, Creative, Layer, PendingAction};
 
 /// An object with a global id, fetchable with `node(id:)`.
 #[derive(Interface, Debug, Clone)]
@@ -22,4 +22,6 @@ pub enum Node {
     PendingAction(PendingAction),
     /// An audit row.
     AuditRow(AuditRow),
+    /// A connected ad account.
+    ConnectedAccount(ConnectedAccount),
 }

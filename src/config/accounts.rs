@@ -1,0 +1,218 @@
+//! Settings of connected ad accounts: the token encryption key, the OAuth apps of each platform,
+//! where the platforms send the customer back, and when tokens are refreshed.
+//!
+//! Flattened into [`crate::config::Settings`]. Validated by [`AccountSettings::validate`]: in
+//! live mode the encryption key is required; in sandbox mode a development key is used, with a
+//! warning. Secrets are read through [`Secret`] and never printed.
+
+use clap::Args;
+
+use crate::auth::Secret;
+use crate::auth::token_cipher::{CipherError, TokenCipher};
+
+/// The development token encryption key (32 bytes, base64): worthless outside development.
+pub const DEV_TOKEN_KEY: &str = "bGF5ZXJzLWRldi10b2tlbi1rZXktZG8tbm90LXVzZSE=";
+
+/// Connected ad account settings.
+#[derive(Debug, Clone, Args)]
+pub struct AccountSettings {
+    /// Key that encrypts OAuth tokens at rest: 32 bytes, base64. Required in live mode.
+    #[arg(long, env = "LAYERS_TOKEN_ENCRYPTION_KEY", hide_env_values = true, global = true)]
+    pub token_encryption_key: Option<String>,
+
+    /// Public base URL of this server: the platforms redirect to `<it>/oauth/<platform>/callback`.
+    #[arg(long, env = "LAYERS_OAUTH_REDIRECT_BASE_URL", default_value = "http://127.0.0.1:8080", value_parser = parse_url, global = true)]
+    pub oauth_redirect_base_url: String,
+
+    /// Seconds an OAuth `state` (an authorization URL) stays valid.
+    #[arg(long, env = "LAYERS_OAUTH_STATE_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(60..=86_400), global = true)]
+    pub oauth_state_ttl_secs: u32,
+
+    /// A token expiring within this many seconds is refreshed before a dispatch uses it.
+    #[arg(long, env = "LAYERS_TOKEN_REFRESH_MARGIN_SECS", default_value_t = 600, value_parser = clap::value_parser!(u32).range(0..=604_800), global = true)]
+    pub token_refresh_margin_secs: u32,
+
+    /// Seconds between sweeps that refresh tokens about to expire.
+    #[arg(long, env = "LAYERS_TOKEN_REFRESH_SWEEP_SECS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(10..=86_400), global = true)]
+    pub token_refresh_sweep_secs: u32,
+
+    /// Meta app id (`client_id`).
+    #[arg(long, env = "LAYERS_META_APP_ID", global = true)]
+    pub meta_app_id: Option<String>,
+
+    /// Meta app secret.
+    #[arg(long, env = "LAYERS_META_APP_SECRET", hide_env_values = true, global = true)]
+    pub meta_app_secret: Option<String>,
+
+    /// Host of Meta's login dialog (`<it>/<version>/dialog/oauth`).
+    #[arg(long, env = "LAYERS_META_DIALOG_BASE_URL", default_value = "https://www.facebook.com", value_parser = parse_url, global = true)]
+    pub meta_dialog_base_url: String,
+
+    /// Permissions asked of Meta, comma-separated.
+    #[arg(long, env = "LAYERS_META_OAUTH_SCOPES", default_value = "ads_management,ads_read", global = true)]
+    pub meta_oauth_scopes: String,
+
+    /// TikTok for Business app id.
+    #[arg(long, env = "LAYERS_TIKTOK_APP_ID", global = true)]
+    pub tiktok_app_id: Option<String>,
+
+    /// TikTok for Business app secret.
+    #[arg(long, env = "LAYERS_TIKTOK_APP_SECRET", hide_env_values = true, global = true)]
+    pub tiktok_app_secret: Option<String>,
+
+    /// TikTok's advertiser authorization page.
+    #[arg(long, env = "LAYERS_TIKTOK_AUTHORIZE_URL", default_value = "https://business-api.tiktok.com/portal/auth", value_parser = parse_url, global = true)]
+    pub tiktok_authorize_url: String,
+
+    /// Apple Search Ads API client id (`SEARCHADS.…`).
+    #[arg(long, env = "LAYERS_APPLE_CLIENT_ID", global = true)]
+    pub apple_client_id: Option<String>,
+
+    /// Apple Search Ads client secret: the ES256 JWT made with the API user's private key.
+    #[arg(long, env = "LAYERS_APPLE_CLIENT_SECRET", hide_env_values = true, global = true)]
+    pub apple_client_secret: Option<String>,
+
+    /// Apple's OAuth token endpoint.
+    #[arg(long, env = "LAYERS_APPLE_TOKEN_URL", default_value = "https://appleid.apple.com/auth/oauth2/token", value_parser = parse_url, global = true)]
+    pub apple_token_url: String,
+}
+
+impl Default for AccountSettings {
+    /// The documented defaults: no key (sandbox uses the development key), no OAuth apps.
+    fn default() -> Self {
+        AccountSettings {
+            token_encryption_key: None,
+            oauth_redirect_base_url: "http://127.0.0.1:8080".to_owned(),
+            oauth_state_ttl_secs: 900,
+            token_refresh_margin_secs: 600,
+            token_refresh_sweep_secs: 300,
+            meta_app_id: None,
+            meta_app_secret: None,
+            meta_dialog_base_url: "https://www.facebook.com".to_owned(),
+            meta_oauth_scopes: "ads_management,ads_read".to_owned(),
+            tiktok_app_id: None,
+            tiktok_app_secret: None,
+            tiktok_authorize_url: "https://business-api.tiktok.com/portal/auth".to_owned(),
+            apple_client_id: None,
+            apple_client_secret: None,
+            apple_token_url: "https://appleid.apple.com/auth/oauth2/token".to_owned(),
+        }
+    }
+}
+
+/// An unusable connected account setting.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountSettingsError {
+    /// Live mode without an encryption key.
+    #[error(
+        "LAYERS_TOKEN_ENCRYPTION_KEY is required when LAYERS_PLATFORM_MODE=live (32 random bytes, base64: `openssl rand -base64 32`)"
+    )]
+    MissingKey,
+    /// A key that is not 32 bytes of base64.
+    #[error("{0}")]
+    BadKey(CipherError),
+    /// An app id without its secret, or the other way round.
+    #[error("{0} and {1} must be set together")]
+    HalfApp(&'static str, &'static str),
+}
+
+impl AccountSettings {
+    /// The token cipher in force, and whether it is the development key.
+    pub fn cipher(&self, live: bool) -> Result<(TokenCipher, bool), AccountSettingsError> {
+        match self.token_encryption_key.as_deref().filter(|key| !key.is_empty()) {
+            Some(key) => TokenCipher::from_base64(&Secret::from(key.to_owned()))
+                .map(|cipher| (cipher, false))
+                .map_err(AccountSettingsError::BadKey),
+            None if live => Err(AccountSettingsError::MissingKey),
+            None => TokenCipher::from_base64(&Secret::from(DEV_TOKEN_KEY.to_owned()))
+                .map(|cipher| (cipher, true))
+                .map_err(AccountSettingsError::BadKey),
+        }
+    }
+
+    /// Checks what clap cannot: the key (required in live mode) and app credentials in pairs.
+    pub fn validate(&self, live: bool) -> Result<(), AccountSettingsError> {
+        self.cipher(live)?;
+        let pairs = [
+            (&self.meta_app_id, &self.meta_app_secret, "LAYERS_META_APP_ID", "LAYERS_META_APP_SECRET"),
+            (
+                &self.tiktok_app_id,
+                &self.tiktok_app_secret,
+                "LAYERS_TIKTOK_APP_ID",
+                "LAYERS_TIKTOK_APP_SECRET",
+            ),
+            (
+                &self.apple_client_id,
+                &self.apple_client_secret,
+                "LAYERS_APPLE_CLIENT_ID",
+                "LAYERS_APPLE_CLIENT_SECRET",
+            ),
+        ];
+        for (id, secret, id_name, secret_name) in pairs {
+            if id.as_deref().is_some_and(|v| !v.is_empty())
+                != secret.as_deref().is_some_and(|v| !v.is_empty())
+            {
+                return Err(AccountSettingsError::HalfApp(id_name, secret_name));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An absolute `http`/`https` URL, kept without its trailing slash.
+fn parse_url(value: &str) -> Result<String, String> {
+    let trimmed = value.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(trimmed).map_err(|e| format!("`{value}` is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(format!("`{value}` is not an absolute http(s) URL"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: AccountSettings,
+    }
+
+    fn parse(args: &[&str]) -> AccountSettings {
+        let mut all = vec!["test"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).expect("parses").settings
+    }
+
+    #[test]
+    fn live_mode_needs_a_key_and_sandbox_uses_the_development_one() {
+        let settings = parse(&[]);
+        assert!(matches!(settings.validate(true), Err(AccountSettingsError::MissingKey)));
+        assert!(settings.cipher(false).expect("dev key").1);
+        let key = parse(&["--token-encryption-key", "c2hvcnQ="]);
+        assert!(matches!(key.validate(false), Err(AccountSettingsError::BadKey(_))));
+    }
+
+    #[test]
+    fn default_matches_an_empty_command_line() {
+        let parsed = parse(&[]);
+        let default = AccountSettings::default();
+        assert_eq!(format!("{parsed:?}"), format!("{default:?}"));
+    }
+
+    #[test]
+    fn app_credentials_come_in_pairs() {
+        let half = parse(&["--meta-app-id", "123"]);
+        assert!(matches!(half.validate(false), Err(AccountSettingsError::HalfApp(..))));
+        assert!(parse(&["--meta-app-id", "123", "--meta-app-secret", "s"]).validate(false).is_ok());
+    }
+
+    #[test]
+    fn urls_must_be_absolute() {
+        assert!(parse_url("https://x.test/").is_ok());
+        assert!(parse_url("x.test").is_err());
+        assert!(parse_url("ftp://x.test").is_err());
+    }
+}

@@ -1,0 +1,563 @@
+//! Connected ad accounts: the OAuth flow through GraphQL and the callback endpoint, with a mock
+//! server as Meta's, TikTok's and Apple's token endpoints; tokens encrypted at rest; partners
+//! start, customers finish; refresh before expiry; the live-mode check before the gate; and the
+//! decrypted token reaching the platform adapter.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use clap::Parser;
+use http_body_util::BodyExt;
+use layers_dashboard::auth::Secret;
+use layers_dashboard::auth::oauth_state::{OAUTH_STATE_PURPOSE, OAuthState, StateKeys};
+use layers_dashboard::domain::{Platform, Scope};
+use layers_dashboard::platform::{
+    AccountContext, DispatchReceipt, PlatformAdapter, PlatformError, PlatformProxy, PlatformWrite,
+    SandboxAdapter,
+};
+use layers_dashboard::service::accounts::AccountsConfig;
+use reqwest::Url;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use wiremock::matchers::{body_json, body_string_contains, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{SECRET, TestApp};
+
+/// The token every connected Meta account ends up with after the long-lived exchange.
+const META_TOKEN: &str = "EAAB-long-lived-meta-token";
+/// A 32-byte key, base64.
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+/// Every access token the platform adapters were handed, in order.
+type Seen = Arc<Mutex<Vec<Option<String>>>>;
+
+/// The sandbox, remembering the access token of every dispatch.
+struct Recording {
+    inner: SandboxAdapter,
+    seen: Seen,
+}
+
+#[async_trait]
+impl PlatformAdapter for Recording {
+    fn platform(&self) -> Platform {
+        self.inner.platform()
+    }
+
+    async fn dispatch(
+        &self,
+        account: &AccountContext,
+        write: &PlatformWrite,
+    ) -> Result<DispatchReceipt, PlatformError> {
+        let token = account.access_token.as_ref().map(|t| t.expose().to_owned());
+        self.seen.lock().expect("lock").push(token);
+        self.inner.dispatch(account, write).await
+    }
+}
+
+/// A live-mode app whose OAuth endpoints are `server`, and what its adapters were handed.
+async fn live_app(server: &MockServer, extra: &[&str]) -> (TestApp, Seen) {
+    let base = server.uri();
+    let mut args = vec![
+        "layers-dashboard".to_owned(),
+        "--token-encryption-key".to_owned(),
+        KEY.to_owned(),
+        "--oauth-redirect-base-url".to_owned(),
+        "https://dash.example.test".to_owned(),
+        "--meta-app-id".to_owned(),
+        "meta-app".to_owned(),
+        "--meta-app-secret".to_owned(),
+        "meta-secret".to_owned(),
+        "--meta-base-url".to_owned(),
+        base.clone(),
+        "--tiktok-app-id".to_owned(),
+        "tiktok-app".to_owned(),
+        "--tiktok-app-secret".to_owned(),
+        "tiktok-secret".to_owned(),
+        "--tiktok-base-url".to_owned(),
+        base.clone(),
+        "--apple-client-id".to_owned(),
+        "SEARCHADS.client".to_owned(),
+        "--apple-client-secret".to_owned(),
+        "apple-client-secret-jwt".to_owned(),
+        "--apple-token-url".to_owned(),
+        format!("{base}/auth/oauth2/token"),
+    ];
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    let cli = layers_dashboard::cli::Cli::try_parse_from(args).expect("settings parse");
+    let settings = cli.settings;
+    let (accounts, dev_key) = AccountsConfig::from_settings(&settings.accounts, &settings.platforms, true)
+        .expect("accounts config");
+    assert!(!dev_key);
+    let mut config = crate::support::test_config();
+    config.accounts = accounts;
+    let seen: Seen = Arc::default();
+    let adapter = |platform| -> Arc<dyn PlatformAdapter> {
+        Arc::new(Recording { inner: SandboxAdapter::new(platform), seen: Arc::clone(&seen) })
+    };
+    let proxy = PlatformProxy::from_adapters(
+        adapter(Platform::Meta),
+        adapter(Platform::Tiktok),
+        adapter(Platform::Apple),
+    )
+    .expect("adapters");
+    (TestApp::with_setup(5, config, Arc::new(proxy)).await, seen)
+}
+
+const AUTHORIZE: &str = "query($p: Platform!, $a: String) {
+    adAccountAuthorizationUrl(platform: $p, externalAccountId: $a) { platform url expiresAt } }";
+
+/// The authorization URL `token` gets for `platform`.
+async fn authorization_url(app: &TestApp, token: &str, platform: &str, account: Option<&str>) -> Url {
+    let data = app.ok(token, AUTHORIZE, json!({ "p": platform, "a": account })).await;
+    Url::parse(data["adAccountAuthorizationUrl"]["url"].as_str().expect("url")).expect("absolute URL")
+}
+
+fn param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
+}
+
+/// GETs the callback and returns its status and JSON body.
+async fn callback(app: &TestApp, platform: &str, query: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut url = Url::parse(&format!("http://local/oauth/{platform}/callback")).expect("url");
+    url.query_pairs_mut().extend_pairs(query);
+    let uri = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+    let request = Request::get(uri).body(Body::empty()).expect("request");
+    let response = layers_dashboard::app(app.state.clone()).oneshot(request).await.expect("response");
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Meta's code exchange and long-lived exchange for code `code`.
+async fn mock_meta_exchange(server: &MockServer, code: &str) {
+    Mock::given(method("GET"))
+        .and(path("/v21.0/oauth/access_token"))
+        .and(query_param("code", code))
+        .and(query_param("client_id", "meta-app"))
+        .and(query_param("client_secret", "meta-secret"))
+        .and(query_param("redirect_uri", "https://dash.example.test/oauth/meta/callback"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": format!("short-{code}"), "token_type": "bearer", "expires_in": 5400 })))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v21.0/oauth/access_token"))
+        .and(query_param("grant_type", "fb_exchange_token"))
+        .and(query_param("fb_exchange_token", format!("short-{code}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": META_TOKEN, "token_type": "bearer", "expires_in": 5_184_000 })))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// Connects a Meta ad account (`act_123`) as `token` and returns the callback's answer.
+async fn connect_meta(app: &TestApp, server: &MockServer, token: &str, code: &str) -> Value {
+    mock_meta_exchange(server, code).await;
+    let url = authorization_url(app, token, "META", Some("act_123")).await;
+    let state = param(&url, "state").expect("state");
+    let (status, body) = callback(app, "meta", &[("code", code), ("state", &state)]).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    body
+}
+
+const LAYER_ACCOUNT: &str = "query($p: Platform!) { layer(platform: $p) { adAccountId connectedAccount {
+    id platform externalAccountId status scopes accessTokenExpiresAt connectedAt connectedByType confirmedAt } } }";
+
+async fn layer_account(app: &TestApp, platform: &str) -> Value {
+    app.ok(&app.customer(), LAYER_ACCOUNT, json!({ "p": platform })).await["layer"].clone()
+}
+
+/// The stored row of the organization's newest Meta connection.
+async fn stored(app: &TestApp) -> entity::connected_accounts::Model {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    entity::connected_accounts::Entity::find()
+        .filter(entity::connected_accounts::Column::OrganizationId.eq(app.org))
+        .order_by_desc(entity::connected_accounts::Column::Id)
+        .one(&app.services().db)
+        .await
+        .expect("query")
+        .expect("a connected account")
+}
+
+#[tokio::test]
+async fn the_authorization_url_names_the_app_the_redirect_and_a_signed_state() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app(&server, &[]).await;
+    let meta = authorization_url(&app, &app.customer(), "META", None).await;
+    assert_eq!(meta.path(), "/v21.0/dialog/oauth");
+    assert_eq!(meta.host_str(), Some("www.facebook.com"));
+    assert_eq!(param(&meta, "client_id").as_deref(), Some("meta-app"));
+    assert_eq!(
+        param(&meta, "redirect_uri").as_deref(),
+        Some("https://dash.example.test/oauth/meta/callback")
+    );
+    assert_eq!(param(&meta, "response_type").as_deref(), Some("code"));
+    assert_eq!(param(&meta, "scope").as_deref(), Some("ads_management,ads_read"));
+    let state = param(&meta, "state").expect("state");
+    let claims = StateKeys::from_secret(&Secret::from(SECRET.to_owned()))
+        .verify(&state, chrono::Utc::now().timestamp())
+        .expect("a state signed with the server's secret");
+    assert_eq!(
+        (claims.tenant, claims.platform.as_str(), claims.initiator_kind.as_str()),
+        (app.org, "meta", "customer")
+    );
+
+    let tiktok = authorization_url(&app, &app.customer(), "TIKTOK", None).await;
+    assert_eq!(tiktok.path(), "/portal/auth");
+    assert_eq!(param(&tiktok, "app_id").as_deref(), Some("tiktok-app"));
+    assert_eq!(
+        param(&tiktok, "redirect_uri").as_deref(),
+        Some("https://dash.example.test/oauth/tiktok/callback")
+    );
+    assert_ne!(param(&tiktok, "state"), Some(state), "every URL has its own state");
+
+    let writer = app.partner(&[Scope::AdsRead, Scope::AdsWrite]).await;
+    let partner = authorization_url(&app, &writer, "META", None).await;
+    assert!(param(&partner, "state").is_some());
+    let reader = app.partner(&[Scope::AdsRead]).await;
+    let refused = app.gql(Some(&reader), AUTHORIZE, json!({ "p": "META" })).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused:#}");
+    let apple = app.gql(Some(&app.customer()), AUTHORIZE, json!({ "p": "APPLE" })).await;
+    assert_eq!(
+        apple["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "Apple needs the org id: {apple:#}"
+    );
+}
+
+#[tokio::test]
+async fn the_callback_refuses_bad_expired_and_reused_states() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app(&server, &[]).await;
+    let (status, body) = callback(&app, "meta", &[("code", "c"), ("state", "not-a-state")]).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("OAUTH_STATE_INVALID")));
+    let (status, _) = callback(&app, "meta", &[("code", "c")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let keys = StateKeys::from_secret(&Secret::from(SECRET.to_owned()));
+    let expired = OAuthState {
+        purpose: OAUTH_STATE_PURPOSE.to_owned(),
+        tenant: app.org,
+        platform: "meta".to_owned(),
+        initiator_kind: "customer".to_owned(),
+        initiator_id: "user-1".to_owned(),
+        account: None,
+        nonce: "expired-nonce".to_owned(),
+        exp: chrono::Utc::now().timestamp() - 1,
+    };
+    let signed = keys.sign(&expired).expect("sign");
+    let (status, body) = callback(&app, "meta", &[("code", "c"), ("state", &signed)]).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("OAUTH_STATE_EXPIRED")));
+    let forged = StateKeys::from_secret(&Secret::from("another-secret-that-is-long-enough!!".to_owned()))
+        .sign(&OAuthState { exp: chrono::Utc::now().timestamp() + 600, ..expired })
+        .expect("sign");
+    let (_, body) = callback(&app, "meta", &[("code", "c"), ("state", &forged)]).await;
+    assert_eq!(body["error"]["code"], "OAUTH_STATE_INVALID");
+
+    let url = authorization_url(&app, &app.customer(), "META", Some("act_123")).await;
+    let state = param(&url, "state").expect("state");
+    let (_, body) = callback(&app, "tiktok", &[("code", "c"), ("state", &state)]).await;
+    assert_eq!(body["error"]["code"], "OAUTH_STATE_INVALID", "a Meta state is not TikTok's");
+    mock_meta_exchange(&server, "code-1").await;
+    let (status, body) = callback(&app, "meta", &[("code", "code-1"), ("state", &state)]).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    let (status, body) = callback(&app, "meta", &[("code", "code-1"), ("state", &state)]).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("OAUTH_STATE_USED")));
+    let (status, body) = callback(&app, "myspace", &[("code", "c"), ("state", &state)]).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::NOT_FOUND, &json!("NOT_FOUND")));
+}
+
+#[tokio::test]
+async fn a_customer_flow_ends_active_with_the_token_encrypted_at_rest() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app(&server, &[]).await;
+    let body = connect_meta(&app, &server, &app.customer(), "code-1").await;
+    assert_eq!((&body["status"], &body["externalAccountId"]), (&json!("ACTIVE"), &json!("123")), "{body:#}");
+    let layer = layer_account(&app, "META").await;
+    let account = &layer["connectedAccount"];
+    assert_eq!(account["status"], "ACTIVE", "{layer:#}");
+    assert_eq!(account["id"], body["connectedAccountId"]);
+    assert_eq!(account["connectedByType"], "customer");
+    assert_eq!(layer["adAccountId"], "123", "the layer now points at the connected account");
+    let expires = account["accessTokenExpiresAt"].as_str().expect("an expiry");
+    let expires = chrono::DateTime::parse_from_rfc3339(expires).expect("a time");
+    assert!(expires > chrono::Utc::now() + chrono::Duration::days(59), "the long-lived token's expiry");
+
+    let row = stored(&app).await;
+    let raw = row.access_token.as_deref().expect("a sealed token");
+    assert!(raw.starts_with("lyr1."), "{raw}");
+    assert!(!raw.contains(META_TOKEN) && !raw.contains("EAAB"), "the plaintext is not stored");
+    assert_eq!(row.refresh_token, None, "Meta issues no refresh token");
+    let rows =
+        crate::support::audit_rows(&app, &app.customer(), json!({ "event": "ad_account.connected" })).await;
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+}
+
+#[tokio::test]
+async fn meta_takes_the_first_ad_account_when_none_is_named() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app(&server, &[]).await;
+    mock_meta_exchange(&server, "code-1").await;
+    Mock::given(method("GET"))
+        .and(path("/v21.0/me/adaccounts"))
+        .and(wiremock::matchers::header("authorization", format!("Bearer {META_TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [{ "account_id": "987", "id": "act_987" }, { "account_id": "654", "id": "act_654" }] })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url = authorization_url(&app, &app.customer(), "META", None).await;
+    let state = param(&url, "state").expect("state");
+    let (status, body) = callback(&app, "meta", &[("code", "code-1"), ("state", &state)]).await;
+    assert_eq!((status, &body["externalAccountId"]), (StatusCode::OK, &json!("987")), "{body:#}");
+}
+
+#[tokio::test]
+async fn tiktok_and_apple_connect_with_their_own_grants() {
+    let server = MockServer::start().await;
+    let (app, seen) = live_app(&server, &[]).await;
+    Mock::given(method("POST"))
+        .and(path("/open_api/v1.3/oauth2/access_token/"))
+        .and(body_json(json!({ "app_id": "tiktok-app", "secret": "tiktok-secret", "auth_code": "tt-code" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 0, "message": "OK", "request_id": "r1",
+            "data": { "access_token": "tiktok-token", "scope": [4, 5], "advertiser_ids": ["111", "222"] } })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url = authorization_url(&app, &app.customer(), "TIKTOK", Some("222")).await;
+    let state = param(&url, "state").expect("state");
+    let (status, body) = callback(&app, "tiktok", &[("auth_code", "tt-code"), ("state", &state)]).await;
+    assert_eq!((status, &body["externalAccountId"]), (StatusCode::OK, &json!("222")), "{body:#}");
+    let layer = layer_account(&app, "TIKTOK").await;
+    assert_eq!(layer["connectedAccount"]["accessTokenExpiresAt"], Value::Null, "TikTok tokens do not expire");
+
+    Mock::given(method("POST"))
+        .and(path("/auth/oauth2/token"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .and(body_string_contains("client_id=SEARCHADS.client"))
+        .and(body_string_contains("scope=searchadsorg"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "apple-token", "token_type": "Bearer", "expires_in": 3600 })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url = authorization_url(&app, &app.customer(), "APPLE", Some("40669820")).await;
+    assert_eq!(url.path(), "/oauth/apple/callback", "Apple has no consent page: the URL is ours");
+    let state = param(&url, "state").expect("state");
+    let (status, body) = callback(&app, "apple", &[("state", &state)]).await;
+    assert_eq!((status, &body["status"]), (StatusCode::OK, &json!("ACTIVE")), "{body:#}");
+
+    let campaign = crate::support::CREATE_CAMPAIGN;
+    app.set_defaults("TIKTOK", "AUTO", "AUTO", "AUTO").await;
+    let data = app
+        .ok(
+            &app.customer(),
+            campaign,
+            json!({ "input": { "platform": "TIKTOK", "name": "T", "dailyBudgetCents": 5000,
+            "outcome": "CONVERSIONS", "campaignManagementMode": "AUTOPILOT", "creativeMode": "AUTOPILOT" } }),
+        )
+        .await;
+    assert_eq!(data["createCampaign"]["verdict"]["decision"], "ALLOW", "{data:#}");
+    assert_eq!(seen.lock().expect("lock").last(), Some(&Some("tiktok-token".to_owned())));
+}
+
+#[tokio::test]
+async fn a_partner_flow_waits_for_the_customer_who_alone_confirms_and_disconnects() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app(&server, &[]).await;
+    let partner = app.partner(&[Scope::AdsRead, Scope::AdsWrite]).await;
+    let body = connect_meta(&app, &server, &partner, "code-p").await;
+    assert_eq!(body["status"], "AWAITING_CUSTOMER", "{body:#}");
+    let id = body["connectedAccountId"].clone();
+    assert_eq!(layer_account(&app, "META").await["connectedAccount"]["status"], "AWAITING_CUSTOMER");
+    app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
+    let refused = create_meta_campaign(&app).await;
+    assert_eq!(
+        refused["userErrors"][0]["code"], "AD_ACCOUNT_NOT_CONNECTED",
+        "not until the customer confirms"
+    );
+
+    const CONFIRM: &str = "mutation($id: ID!) { confirmAdAccount(id: $id) {
+        verdict { decision reason } connectedAccount { status } userErrors { field code } } }";
+    const DISCONNECT: &str = "mutation($id: ID!) { disconnectAdAccount(id: $id) {
+        verdict { decision reason } connectedAccount { status } userErrors { field code } } }";
+    let denied = app.ok(&partner, CONFIRM, json!({ "id": id })).await["confirmAdAccount"].clone();
+    assert_eq!(
+        (&denied["verdict"]["decision"], &denied["verdict"]["reason"]),
+        (&json!("DENY"), &json!("customer_only"))
+    );
+    assert_eq!(denied["connectedAccount"]["status"], "AWAITING_CUSTOMER", "{denied:#}");
+
+    let confirmed = app.ok(&app.customer(), CONFIRM, json!({ "id": id })).await["confirmAdAccount"].clone();
+    assert_eq!(confirmed["verdict"]["decision"], "ALLOW", "{confirmed:#}");
+    assert_eq!(confirmed["connectedAccount"]["status"], "ACTIVE");
+    let again = app.ok(&app.customer(), CONFIRM, json!({ "id": id })).await["confirmAdAccount"].clone();
+    assert_eq!(again["userErrors"][0]["code"], "ACCOUNT_NOT_AWAITING_CUSTOMER", "{again:#}");
+    let created = create_meta_campaign(&app).await;
+    assert_eq!(created["verdict"]["decision"], "ALLOW", "{created:#}");
+
+    let denied = app.ok(&partner, DISCONNECT, json!({ "id": id })).await["disconnectAdAccount"].clone();
+    assert_eq!(denied["verdict"]["reason"], "customer_only", "{denied:#}");
+    let gone = app.ok(&app.customer(), DISCONNECT, json!({ "id": id })).await["disconnectAdAccount"].clone();
+    assert_eq!(gone["connectedAccount"]["status"], "DISCONNECTED", "{gone:#}");
+    let row = stored(&app).await;
+    assert_eq!((row.access_token, row.refresh_token), (None, None), "tokens are erased");
+    assert_eq!(layer_account(&app, "META").await["connectedAccount"], Value::Null);
+    let bad =
+        app.ok(&app.customer(), DISCONNECT, json!({ "id": "nope" })).await["disconnectAdAccount"].clone();
+    assert_eq!(bad["userErrors"][0], json!({ "field": ["id"], "code": "INVALID_ID" }));
+}
+
+/// Creates a Meta campaign on autopilot as the customer (the layer's defaults must allow it) and
+/// returns the payload.
+async fn create_meta_campaign(app: &TestApp) -> Value {
+    let input = json!({ "platform": "META", "name": "M", "dailyBudgetCents": 5000, "outcome": "CONVERSIONS",
+        "campaignManagementMode": "AUTOPILOT", "creativeMode": "AUTOPILOT" });
+    app.ok(&app.customer(), crate::support::CREATE_CAMPAIGN, json!({ "input": input })).await["createCampaign"].clone()
+}
+
+#[tokio::test]
+async fn a_live_write_without_a_connected_account_is_a_user_error() {
+    let server = MockServer::start().await;
+    let (app, seen) = live_app(&server, &[]).await;
+    app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
+    let before = crate::support::row_totals(&app).await;
+    let payload = create_meta_campaign(&app).await;
+    assert_eq!(payload["verdict"], Value::Null, "{payload:#}");
+    assert_eq!(payload["userErrors"][0]["code"], "AD_ACCOUNT_NOT_CONNECTED");
+    assert_eq!(payload["userErrors"][0]["field"], json!(["platform"]));
+    assert_eq!(crate::support::row_totals(&app).await, before, "nothing written");
+    assert!(seen.lock().expect("lock").is_empty(), "nothing dispatched");
+}
+
+#[tokio::test]
+async fn a_dispatch_gets_the_decrypted_token() {
+    let server = MockServer::start().await;
+    let (app, seen) = live_app(&server, &[]).await;
+    connect_meta(&app, &server, &app.customer(), "code-1").await;
+    app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
+    let payload = create_meta_campaign(&app).await;
+    assert_eq!(payload["verdict"]["decision"], "ALLOW", "{payload:#}");
+    assert_eq!(*seen.lock().expect("lock"), vec![Some(META_TOKEN.to_owned())]);
+}
+
+/// Moves the connected account's expiry to `in_secs` from now.
+async fn expire_in(app: &TestApp, in_secs: i64) {
+    let row = stored(app).await;
+    let mut active: entity::connected_accounts::ActiveModel = row.into();
+    active.access_token_expires_at = Set(Some(chrono::Utc::now() + chrono::Duration::seconds(in_secs)));
+    active.update(&app.services().db).await.expect("update expiry");
+}
+
+/// Meta's re-exchange of the current long-lived token, answering `response` after `delay_ms`.
+async fn mock_meta_refresh(server: &MockServer, response: ResponseTemplate, expected: u64) {
+    Mock::given(method("GET"))
+        .and(path("/v21.0/oauth/access_token"))
+        .and(query_param("grant_type", "fb_exchange_token"))
+        .and(query_param("fb_exchange_token", META_TOKEN))
+        .respond_with(response)
+        .expect(expected)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_refreshed_once_for_concurrent_dispatches() {
+    let server = MockServer::start().await;
+    let (app, seen) = live_app(&server, &[]).await;
+    connect_meta(&app, &server, &app.customer(), "code-1").await;
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    seen.lock().expect("lock").clear();
+    expire_in(&app, 120).await;
+    let refreshed = ResponseTemplate::new(200)
+        .set_body_json(
+            json!({ "access_token": "EAAB-refreshed", "token_type": "bearer", "expires_in": 5_184_000 }),
+        )
+        .set_delay(std::time::Duration::from_millis(300));
+    mock_meta_refresh(&server, refreshed, 1).await;
+    let budget = |cents: i64| {
+        let app = &app;
+        let campaign = campaign.clone();
+        async move {
+            app.ok(
+                &app.customer(),
+                crate::support::UPDATE_BUDGET,
+                json!({ "input": { "campaignId": campaign, "dailyBudgetCents": cents } }),
+            )
+            .await["updateCampaignBudget"]
+                .clone()
+        }
+    };
+    let (first, second) = tokio::join!(budget(6000), budget(7000));
+    for payload in [&first, &second] {
+        assert_eq!(payload["verdict"]["decision"], "ALLOW", "{payload:#}");
+        assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    }
+    assert_eq!(*seen.lock().expect("lock"), vec![Some("EAAB-refreshed".to_owned()); 2]);
+    let row = stored(&app).await;
+    assert!(row.last_refreshed_at.is_some());
+    assert!(
+        row.access_token_expires_at.is_some_and(|at| at > chrono::Utc::now() + chrono::Duration::days(59))
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_failed_refresh_marks_the_account_and_the_dispatch_fails_auth_expired() {
+    let server = MockServer::start().await;
+    let (app, seen) = live_app(&server, &[]).await;
+    connect_meta(&app, &server, &app.customer(), "code-1").await;
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    seen.lock().expect("lock").clear();
+    expire_in(&app, -60).await;
+    let refused = ResponseTemplate::new(400).set_body_json(json!({ "error": {
+        "message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190 } }));
+    mock_meta_refresh(&server, refused, 1).await;
+    let payload = app
+        .ok(
+            &app.customer(),
+            crate::support::UPDATE_BUDGET,
+            json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } }),
+        )
+        .await["updateCampaignBudget"]
+        .clone();
+    assert_eq!(payload["userErrors"][0]["code"], "PLATFORM_AUTH_EXPIRED", "{payload:#}");
+    assert!(seen.lock().expect("lock").is_empty(), "no platform write without a valid token");
+    let verdict =
+        app.ok(&app.customer(), crate::support::VERDICT, json!({ "id": payload["verdict"]["id"] })).await;
+    assert_eq!(verdict["verdict"]["dispatchStatus"], "failed", "{verdict:#}");
+    assert_eq!(layer_account(&app, "META").await["connectedAccount"]["status"], "REFRESH_FAILED");
+    let rows =
+        crate::support::audit_rows(&app, &app.customer(), json!({ "event": "ad_account.refresh_failed" }))
+            .await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(read_budget(&app, &campaign).await, 5000, "local state unchanged");
+}
+
+async fn read_budget(app: &TestApp, campaign: &str) -> i64 {
+    crate::support::read_campaign(app, campaign).await["dailyBudgetCents"].as_i64().expect("budget")
+}
+
+#[tokio::test]
+async fn the_sweeper_refreshes_tokens_about_to_expire() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app(&server, &[]).await;
+    connect_meta(&app, &server, &app.customer(), "code-1").await;
+    assert_eq!(app.services().refresh_due_tokens().await.expect("sweep"), 0, "nothing due yet");
+    expire_in(&app, 300).await;
+    let refreshed = ResponseTemplate::new(200).set_body_json(
+        json!({ "access_token": "EAAB-swept", "token_type": "bearer", "expires_in": 5_184_000 }),
+    );
+    mock_meta_refresh(&server, refreshed, 1).await;
+    assert_eq!(app.services().refresh_due_tokens().await.expect("sweep"), 1);
+    assert_eq!(app.services().refresh_due_tokens().await.expect("sweep"), 0, "fresh now");
+    let row = stored(&app).await;
+    assert_eq!(row.status, "active");
+    server.verify().await;
+}
