@@ -21,6 +21,14 @@
 //! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` (PostgreSQL; SQLite always uses 1) | connection pool size |
 //! | `LAYERS_LOG` | `--log` | `info` | log filter (`tracing` env-filter syntax) |
 //! | `LAYERS_LOG_FORMAT` | `--log-format` | `human` | `human` or `json` |
+//! | `LAYERS_ENV` | `--environment` | `development` | `production`: introspection and suggestions off by default, a real JWT secret required |
+//! | `LAYERS_METRICS_TOKEN` | `--metrics-token` | unset (open) | bearer token `/metrics` requires |
+//! | `LAYERS_HTTP_MAX_BODY_BYTES` | `--http-max-body-bytes` | `1048576` | largest `/graphql` request body |
+//! | `LAYERS_GRAPHQL_MAX_*` | `--graphql-max-*` | see `graphql::settings` | document bytes 32768, tokens 1000, fields 250, aliases 15, directives 5 per field / 50, depth 6, cost 5000 |
+//! | `LAYERS_GRAPHQL_INTROSPECTION` | `--graphql-introspection` | `authenticated` (production `off`) | who may introspect |
+//! | `LAYERS_GRAPHQL_SUGGESTIONS` | `--graphql-suggestions` | `true` (production `false`) | "Did you mean" in validation errors |
+//! | `LAYERS_RATE_LIMIT_ORG_PER_MINUTE` / `_BURST` | `--rate-limit-org-*` | `600` / `100` | customer requests per organization |
+//! | `LAYERS_RATE_LIMIT_PARTNER_KEY_PER_MINUTE` / `_BURST` | `--rate-limit-partner-key-*` | `300` / `50` | requests per partner key |
 //! | `LAYERS_META_BASE_URL` | `--meta-base-url` | `https://graph.facebook.com` | live: Meta Marketing API host |
 //! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v21.0` | live: Graph API version in every Meta path |
 //! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |
