@@ -164,6 +164,7 @@ fn app_config(settings: &Settings) -> AppConfig {
         jwt_secret,
         pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)),
         thresholds: settings.thresholds.unwrap_or_default(),
+        dispatch_lease: settings.dispatch.lease(),
     }
 }
 
@@ -203,6 +204,7 @@ async fn serve(settings: &Settings) -> CliResult {
     )));
     let sweeper =
         services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
+    let reconciler = services.spawn_reconciler(settings.dispatch.reconcile_interval());
     let generation = (settings.platform_mode == crate::config::PlatformMode::Sandbox).then(|| {
         services.spawn_sandbox_generation(std::time::Duration::from_secs(u64::from(
             settings.sandbox_generation_delay_secs,
@@ -238,6 +240,7 @@ async fn serve(settings: &Settings) -> CliResult {
     let router = crate::http::router_with_ws(state, hub);
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     sweeper.abort();
+    reconciler.abort();
     if let Some(generation) = generation {
         generation.abort();
     }

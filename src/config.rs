@@ -21,6 +21,8 @@
 //! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` (PostgreSQL; SQLite always uses 1) | connection pool size |
 //! | `LAYERS_LOG` | `--log` | `info` | log filter (`tracing` env-filter syntax) |
 //! | `LAYERS_LOG_FORMAT` | `--log-format` | `human` | `human` or `json` |
+//! | `LAYERS_DISPATCH_LEASE_SECS` | `--dispatch-lease-secs` | `300` | seconds a dispatch may take before a reconciler may settle it instead (longer than any platform call with its retries) |
+//! | `LAYERS_RECONCILE_INTERVAL_SECS` | `--reconcile-interval-secs` | `60` | seconds between reconciler runs (one also runs at start-up) settling dispatches left in flight |
 //! | `LAYERS_META_BASE_URL` | `--meta-base-url` | `https://graph.facebook.com` | live: Meta Marketing API host |
 //! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v21.0` | live: Graph API version in every Meta path |
 //! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |
@@ -111,6 +113,10 @@ pub struct Settings {
     /// Whether `serve` seeds a demo organization on start.
     #[arg(long, env = "LAYERS_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
     pub seed_demo: SeedDemo,
+
+    /// Dispatch leases and the reconciler (`LAYERS_DISPATCH_LEASE_SECS`, `LAYERS_RECONCILE_INTERVAL_SECS`).
+    #[command(flatten)]
+    pub dispatch: crate::service::reconcile::DispatchSettings,
 
     /// Live platform endpoints (`LAYERS_META_*`, `LAYERS_TIKTOK_*`, `LAYERS_APPLE_*`).
     #[command(flatten)]

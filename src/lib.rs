@@ -45,6 +45,8 @@ pub struct AppConfig {
     pub pending_ttl: chrono::Duration,
     /// The thresholds ads are classified by.
     pub thresholds: domain::classification::Thresholds,
+    /// How long a dispatch's holder may take before a reconciler may settle it instead.
+    pub dispatch_lease: chrono::Duration,
 }
 
 impl AppConfig {
@@ -54,6 +56,7 @@ impl AppConfig {
             jwt_secret,
             pending_ttl: chrono::Duration::hours(72),
             thresholds: domain::classification::Thresholds::default(),
+            dispatch_lease: chrono::Duration::seconds(i64::from(service::reconcile::DEFAULT_DISPATCH_LEASE_SECS)),
         }
     }
 }
@@ -80,8 +83,14 @@ pub fn build_state_with(
     proxy: Arc<PlatformProxy>,
     events: EventBus,
 ) -> AppState {
-    let services =
-        Services { db, proxy, events, pending_ttl: config.pending_ttl, thresholds: config.thresholds };
+    let services = Services {
+        db,
+        proxy,
+        events,
+        pending_ttl: config.pending_ttl,
+        thresholds: config.thresholds,
+        dispatch_lease: config.dispatch_lease,
+    };
     AppState {
         schema: graphql::build_schema(services.clone()),
         services,

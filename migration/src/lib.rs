@@ -17,6 +17,7 @@ mod m20261122_000003_creatives_and_ads;
 mod m20261122_000004_pending_actions_and_audit;
 mod m20261122_000005_ad_metrics;
 mod m20261122_000006_optimizer_runs;
+mod m20261122_000008_dispatch_ledger;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_pending_actions_and_audit::Migration),
             Box::new(m20261122_000005_ad_metrics::Migration),
             Box::new(m20261122_000006_optimizer_runs::Migration),
+            Box::new(m20261122_000008_dispatch_ledger::Migration),
         ]
     }
 }

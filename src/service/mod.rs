@@ -18,6 +18,7 @@ pub mod optimizer;
 pub mod organizations;
 mod policy;
 mod prepare;
+pub mod reconcile;
 mod write;
 
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct Services {
     pub pending_ttl: chrono::Duration,
     /// The thresholds ads are classified by.
     pub thresholds: crate::domain::classification::Thresholds,
+    /// How long a dispatch's holder may take before a reconciler may settle it instead.
+    pub dispatch_lease: chrono::Duration,
 }
 
 impl std::fmt::Debug for Services {
@@ -65,13 +68,6 @@ impl Services {
     pub(crate) async fn commit(&self, txn: DatabaseTransaction, events: Vec<Event>) -> Result<(), DbErr> {
         self.events.announce(&txn, &events).await?;
         txn.commit().await?;
-        self.events.committed(events);
-        Ok(())
-    }
-
-    /// Announces `events` of a change already committed on its own (outside a transaction).
-    pub(crate) async fn announce(&self, events: Vec<Event>) -> Result<(), DbErr> {
-        self.events.announce(&self.db, &events).await?;
         self.events.committed(events);
         Ok(())
     }
