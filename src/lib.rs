@@ -56,7 +56,9 @@ impl AppConfig {
             jwt_secret,
             pending_ttl: chrono::Duration::hours(72),
             thresholds: domain::classification::Thresholds::default(),
-            dispatch_lease: chrono::Duration::seconds(i64::from(service::reconcile::DEFAULT_DISPATCH_LEASE_SECS)),
+            dispatch_lease: chrono::Duration::seconds(i64::from(
+                service::reconcile::DEFAULT_DISPATCH_LEASE_SECS,
+            )),
         }
     }
 }

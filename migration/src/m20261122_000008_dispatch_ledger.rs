@@ -47,7 +47,9 @@ impl MigrationTrait for Migration {
         ];
         // SQLite takes one column per ALTER TABLE.
         for mut column in columns {
-            manager.alter_table(Table::alter().table(Audit::Table).add_column(&mut column).to_owned()).await?;
+            manager
+                .alter_table(Table::alter().table(Audit::Table).add_column(&mut column).to_owned())
+                .await?;
         }
         widen_status_check(manager).await?;
         let db = manager.get_connection();
@@ -115,11 +117,15 @@ async fn widen_status_check(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         return Err(DbErr::Migration("layer_ads_audit has no stored definition".to_owned()));
     };
     if table.matches(OLD_STATUSES).count() != 1 {
-        return Err(DbErr::Migration("layer_ads_audit's dispatch status check is not the expected one".into()));
+        return Err(DbErr::Migration(
+            "layer_ads_audit's dispatch status check is not the expected one".into(),
+        ));
     }
-    let rebuilt = table
-        .replacen(OLD_STATUSES, NEW_STATUSES, 1)
-        .replacen("\"layer_ads_audit\"", "\"layer_ads_audit_rebuilt\"", 1);
+    let rebuilt = table.replacen(OLD_STATUSES, NEW_STATUSES, 1).replacen(
+        "\"layer_ads_audit\"",
+        "\"layer_ads_audit_rebuilt\"",
+        1,
+    );
     let indexes = sqlite_master(manager, "index").await?;
     db.execute_unprepared(&rebuilt).await?;
     db.execute_unprepared("INSERT INTO layer_ads_audit_rebuilt SELECT * FROM layer_ads_audit").await?;

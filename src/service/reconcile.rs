@@ -161,7 +161,9 @@ impl Services {
                     self.settle(ticket, ledger::UNKNOWN, detail, Settled::Unknown).await
                 }
             },
-            Err(error) => self.settle(ticket, ledger::UNKNOWN, needs_attention(error), Settled::Unknown).await,
+            Err(error) => {
+                self.settle(ticket, ledger::UNKNOWN, needs_attention(error), Settled::Unknown).await
+            }
         }
     }
 
@@ -208,7 +210,8 @@ fn caller_of(row: &audit::Model) -> Result<Caller, Failure> {
 
 /// A JSON column of the row, read back as `T`.
 fn from_row<T: serde::de::DeserializeOwned>(value: Option<&Value>, column: &str) -> Result<T, Value> {
-    let value = value.ok_or_else(|| json!({ "code": "INTERNAL", "message": format!("no {column} recorded") }))?;
+    let value =
+        value.ok_or_else(|| json!({ "code": "INTERNAL", "message": format!("no {column} recorded") }))?;
     serde_json::from_value(value.clone())
         .map_err(|error| json!({ "code": "INTERNAL", "message": format!("{column} unreadable: {error}") }))
 }

@@ -8,6 +8,7 @@ mod support;
 mod approvals;
 mod auth;
 mod creatives;
+mod dispatch;
 mod gate_matrix;
 mod http;
 mod inputs;

@@ -198,7 +198,11 @@ mod tests {
     fn meta_takes_four_budget_changes_an_hour() {
         let rate = SafetyCheck::MetaBudgetChangeRate;
         for (recent, passes) in [(0, true), (3, true), (4, false), (40, false)] {
-            assert_eq!(passed(&check_budget_change_rate(Platform::Meta, recent)), [(rate, passes)], "{recent}");
+            assert_eq!(
+                passed(&check_budget_change_rate(Platform::Meta, recent)),
+                [(rate, passes)],
+                "{recent}"
+            );
         }
         for platform in [Platform::Tiktok, Platform::Apple] {
             assert!(check_budget_change_rate(platform, 40).is_empty());
