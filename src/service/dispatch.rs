@@ -240,7 +240,10 @@ impl Services {
         detail: Value,
         platform_id: Option<String>,
     ) -> Result<Option<Applied>, Failure> {
+        // Rows are locked in the order approvals lock them (pending action, then the target), so
+        // a settlement and a concurrent approval of the same action never wait on each other.
         let txn = self.db.begin().await?;
+        let events = move_pending(&txn, caller.organization_id, ticket, PendingStatus::Dispatched).await?;
         if !ledger::settle(&txn, ticket.verdict_id, ticket.lease_id, ledger::SUCCEEDED, detail).await? {
             txn.rollback().await?;
             tracing::warn!(verdict_id = %ticket.verdict_id, "dispatch already settled by another holder");
@@ -250,7 +253,6 @@ impl Services {
         if let (AdWrite::CreateCampaign(_), Some(created)) = (write, &applied.campaign) {
             audit::attach_campaign(&txn, ticket.verdict_id, created.id).await?;
         }
-        let events = move_pending(&txn, caller.organization_id, ticket, PendingStatus::Dispatched).await?;
         self.commit(txn, events).await?;
         Ok(Some(applied))
     }
@@ -265,14 +267,14 @@ impl Services {
         detail: Value,
     ) -> Result<bool, Failure> {
         let txn = self.db.begin().await?;
-        if !ledger::settle(&txn, ticket.verdict_id, ticket.lease_id, status, detail).await? {
-            txn.rollback().await?;
-            return Ok(false);
-        }
         let events = match (status == ledger::FAILED, audit_org(&txn, ticket).await?) {
             (true, Some(org)) => move_pending(&txn, org, ticket, PendingStatus::Failed).await?,
             _ => Vec::new(),
         };
+        if !ledger::settle(&txn, ticket.verdict_id, ticket.lease_id, status, detail).await? {
+            txn.rollback().await?;
+            return Ok(false);
+        }
         self.commit(txn, events).await?;
         Ok(true)
     }
