@@ -144,11 +144,22 @@ impl Services {
         let adapter = self.proxy.adapter(account.platform);
         let span =
             tracing::info_span!("dispatch", platform = %account.platform, write = platform_write.kind());
-        let outcome = {
+        let call = {
             let _entered = span.enter();
             adapter.dispatch(&account, &platform_write)
-        }
-        .await;
+        };
+        // The call never outlives the lease: past it, a reconciler may ask the platform, and must
+        // not find a call of ours still under way.
+        let limit = self.dispatch_lease.to_std().unwrap_or(StdDuration::MAX);
+        let Ok(outcome) = tokio::time::timeout(limit, call).await else {
+            tracing::error!(verdict_id = %verdict.id, "platform call outlived the dispatch lease: left to the reconciler");
+            let mut result = super::gatekeeper::targets(prepared, verdict);
+            result.user_errors.push(UserError::general(
+                "DISPATCH_OUTCOME_PENDING",
+                "the platform did not answer in time; the write will be settled from what the platform shows: see the audit row",
+            ));
+            return Ok(result);
+        };
         let recorded = match outcome {
             Ok(receipt) => self.record_success(caller, write, prepared, verdict, ticket, receipt).await,
             Err(error) => self.record_failure(prepared, verdict, ticket, error).await,

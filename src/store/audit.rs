@@ -128,6 +128,8 @@ pub struct AuditFilter {
     pub event: Option<String>,
     /// Only rows with this decision (`allow`, `queue_for_approval`, `deny`).
     pub decision: Option<String>,
+    /// Only rows with this dispatch status (`in_flight`, `succeeded`, `failed`, `unknown`).
+    pub dispatch_status: Option<String>,
 }
 
 /// One page of `org`'s audit log, newest first.
@@ -149,6 +151,9 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(decision) = &filter.decision {
         select = select.filter(audit::Column::Decision.eq(decision.as_str()));
+    }
+    if let Some(status) = &filter.dispatch_status {
+        select = select.filter(audit::Column::DispatchStatus.eq(status.as_str()));
     }
     page::fetch(conn, select, audit::Column::Id, request).await
 }

@@ -29,6 +29,9 @@ pub const FAILED: &str = "failed";
 /// Nobody can tell whether the platform applied the write: a person must look. Never re-sent.
 pub const UNKNOWN: &str = "unknown";
 
+/// Every dispatch status.
+pub const STATUSES: [&str; 4] = [IN_FLIGHT, SUCCEEDED, FAILED, UNKNOWN];
+
 /// What [`begin`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Begin {

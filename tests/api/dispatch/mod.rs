@@ -13,7 +13,7 @@ use std::time::Duration;
 use layers_dashboard::auth::Secret;
 use layers_dashboard::domain::Platform;
 use layers_dashboard::events::EventBus;
-use layers_dashboard::platform::{PlatformProxy, SandboxAdapter};
+use layers_dashboard::platform::{PlatformAdapter, PlatformProxy, SandboxAdapter};
 use layers_dashboard::{AppConfig, build_state_with};
 use serde_json::{Value, json};
 
@@ -34,16 +34,21 @@ pub fn with_sandboxes(app: &mut TestApp) -> Sandboxes {
         tiktok: Arc::new(SandboxAdapter::new(Platform::Tiktok)),
         apple: Arc::new(SandboxAdapter::new(Platform::Apple)),
     };
-    let proxy = PlatformProxy::from_adapters(
-        sandboxes.meta.clone(),
-        sandboxes.tiktok.clone(),
-        sandboxes.apple.clone(),
-    )
-    .expect("one sandbox per platform");
+    install(app, sandboxes.meta.clone(), sandboxes.tiktok.clone(), sandboxes.apple.clone());
+    sandboxes
+}
+
+/// Rebuilds `app` (same database) around the given adapters.
+pub fn install(
+    app: &mut TestApp,
+    meta: Arc<dyn PlatformAdapter>,
+    tiktok: Arc<dyn PlatformAdapter>,
+    apple: Arc<dyn PlatformAdapter>,
+) {
+    let proxy = PlatformProxy::from_adapters(meta, tiktok, apple).expect("one adapter per platform");
     let db = app.services().db.clone();
     let config = AppConfig::new(Secret::from(SECRET.to_owned()));
     app.state = build_state_with(db, &config, Arc::new(proxy), EventBus::in_process());
-    sandboxes
 }
 
 /// How many budget changes (not creates) `sandbox` accepted.

@@ -7,7 +7,8 @@ use layers_dashboard::service::reconcile::ReconcileReport;
 use serde_json::json;
 
 use super::{
-    approve, budget_dispatches, budget_requests, change_budget, crash_budget_change, verdict, with_sandboxes,
+    approve, budget_dispatches, budget_requests, change_budget, crash_budget_change, install, verdict,
+    with_sandboxes,
 };
 use crate::support::{TestApp, read_campaign};
 
@@ -117,4 +118,98 @@ async fn racing_reconcilers_settle_each_dispatch_once() {
         assert_eq!(read["version"], 2, "applied exactly once: {read:#}");
     }
     assert_eq!(budget_requests(&sandboxes.meta), 3);
+}
+
+/// A platform that takes writes but cannot read them back: `reconcile` is the default `Unknown`.
+struct NoReadBack(std::sync::Arc<layers_dashboard::platform::SandboxAdapter>);
+
+#[async_trait::async_trait]
+impl layers_dashboard::platform::PlatformAdapter for NoReadBack {
+    fn platform(&self) -> layers_dashboard::domain::Platform {
+        self.0.platform()
+    }
+
+    async fn dispatch(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        write: &layers_dashboard::platform::PlatformWrite,
+    ) -> Result<layers_dashboard::platform::DispatchReceipt, layers_dashboard::platform::PlatformError> {
+        self.0.dispatch(account, write).await
+    }
+}
+
+#[tokio::test]
+async fn a_dispatch_the_platform_cannot_account_for_is_marked_unknown_and_never_resent() {
+    let mut app = TestApp::new().await;
+    let crashed = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("DRAFT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    let action = change_budget(&app, &campaign, 6600).await["pendingAction"]["id"].clone();
+    crashed.meta.crash_after_send_next();
+    let answered = tokio::time::timeout(std::time::Duration::from_millis(500), approve(&app, &action)).await;
+    assert!(answered.is_err(), "the crashed approval answered");
+
+    let restarted = with_sandboxes(&mut app);
+    let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
+        layers_dashboard::domain::Platform::Meta,
+    ));
+    install(&mut app, std::sync::Arc::new(NoReadBack(blind.clone())), restarted.tiktok, restarted.apple);
+    let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(report, ReconcileReport { unknown: 1, ..Default::default() });
+
+    let query =
+        "{ auditLog(dispatchStatus: \"unknown\", first: 10) { nodes { action dispatchStatus dispatch } } }";
+    let rows = app.ok(&app.customer(), query, json!({})).await["auditLog"]["nodes"].clone();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows:#}");
+    assert_eq!(rows[0]["dispatch"]["needs_attention"], true, "{rows:#}");
+    assert_eq!(rows[0]["dispatch"]["error"]["code"], "DISPATCH_OUTCOME_UNKNOWN", "{rows:#}");
+    assert_eq!(read_campaign(&app, &campaign).await, before);
+    let status = "query($id: ID!) { node(id: $id) { ... on PendingAction { status } } }";
+    let read = app.ok(&app.customer(), status, json!({ "id": action })).await;
+    assert_eq!(read["node"]["status"], "APPROVED", "its fate is unknown: {read:#}");
+
+    let again =
+        app.services().reconcile_dispatches(after_the_lease(&app) + Duration::hours(1)).await.unwrap();
+    assert_eq!(again, ReconcileReport::default());
+    assert!(blind.recorded().is_empty(), "never sent again");
+    let bad = app
+        .gql(Some(&app.customer()), "{ auditLog(dispatchStatus: \"lost\") { nodes { action } } }", json!({}))
+        .await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{bad:#}");
+}
+
+#[tokio::test]
+async fn a_dispatch_decided_but_never_started_fails_once_its_decider_had_a_whole_lease() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let mut app = TestApp::new().await;
+    let crashed = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    crash_budget_change(&app, &crashed.meta, &campaign, 7100).await;
+    // As if the process had died after the decision committed and before the call started.
+    let row = budget_dispatches(&app, &campaign).await.remove(0);
+    let id: uuid::Uuid = row["verdictId"].as_str().unwrap().parse().unwrap();
+    entity::audit::ActiveModel {
+        id: Set(id),
+        dispatch_write: Set(None),
+        dispatch_started_at: Set(None),
+        dispatch_lease_id: Set(None),
+        dispatch_lease_until: Set(None),
+        dispatch_target: Set(None),
+        ..Default::default()
+    }
+    .update(&app.services().db)
+    .await
+    .unwrap();
+    with_sandboxes(&mut app);
+
+    let early = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(early, ReconcileReport::default(), "its decider may still start it");
+    let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(report, ReconcileReport { failed: 1, ..Default::default() });
+    let row = verdict(&app, &row["verdictId"]).await;
+    assert_eq!(row["dispatchStatus"], "failed", "{row:#}");
+    assert_eq!(row["dispatch"]["sent"], false, "{row:#}");
+    assert_eq!(row["dispatch"]["error"]["code"], "DISPATCH_INTERRUPTED", "{row:#}");
+    assert_eq!(read_campaign(&app, &campaign).await, before);
 }
