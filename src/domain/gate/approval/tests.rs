@@ -92,8 +92,8 @@ fn policy_actions_are_customer_only() {
 }
 
 #[test]
-fn only_pending_actions_can_be_approved() {
-    for status in PendingStatus::ALL.into_iter().filter(|s| *s != Pending) {
+fn only_pending_or_failed_actions_can_be_approved() {
+    for status in PendingStatus::ALL.into_iter().filter(|s| !s.is_decidable()) {
         for input in [ad_write(), policy()] {
             let input = ApprovalInput { status, ..input };
             assert_eq!(outcome(&input), denied("not_pending", status), "{status}");
