@@ -102,7 +102,9 @@ impl Services {
         }
     }
 
-    /// The account `write` goes to, for `caller` on `prepared` state.
+    /// The account `write` goes to, for `caller` on `prepared` state: the dispatch and the
+    /// reconciler both reach the platform through it. (`caller` and `write` are not needed while
+    /// the account comes from the layer alone.)
     pub(crate) async fn account(
         &self,
         caller: &Caller,
