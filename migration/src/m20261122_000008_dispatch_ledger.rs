@@ -75,6 +75,17 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
+        db.execute_unprepared(
+            "UPDATE layer_ads_audit SET dispatch_status = 'failed' WHERE dispatch_status = 'unknown'",
+        )
+        .await?;
+        if manager.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(&format!(
+                "ALTER TABLE layer_ads_audit DROP CONSTRAINT ck_audit_dispatch_status, \
+                 ADD CONSTRAINT ck_audit_dispatch_status CHECK (dispatch_status IN {OLD_STATUSES})"
+            ))
+            .await?;
+        }
         for index in [
             "idx_audit_dispatch_status_lease",
             "uq_audit_dispatch_target_in_flight",
@@ -82,10 +93,6 @@ impl MigrationTrait for Migration {
         ] {
             db.execute_unprepared(&format!("DROP INDEX IF EXISTS {index}")).await?;
         }
-        db.execute_unprepared(
-            "UPDATE layer_ads_audit SET dispatch_status = 'failed' WHERE dispatch_status = 'unknown'",
-        )
-        .await?;
         for column in [
             Audit::DispatchWrite,
             Audit::DispatchStartedAt,
@@ -101,7 +108,8 @@ impl MigrationTrait for Migration {
 
 /// Lets `dispatch_status` hold `unknown`. PostgreSQL replaces the named constraint; SQLite cannot
 /// alter a constraint, so the table is rebuilt from its own stored definition (whatever columns
-/// it has by now) with the wider check, its rows copied and its indexes recreated.
+/// it has by now) with the wider check, its rows copied and its indexes recreated. (Rolling back
+/// leaves SQLite's check wide: harmless, and found already wide when migrating up again.)
 async fn widen_status_check(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let db = manager.get_connection();
     if manager.get_database_backend() == DbBackend::Postgres {
@@ -116,6 +124,9 @@ async fn widen_status_check(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let [table] = definition.as_slice() else {
         return Err(DbErr::Migration("layer_ads_audit has no stored definition".to_owned()));
     };
+    if table.contains(NEW_STATUSES) {
+        return Ok(());
+    }
     if table.matches(OLD_STATUSES).count() != 1 {
         return Err(DbErr::Migration(
             "layer_ads_audit's dispatch status check is not the expected one".into(),

@@ -3,6 +3,7 @@
 //! write applied twice or out of order, and Meta's hourly budget-change limit.
 
 mod failures;
+mod ledger;
 mod meta_limit;
 mod ordering;
 mod reconciler;
