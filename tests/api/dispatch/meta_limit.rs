@@ -55,3 +55,30 @@ async fn other_platforms_take_more_than_four_budget_changes_an_hour() {
     }
     assert_eq!(budget_requests(&sandboxes.tiktok), 6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_meta_budget_changes_count_each_other() {
+    let mut app = TestApp::with_connections(12).await;
+    let sandboxes = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let app = std::sync::Arc::new(app);
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let changes: Vec<_> = (0..8_i64)
+        .map(|i| {
+            let (app, campaign, barrier) = (app.clone(), campaign.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                change_budget(&app, &campaign, 5100 + 100 * i).await
+            })
+        })
+        .collect();
+    let mut decisions = Vec::new();
+    for change in changes {
+        let payload = change.await.unwrap();
+        decisions.push((payload["verdict"]["decision"].clone(), payload["verdict"]["reason"].clone()));
+    }
+    let allowed = decisions.iter().filter(|(decision, _)| decision == "ALLOW").count();
+    assert_eq!(allowed, 4, "{decisions:?}");
+    assert!(decisions.iter().filter(|(decision, _)| decision == "DENY").all(|(_, reason)| reason == REASON));
+    assert_eq!(budget_requests(&sandboxes.meta), 4);
+}
