@@ -281,7 +281,10 @@ impl Services {
     ) -> Result<bool, Failure> {
         let txn = self.db.begin().await?;
         let events = match (status == ledger::FAILED, audit_org(&txn, ticket).await?) {
-            (true, Some(org)) => move_pending(&txn, org, ticket, PendingStatus::Failed).await?,
+            (true, Some(org)) => {
+                let code = detail["error"]["code"].as_str().map(str::to_owned);
+                fail_pending(&txn, org, ticket, code).await?
+            }
             _ => Vec::new(),
         };
         if !ledger::settle(&txn, ticket.verdict_id, ticket.lease_id, status, detail).await? {
@@ -362,6 +365,25 @@ fn taken_over(prepared: &Prepared, verdict: VerdictRecord) -> WriteResult {
 async fn audit_org<C: sea_orm::ConnectionTrait>(conn: &C, ticket: Ticket) -> Result<Option<Uuid>, Failure> {
     use sea_orm::EntityTrait;
     Ok(entity::audit::Entity::find_by_id(ticket.verdict_id).one(conn).await?.map(|row| row.organization_id))
+}
+
+/// Moves the ticket's pending action from `approved` to `failed`, with the error code as its
+/// reason, returning its event.
+async fn fail_pending<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    ticket: Ticket,
+    code: Option<String>,
+) -> Result<Vec<Event>, Failure> {
+    let Some(id) = ticket.pending_action_id else {
+        return Ok(Vec::new());
+    };
+    if !pending::transition_with_reason(conn, id, PendingStatus::Approved, PendingStatus::Failed, code)
+        .await?
+    {
+        return Ok(Vec::new());
+    }
+    Ok(pending::find(conn, org, id).await?.iter().map(Event::pending_changed).collect())
 }
 
 /// Moves the ticket's pending action from `approved` to `to`, returning its event.

@@ -29,6 +29,7 @@ async fn a_failed_approval_leaves_the_campaign_unchanged_and_a_retry_applies_it_
     assert_eq!(failed["verdict"]["decision"], "ALLOW", "{failed:#}");
     assert_eq!(failed["userErrors"][0]["code"], "PLATFORM_TRANSIENT", "{failed:#}");
     assert_eq!(failed["pendingAction"]["status"], "FAILED", "{failed:#}");
+    assert_eq!(failed["pendingAction"]["resolutionReason"], "PLATFORM_TRANSIENT", "{failed:#}");
     assert_eq!(read_campaign(&app, &campaign).await, before, "a failed dispatch changes nothing locally");
     let row = verdict(&app, &failed["verdict"]["id"]).await;
     assert_eq!(row["dispatchStatus"], "failed", "{row:#}");

@@ -71,9 +71,10 @@ async fn a_crash_before_the_platform_applied_fails_the_action_which_a_retry_appl
     assert_eq!(rows[0]["dispatch"]["error"]["code"], "DISPATCH_INTERRUPTED", "{rows:#?}");
     assert_eq!(rows[0]["dispatch"]["error"]["retryable"], true, "{rows:#?}");
     assert_eq!(read_campaign(&app, &campaign).await, before);
-    let status = "query($id: ID!) { node(id: $id) { ... on PendingAction { status } } }";
+    let status = "query($id: ID!) { node(id: $id) { ... on PendingAction { status resolutionReason } } }";
     let read = app.ok(&app.customer(), status, json!({ "id": action })).await;
     assert_eq!(read["node"]["status"], "FAILED", "{read:#}");
+    assert_eq!(read["node"]["resolutionReason"], "DISPATCH_INTERRUPTED", "{read:#}");
 
     let retried = approve(&app, &action).await;
     assert_eq!(retried["pendingAction"]["status"], "DISPATCHED", "{retried:#}");
