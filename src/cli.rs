@@ -176,6 +176,7 @@ fn app_config(settings: &Settings) -> Result<AppConfig, Box<dyn Error + Send + S
         max_body_bytes: settings.graphql.http_max_body_bytes as usize,
         metrics_token: settings.metrics_token.clone().filter(|token| !token.is_empty()).map(Secret::from),
         accounts,
+        dispatch_lease: settings.dispatch.lease(),
     })
 }
 
@@ -227,6 +228,7 @@ async fn serve(settings: &Settings) -> CliResult {
     )));
     let sweeper =
         services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
+    let reconciler = services.spawn_reconciler(settings.dispatch.reconcile_interval());
     let generation = (settings.platform_mode == crate::config::PlatformMode::Sandbox).then(|| {
         services.spawn_sandbox_generation(std::time::Duration::from_secs(u64::from(
             settings.sandbox_generation_delay_secs,
@@ -272,6 +274,7 @@ async fn serve(settings: &Settings) -> CliResult {
     }
     sweeper.abort();
     refresher.abort();
+    reconciler.abort();
     if let Some(generation) = generation {
         generation.abort();
     }

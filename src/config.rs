@@ -29,6 +29,8 @@
 //! | `LAYERS_GRAPHQL_SUGGESTIONS` | `--graphql-suggestions` | `true` (production `false`) | "Did you mean" in validation errors |
 //! | `LAYERS_RATE_LIMIT_ORG_PER_MINUTE` / `_BURST` | `--rate-limit-org-*` | `600` / `100` | customer requests per organization |
 //! | `LAYERS_RATE_LIMIT_PARTNER_KEY_PER_MINUTE` / `_BURST` | `--rate-limit-partner-key-*` | `300` / `50` | requests per partner key |
+//! | `LAYERS_DISPATCH_LEASE_SECS` | `--dispatch-lease-secs` | `300` | seconds a dispatch may take before a reconciler may settle it instead (longer than any platform call with its retries) |
+//! | `LAYERS_RECONCILE_INTERVAL_SECS` | `--reconcile-interval-secs` | `60` | seconds between reconciler runs (one also runs at start-up) settling dispatches left in flight |
 //! | `LAYERS_META_BASE_URL` | `--meta-base-url` | `https://graph.facebook.com` | live: Meta Marketing API host |
 //! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v21.0` | live: Graph API version in every Meta path |
 //! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |
@@ -151,6 +153,9 @@ pub struct Settings {
     /// A bearer token `/metrics` requires (unset: `/metrics` is served to anyone who reaches it).
     #[arg(long, env = "LAYERS_METRICS_TOKEN", hide_env_values = true, global = true)]
     pub metrics_token: Option<String>,
+    /// Dispatch leases and the reconciler (`LAYERS_DISPATCH_LEASE_SECS`, `LAYERS_RECONCILE_INTERVAL_SECS`).
+    #[command(flatten)]
+    pub dispatch: crate::service::reconcile::DispatchSettings,
 
     /// Live platform endpoints (`LAYERS_META_*`, `LAYERS_TIKTOK_*`, `LAYERS_APPLE_*`).
     #[command(flatten)]

@@ -57,6 +57,8 @@ pub struct AppConfig {
     pub metrics_token: Option<Secret>,
     /// Connected ad accounts: platform mode, token key, OAuth apps, refresh margin.
     pub accounts: service::accounts::AccountsConfig,
+    /// How long a dispatch's holder may take before a reconciler may settle it instead.
+    pub dispatch_lease: chrono::Duration,
 }
 
 impl AppConfig {
@@ -70,6 +72,9 @@ impl AppConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             metrics_token: None,
             accounts: service::accounts::AccountsConfig::sandbox(),
+            dispatch_lease: chrono::Duration::seconds(i64::from(
+                service::reconcile::DEFAULT_DISPATCH_LEASE_SECS,
+            )),
         }
     }
 }
@@ -103,6 +108,7 @@ pub fn build_state_with(
         pending_ttl: config.pending_ttl,
         thresholds: config.thresholds,
         accounts: service::accounts::ConnectedAccounts::new(config.accounts.clone(), &config.jwt_secret),
+        dispatch_lease: config.dispatch_lease,
     };
     AppState {
         schema: graphql::build_schema(services.clone(), &config.schema),

@@ -58,12 +58,25 @@ pub struct Model {
     /// The normalized write, as JSON.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub request: Option<Json>,
-    /// `in_flight`, `succeeded` or `failed`.
+    /// `in_flight`, `succeeded`, `failed` or `unknown` (needs a person to look).
     #[sea_orm(column_type = "Text", nullable)]
     pub dispatch_status: Option<String>,
     /// Native request and response, platform ids, error: as JSON.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub dispatch: Option<Json>,
+    /// The normalized platform write, recorded when the platform call starts.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub dispatch_write: Option<Json>,
+    /// When the platform call started.
+    pub dispatch_started_at: Option<DateTimeUtc>,
+    /// Who holds the dispatch (the dispatching request or a reconciler).
+    pub dispatch_lease_id: Option<Uuid>,
+    /// Until when the holder may finish it; afterwards a reconciler may take it over.
+    pub dispatch_lease_until: Option<DateTimeUtc>,
+    /// The platform object the write changes (`<platform>:<id>`; none for creates): at most one
+    /// started dispatch per object is in flight.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub dispatch_target: Option<String>,
     /// When the decision was made.
     pub created_at: DateTimeUtc,
 }

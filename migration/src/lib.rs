@@ -18,6 +18,7 @@ mod m20261122_000004_pending_actions_and_audit;
 mod m20261122_000005_ad_metrics;
 mod m20261122_000006_optimizer_runs;
 mod m20261122_000007_connected_accounts;
+mod m20261122_000008_dispatch_ledger;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_ad_metrics::Migration),
             Box::new(m20261122_000006_optimizer_runs::Migration),
             Box::new(m20261122_000007_connected_accounts::Migration),
+            Box::new(m20261122_000008_dispatch_ledger::Migration),
         ]
     }
 }

@@ -12,7 +12,8 @@ mod verdict;
 
 pub use approval::{ApprovalInput, ApprovalVerdict, PendingStatus, decide_approval, decide_rejection};
 pub use safety::{
-    MIN_PRUNE_AGE_HOURS, SafetyCheck, SafetyResult, check_budget, check_optimizer_prune, check_transition,
+    META_BUDGET_CHANGES_PER_HOUR, MIN_PRUNE_AGE_HOURS, SafetyCheck, SafetyResult, check_budget,
+    check_budget_change_rate, check_optimizer_prune, check_transition,
 };
 pub(crate) use steps::require_scope;
 pub(crate) use verdict::Trace;

@@ -9,7 +9,8 @@ use std::str::FromStr;
 use super::UnknownCode;
 
 /// The status of a campaign, ad set or ad.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EntityStatus {
     /// Running (or eligible to run) on the platform.
     Active,

@@ -116,7 +116,7 @@ pub enum PendingActionStatus {
     Approved,
     /// Approved and accepted by the platform.
     Dispatched,
-    /// Approved, but the platform refused it.
+    /// Approved, but the platform refused it or the dispatch was interrupted: nothing changed. Approve it again to retry.
     Failed,
     /// Rejected by the customer (or a partner with `ads:write:pending`).
     Rejected,

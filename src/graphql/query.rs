@@ -104,7 +104,7 @@ impl QueryRoot {
         Ok(connection(page, |a| a.id, PendingAction))
     }
 
-    /// The audit log, newest first, filtered by platform, campaign, event and decision.
+    /// The audit log, newest first, filtered by platform, campaign, event, decision and dispatch status.
     #[allow(clippy::too_many_arguments)]
     async fn audit_log(
         &self,
@@ -113,6 +113,10 @@ impl QueryRoot {
         campaign_id: Option<ID>,
         event: Option<String>,
         decision: Option<Decision>,
+        #[graphql(
+            desc = "Only allowed writes whose dispatch is `in_flight`, `succeeded`, `failed` or `unknown` (needs someone to check)."
+        )]
+        dispatch_status: Option<String>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<AuditRow>> {
@@ -120,6 +124,13 @@ impl QueryRoot {
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
         if event.as_deref().is_some_and(|event| event.contains('\0')) {
             return Err(ApiError::BadUserInput("`event` must not contain NUL characters".to_owned()).into());
+        }
+        if dispatch_status.as_deref().is_some_and(|status| !store::audit::ledger::STATUSES.contains(&status))
+        {
+            return Err(ApiError::BadUserInput(
+                "`dispatchStatus` must be `in_flight`, `succeeded`, `failed` or `unknown`".to_owned(),
+            )
+            .into());
         }
         let filter = AuditFilter {
             platform: platform.map(Into::into),
@@ -129,6 +140,7 @@ impl QueryRoot {
                 .map_err(ApiError::from)?,
             event,
             decision: decision.map(|d| domain::gate::Decision::from(d).as_str().to_owned()),
+            dispatch_status,
         };
         let page = store::audit::list(&services(ctx)?.db, caller.organization_id, &filter, request)
             .await

@@ -2,20 +2,22 @@
 //!
 //! It builds the same native request a live adapter would send, assigns platform ids in the
 //! platform's own style, answers with a plausible native response and remembers every request it
-//! accepted, so tests and demos can see exactly what would have reached the platform. It must not
-//! perform I/O, and it keeps no object state: an update to any well-formed id succeeds, because
-//! the database (not this process's memory) is the record of what exists.
+//! accepted (with the platform id it assigned), so tests and demos can see exactly what would have
+//! reached the platform, and so [`PlatformAdapter::reconcile`] can answer whether a write arrived.
+//! It must not perform I/O, and it keeps no object state: an update to any well-formed id
+//! succeeds, because the database (not this process's memory) is the record of what exists.
 
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde_json::{Value, json};
 
 use super::error::PlatformError;
 use super::native::{DispatchReceipt, NativeRequest};
 use super::write::{AccountContext, PlatformWrite};
-use super::{PlatformAdapter, build_request};
+use super::{PlatformAdapter, Reconciliation, build_request};
 use crate::domain::Platform;
 use crate::domain::status::EntityStatus;
 
@@ -29,8 +31,18 @@ pub struct SandboxAdapter {
 /// What the sandbox remembers between calls.
 #[derive(Debug, Default)]
 struct SandboxState {
-    recorded: Vec<NativeRequest>,
+    recorded: Vec<Accepted>,
     fail_next: Option<PlatformError>,
+    crash_after_send_next: bool,
+}
+
+/// One accepted request, what the platform answered, and when.
+#[derive(Debug, Clone)]
+struct Accepted {
+    request: NativeRequest,
+    platform_id: String,
+    response: Value,
+    at: DateTime<Utc>,
 }
 
 impl SandboxAdapter {
@@ -41,7 +53,14 @@ impl SandboxAdapter {
 
     /// Every native request accepted so far, oldest first.
     pub fn recorded(&self) -> Vec<NativeRequest> {
-        self.lock().recorded.clone()
+        self.lock().recorded.iter().map(|accepted| accepted.request.clone()).collect()
+    }
+
+    /// Makes the next dispatch that builds a valid request behave like a process dying during the
+    /// call: the platform accepts and records the write, and the answer never comes back (the
+    /// call never completes; the caller's task is expected to be dropped, as a crash would).
+    pub fn crash_after_send_next(&self) {
+        self.lock().crash_after_send_next = true;
     }
 
     /// Makes the next dispatch that builds a valid request fail with `error` (nothing recorded).
@@ -85,14 +104,48 @@ impl PlatformAdapter for SandboxAdapter {
             None => new_platform_id(self.platform),
         };
         let native_response = native_response(self.platform, write, &platform_id);
-        {
+        let crash = {
             let mut state = self.lock();
             if let Some(error) = state.fail_next.take() {
                 return Err(error);
             }
-            state.recorded.push(native_request.clone());
+            state.recorded.push(Accepted {
+                request: native_request.clone(),
+                platform_id: platform_id.clone(),
+                response: native_response.clone(),
+                at: Utc::now(),
+            });
+            std::mem::take(&mut state.crash_after_send_next)
+        };
+        if crash {
+            std::future::pending::<()>().await;
         }
         Ok(DispatchReceipt { platform_id: Some(platform_id), native_request, native_response })
+    }
+
+    /// Applied when a request equal to the write's native request was accepted at or after
+    /// `sent_after` (the latest such one, with the id it was given); otherwise not applied.
+    async fn reconcile(
+        &self,
+        account: &AccountContext,
+        write: &PlatformWrite,
+        sent_after: DateTime<Utc>,
+    ) -> Result<Reconciliation, PlatformError> {
+        self.check_account(account)?;
+        let native_request = build_request(account, write)?;
+        let state = self.lock();
+        let found = state
+            .recorded
+            .iter()
+            .rev()
+            .find(|accepted| accepted.at >= sent_after && accepted.request == native_request);
+        Ok(match found {
+            Some(accepted) => Reconciliation::Applied {
+                platform_id: Some(accepted.platform_id.clone()),
+                native_response: accepted.response.clone(),
+            },
+            None => Reconciliation::NotApplied,
+        })
     }
 }
 

@@ -14,7 +14,11 @@ use crate::domain::status::EntityStatus;
 
 /// One change to send to an ad platform. Ids are the platform's own id strings; money is in the
 /// account currency's minor unit.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialized (tagged by [`PlatformWrite::kind`]) into the audit row when the platform call
+/// starts, so another process can read back whether it took effect after a crash.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PlatformWrite {
     /// Create a campaign.
     CreateCampaign {

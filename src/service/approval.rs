@@ -91,20 +91,10 @@ impl Services {
             result.pending_action = Some(action);
             return Ok(result);
         }
-        let dispatched = self.dispatch(caller, &write, &prepared, record).await;
-        let next = match &dispatched {
-            // The kill switch was tripped before the call started: the action waits again.
-            Ok(result) if result.verdict.as_ref().is_some_and(|v| v.decision == Decision::Deny) => {
-                PendingStatus::Pending
-            }
-            Ok(result) if result.user_errors.is_empty() => PendingStatus::Dispatched,
-            _ => PendingStatus::Failed,
-        };
-        pending::transition(&self.db, action.id, PendingStatus::Approved, next, None).await?;
+        // The dispatch moves the action on (dispatched, failed, or pending again when the kill
+        // switch was tripped meanwhile) in the transaction that records its outcome.
+        let dispatched = self.dispatch(caller, &write, &prepared, record, Some(action.id)).await;
         let action = pending::find(&self.db, caller.organization_id, action.id).await?;
-        if let Some(action) = &action {
-            self.announce(status_events(action, PendingStatus::Approved)).await?;
-        }
         let mut result = dispatched?;
         result.pending_action = action;
         Ok(result)

@@ -1,46 +1,117 @@
 //! Dispatching an allowed write through the platform proxy, then recording what happened.
 //!
-//! Runs after the deciding transaction committed, never inside one. Local state changes only when
-//! the platform accepted the write; either way the audit row gets the dispatch outcome.
+//! Runs after the deciding transaction committed, never inside one. The audit row is the
+//! dispatch ledger (`store::audit::ledger`): right before the platform call, in one transaction
+//! with the kill-switch re-check, the row records the normalized write, the start time, a lease
+//! and the platform object it changes (one started dispatch per object at a time, so writes to
+//! one object reach the platform and local state in the same order). Right after the call, one
+//! transaction settles the row (compare-and-set on its lease) and, only if that succeeded and the
+//! platform accepted, applies the write locally and moves a pending action to `dispatched`;
+//! a refusal leaves local state as it was and moves the action to `failed`.
+//!
+//! If the process dies during the call the row stays `in_flight` until its lease runs out; the
+//! reconciler (`service::reconcile`) then asks the platform and settles it. A failure on our side
+//! after the call started leaves it to the reconciler the same way: it is never marked failed
+//! while the platform may have applied it.
 
+use std::time::Duration as StdDuration;
+
+use chrono::Utc;
 use sea_orm::TransactionTrait;
-use serde_json::json;
+use serde_json::{Value, json};
+use uuid::Uuid;
 
-use super::apply::apply;
+use super::apply::{Applied, apply};
 use super::prepare::Prepared;
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
-use crate::domain::gate::{Decision, DenyReason, Verdict};
+use crate::domain::gate::{Decision, DenyReason, PendingStatus, Verdict};
 use crate::domain::status::{EntityStatus, StatusAction, transition};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
-use crate::platform::{DispatchReceipt, PlatformError, PlatformWrite};
-use crate::store::{audit, tenancy};
+use crate::platform::{AccountContext, DispatchReceipt, PlatformError, PlatformWrite};
+use crate::store::audit::ledger::{self, Begin, Start};
+use crate::store::{audit, pending, tenancy};
 
 /// The default Apple Search Ads max cost per tap for a new ad group, in minor units, when the
 /// campaign has no bid amount of its own.
 const DEFAULT_APPLE_BID_CENTS: i64 = 100;
 
+/// How long a dispatch waits, in total, for another dispatch to the same platform object to settle.
+const TARGET_BUSY_WAIT: StdDuration = StdDuration::from_secs(10);
+
+/// How long it waits between two looks.
+const TARGET_BUSY_POLL: StdDuration = StdDuration::from_millis(25);
+
+/// One dispatch's hold on its audit row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ticket {
+    /// The audit row (verdict id).
+    pub verdict_id: Uuid,
+    /// The lease the holder settles with; `None` until the call starts.
+    pub lease_id: Option<Uuid>,
+    /// The pending action being dispatched, when an approval dispatches it.
+    pub pending_action_id: Option<Uuid>,
+}
+
+/// Why a dispatch stopped short of a platform answer being recorded.
+enum Interrupted {
+    /// Before the platform call started: the row can be marked failed.
+    BeforeCall(Failure),
+    /// After it started: only the platform can say what happened; the reconciler asks it.
+    AfterCall(Failure),
+}
+
+impl<E: Into<Failure>> From<E> for Interrupted {
+    fn from(error: E) -> Self {
+        Interrupted::BeforeCall(error.into())
+    }
+}
+
 impl Services {
-    /// Sends an allowed `write` to the platform and applies it locally if the platform accepts it.
-    /// If that fails on our side, the audit row says so rather than staying in flight.
+    /// Sends an allowed `write` to the platform and applies it locally if the platform accepts it;
+    /// `pending_action_id` is the approved action it carries out, if any. If that fails on our side
+    /// before the call, the audit row says so; after the call, the reconciler settles it.
     pub(crate) async fn dispatch(
         &self,
         caller: &Caller,
         write: &AdWrite,
         prepared: &Prepared,
         verdict: VerdictRecord,
+        pending_action_id: Option<Uuid>,
     ) -> Result<WriteResult, Failure> {
-        let verdict_id = verdict.id;
-        let outcome = self.dispatch_inner(caller, write, prepared, verdict).await;
-        if outcome.is_err() {
-            let detail =
-                json!({ "error": { "code": "INTERNAL", "message": "the dispatch could not be completed" } });
-            if let Err(error) = audit::record_dispatch(&self.db, verdict_id, false, detail).await {
-                tracing::error!(%error, %verdict_id, "could not record a failed dispatch");
+        let ticket = Ticket { verdict_id: verdict.id, lease_id: None, pending_action_id };
+        match self.dispatch_inner(caller, write, prepared, verdict, ticket).await {
+            Ok(result) => Ok(result),
+            Err(Interrupted::BeforeCall(failure)) => {
+                let detail = json!({ "error": {
+                    "code": "INTERNAL", "message": "the dispatch could not be started", "retryable": true } });
+                if let Err(error) = self.settle_failure(ticket, ledger::FAILED, detail).await {
+                    tracing::error!(?error, verdict_id = %ticket.verdict_id, "could not record a failed dispatch");
+                }
+                Err(failure)
+            }
+            Err(Interrupted::AfterCall(failure)) => {
+                tracing::error!(
+                    verdict_id = %ticket.verdict_id,
+                    "dispatch outcome not recorded: left in flight for the reconciler"
+                );
+                Err(failure)
             }
         }
-        outcome
+    }
+
+    /// The account `write` goes to, for `caller` on `prepared` state, with the connected
+    /// account's fresh token in live mode: the dispatch and the reconciler both reach the platform
+    /// through it. A platform error (no connected account, a refused refresh) fails the write.
+    pub(crate) async fn account(
+        &self,
+        caller: &Caller,
+        write: &AdWrite,
+        prepared: &Prepared,
+    ) -> Result<Result<AccountContext, PlatformError>, Failure> {
+        let _ = (caller, write);
+        self.dispatch_account(&prepared.layer).await
     }
 
     async fn dispatch_inner(
@@ -49,27 +120,107 @@ impl Services {
         write: &AdWrite,
         prepared: &Prepared,
         verdict: VerdictRecord,
-    ) -> Result<WriteResult, Failure> {
-        let account = match self.dispatch_account(&prepared.layer).await? {
+        mut ticket: Ticket,
+    ) -> Result<WriteResult, Interrupted> {
+        let account = match self.account(caller, write, prepared).await? {
             Ok(account) => account,
-            Err(error) => return self.record_failure(prepared, verdict, error).await,
+            Err(error) => return Ok(self.record_failure(prepared, verdict, ticket, error).await?),
         };
         let platform_write = platform_write(write, prepared)?;
-        let layer = tenancy::layer(&self.db, caller.organization_id, prepared.layer.id).await?;
-        if layer.is_none_or(|layer| layer.kill_switch_active) {
-            return self.abort(prepared, verdict).await;
+        let lease_id = Uuid::now_v7();
+        match self.begin(caller, prepared, &account, &platform_write, ticket, lease_id).await? {
+            Begun::Started => ticket.lease_id = Some(lease_id),
+            Begun::KillSwitch => return Ok(self.abort(prepared, verdict, ticket).await?),
+            Begun::Lost => return Ok(taken_over(prepared, verdict)),
+            Begun::TargetBusy => {
+                let error = json!({ "code": "DISPATCH_TARGET_BUSY", "retryable": true,
+                    "message": "another write to the same platform object was still in flight; nothing was sent" });
+                self.settle_failure(ticket, ledger::FAILED, json!({ "error": error })).await?;
+                let mut result = super::gatekeeper::targets(prepared, verdict);
+                result.user_errors.push(UserError::general(
+                    "DISPATCH_TARGET_BUSY",
+                    "another write to the same platform object is still in flight; try again",
+                ));
+                return Ok(result);
+            }
         }
         let adapter = self.proxy.adapter(account.platform);
         let span =
             tracing::info_span!("dispatch", platform = %account.platform, write = platform_write.kind());
-        let outcome = {
+        let call = {
             let _entered = span.enter();
             adapter.dispatch(&account, &platform_write)
-        }
-        .await;
-        match outcome {
-            Ok(receipt) => self.record_success(caller, write, prepared, verdict, receipt).await,
-            Err(error) => self.record_failure(prepared, verdict, error).await,
+        };
+        // The call never outlives the lease: past it, a reconciler may ask the platform, and must
+        // not find a call of ours still under way.
+        let limit = self.dispatch_lease.to_std().unwrap_or(StdDuration::MAX);
+        let started = std::time::Instant::now();
+        let timed = tokio::time::timeout(limit, call).await;
+        let result = match &timed {
+            Ok(Ok(_)) => "ok",
+            Ok(Err(error)) => error.code(),
+            Err(_) => "DISPATCH_OUTCOME_PENDING",
+        };
+        crate::telemetry::platform_dispatch(account.platform.as_str(), result, started.elapsed());
+        let Ok(outcome) = timed else {
+            tracing::error!(verdict_id = %verdict.id, "platform call outlived the dispatch lease: left to the reconciler");
+            let mut result = super::gatekeeper::targets(prepared, verdict);
+            result.user_errors.push(UserError::general(
+                "DISPATCH_OUTCOME_PENDING",
+                "the platform did not answer in time; the write will be settled from what the platform shows: see the audit row",
+            ));
+            return Ok(result);
+        };
+        let recorded = match outcome {
+            Ok(receipt) => self.record_success(caller, write, prepared, verdict, ticket, receipt).await,
+            Err(error) => self.record_failure(prepared, verdict, ticket, error).await,
+        };
+        recorded.map_err(Interrupted::AfterCall)
+    }
+
+    /// Records the start of the platform call, unless the kill switch was tripped since the
+    /// decision; waits a little for another dispatch to the same object to settle.
+    async fn begin(
+        &self,
+        caller: &Caller,
+        prepared: &Prepared,
+        account: &AccountContext,
+        write: &PlatformWrite,
+        ticket: Ticket,
+        lease_id: Uuid,
+    ) -> Result<Begun, Failure> {
+        let target = write.target_id().map(|id| format!("{}:{id}", account.platform));
+        let waited_since = std::time::Instant::now();
+        loop {
+            let txn = self.db.begin().await?;
+            let layer = tenancy::layer_for_decision(&txn, caller.organization_id, prepared.layer.id).await?;
+            if layer.is_none_or(|layer| layer.kill_switch_active) {
+                txn.rollback().await?;
+                return Ok(Begun::KillSwitch);
+            }
+            let now = Utc::now();
+            let start = Start {
+                lease_id,
+                lease_until: now + self.dispatch_lease,
+                write: serde_json::to_value(write)?,
+                target: target.clone(),
+                started_at: now,
+            };
+            match ledger::begin(&txn, ticket.verdict_id, start).await? {
+                Begin::Started => {
+                    txn.commit().await?;
+                    return Ok(Begun::Started);
+                }
+                Begin::Lost => {
+                    txn.rollback().await?;
+                    return Ok(Begun::Lost);
+                }
+                Begin::TargetBusy => txn.rollback().await?,
+            }
+            if waited_since.elapsed() >= TARGET_BUSY_WAIT {
+                return Ok(Begun::TargetBusy);
+            }
+            tokio::time::sleep(TARGET_BUSY_POLL).await;
         }
     }
 
@@ -79,15 +230,15 @@ impl Services {
         write: &AdWrite,
         prepared: &Prepared,
         verdict: VerdictRecord,
+        ticket: Ticket,
         receipt: DispatchReceipt,
     ) -> Result<WriteResult, Failure> {
-        let txn = self.db.begin().await?;
-        let applied = apply(&txn, caller, write, prepared, receipt.platform_id.clone()).await?;
-        audit::record_dispatch(&txn, verdict.id, true, serde_json::to_value(&receipt)?).await?;
-        if let (AdWrite::CreateCampaign(_), Some(created)) = (write, &applied.campaign) {
-            audit::attach_campaign(&txn, verdict.id, created.id).await?;
-        }
-        txn.commit().await?;
+        let platform_id = receipt.platform_id.clone();
+        let detail = serde_json::to_value(&receipt)?;
+        let Some(applied) = self.settle_success(ticket, caller, write, prepared, detail, platform_id).await?
+        else {
+            return Ok(taken_over(prepared, verdict));
+        };
         Ok(WriteResult {
             verdict: Some(verdict),
             campaign: applied.campaign.or_else(|| prepared.campaign.clone()),
@@ -99,9 +250,68 @@ impl Services {
         })
     }
 
-    /// The kill switch was tripped after the decision committed: no platform call starts, and the
-    /// decision becomes a denial.
-    async fn abort(&self, prepared: &Prepared, verdict: VerdictRecord) -> Result<WriteResult, Failure> {
+    /// In one transaction: settles the ticket's row as succeeded with `detail` and, only if this
+    /// holder settled it, applies `write` locally and marks its pending action dispatched.
+    /// `None` when someone else had settled the row: nothing was applied.
+    pub(crate) async fn settle_success(
+        &self,
+        ticket: Ticket,
+        caller: &Caller,
+        write: &AdWrite,
+        prepared: &Prepared,
+        detail: Value,
+        platform_id: Option<String>,
+    ) -> Result<Option<Applied>, Failure> {
+        // Rows are locked in the order approvals lock them (pending action, then the target), so
+        // a settlement and a concurrent approval of the same action never wait on each other.
+        let txn = self.db.begin().await?;
+        let events = move_pending(&txn, caller.organization_id, ticket, PendingStatus::Dispatched).await?;
+        if !ledger::settle(&txn, ticket.verdict_id, ticket.lease_id, ledger::SUCCEEDED, detail).await? {
+            txn.rollback().await?;
+            tracing::warn!(verdict_id = %ticket.verdict_id, "dispatch already settled by another holder");
+            return Ok(None);
+        }
+        let applied = apply(&txn, caller, write, prepared, platform_id).await?;
+        if let (AdWrite::CreateCampaign(_), Some(created)) = (write, &applied.campaign) {
+            audit::attach_campaign(&txn, ticket.verdict_id, created.id).await?;
+        }
+        self.commit(txn, events).await?;
+        Ok(Some(applied))
+    }
+
+    /// Settles the ticket's row as `status` (`failed` or `unknown`) with `detail`; a failed
+    /// dispatch's pending action becomes `failed` (it can be approved again). Local state is not
+    /// touched. Returns whether this holder settled it.
+    pub(crate) async fn settle_failure(
+        &self,
+        ticket: Ticket,
+        status: &str,
+        detail: Value,
+    ) -> Result<bool, Failure> {
+        let txn = self.db.begin().await?;
+        let events = match (status == ledger::FAILED, audit_org(&txn, ticket).await?) {
+            (true, Some(org)) => {
+                let code = detail["error"]["code"].as_str().map(str::to_owned);
+                fail_pending(&txn, org, ticket, code).await?
+            }
+            _ => Vec::new(),
+        };
+        if !ledger::settle(&txn, ticket.verdict_id, ticket.lease_id, status, detail).await? {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        self.commit(txn, events).await?;
+        Ok(true)
+    }
+
+    /// The kill switch was tripped after the decision committed: no platform call starts, the
+    /// decision becomes a denial, and a pending action being dispatched waits again.
+    async fn abort(
+        &self,
+        prepared: &Prepared,
+        verdict: VerdictRecord,
+        ticket: Ticket,
+    ) -> Result<WriteResult, Failure> {
         let mut trace: Vec<String> =
             verdict.trace.iter().filter(|entry| !entry.starts_with("decided_by=")).cloned().collect();
         trace.push("kill_switch=active(before_dispatch)".to_owned());
@@ -112,8 +322,11 @@ impl Services {
             axis: verdict.axis,
             trace,
         };
-        let row = audit::record_abort(&self.db, verdict.id, &denial).await?;
-        self.announce(vec![Event::write_denied(&row)]).await?;
+        let txn = self.db.begin().await?;
+        let row = audit::record_abort(&txn, verdict.id, &denial).await?;
+        let mut events = vec![Event::write_denied(&row)];
+        events.extend(move_pending(&txn, row.organization_id, ticket, PendingStatus::Pending).await?);
+        self.commit(txn, events).await?;
         Ok(super::gatekeeper::targets(prepared, VerdictRecord::new(verdict.id, &denial, false)))
     }
 
@@ -121,11 +334,14 @@ impl Services {
         &self,
         prepared: &Prepared,
         verdict: VerdictRecord,
+        ticket: Ticket,
         error: PlatformError,
     ) -> Result<WriteResult, Failure> {
         tracing::warn!(code = error.code(), verdict_id = %verdict.id, "platform refused a write");
         let detail = json!({ "error": error.audit_detail() });
-        audit::record_dispatch(&self.db, verdict.id, false, detail).await?;
+        if !self.settle_failure(ticket, ledger::FAILED, detail).await? {
+            return Ok(taken_over(prepared, verdict));
+        }
         let mut result = super::gatekeeper::targets(prepared, verdict);
         result.user_errors.push(UserError::general(
             error.code(),
@@ -133,6 +349,66 @@ impl Services {
         ));
         Ok(result)
     }
+}
+
+/// What recording the start of a call found.
+enum Begun {
+    Started,
+    KillSwitch,
+    Lost,
+    TargetBusy,
+}
+
+/// The answer when a reconciler settled the dispatch first (the lease ran out during the call):
+/// its settlement, in the audit row, is the one that counts.
+fn taken_over(prepared: &Prepared, verdict: VerdictRecord) -> WriteResult {
+    let mut result = super::gatekeeper::targets(prepared, verdict);
+    result.user_errors.push(UserError::general(
+        "DISPATCH_RECONCILED",
+        "the dispatch outlived its lease and was settled by the reconciler: see the audit row",
+    ));
+    result
+}
+
+/// The organization of the ticket's audit row.
+async fn audit_org<C: sea_orm::ConnectionTrait>(conn: &C, ticket: Ticket) -> Result<Option<Uuid>, Failure> {
+    use sea_orm::EntityTrait;
+    Ok(entity::audit::Entity::find_by_id(ticket.verdict_id).one(conn).await?.map(|row| row.organization_id))
+}
+
+/// Moves the ticket's pending action from `approved` to `failed`, with the error code as its
+/// reason, returning its event.
+async fn fail_pending<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    ticket: Ticket,
+    code: Option<String>,
+) -> Result<Vec<Event>, Failure> {
+    let Some(id) = ticket.pending_action_id else {
+        return Ok(Vec::new());
+    };
+    if !pending::transition_with_reason(conn, id, PendingStatus::Approved, PendingStatus::Failed, code)
+        .await?
+    {
+        return Ok(Vec::new());
+    }
+    Ok(pending::find(conn, org, id).await?.iter().map(Event::pending_changed).collect())
+}
+
+/// Moves the ticket's pending action from `approved` to `to`, returning its event.
+async fn move_pending<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    ticket: Ticket,
+    to: PendingStatus,
+) -> Result<Vec<Event>, Failure> {
+    let Some(id) = ticket.pending_action_id else {
+        return Ok(Vec::new());
+    };
+    if !pending::transition(conn, id, PendingStatus::Approved, to, None).await? {
+        return Ok(Vec::new());
+    }
+    Ok(pending::find(conn, org, id).await?.iter().map(Event::pending_changed).collect())
 }
 
 fn missing(what: &str) -> Failure {

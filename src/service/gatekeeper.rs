@@ -73,7 +73,7 @@ impl Services {
                 let row = audit::insert(&txn, caller, intent).await?;
                 self.commit(txn, vec![Event::audit(&row)]).await?;
                 let record = VerdictRecord::new(verdict_id, &verdict, false);
-                self.dispatch(caller, &write, &prepared, record).await
+                self.dispatch(caller, &write, &prepared, record, None).await
             }
         }
     }

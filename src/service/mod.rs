@@ -19,6 +19,7 @@ pub mod optimizer;
 pub mod organizations;
 mod policy;
 mod prepare;
+pub mod reconcile;
 mod write;
 
 use std::sync::Arc;
@@ -53,6 +54,8 @@ pub struct Services {
     pub thresholds: crate::domain::classification::Thresholds,
     /// Connected ad accounts: the platform mode, token encryption, OAuth and refresh.
     pub accounts: Arc<accounts::ConnectedAccounts>,
+    /// How long a dispatch's holder may take before a reconciler may settle it instead.
+    pub dispatch_lease: chrono::Duration,
 }
 
 impl std::fmt::Debug for Services {
@@ -68,13 +71,6 @@ impl Services {
     pub(crate) async fn commit(&self, txn: DatabaseTransaction, events: Vec<Event>) -> Result<(), DbErr> {
         self.events.announce(&txn, &events).await?;
         txn.commit().await?;
-        self.events.committed(events);
-        Ok(())
-    }
-
-    /// Announces `events` of a change already committed on its own (outside a transaction).
-    pub(crate) async fn announce(&self, events: Vec<Event>) -> Result<(), DbErr> {
-        self.events.announce(&self.db, &events).await?;
         self.events.committed(events);
         Ok(())
     }

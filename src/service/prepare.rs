@@ -58,6 +58,7 @@ pub(crate) async fn prepare<C: ConnectionTrait>(
         AdWrite::CampaignBudget { campaign_id, budget } => {
             let mut prepared = on_campaign(conn, org, *campaign_id).await?;
             prepared.safety = budget_checks(&prepared.layer, *budget)?;
+            prepared.safety.extend(budget_rate_check(conn, org, &prepared).await?);
             Ok(prepared)
         }
         AdWrite::CampaignBidding { campaign_id, .. }
@@ -202,6 +203,24 @@ fn budget_checks(layer: &layers::Model, budget: Budget) -> Result<Vec<SafetyResu
         Budget::Lifetime(_) => None,
     };
     Ok(gate::check_budget(budget.cents(), minimum, cap))
+}
+
+/// Meta's hourly budget-change limit for the campaign. On Meta the campaign row is locked for
+/// the deciding transaction (PostgreSQL), so concurrent budget decisions on one campaign count
+/// each other's allowed changes.
+async fn budget_rate_check<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    prepared: &Prepared,
+) -> Result<Vec<SafetyResult>, Failure> {
+    let platform = convert::platform(&prepared.layer)?;
+    if platform != crate::domain::Platform::Meta {
+        return Ok(gate::check_budget_change_rate(platform, 0));
+    }
+    tenancy::campaign_for_update(conn, org, prepared.target_id).await?;
+    let recent =
+        crate::store::audit::ledger::budget_changes_within_hour(conn, prepared.target_id, Utc::now()).await?;
+    Ok(gate::check_budget_change_rate(platform, recent))
 }
 
 async fn prune_checks<C: ConnectionTrait>(

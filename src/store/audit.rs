@@ -1,7 +1,8 @@
 //! The audit log (`layer_ads_audit`): one row per gate decision and per policy event.
 //!
-//! A row's id is the `verdictId`. Rows are only ever inserted, except for the dispatch outcome
-//! of an allowed write, which is recorded on the same row after the platform answers.
+//! A row's id is the `verdictId`. Rows are only ever inserted, except for the dispatch ledger of
+//! an allowed write (see [`ledger`]), which the same row carries from the decision to the
+//! platform's answer.
 
 use chrono::Utc;
 use entity::audit;
@@ -10,6 +11,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::page::{self, Page, PageRequest};
+
+pub mod ledger;
 use crate::domain::Platform;
 use crate::domain::gate::Verdict;
 use crate::service::Caller;
@@ -75,30 +78,17 @@ pub async fn insert<C: ConnectionTrait>(
         request: Set(entry.request),
         dispatch_status: Set(entry.dispatch_status.map(str::to_owned)),
         dispatch: Set(None),
+        dispatch_write: Set(None),
+        dispatch_started_at: Set(None),
+        dispatch_lease_id: Set(None),
+        dispatch_lease_until: Set(None),
+        dispatch_target: Set(None),
         created_at: Set(Utc::now()),
     }
     .insert(conn)
     .await?;
     crate::telemetry::gate_verdict(decision, row.reason.as_deref());
     Ok(row)
-}
-
-/// Records the dispatch outcome of row `id`.
-pub async fn record_dispatch<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-    succeeded: bool,
-    dispatch: Value,
-) -> Result<(), DbErr> {
-    audit::ActiveModel {
-        id: Set(id),
-        dispatch_status: Set(Some(if succeeded { "succeeded" } else { "failed" }.to_owned())),
-        dispatch: Set(Some(dispatch)),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?;
-    Ok(())
 }
 
 /// Records on row `id` the campaign its create made, so the campaign's audit log starts with it.
@@ -122,7 +112,7 @@ pub async fn record_abort<C: ConnectionTrait>(
         decision: Set(Some(verdict.decision.as_str().to_owned())),
         reason: Set(verdict.reason_code()),
         trace: Set(Value::from(verdict.trace.clone())),
-        dispatch_status: Set(Some("failed".to_owned())),
+        dispatch_status: Set(Some(ledger::FAILED.to_owned())),
         dispatch: Set(Some(serde_json::json!({ "aborted": "kill_switch_active" }))),
         ..Default::default()
     }
@@ -141,6 +131,8 @@ pub struct AuditFilter {
     pub event: Option<String>,
     /// Only rows with this decision (`allow`, `queue_for_approval`, `deny`).
     pub decision: Option<String>,
+    /// Only rows with this dispatch status (`in_flight`, `succeeded`, `failed`, `unknown`).
+    pub dispatch_status: Option<String>,
 }
 
 /// One page of `org`'s audit log, newest first.
@@ -162,6 +154,9 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(decision) = &filter.decision {
         select = select.filter(audit::Column::Decision.eq(decision.as_str()));
+    }
+    if let Some(status) = &filter.dispatch_status {
+        select = select.filter(audit::Column::DispatchStatus.eq(status.as_str()));
     }
     page::fetch(conn, select, audit::Column::Id, request).await
 }

@@ -154,6 +154,26 @@ pub async fn transition<C: ConnectionTrait>(
     Ok(update.exec(conn).await?.rows_affected == 1)
 }
 
+/// Moves action `id` from `from` to `to` with `reason` (why a dispatch failed: the error code),
+/// keeping who resolved it; returns whether this call made the change.
+pub async fn transition_with_reason<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    from: PendingStatus,
+    to: PendingStatus,
+    reason: Option<String>,
+) -> Result<bool, DbErr> {
+    let updated = pending_actions::Entity::update_many()
+        .col_expr(pending_actions::Column::Status, Expr::value(to.as_str()))
+        .col_expr(pending_actions::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(pending_actions::Column::ResolutionReason, Expr::value(reason))
+        .filter(pending_actions::Column::Id.eq(id))
+        .filter(pending_actions::Column::Status.eq(from.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
 /// Filters of the pending actions query.
 #[derive(Debug, Clone, Default)]
 pub struct PendingFilter {

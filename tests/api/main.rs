@@ -9,6 +9,7 @@ mod accounts;
 mod approvals;
 mod auth;
 mod creatives;
+mod dispatch;
 mod gate_matrix;
 mod http;
 mod inputs;

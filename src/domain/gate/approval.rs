@@ -23,7 +23,8 @@ pub enum PendingStatus {
     Approved,
     /// Dispatched and accepted by the platform.
     Dispatched,
-    /// Dispatched and refused by the platform.
+    /// Dispatched and refused by the platform, or interrupted: nothing changed. It can be
+    /// approved again (a retry, through the whole approval gate) or rejected.
     Failed,
     /// Rejected by the customer or a partner.
     Rejected,
@@ -62,9 +63,16 @@ impl PendingStatus {
         }
     }
 
-    /// True when nothing can change the action any more (everything but pending and approved).
+    /// True when nothing can change the action any more (everything but pending, approved and
+    /// failed).
     pub fn is_terminal(self) -> bool {
-        !matches!(self, PendingStatus::Pending | PendingStatus::Approved)
+        !matches!(self, PendingStatus::Pending | PendingStatus::Approved | PendingStatus::Failed)
+    }
+
+    /// Whether an approval or a rejection can decide the action: it is pending, or its dispatch
+    /// failed (approving it again retries it).
+    pub fn is_decidable(self) -> bool {
+        matches!(self, PendingStatus::Pending | PendingStatus::Failed)
     }
 }
 
@@ -130,9 +138,10 @@ impl Denial {
 }
 
 /// Decides an approval, in this order: partner scope `ads:write:pending` → policy actions are
-/// customer-only → the action must be pending → for ad writes: kill switch (stays pending), axis
-/// now `off` (cancelled) → version moved (stale) → safety checks again (stays pending) → allow,
-/// approved. Policy actions skip the kill switch, axis and safety checks but still go stale.
+/// customer-only → the action must be pending, or failed (a retry) → for ad writes: kill switch
+/// (status unchanged), axis now `off` (cancelled) → version moved (stale) → safety checks again
+/// (status unchanged) → allow, approved. Policy actions skip the kill switch, axis and safety
+/// checks but still go stale.
 ///
 /// An ad write without an axis or authority cannot be judged: it is denied as
 /// `authority_axis_off` and left pending.
@@ -200,10 +209,10 @@ fn check_approver(
     }
 }
 
-/// Only a pending action can be decided.
+/// Only a pending action, or one whose dispatch failed, can be decided.
 fn check_pending(status: PendingStatus, trace: &mut Trace) -> Result<(), DenyReason> {
     trace.record("pending_status", status);
-    if status == PendingStatus::Pending { Ok(()) } else { Err(DenyReason::NotPending) }
+    if status.is_decidable() { Ok(()) } else { Err(DenyReason::NotPending) }
 }
 
 /// The target must not have changed since the action was queued.
@@ -217,8 +226,8 @@ fn check_version(version_matches: bool, trace: &mut Trace) -> Result<(), DenyRea
     }
 }
 
-/// Decides a rejection: the same scope, customer-only and pending rules as an approval, then
-/// allow, with the action moving to rejected.
+/// Decides a rejection: the same scope, customer-only and pending (or failed) rules as an
+/// approval, then allow, with the action moving to rejected.
 pub fn decide_rejection(
     actor: ActorKind,
     scopes: &[Scope],

@@ -8,10 +8,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::domain::status::{EntityStatus, StatusAction, transition};
-use crate::domain::{ActorKind, UnknownCode};
+use crate::domain::{ActorKind, Platform, UnknownCode};
 
 /// The youngest an ad may be, in hours, for the optimizer to pause or remove it (3 days).
 pub const MIN_PRUNE_AGE_HOURS: i64 = 72;
+
+/// Meta accepts at most this many budget changes per ad set within a rolling hour.
+pub const META_BUDGET_CHANGES_PER_HOUR: u64 = 4;
 
 /// A named safety check; a failure denies with `safety_check_failed:<name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,17 +32,20 @@ pub enum SafetyCheck {
     /// The creative is not eligible to be shown: not generated, not approved (where approval is
     /// required), excluded, or archived.
     CreativeNotEligible,
+    /// Meta already took its limit of budget changes for the ad sets within the last hour.
+    MetaBudgetChangeRate,
 }
 
 impl SafetyCheck {
     /// Every check, in a stable order.
-    pub const ALL: [SafetyCheck; 6] = [
+    pub const ALL: [SafetyCheck; 7] = [
         SafetyCheck::BudgetBelowMinimum,
         SafetyCheck::BudgetAboveCap,
         SafetyCheck::StatusTransition,
         SafetyCheck::AdTooYoung,
         SafetyCheck::LastActiveAd,
         SafetyCheck::CreativeNotEligible,
+        SafetyCheck::MetaBudgetChangeRate,
     ];
 
     /// The lowercase name used in deny reasons and traces.
@@ -51,6 +57,7 @@ impl SafetyCheck {
             SafetyCheck::AdTooYoung => "ad_too_young",
             SafetyCheck::LastActiveAd => "last_active_ad",
             SafetyCheck::CreativeNotEligible => "creative_not_eligible",
+            SafetyCheck::MetaBudgetChangeRate => "meta_budget_change_rate",
         }
     }
 }
@@ -120,6 +127,19 @@ pub fn check_optimizer_prune(
     ]
 }
 
+/// Meta's budget-change limit, checked before any call: on Meta, a budget change passes only
+/// while fewer than [`META_BUDGET_CHANGES_PER_HOUR`] budget changes of the same ad sets were
+/// dispatched (or are in flight) within the last hour, so the fifth within the hour fails. A
+/// campaign budget change changes the budget every ad set of the campaign spends from, so it
+/// counts once for each of them: `recent_changes` is the campaign's budget changes. Other
+/// platforms have no such limit: the result is empty.
+pub fn check_budget_change_rate(platform: Platform, recent_changes: u64) -> Vec<SafetyResult> {
+    if platform != Platform::Meta {
+        return Vec::new();
+    }
+    vec![SafetyResult::new(SafetyCheck::MetaBudgetChangeRate, recent_changes < META_BUDGET_CHANGES_PER_HOUR)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +192,22 @@ mod tests {
         for actor in [ActorKind::Customer, ActorKind::Partner, ActorKind::System] {
             assert!(check_optimizer_prune(actor, 1, 1).is_empty());
         }
+    }
+
+    #[test]
+    fn meta_takes_four_budget_changes_an_hour() {
+        let rate = SafetyCheck::MetaBudgetChangeRate;
+        for (recent, passes) in [(0, true), (3, true), (4, false), (40, false)] {
+            assert_eq!(
+                passed(&check_budget_change_rate(Platform::Meta, recent)),
+                [(rate, passes)],
+                "{recent}"
+            );
+        }
+        for platform in [Platform::Tiktok, Platform::Apple] {
+            assert!(check_budget_change_rate(platform, 40).is_empty());
+        }
+        assert_eq!(rate.as_str(), "meta_budget_change_rate");
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub struct PendingMutations;
 #[Object]
 impl PendingMutations {
     /// Approves a pending action: checked again (kill switch, axis, version, safety), then dispatched.
-    /// Of concurrent approvals of one action exactly one wins.
+    /// Of concurrent approvals of one action exactly one wins. Approving a `FAILED` action retries
+    /// it: the same checks, a new verdict, and a new dispatch.
     async fn approve_pending_action(
         &self,
         ctx: &Context<'_>,
@@ -32,7 +33,7 @@ impl PendingMutations {
         }
     }
 
-    /// Rejects a pending action, with an optional reason.
+    /// Rejects a pending (or `FAILED`) action, with an optional reason.
     async fn reject_pending_action(
         &self,
         ctx: &Context<'_>,

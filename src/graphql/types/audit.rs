@@ -90,14 +90,23 @@ impl AuditRow {
         self.0.request.clone().map(Json)
     }
 
-    /// `in_flight`, `succeeded` or `failed`, for allowed writes.
+    /// For allowed writes: `in_flight` (the platform call is under way, or its process died and
+    /// the reconciler will settle it), `succeeded`, `failed` (nothing changed; `dispatch.error`
+    /// says why and whether a retry may succeed: `retryable`) or `unknown` (the platform could
+    /// not say whether the write applied; it is not sent again: someone must check).
     async fn dispatch_status(&self) -> Option<&str> {
         self.0.dispatch_status.as_deref()
     }
 
-    /// What was sent to the platform (the native request) and what it answered.
+    /// What was sent to the platform (the native request) and what it answered, or the error
+    /// (`error { code message retryable }`); `reconciled: true` when the reconciler settled it.
     async fn dispatch(&self) -> Option<Json<serde_json::Value>> {
         self.0.dispatch.clone().map(Json)
+    }
+
+    /// When the platform call started (absent until it does).
+    async fn dispatch_started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.dispatch_started_at
     }
 
     /// When.

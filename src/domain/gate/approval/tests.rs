@@ -92,8 +92,8 @@ fn policy_actions_are_customer_only() {
 }
 
 #[test]
-fn only_pending_actions_can_be_approved() {
-    for status in PendingStatus::ALL.into_iter().filter(|s| *s != Pending) {
+fn only_pending_or_failed_actions_can_be_approved() {
+    for status in PendingStatus::ALL.into_iter().filter(|s| !s.is_decidable()) {
         for input in [ad_write(), policy()] {
             let input = ApprovalInput { status, ..input };
             assert_eq!(outcome(&input), denied("not_pending", status), "{status}");
@@ -197,7 +197,7 @@ fn statuses_round_trip_and_terminal() {
         (Pending, false),
         (Approved, false),
         (PendingStatus::Dispatched, true),
-        (PendingStatus::Failed, true),
+        (PendingStatus::Failed, false),
         (Rejected, true),
         (Cancelled, true),
         (PendingStatus::Stale, true),
@@ -210,4 +210,21 @@ fn statuses_round_trip_and_terminal() {
     assert_eq!(terminal.len(), PendingStatus::ALL.len());
     assert_eq!(PendingStatus::Cancelled.as_str(), "cancelled");
     assert!("canceled".parse::<PendingStatus>().is_err());
+}
+
+#[test]
+fn a_failed_action_can_be_approved_again_or_rejected() {
+    let failed = ApprovalInput { status: PendingStatus::Failed, ..ad_write() };
+    assert_eq!(outcome(&failed), (Decision::Allow, None, Approved));
+    assert!(decide_approval(&failed).verdict.trace.contains(&"pending_status=failed".to_owned()));
+    let tripped = ApprovalInput { kill_switch_active: true, ..failed };
+    assert_eq!(outcome(&tripped), denied("kill_switch_active", PendingStatus::Failed));
+    let moved = ApprovalInput { version_matches: false, ..failed };
+    assert_eq!(outcome(&moved), denied("stale", PendingStatus::Stale));
+    let rejected = decide_rejection(ActorKind::Customer, &[], PendingStatus::Failed, false);
+    assert_eq!(rejected.next_status, Rejected);
+    for status in [PendingStatus::Dispatched, PendingStatus::Expired, Approved] {
+        let again = ApprovalInput { status, ..ad_write() };
+        assert_eq!(outcome(&again), denied("not_pending", status), "{status}");
+    }
 }

@@ -1,0 +1,252 @@
+//! The reconciler: settles dispatches left `in_flight` by a process that died (or stalled) between
+//! the platform call and recording its answer.
+//!
+//! It runs at start-up and then every `LAYERS_RECONCILE_INTERVAL_SECS` on every instance. It
+//! takes only rows whose holder's lease ran out, each with a compare-and-set (so two instances
+//! never both settle one), and never sends a write again: it asks the platform adapter whether
+//! the write took effect ([`crate::platform::PlatformAdapter::reconcile`]) and settles the row
+//! with the answer:
+//!
+//! | answer | audit row | local state | pending action |
+//! | --- | --- | --- | --- |
+//! | call never started | `failed`, `DISPATCH_INTERRUPTED` (retryable) | unchanged | `failed` |
+//! | applied | `succeeded`, `reconciled: true` | applied once | `dispatched` |
+//! | not applied | `failed`, `DISPATCH_INTERRUPTED` (retryable) | unchanged | `failed` |
+//! | unknown, or an error | `unknown`, `needs_attention: true` | unchanged | stays `approved` |
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+use entity::audit;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::dispatch::Ticket;
+use super::prepare::{Prepared, prepare};
+use super::write::AdWrite;
+use super::{Caller, Failure, Services};
+use crate::error::ApiError;
+use crate::platform::{PlatformWrite, Reconciliation};
+use crate::store::audit::ledger;
+
+/// The default of `LAYERS_DISPATCH_LEASE_SECS`.
+pub const DEFAULT_DISPATCH_LEASE_SECS: u32 = 300;
+
+/// How many due dispatches one run takes on at most (the next run takes the rest).
+const BATCH: u64 = 100;
+
+/// Dispatch leases and the reconciler.
+#[derive(Debug, Clone, Args)]
+pub struct DispatchSettings {
+    /// Seconds a dispatch may take (its platform call with every retry) before a reconciler may
+    /// settle it instead. Keep it well above the live adapters' total timeout.
+    #[arg(long, env = "LAYERS_DISPATCH_LEASE_SECS", default_value_t = DEFAULT_DISPATCH_LEASE_SECS, value_parser = clap::value_parser!(u32).range(10..=86_400), global = true)]
+    pub dispatch_lease_secs: u32,
+
+    /// Seconds between reconciler runs settling dispatches left in flight (one runs at start-up).
+    #[arg(long, env = "LAYERS_RECONCILE_INTERVAL_SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
+    pub reconcile_interval_secs: u32,
+}
+
+impl DispatchSettings {
+    /// The dispatch lease.
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::from(self.dispatch_lease_secs))
+    }
+
+    /// The time between reconciler runs.
+    pub fn reconcile_interval(&self) -> StdDuration {
+        StdDuration::from_secs(u64::from(self.reconcile_interval_secs))
+    }
+}
+
+/// What one reconciler run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    /// Dispatches the platform showed applied: applied locally and marked succeeded.
+    pub succeeded: usize,
+    /// Dispatches that never reached the platform or did not apply: marked failed.
+    pub failed: usize,
+    /// Dispatches nobody could settle: marked unknown, for a person to look at.
+    pub unknown: usize,
+    /// Due dispatches another holder claimed or settled first.
+    pub skipped: usize,
+}
+
+/// How one due dispatch was settled.
+enum Settled {
+    Succeeded,
+    Failed,
+    Unknown,
+    Skipped,
+}
+
+/// What the platform was asked, and what it answered.
+struct ReadBack {
+    caller: Caller,
+    write: AdWrite,
+    prepared: Prepared,
+    platform_write: PlatformWrite,
+    answer: Reconciliation,
+}
+
+impl Services {
+    /// Settles every dispatch whose holder's lease ran out at `now` (normally the current time).
+    pub async fn reconcile_dispatches(&self, now: DateTime<Utc>) -> Result<ReconcileReport, ApiError> {
+        let mut report = ReconcileReport::default();
+        for row in ledger::due(&self.db, now, self.dispatch_lease, BATCH).await? {
+            let verdict_id = row.id;
+            match self.reconcile_row(row, now).await {
+                Ok(Settled::Succeeded) => report.succeeded += 1,
+                Ok(Settled::Failed) => report.failed += 1,
+                Ok(Settled::Unknown) => report.unknown += 1,
+                Ok(Settled::Skipped) => report.skipped += 1,
+                Err(error) => tracing::error!(?error, %verdict_id, "could not reconcile a dispatch"),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs the reconciler now and then every `every`, until the runtime stops.
+    pub fn spawn_reconciler(&self, every: StdDuration) -> tokio::task::JoinHandle<()> {
+        let services = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match services.reconcile_dispatches(Utc::now()).await {
+                    Ok(report) if report == ReconcileReport::default() => {}
+                    Ok(report) => tracing::info!(?report, "reconciled dispatches left in flight"),
+                    Err(error) => tracing::warn!(?error, "reconciler run failed"),
+                }
+            }
+        })
+    }
+
+    async fn reconcile_row(&self, row: audit::Model, now: DateTime<Utc>) -> Result<Settled, Failure> {
+        let lease_id = Uuid::now_v7();
+        if !ledger::claim(&self.db, &row, now, self.dispatch_lease, lease_id).await? {
+            return Ok(Settled::Skipped);
+        }
+        let ticket =
+            Ticket { verdict_id: row.id, lease_id: Some(lease_id), pending_action_id: row.pending_action_id };
+        let Some(started_at) = row.dispatch_started_at else {
+            return self.settle(ticket, ledger::FAILED, interrupted(false), Settled::Failed).await;
+        };
+        match self.read_back(&row, started_at).await {
+            Ok(ReadBack { caller, write, prepared, platform_write, answer }) => match answer {
+                Reconciliation::Applied { platform_id, native_response } => {
+                    let detail = json!({
+                        "reconciled": true,
+                        "platform_id": platform_id,
+                        "write": platform_write,
+                        "native_response": native_response,
+                    });
+                    let applied =
+                        self.settle_success(ticket, &caller, &write, &prepared, detail, platform_id).await?;
+                    tracing::info!(verdict_id = %row.id, "reconciled a dispatch the platform applied");
+                    Ok(if applied.is_some() { Settled::Succeeded } else { Settled::Skipped })
+                }
+                Reconciliation::NotApplied => {
+                    self.settle(ticket, ledger::FAILED, interrupted(true), Settled::Failed).await
+                }
+                Reconciliation::Unknown => {
+                    let detail = needs_attention(json!({
+                        "code": "DISPATCH_OUTCOME_UNKNOWN",
+                        "message": "the platform's answer does not show whether the write applied",
+                        "retryable": false,
+                    }));
+                    self.settle(ticket, ledger::UNKNOWN, detail, Settled::Unknown).await
+                }
+            },
+            Err(error) => {
+                self.settle(ticket, ledger::UNKNOWN, needs_attention(error), Settled::Unknown).await
+            }
+        }
+    }
+
+    async fn settle(
+        &self,
+        ticket: Ticket,
+        status: &str,
+        detail: Value,
+        settled: Settled,
+    ) -> Result<Settled, Failure> {
+        tracing::warn!(verdict_id = %ticket.verdict_id, status, "reconciled a dispatch left in flight");
+        Ok(if self.settle_failure(ticket, status, detail).await? { settled } else { Settled::Skipped })
+    }
+
+    /// Rebuilds what the dispatch was doing from its audit row and asks the platform about it;
+    /// the error is the audit detail of why it could not.
+    async fn read_back(&self, row: &audit::Model, started_at: DateTime<Utc>) -> Result<ReadBack, Value> {
+        let caller = caller_of(row).map_err(failure_detail)?;
+        let write: AdWrite = from_row(row.request.as_ref(), "request")?;
+        let platform_write: PlatformWrite = from_row(row.dispatch_write.as_ref(), "dispatch_write")?;
+        let prepared =
+            prepare(&self.db, row.organization_id, caller.kind, &write).await.map_err(failure_detail)?;
+        let account = self
+            .account(&caller, &write, &prepared)
+            .await
+            .map_err(failure_detail)?
+            .map_err(|error| error.audit_detail())?;
+        let answer = self
+            .proxy
+            .adapter(account.platform)
+            .reconcile(&account, &platform_write, started_at)
+            .await
+            .map_err(|error| error.audit_detail())?;
+        Ok(ReadBack { caller, write, prepared, platform_write, answer })
+    }
+}
+
+/// The caller a row's decision was made for (scopes are not needed to apply a decided write).
+fn caller_of(row: &audit::Model) -> Result<Caller, Failure> {
+    Ok(Caller {
+        organization_id: row.organization_id,
+        kind: row.actor_type.parse()?,
+        actor_id: row.actor_id.clone(),
+        api_key_id: row.actor_api_key_id,
+        scopes: Vec::new(),
+    })
+}
+
+/// A JSON column of the row, read back as `T`.
+fn from_row<T: serde::de::DeserializeOwned>(value: Option<&Value>, column: &str) -> Result<T, Value> {
+    let value =
+        value.ok_or_else(|| json!({ "code": "INTERNAL", "message": format!("no {column} recorded") }))?;
+    serde_json::from_value(value.clone())
+        .map_err(|error| json!({ "code": "INTERNAL", "message": format!("{column} unreadable: {error}") }))
+}
+
+/// The audit detail of a failure on our side.
+fn failure_detail(failure: Failure) -> Value {
+    match failure {
+        Failure::User(error) => json!({ "code": error.code, "message": error.message }),
+        Failure::Api(error) => {
+            tracing::error!(?error, "reconciler could not read a dispatch back");
+            json!({ "code": "INTERNAL", "message": "the dispatch could not be read back" })
+        }
+    }
+}
+
+/// The detail of a dispatch interrupted before (`sent` false) or during its platform call, which
+/// the platform shows did not apply: sending it again applies it once.
+fn interrupted(sent: bool) -> Value {
+    let message = if sent {
+        "the dispatch was interrupted and the platform shows the write did not apply"
+    } else {
+        "the dispatch was interrupted before the platform call started"
+    };
+    json!({
+        "reconciled": true,
+        "sent": sent,
+        "error": { "code": "DISPATCH_INTERRUPTED", "message": message, "retryable": true },
+    })
+}
+
+/// The detail of a dispatch a person must settle: it was not sent again.
+fn needs_attention(error: Value) -> Value {
+    json!({ "reconciled": true, "needs_attention": true, "error": error })
+}

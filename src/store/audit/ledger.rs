@@ -1,0 +1,185 @@
+//! The dispatch ledger on an allowed write's audit row: who holds the dispatch, when the platform
+//! call started and with what write, and how it ended.
+//!
+//! Every change is a compare-and-set on the row's status and lease, checked with
+//! `rows_affected`: a dispatch is settled by exactly one holder (the request that decided it, or
+//! the reconciler that took over an expired lease), and only the holder applies it locally.
+//!
+//! A row's life: decided `in_flight` with no lease (the deciding request holds it implicitly for
+//! one lease length from `created_at`) → [`begin`] (lease, write, start time, target) →
+//! [`settle`] `succeeded`, `failed` or `unknown`. A row whose lease ran out is [`due`] and may be
+//! [`claim`]ed by a reconciler, which then settles it the same way.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::audit;
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The platform call is under way (or about to start, or its process died during it).
+pub const IN_FLIGHT: &str = "in_flight";
+/// The platform accepted the write and it was applied locally.
+pub const SUCCEEDED: &str = "succeeded";
+/// The write did not reach the platform, or the platform refused it: nothing changed locally.
+pub const FAILED: &str = "failed";
+/// Nobody can tell whether the platform applied the write: a person must look. Never re-sent.
+pub const UNKNOWN: &str = "unknown";
+
+/// Every dispatch status.
+pub const STATUSES: [&str; 4] = [IN_FLIGHT, SUCCEEDED, FAILED, UNKNOWN];
+
+/// What [`begin`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Begin {
+    /// The start is recorded: the caller holds the dispatch and may call the platform.
+    Started,
+    /// Another started, unsettled dispatch changes the same platform object.
+    TargetBusy,
+    /// The row is no longer this caller's to start (a reconciler took it over).
+    Lost,
+}
+
+/// The start of a platform call.
+#[derive(Debug, Clone)]
+pub struct Start {
+    /// The holder's lease id.
+    pub lease_id: Uuid,
+    /// When the lease runs out.
+    pub lease_until: DateTime<Utc>,
+    /// The normalized platform write, as JSON.
+    pub write: Value,
+    /// `<platform>:<object id>` for a write that changes an existing object.
+    pub target: Option<String>,
+    /// When the call starts.
+    pub started_at: DateTime<Utc>,
+}
+
+/// Records on row `id`, still in flight and not yet started or leased, that its platform call
+/// starts now.
+pub async fn begin<C: ConnectionTrait>(conn: &C, id: Uuid, start: Start) -> Result<Begin, DbErr> {
+    let updated = audit::Entity::update_many()
+        .col_expr(audit::Column::DispatchWrite, Expr::value(start.write))
+        .col_expr(audit::Column::DispatchStartedAt, Expr::value(start.started_at))
+        .col_expr(audit::Column::DispatchLeaseId, Expr::value(start.lease_id))
+        .col_expr(audit::Column::DispatchLeaseUntil, Expr::value(start.lease_until))
+        .col_expr(audit::Column::DispatchTarget, Expr::value(start.target))
+        .filter(audit::Column::Id.eq(id))
+        .filter(audit::Column::DispatchStatus.eq(IN_FLIGHT))
+        .filter(audit::Column::DispatchLeaseId.is_null())
+        .filter(audit::Column::DispatchStartedAt.is_null())
+        .exec(conn)
+        .await;
+    match updated {
+        Ok(result) if result.rows_affected == 1 => Ok(Begin::Started),
+        Ok(_) => Ok(Begin::Lost),
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(Begin::TargetBusy)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Settles row `id` as `status` with `detail`, if it is still in flight and held by `lease_id`
+/// (`None`: the deciding request before it started the call). Returns whether this call did it.
+pub async fn settle<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    lease_id: Option<Uuid>,
+    status: &str,
+    detail: Value,
+) -> Result<bool, DbErr> {
+    let holder = match lease_id {
+        Some(lease_id) => audit::Column::DispatchLeaseId.eq(lease_id),
+        None => audit::Column::DispatchLeaseId.is_null(),
+    };
+    let updated = audit::Entity::update_many()
+        .col_expr(audit::Column::DispatchStatus, Expr::value(status))
+        .col_expr(audit::Column::Dispatch, Expr::value(detail))
+        .col_expr(audit::Column::DispatchLeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(audit::Column::Id.eq(id))
+        .filter(audit::Column::DispatchStatus.eq(IN_FLIGHT))
+        .filter(holder)
+        .exec(conn)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// The condition of an in-flight row nobody holds any more at `now`: its lease ran out, or it
+/// was never started and its deciding request has had a whole `lease` to start it.
+fn expired(now: DateTime<Utc>, lease: Duration) -> Condition {
+    Condition::all().add(audit::Column::DispatchStatus.eq(IN_FLIGHT)).add(
+        Condition::any().add(audit::Column::DispatchLeaseUntil.lt(now)).add(
+            Condition::all()
+                .add(audit::Column::DispatchLeaseUntil.is_null())
+                .add(audit::Column::CreatedAt.lt(now - lease)),
+        ),
+    )
+}
+
+/// Up to `limit` in-flight rows, of every organization, whose holder's lease ran out at `now`,
+/// oldest first.
+pub async fn due<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<audit::Model>, DbErr> {
+    audit::Entity::find()
+        .filter(expired(now, lease))
+        .order_by_asc(audit::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// Takes over `row` for a reconciler with lease `lease_id` until `lease_until`, if it is still
+/// in flight, still held by the same lease and that lease is still expired at `now`. Of several
+/// reconcilers claiming one row, exactly one succeeds.
+pub async fn claim<C: ConnectionTrait>(
+    conn: &C,
+    row: &audit::Model,
+    now: DateTime<Utc>,
+    lease: Duration,
+    lease_id: Uuid,
+) -> Result<bool, DbErr> {
+    let same_holder = match row.dispatch_lease_id {
+        Some(previous) => audit::Column::DispatchLeaseId.eq(previous),
+        None => audit::Column::DispatchLeaseId.is_null(),
+    };
+    let updated = audit::Entity::update_many()
+        .col_expr(audit::Column::DispatchLeaseId, Expr::value(lease_id))
+        .col_expr(audit::Column::DispatchLeaseUntil, Expr::value(now + lease))
+        .filter(audit::Column::Id.eq(row.id))
+        .filter(same_holder)
+        .filter(expired(now, lease))
+        .exec(conn)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Budget changes of campaign `campaign_id` that count against Meta's hourly limit at `now`:
+/// allowed `campaign.budget` writes that were decided or started within the hour and are in
+/// flight, succeeded, or unknown (only a write known not to have applied does not count).
+pub async fn budget_changes_within_hour<C: ConnectionTrait>(
+    conn: &C,
+    campaign_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let since = now - Duration::hours(1);
+    audit::Entity::find()
+        .filter(audit::Column::CampaignId.eq(campaign_id))
+        .filter(audit::Column::Action.eq("campaign.budget"))
+        .filter(audit::Column::Decision.eq("allow"))
+        .filter(audit::Column::DispatchStatus.is_in([IN_FLIGHT, SUCCEEDED, UNKNOWN]))
+        .filter(
+            Condition::any()
+                .add(audit::Column::CreatedAt.gt(since))
+                .add(audit::Column::DispatchStartedAt.gt(since)),
+        )
+        .count(conn)
+        .await
+}

@@ -1,0 +1,216 @@
+//! After a crash between the platform call and recording its answer, the reconciler settles the
+//! dispatch from what the platform shows: applied once, or failed and retryable; never a dispatch
+//! whose lease is still live, and never twice when several reconcilers race.
+
+use chrono::{Duration, Utc};
+use layers_dashboard::service::reconcile::ReconcileReport;
+use serde_json::json;
+
+use super::{
+    approve, budget_dispatches, budget_requests, change_budget, crash_budget_change, install, verdict,
+    with_sandboxes,
+};
+use crate::support::{TestApp, read_campaign};
+
+/// Later than every lease taken now.
+fn after_the_lease(app: &TestApp) -> chrono::DateTime<Utc> {
+    Utc::now() + app.services().dispatch_lease + Duration::seconds(1)
+}
+
+#[tokio::test]
+async fn a_crash_after_the_platform_applied_is_settled_once_as_succeeded() {
+    let mut app = TestApp::new().await;
+    let sandboxes = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    crash_budget_change(&app, &sandboxes.meta, &campaign, 8800).await;
+
+    let rows = budget_dispatches(&app, &campaign).await;
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["dispatchStatus"], "in_flight", "{rows:#?}");
+    assert!(rows[0]["dispatchStartedAt"].is_string(), "the start is recorded before the call");
+    assert_eq!(read_campaign(&app, &campaign).await, before, "nothing applied before the answer");
+
+    let live = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(live, ReconcileReport::default(), "a live lease is not touched");
+    assert_eq!(budget_dispatches(&app, &campaign).await[0]["dispatchStatus"], "in_flight");
+
+    let settled = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(settled, ReconcileReport { succeeded: 1, ..Default::default() });
+    let row = verdict(&app, &rows[0]["verdictId"]).await;
+    assert_eq!(row["dispatchStatus"], "succeeded", "{row:#}");
+    assert_eq!(row["dispatch"]["reconciled"], true, "{row:#}");
+    let after = read_campaign(&app, &campaign).await;
+    assert_eq!(after["dailyBudgetCents"], 8800);
+    assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
+
+    let again =
+        app.services().reconcile_dispatches(after_the_lease(&app) + Duration::hours(1)).await.unwrap();
+    assert_eq!(again, ReconcileReport::default());
+    assert_eq!(read_campaign(&app, &campaign).await, after, "applied once");
+    assert_eq!(budget_requests(&sandboxes.meta), 1, "never sent again");
+}
+
+#[tokio::test]
+async fn a_crash_before_the_platform_applied_fails_the_action_which_a_retry_applies_once() {
+    let mut app = TestApp::new().await;
+    let crashed = with_sandboxes(&mut app);
+    let campaign = app.campaign("TIKTOK", ("DRAFT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    let action = change_budget(&app, &campaign, 6400).await["pendingAction"]["id"].clone();
+    crashed.tiktok.crash_after_send_next();
+    let answered = tokio::time::timeout(std::time::Duration::from_millis(500), approve(&app, &action)).await;
+    assert!(answered.is_err(), "the crashed approval answered");
+
+    // The process restarts: its sandbox remembers nothing, as a platform the write never reached.
+    let restarted = with_sandboxes(&mut app);
+    let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(report, ReconcileReport { failed: 1, ..Default::default() });
+    let rows = budget_dispatches(&app, &campaign).await;
+    assert_eq!(rows[0]["dispatchStatus"], "failed", "{rows:#?}");
+    assert_eq!(rows[0]["dispatch"]["error"]["code"], "DISPATCH_INTERRUPTED", "{rows:#?}");
+    assert_eq!(rows[0]["dispatch"]["error"]["retryable"], true, "{rows:#?}");
+    assert_eq!(read_campaign(&app, &campaign).await, before);
+    let status = "query($id: ID!) { node(id: $id) { ... on PendingAction { status resolutionReason } } }";
+    let read = app.ok(&app.customer(), status, json!({ "id": action })).await;
+    assert_eq!(read["node"]["status"], "FAILED", "{read:#}");
+    assert_eq!(read["node"]["resolutionReason"], "DISPATCH_INTERRUPTED", "{read:#}");
+
+    let retried = approve(&app, &action).await;
+    assert_eq!(retried["pendingAction"]["status"], "DISPATCHED", "{retried:#}");
+    assert_eq!(retried["campaign"]["dailyBudgetCents"], 6400);
+    assert_eq!(retried["campaign"]["version"], before["version"].as_i64().unwrap() + 1);
+    assert_eq!(budget_requests(&restarted.tiktok), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_reconcilers_settle_each_dispatch_once() {
+    let mut app = TestApp::with_connections(10).await;
+    let sandboxes = with_sandboxes(&mut app);
+    let mut campaigns = Vec::new();
+    for cents in [6100, 6200, 6300] {
+        let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+        crash_budget_change(&app, &sandboxes.meta, &campaign, cents).await;
+        campaigns.push((campaign, cents));
+    }
+    let at = after_the_lease(&app);
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let services = app.services().clone();
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                services.reconcile_dispatches(at).await.unwrap()
+            })
+        })
+        .collect();
+    let mut total = ReconcileReport::default();
+    for run in runs {
+        let report = run.await.unwrap();
+        total.succeeded += report.succeeded;
+        total.failed += report.failed;
+        total.unknown += report.unknown;
+    }
+    assert_eq!((total.succeeded, total.failed, total.unknown), (3, 0, 0), "{total:?}");
+    for (campaign, cents) in campaigns {
+        let read = read_campaign(&app, &campaign).await;
+        assert_eq!(read["dailyBudgetCents"], cents);
+        assert_eq!(read["version"], 2, "applied exactly once: {read:#}");
+    }
+    assert_eq!(budget_requests(&sandboxes.meta), 3);
+}
+
+/// A platform that takes writes but cannot read them back: `reconcile` is the default `Unknown`.
+struct NoReadBack(std::sync::Arc<layers_dashboard::platform::SandboxAdapter>);
+
+#[async_trait::async_trait]
+impl layers_dashboard::platform::PlatformAdapter for NoReadBack {
+    fn platform(&self) -> layers_dashboard::domain::Platform {
+        self.0.platform()
+    }
+
+    async fn dispatch(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        write: &layers_dashboard::platform::PlatformWrite,
+    ) -> Result<layers_dashboard::platform::DispatchReceipt, layers_dashboard::platform::PlatformError> {
+        self.0.dispatch(account, write).await
+    }
+}
+
+#[tokio::test]
+async fn a_dispatch_the_platform_cannot_account_for_is_marked_unknown_and_never_resent() {
+    let mut app = TestApp::new().await;
+    let crashed = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("DRAFT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    let action = change_budget(&app, &campaign, 6600).await["pendingAction"]["id"].clone();
+    crashed.meta.crash_after_send_next();
+    let answered = tokio::time::timeout(std::time::Duration::from_millis(500), approve(&app, &action)).await;
+    assert!(answered.is_err(), "the crashed approval answered");
+
+    let restarted = with_sandboxes(&mut app);
+    let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
+        layers_dashboard::domain::Platform::Meta,
+    ));
+    install(&mut app, std::sync::Arc::new(NoReadBack(blind.clone())), restarted.tiktok, restarted.apple);
+    let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(report, ReconcileReport { unknown: 1, ..Default::default() });
+
+    let query =
+        "{ auditLog(dispatchStatus: \"unknown\", first: 10) { nodes { action dispatchStatus dispatch } } }";
+    let rows = app.ok(&app.customer(), query, json!({})).await["auditLog"]["nodes"].clone();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows:#}");
+    assert_eq!(rows[0]["dispatch"]["needs_attention"], true, "{rows:#}");
+    assert_eq!(rows[0]["dispatch"]["error"]["code"], "DISPATCH_OUTCOME_UNKNOWN", "{rows:#}");
+    assert_eq!(read_campaign(&app, &campaign).await, before);
+    let status = "query($id: ID!) { node(id: $id) { ... on PendingAction { status } } }";
+    let read = app.ok(&app.customer(), status, json!({ "id": action })).await;
+    assert_eq!(read["node"]["status"], "APPROVED", "its fate is unknown: {read:#}");
+
+    let again =
+        app.services().reconcile_dispatches(after_the_lease(&app) + Duration::hours(1)).await.unwrap();
+    assert_eq!(again, ReconcileReport::default());
+    assert!(blind.recorded().is_empty(), "never sent again");
+    let bad = app
+        .gql(Some(&app.customer()), "{ auditLog(dispatchStatus: \"lost\") { nodes { action } } }", json!({}))
+        .await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{bad:#}");
+}
+
+#[tokio::test]
+async fn a_dispatch_decided_but_never_started_fails_once_its_decider_had_a_whole_lease() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let mut app = TestApp::new().await;
+    let crashed = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    crash_budget_change(&app, &crashed.meta, &campaign, 7100).await;
+    // As if the process had died after the decision committed and before the call started.
+    let row = budget_dispatches(&app, &campaign).await.remove(0);
+    let id: uuid::Uuid = row["verdictId"].as_str().unwrap().parse().unwrap();
+    entity::audit::ActiveModel {
+        id: Set(id),
+        dispatch_write: Set(None),
+        dispatch_started_at: Set(None),
+        dispatch_lease_id: Set(None),
+        dispatch_lease_until: Set(None),
+        dispatch_target: Set(None),
+        ..Default::default()
+    }
+    .update(&app.services().db)
+    .await
+    .unwrap();
+    with_sandboxes(&mut app);
+
+    let early = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(early, ReconcileReport::default(), "its decider may still start it");
+    let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(report, ReconcileReport { failed: 1, ..Default::default() });
+    let row = verdict(&app, &row["verdictId"]).await;
+    assert_eq!(row["dispatchStatus"], "failed", "{row:#}");
+    assert_eq!(row["dispatch"]["sent"], false, "{row:#}");
+    assert_eq!(row["dispatch"]["error"]["code"], "DISPATCH_INTERRUPTED", "{row:#}");
+    assert_eq!(read_campaign(&app, &campaign).await, before);
+}
