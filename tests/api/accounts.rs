@@ -60,6 +60,11 @@ impl PlatformAdapter for Recording {
 
 /// A live-mode app whose OAuth endpoints are `server`, and what its adapters were handed.
 async fn live_app(server: &MockServer, extra: &[&str]) -> (TestApp, Seen) {
+    live_app_with(server, extra, false).await
+}
+
+/// Like [`live_app`]; with `http`, the real live adapters send to `server` as every platform.
+async fn live_app_with(server: &MockServer, extra: &[&str], http: bool) -> (TestApp, Seen) {
     let base = server.uri();
     let mut args = vec![
         "layers-dashboard".to_owned(),
@@ -98,12 +103,16 @@ async fn live_app(server: &MockServer, extra: &[&str]) -> (TestApp, Seen) {
     let adapter = |platform| -> Arc<dyn PlatformAdapter> {
         Arc::new(Recording { inner: SandboxAdapter::new(platform), seen: Arc::clone(&seen) })
     };
-    let proxy = PlatformProxy::from_adapters(
-        adapter(Platform::Meta),
-        adapter(Platform::Tiktok),
-        adapter(Platform::Apple),
-    )
-    .expect("adapters");
+    let proxy = if http {
+        PlatformProxy::live(&settings.platforms).expect("live proxy")
+    } else {
+        PlatformProxy::from_adapters(
+            adapter(Platform::Meta),
+            adapter(Platform::Tiktok),
+            adapter(Platform::Apple),
+        )
+        .expect("adapters")
+    };
     (TestApp::with_setup(5, config, Arc::new(proxy)).await, seen)
 }
 
@@ -560,4 +569,110 @@ async fn the_sweeper_refreshes_tokens_about_to_expire() {
     let row = stored(&app).await;
     assert_eq!(row.status, "active");
     server.verify().await;
+}
+
+#[tokio::test]
+async fn a_live_campaign_reaches_meta_in_its_native_shape_and_a_failed_call_is_retried() {
+    let server = MockServer::start().await;
+    let fast = [
+        "--platform-backoff-base-ms",
+        "1",
+        "--platform-backoff-cap-ms",
+        "5",
+        "--platform-timeout-ms",
+        "2000",
+    ];
+    let (app, _) = live_app_with(&server, &fast, true).await;
+    connect_meta(&app, &server, &app.customer(), "code-live").await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/act_123/campaigns"))
+        .and(wiremock::matchers::header("authorization", format!("Bearer {META_TOKEN}").as_str()))
+        .and(body_json(json!({
+            "name": "M", "objective": "OUTCOME_SALES", "status": "ACTIVE", "special_ad_categories": [],
+            "daily_budget": 5000, "bid_strategy": "LOWEST_COST_WITHOUT_CAP",
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "120200000000000001" })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
+    let payload = create_meta_campaign(&app).await;
+    assert_eq!(payload["verdict"]["decision"], "ALLOW", "{payload:#}");
+    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    let campaign = payload["campaign"]["id"].as_str().expect("campaign id").to_owned();
+
+    // A budget change meets a 500, then goes through on the retry: applied once, audited.
+    Mock::given(method("POST"))
+        .and(path("/v21.0/120200000000000001"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({ "error": {
+            "message": "An unknown error occurred", "code": 1, "fbtrace_id": "TRACE500" } })))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/120200000000000001"))
+        .and(body_string_contains("\"daily_budget\":6500"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "success": true })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let data = app
+        .ok(
+            &app.customer(),
+            crate::support::UPDATE_BUDGET,
+            json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6500 } }),
+        )
+        .await;
+    assert_eq!(data["updateCampaignBudget"]["verdict"]["decision"], "ALLOW", "{data:#}");
+    assert_eq!(data["updateCampaignBudget"]["userErrors"], json!([]), "{data:#}");
+    assert_eq!(read_budget(&app, &campaign).await, 6500);
+    let log = app
+        .ok(
+            &app.customer(),
+            "{ auditLog(platform: META, first: 10) { nodes { action dispatchStatus } } }",
+            json!({}),
+        )
+        .await;
+    let dispatched: Vec<&Value> = log["auditLog"]["nodes"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|row| row["action"] == "campaign.create" || row["action"] == "campaign.budget")
+        .collect();
+    assert_eq!(dispatched.len(), 2, "{log:#}");
+    assert!(dispatched.iter().all(|row| row["dispatchStatus"] == "succeeded"), "{log:#}");
+}
+
+#[tokio::test]
+async fn a_live_refusal_keeps_the_platform_trace_in_the_audit_log_and_changes_nothing() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app_with(&server, &["--platform-max-attempts", "1"], true).await;
+    connect_meta(&app, &server, &app.customer(), "code-refused").await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/act_123/campaigns"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({ "error": {
+            "message": "Invalid parameter", "code": 100, "error_subcode": 1487930, "fbtrace_id": "TRACE400" } })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
+    let before = crate::support::row_totals(&app).await;
+    let payload = create_meta_campaign(&app).await;
+    assert_eq!(payload["campaign"], Value::Null, "{payload:#}");
+    assert_eq!(payload["userErrors"][0]["code"], "PLATFORM_INVALID_REQUEST", "{payload:#}");
+    let (audit, pending, campaigns) = crate::support::row_totals(&app).await;
+    assert_eq!((pending, campaigns), (before.1, before.2), "no campaign, nothing queued");
+    assert_eq!(audit, before.0 + 1, "one audit row for the decision");
+    let log = app
+        .ok(
+            &app.customer(),
+            "{ auditLog(platform: META, first: 1) { nodes { action dispatchStatus dispatch } } }",
+            json!({}),
+        )
+        .await;
+    let row = &log["auditLog"]["nodes"][0];
+    assert_eq!(row["action"], "campaign.create", "{log:#}");
+    assert_eq!(row["dispatchStatus"], "failed", "{log:#}");
+    assert!(row["dispatch"].to_string().contains("TRACE400"), "Meta's fbtrace_id is kept: {log:#}");
 }
