@@ -37,17 +37,11 @@ impl Services {
 
     /// Sweeps for due pending actions every `every`, until the runtime stops.
     pub fn spawn_expiry_sweeper(&self, every: Duration) -> tokio::task::JoinHandle<()> {
-        let services = self.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                match services.expire_due().await {
-                    Ok(0) => {}
-                    Ok(count) => tracing::info!(count, "expired pending actions"),
-                    Err(error) => tracing::warn!(%error, "expiry sweep failed"),
-                }
+        self.spawn_periodic(every, super::periodic::FirstRun::Now, |services| async move {
+            match services.expire_due().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "expired pending actions"),
+                Err(error) => tracing::warn!(%error, "expiry sweep failed"),
             }
         })
     }

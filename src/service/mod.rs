@@ -17,6 +17,7 @@ mod gatekeeper;
 pub mod metrics;
 pub mod optimizer;
 pub mod organizations;
+mod periodic;
 mod policy;
 mod prepare;
 pub mod reconcile;

@@ -279,16 +279,9 @@ impl Services {
     /// On PostgreSQL each organization's cycle holds a transaction-scoped advisory lock, so when
     /// several instances run the schedule, one of them runs each organization's cycle.
     pub fn spawn_optimizer_schedule(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
-        let services = self.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            ticks.tick().await;
-            loop {
-                ticks.tick().await;
-                if let Err(error) = services.run_schedule().await {
-                    tracing::warn!(?error, "scheduled optimizer cycle failed");
-                }
+        self.spawn_periodic(every, super::periodic::FirstRun::AfterOnePeriod, |services| async move {
+            if let Err(error) = services.run_schedule().await {
+                tracing::warn!(?error, "scheduled optimizer cycle failed");
             }
         })
     }

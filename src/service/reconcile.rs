@@ -110,17 +110,11 @@ impl Services {
 
     /// Runs the reconciler now and then every `every`, until the runtime stops.
     pub fn spawn_reconciler(&self, every: StdDuration) -> tokio::task::JoinHandle<()> {
-        let services = self.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                match services.reconcile_dispatches(Utc::now()).await {
-                    Ok(report) if report == ReconcileReport::default() => {}
-                    Ok(report) => tracing::info!(?report, "reconciled dispatches left in flight"),
-                    Err(error) => tracing::warn!(?error, "reconciler run failed"),
-                }
+        self.spawn_periodic(every, super::periodic::FirstRun::Now, |services| async move {
+            match services.reconcile_dispatches(Utc::now()).await {
+                Ok(report) if report == ReconcileReport::default() => {}
+                Ok(report) => tracing::info!(?report, "reconciled dispatches left in flight"),
+                Err(error) => tracing::warn!(?error, "reconciler run failed"),
             }
         })
     }

@@ -242,17 +242,11 @@ impl Services {
 
     /// Refreshes tokens about to expire every `every`, until the runtime stops.
     pub fn spawn_token_refresher(&self, every: Duration) -> tokio::task::JoinHandle<()> {
-        let services = self.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                match services.refresh_due_tokens().await {
-                    Ok(0) => {}
-                    Ok(count) => tracing::info!(count, "token refresh sweep"),
-                    Err(error) => tracing::warn!(detail = ?error, "token refresh sweep failed"),
-                }
+        self.spawn_periodic(every, crate::service::periodic::FirstRun::Now, |services| async move {
+            match services.refresh_due_tokens().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "token refresh sweep"),
+                Err(error) => tracing::warn!(detail = ?error, "token refresh sweep failed"),
             }
         })
     }

@@ -230,18 +230,12 @@ impl Services {
     /// checking a few times per delay, until the runtime stops. Several instances may run it: each
     /// draft is completed once.
     pub fn spawn_sandbox_generation(&self, delay: Duration) -> tokio::task::JoinHandle<()> {
-        let services = self.clone();
         let every = (delay / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                match services.complete_due_drafts(delay).await {
-                    Ok(0) => {}
-                    Ok(count) => tracing::info!(count, "sandbox completed creative drafts"),
-                    Err(error) => tracing::warn!(?error, "sandbox generation pass failed"),
-                }
+        self.spawn_periodic(every, crate::service::periodic::FirstRun::Now, move |services| async move {
+            match services.complete_due_drafts(delay).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "sandbox completed creative drafts"),
+                Err(error) => tracing::warn!(?error, "sandbox generation pass failed"),
             }
         })
     }
