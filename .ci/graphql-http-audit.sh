@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Serves an instance on a fresh SQLite file and runs the `graphql-http` audit suite against it
-# (.ci/graphql-http-audit.mjs); a MUST failure fails the run. Called by .ci/run; runs alone too.
+# (.ci/graphql-http-audit.mjs) twice, anonymously and with a customer token; a MUST failure fails
+# the run. Called by .ci/run; runs alone too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,12 @@ for _ in $(seq 1 100); do
 done
 healthy || { echo "the server never became healthy" >&2; cat "$tmp/server.log" >&2; exit 1; }
 
+# Once as an anonymous client (GET is refused without credentials, so only MAY audits on GET
+# may fail), once with a customer token (every audit should pass).
+echo "== graphql-http audit, anonymous"
+GRAPHQL_HTTP_MODULE="$tmp/npm/node_modules/graphql-http" \
+  node .ci/graphql-http-audit.mjs "http://$LISTEN/graphql"
+echo "== graphql-http audit, with a customer token"
 GRAPHQL_HTTP_MODULE="$tmp/npm/node_modules/graphql-http" \
 GRAPHQL_HTTP_AUTHORIZATION="Bearer $token" \
   node .ci/graphql-http-audit.mjs "http://$LISTEN/graphql"

@@ -27,7 +27,9 @@ use crate::service::Caller;
 pub enum Introspection {
     /// Everyone.
     On,
-    /// Authenticated callers (customer tokens, partner keys), so GraphiQL works with a token.
+    /// The whole schema (`__schema`) for authenticated callers (customer tokens, partner keys), so
+    /// GraphiQL works with a token; a lookup of one named type (`__type`) for everyone, as
+    /// GraphQL-over-HTTP clients and conformance tools use it.
     Authenticated,
     /// Nobody.
     Off,
@@ -159,27 +161,30 @@ impl Admission {
     }
 
     /// Checks `request` for `auth`; on success the request carries its parsed document, and
-    /// introspection is switched off in it when the caller may not introspect.
+    /// introspection is switched off in it when the policy is [`Introspection::Off`].
     pub fn admit(&self, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
         if let RequestAuth::Authenticated(caller) = auth {
             self.take_token(caller)?;
         }
         limits::check_text(&request.query, &self.config.limits).map_err(Refused::Limit)?;
-        let may_introspect = match self.config.introspection {
-            Introspection::On => true,
-            Introspection::Authenticated => matches!(auth, RequestAuth::Authenticated(_)),
-            Introspection::Off => false,
-        };
+        let authenticated = matches!(auth, RequestAuth::Authenticated(_));
         let variables = request.variables.clone();
         // A document that does not parse is left to the executor, which reports the syntax error.
         let Ok(document) = request.parsed_query() else {
             return Ok(());
         };
-        if !may_introspect && introspects(document) {
+        let refused = match self.config.introspection {
+            Introspection::On => false,
+            Introspection::Authenticated => !authenticated && selects_root_field(document, "__schema"),
+            Introspection::Off => {
+                selects_root_field(document, "__schema") || selects_root_field(document, "__type")
+            }
+        };
+        if refused {
             return Err(Refused::IntrospectionDisabled);
         }
         limits::check_document(document, &variables, &self.config.limits).map_err(Refused::Limit)?;
-        if !may_introspect {
+        if self.config.introspection == Introspection::Off {
             request.introspection_mode = async_graphql::IntrospectionMode::Disabled;
         }
         Ok(())
@@ -212,28 +217,34 @@ fn whole_seconds(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
-/// Whether any operation of `document` selects `__schema` or `__type` at its root.
-fn introspects(document: &ExecutableDocument) -> bool {
-    fn root_introspects(set: &SelectionSet, document: &ExecutableDocument, seen: &mut Vec<String>) -> bool {
+/// Whether any operation of `document` selects the root field `name`, directly or through fragments.
+fn selects_root_field(document: &ExecutableDocument, name: &str) -> bool {
+    fn selects(
+        set: &SelectionSet,
+        document: &ExecutableDocument,
+        name: &str,
+        seen: &mut Vec<String>,
+    ) -> bool {
         set.items.iter().any(|item| match &item.node {
-            Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
+            Selection::Field(field) => field.node.name.node.as_str() == name,
             Selection::InlineFragment(inline) => {
-                root_introspects(&inline.node.selection_set.node, document, seen)
+                selects(&inline.node.selection_set.node, document, name, seen)
             }
             Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.to_string();
-                if seen.contains(&name) {
+                let fragment_name = spread.node.fragment_name.node.to_string();
+                if seen.contains(&fragment_name) {
                     return false;
                 }
-                seen.push(name);
-                document.fragments.get(&spread.node.fragment_name.node).is_some_and(|fragment| {
-                    root_introspects(&fragment.node.selection_set.node, document, seen)
-                })
+                seen.push(fragment_name);
+                document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|fragment| selects(&fragment.node.selection_set.node, document, name, seen))
             }
         })
     }
     document
         .operations
         .iter()
-        .any(|(_, operation)| root_introspects(&operation.node.selection_set.node, document, &mut Vec::new()))
+        .any(|(_, operation)| selects(&operation.node.selection_set.node, document, name, &mut Vec::new()))
 }

@@ -223,7 +223,7 @@ async fn viewer_shows_who_is_asking() {
 }
 
 #[tokio::test]
-async fn introspection_needs_a_token_by_default() {
+async fn the_whole_schema_needs_a_token_by_default() {
     let app = TestApp::new().await;
     let schema_query = body("{ __schema { queryType { name } mutationType { name } } }");
     let (status, _, response) = post_raw(&app, None, schema_query.clone()).await;
@@ -247,6 +247,13 @@ async fn introspection_needs_a_token_by_default() {
     }
     let (_, _, response) = post_raw(&app, None, body("{ __typename }")).await;
     assert_eq!(response["data"]["__typename"], "Query", "__typename is not introspection");
+    // One named type is open to everyone (GraphQL-over-HTTP clients look types up); the whole
+    // schema, also through a fragment, is not.
+    let (_, _, response) = post_raw(&app, None, body("{ __type(name: \"Platform\") { name } }")).await;
+    assert_eq!(response["data"]["__type"]["name"], "Platform", "{response:#}");
+    let hidden = "{ ...S } fragment S on Query { __schema { types { name } } }";
+    let (_, _, response) = post_raw(&app, None, body(hidden)).await;
+    assert_eq!(response["errors"][0]["extensions"]["code"], "INTROSPECTION_DISABLED", "{response:#}");
 }
 
 #[tokio::test]
