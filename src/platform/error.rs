@@ -90,6 +90,16 @@ pub enum PlatformError {
         /// What the platform said, when it answered.
         native: Option<Box<NativeErrorDetail>>,
     },
+    /// The write may have reached the platform and nobody can tell yet whether it was applied (a
+    /// create that timed out and could not be read back). It must not be sent again blindly: the
+    /// dispatch stays in flight and the reconciler settles it from what the platform shows.
+    #[error("platform outcome unknown: {message}")]
+    OutcomeUnknown {
+        /// What happened.
+        message: String,
+        /// What the platform said, when it answered.
+        native: Option<Box<NativeErrorDetail>>,
+    },
     /// The write cannot be expressed on this platform, or the platform rejected one of its fields.
     #[error("invalid request for the platform: {message}")]
     InvalidRequest {
@@ -110,6 +120,7 @@ impl PlatformError {
             PlatformError::RateLimited { .. } => "PLATFORM_RATE_LIMITED",
             PlatformError::AuthExpired { .. } => "PLATFORM_AUTH_EXPIRED",
             PlatformError::Permanent { .. } => "PLATFORM_PERMANENT",
+            PlatformError::OutcomeUnknown { .. } => "PLATFORM_OUTCOME_UNKNOWN",
             PlatformError::InvalidRequest { .. } => "PLATFORM_INVALID_REQUEST",
         }
     }
@@ -167,6 +178,12 @@ impl PlatformError {
         self
     }
 
+    /// The same failure, recorded as of unknown outcome: the write may have been applied.
+    pub fn into_outcome_unknown(self, context: &str) -> Self {
+        let native = self.native_slot().clone();
+        PlatformError::OutcomeUnknown { message: format!("{context}: {self}"), native }
+    }
+
     /// The same error with its message prefixed by some context (`after 3 attempts: …`).
     pub fn with_context(mut self, context: &str) -> Self {
         let message = match &mut self {
@@ -174,6 +191,7 @@ impl PlatformError {
             | PlatformError::RateLimited { message, .. }
             | PlatformError::AuthExpired { message, .. }
             | PlatformError::Permanent { message, .. }
+            | PlatformError::OutcomeUnknown { message, .. }
             | PlatformError::InvalidRequest { message, .. } => message,
         };
         *message = format!("{context}: {message}");
@@ -194,6 +212,7 @@ impl PlatformError {
             | PlatformError::RateLimited { native, .. }
             | PlatformError::AuthExpired { native, .. }
             | PlatformError::Permanent { native, .. }
+            | PlatformError::OutcomeUnknown { native, .. }
             | PlatformError::InvalidRequest { native, .. } => native,
         }
     }
@@ -204,6 +223,7 @@ impl PlatformError {
             | PlatformError::RateLimited { native, .. }
             | PlatformError::AuthExpired { native, .. }
             | PlatformError::Permanent { native, .. }
+            | PlatformError::OutcomeUnknown { native, .. }
             | PlatformError::InvalidRequest { native, .. } => native,
         }
     }

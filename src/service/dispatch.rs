@@ -164,15 +164,14 @@ impl Services {
         crate::telemetry::platform_dispatch(account.platform.as_str(), result, started.elapsed());
         let Ok(outcome) = timed else {
             tracing::error!(verdict_id = %verdict.id, "platform call outlived the dispatch lease: left to the reconciler");
-            let mut result = super::gatekeeper::targets(prepared, verdict);
-            result.user_errors.push(UserError::general(
-                "DISPATCH_OUTCOME_PENDING",
-                "the platform did not answer in time; the write will be settled from what the platform shows: see the audit row",
-            ));
-            return Ok(result);
+            return Ok(outcome_pending(prepared, verdict, "the platform did not answer in time"));
         };
         let recorded = match outcome {
             Ok(receipt) => self.record_success(caller, write, prepared, verdict, ticket, receipt).await,
+            Err(error @ PlatformError::OutcomeUnknown { .. }) => {
+                tracing::warn!(verdict_id = %verdict.id, %error, "platform outcome unknown: left to the reconciler");
+                return Ok(outcome_pending(prepared, verdict, "the platform could not confirm the write"));
+            }
             Err(error) => self.record_failure(prepared, verdict, ticket, error).await,
         };
         recorded.map_err(Interrupted::AfterCall)
@@ -409,6 +408,17 @@ async fn move_pending<C: sea_orm::ConnectionTrait>(
         return Ok(Vec::new());
     }
     Ok(pending::find(conn, org, id).await?.iter().map(Event::pending_changed).collect())
+}
+
+/// The answer to a write whose platform outcome is not known yet: its row stays in flight and the
+/// reconciler settles it, once its lease has passed, from what the platform shows.
+fn outcome_pending(prepared: &Prepared, verdict: VerdictRecord, why: &str) -> WriteResult {
+    let mut result = super::gatekeeper::targets(prepared, verdict);
+    result.user_errors.push(UserError::general(
+        "DISPATCH_OUTCOME_PENDING",
+        format!("{why}; the write will be settled from what the platform shows: see the audit row"),
+    ));
+    result
 }
 
 fn missing(what: &str) -> Failure {

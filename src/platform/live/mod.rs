@@ -275,7 +275,7 @@ impl LiveAdapter {
                     native_response,
                 }))
             }
-            Ok(Reconciliation::Unknown) | Err(_) => CreateCheck::Settled(Err(error.with_context(
+            Ok(Reconciliation::Unknown) | Err(_) => CreateCheck::Settled(Err(error.into_outcome_unknown(
                 "the create may have been applied and the platform could not confirm it, so it was not sent again",
             ))),
         }

@@ -214,3 +214,66 @@ async fn a_dispatch_decided_but_never_started_fails_once_its_decider_had_a_whole
     assert_eq!(row["dispatch"]["error"]["code"], "DISPATCH_INTERRUPTED", "{row:#}");
     assert_eq!(read_campaign(&app, &campaign).await, before);
 }
+
+/// A platform that applies every write but answers that it cannot tell (a create that timed out
+/// and could not be read back); asked later, it shows the write applied.
+struct AppliedButUnconfirmed(std::sync::Arc<layers_dashboard::platform::SandboxAdapter>);
+
+#[async_trait::async_trait]
+impl layers_dashboard::platform::PlatformAdapter for AppliedButUnconfirmed {
+    fn platform(&self) -> layers_dashboard::domain::Platform {
+        self.0.platform()
+    }
+
+    async fn dispatch(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        write: &layers_dashboard::platform::PlatformWrite,
+    ) -> Result<layers_dashboard::platform::DispatchReceipt, layers_dashboard::platform::PlatformError> {
+        self.0.dispatch(account, write).await?;
+        Err(layers_dashboard::platform::PlatformError::transient("no answer within 30000 ms")
+            .into_outcome_unknown("the platform could not confirm it"))
+    }
+
+    async fn reconcile(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        write: &layers_dashboard::platform::PlatformWrite,
+        sent_after: chrono::DateTime<Utc>,
+    ) -> Result<layers_dashboard::platform::Reconciliation, layers_dashboard::platform::PlatformError> {
+        self.0.reconcile(account, write, sent_after).await
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_stays_in_flight_until_the_platform_shows_it_applied() {
+    let mut app = TestApp::new().await;
+    let sandboxes = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    let platform = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
+        layers_dashboard::domain::Platform::Meta,
+    ));
+    install(
+        &mut app,
+        std::sync::Arc::new(AppliedButUnconfirmed(platform.clone())),
+        sandboxes.tiktok,
+        sandboxes.apple,
+    );
+
+    let payload = change_budget(&app, &campaign, 7100).await;
+    assert_eq!(payload["verdict"]["decision"], "ALLOW", "{payload:#}");
+    assert_eq!(payload["userErrors"][0]["code"], "DISPATCH_OUTCOME_PENDING", "{payload:#}");
+    assert_eq!(read_campaign(&app, &campaign).await, before, "nothing applied while unknown");
+    let rows = budget_dispatches(&app, &campaign).await;
+    assert_eq!(rows[0]["dispatchStatus"], "in_flight", "left to the reconciler: {rows:#?}");
+
+    let report = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(report, ReconcileReport::default(), "its lease is still live");
+    let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(report, ReconcileReport { succeeded: 1, ..Default::default() });
+    let rows = budget_dispatches(&app, &campaign).await;
+    assert_eq!(rows[0]["dispatchStatus"], "succeeded", "{rows:#?}");
+    assert_eq!(read_campaign(&app, &campaign).await["dailyBudgetCents"], 7100);
+    assert_eq!(budget_requests(&platform), 1, "sent once, never again");
+}

@@ -73,7 +73,8 @@ async fn a_create_the_read_back_cannot_settle_is_not_sent_again() {
         .dispatch(&account(Platform::Tiktok), &create_campaign(Outcome::Traffic))
         .await
         .expect_err("unsettled");
-    assert_eq!(error.code(), "PLATFORM_TRANSIENT");
+    assert_eq!(error.code(), "PLATFORM_OUTCOME_UNKNOWN");
+    assert!(!error.is_retryable(), "never re-sent blindly");
     assert!(error.to_string().contains("may have been applied"), "{error}");
     let sent = received(&server).await;
     assert_eq!(sent.iter().filter(|request| request.method == "POST").count(), 1);
