@@ -676,3 +676,60 @@ async fn a_live_refusal_keeps_the_platform_trace_in_the_audit_log_and_changes_no
     assert_eq!(row["dispatchStatus"], "failed", "{log:#}");
     assert!(row["dispatch"].to_string().contains("TRACE400"), "Meta's fbtrace_id is kept: {log:#}");
 }
+
+#[tokio::test]
+async fn a_live_tiktok_campaign_arrives_in_major_units_and_an_http_200_throttle_is_retried() {
+    let server = MockServer::start().await;
+    let fast = ["--platform-backoff-base-ms", "1", "--platform-backoff-cap-ms", "5"];
+    let (app, _) = live_app_with(&server, &fast, true).await;
+    Mock::given(method("POST"))
+        .and(path("/open_api/v1.3/oauth2/access_token/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 0, "message": "OK", "request_id": "r1",
+            "data": { "access_token": "tiktok-token", "scope": [4], "advertiser_ids": ["222"] } })))
+        .mount(&server)
+        .await;
+    let url = authorization_url(&app, &app.customer(), "TIKTOK", Some("222")).await;
+    let state = param(&url, "state").expect("state");
+    let (status, body) = callback(&app, "tiktok", &[("auth_code", "tt-code"), ("state", &state)]).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+
+    Mock::given(method("POST"))
+        .and(path("/open_api/v1.3/campaign/create/"))
+        .and(wiremock::matchers::header("access-token", "tiktok-token"))
+        .and(wiremock::matchers::body_partial_json(json!({
+            "advertiser_id": "222", "campaign_name": "T", "budget_mode": "BUDGET_MODE_DAY", "budget": 50.0 })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 0, "message": "OK", "request_id": "r2", "data": { "campaign_id": "1800000000000000001" } })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    app.set_defaults("TIKTOK", "AUTO", "AUTO", "AUTO").await;
+    let input = json!({ "platform": "TIKTOK", "name": "T", "dailyBudgetCents": 5000, "outcome": "CONVERSIONS",
+        "campaignManagementMode": "AUTOPILOT", "creativeMode": "AUTOPILOT" });
+    let data = app.ok(&app.customer(), crate::support::CREATE_CAMPAIGN, json!({ "input": input })).await;
+    assert_eq!(data["createCampaign"]["userErrors"], json!([]), "{data:#}");
+    let campaign = data["createCampaign"]["campaign"]["id"].as_str().expect("campaign id").to_owned();
+
+    // TikTok throttles under HTTP 200 (code 40100); the retry goes through, in decimal major units.
+    Mock::given(method("POST"))
+        .and(path("/open_api/v1.3/campaign/update/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 40100, "message": "Too many requests", "request_id": "r3", "data": {} })))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/open_api/v1.3/campaign/update/"))
+        .and(wiremock::matchers::body_partial_json(json!({ "campaign_id": "1800000000000000001", "budget": 62.5 })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 0, "message": "OK", "request_id": "r4", "data": { "campaign_id": "1800000000000000001" } })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let input = json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6250 } });
+    let data = app.ok(&app.customer(), crate::support::UPDATE_BUDGET, input).await;
+    assert_eq!(data["updateCampaignBudget"]["userErrors"], json!([]), "{data:#}");
+    assert_eq!(read_budget(&app, &campaign).await, 6250);
+}
