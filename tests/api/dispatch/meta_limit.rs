@@ -5,7 +5,7 @@
 use layers_dashboard::platform::PlatformError;
 use serde_json::json;
 
-use super::{budget_requests, change_budget, with_sandboxes};
+use super::{budget_requests, change_budget, simultaneous_budget_changes, with_sandboxes};
 use crate::support::{TestApp, UPDATE_BUDGET, read_campaign};
 
 const REASON: &str = "safety_check_failed:meta_budget_change_rate";
@@ -62,21 +62,11 @@ async fn concurrent_meta_budget_changes_count_each_other() {
     let sandboxes = with_sandboxes(&mut app);
     let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
     let app = std::sync::Arc::new(app);
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
-    let changes: Vec<_> = (0..8_i64)
-        .map(|i| {
-            let (app, campaign, barrier) = (app.clone(), campaign.clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                change_budget(&app, &campaign, 5100 + 100 * i).await
-            })
-        })
+    let decisions: Vec<_> = simultaneous_budget_changes(&app, &campaign, 8)
+        .await
+        .into_iter()
+        .map(|payload| (payload["verdict"]["decision"].clone(), payload["verdict"]["reason"].clone()))
         .collect();
-    let mut decisions = Vec::new();
-    for change in changes {
-        let payload = change.await.unwrap();
-        decisions.push((payload["verdict"]["decision"].clone(), payload["verdict"]["reason"].clone()));
-    }
     let allowed = decisions.iter().filter(|(decision, _)| decision == "ALLOW").count();
     assert_eq!(allowed, 4, "{decisions:?}");
     assert!(decisions.iter().filter(|(decision, _)| decision == "DENY").all(|(_, reason)| reason == REASON));

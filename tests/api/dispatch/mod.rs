@@ -100,6 +100,36 @@ pub async fn crash_budget_change(app: &TestApp, sandbox: &SandboxAdapter, campai
     assert_eq!(sandbox.recorded().len(), before + 1, "the platform received the write");
 }
 
+/// Approves pending action `id` with a platform call that never answers (the sandbox was told to
+/// crash after sending) and drops it, as a process dying during the call would.
+pub async fn crash_approval(app: &TestApp, sandbox: &SandboxAdapter, id: &Value) {
+    let before = sandbox.recorded().len();
+    sandbox.crash_after_send_next();
+    let answered = tokio::time::timeout(Duration::from_millis(500), approve(app, id)).await;
+    assert!(answered.is_err(), "the crashed approval answered: {answered:?}");
+    assert_eq!(sandbox.recorded().len(), before + 1, "the platform received the write");
+}
+
+/// Sends `count` budget changes of `campaign` at once (5100, 5200, … cents) and returns their
+/// payloads in the order they were started.
+pub async fn simultaneous_budget_changes(app: &Arc<TestApp>, campaign: &str, count: usize) -> Vec<Value> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(count));
+    let changes: Vec<_> = (0..count as i64)
+        .map(|i| {
+            let (app, campaign, barrier) = (app.clone(), campaign.to_owned(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                change_budget(&app, &campaign, 5100 + 100 * i).await
+            })
+        })
+        .collect();
+    let mut payloads = Vec::with_capacity(count);
+    for change in changes {
+        payloads.push(change.await.expect("the change ran"));
+    }
+    payloads
+}
+
 /// Approves pending action `id` as the customer and returns the payload.
 pub async fn approve(app: &TestApp, id: &Value) -> Value {
     let query = "mutation($id: ID!) { approvePendingAction(id: $id) {

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use layers_dashboard::service::reconcile::ReconcileReport;
 
-use super::{budget_changes, budget_dispatches, change_budget, with_sandboxes};
+use super::{budget_changes, budget_dispatches, change_budget, simultaneous_budget_changes, with_sandboxes};
 use crate::support::{TestApp, read_campaign};
 
 #[tokio::test]
@@ -30,19 +30,8 @@ async fn concurrent_writes_to_one_campaign_apply_in_the_order_the_platform_took_
     let sandboxes = with_sandboxes(&mut app);
     let campaign = app.campaign("TIKTOK", ("AUTOPILOT", "AUTOPILOT")).await;
     let app = std::sync::Arc::new(app);
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
-    let writes: Vec<_> = (0..8_i64)
-        .map(|i| {
-            let (app, campaign, barrier) = (app.clone(), campaign.clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                change_budget(&app, &campaign, 5100 + 100 * i).await
-            })
-        })
-        .collect();
     let mut succeeded = 0;
-    for write in writes {
-        let payload = write.await.unwrap();
+    for payload in simultaneous_budget_changes(&app, &campaign, 8).await {
         assert_eq!(payload["verdict"]["decision"], "ALLOW", "{payload:#}");
         if payload["userErrors"].as_array().unwrap().is_empty() {
             succeeded += 1;

@@ -7,8 +7,8 @@ use layers_dashboard::service::reconcile::ReconcileReport;
 use serde_json::json;
 
 use super::{
-    approve, budget_dispatches, budget_requests, change_budget, crash_budget_change, install, verdict,
-    with_sandboxes,
+    approve, budget_dispatches, budget_requests, change_budget, crash_approval, crash_budget_change, install,
+    verdict, with_sandboxes,
 };
 use crate::support::{TestApp, read_campaign};
 
@@ -58,9 +58,7 @@ async fn a_crash_before_the_platform_applied_fails_the_action_which_a_retry_appl
     let campaign = app.campaign("TIKTOK", ("DRAFT", "AUTOPILOT")).await;
     let before = read_campaign(&app, &campaign).await;
     let action = change_budget(&app, &campaign, 6400).await["pendingAction"]["id"].clone();
-    crashed.tiktok.crash_after_send_next();
-    let answered = tokio::time::timeout(std::time::Duration::from_millis(500), approve(&app, &action)).await;
-    assert!(answered.is_err(), "the crashed approval answered");
+    crash_approval(&app, &crashed.tiktok, &action).await;
 
     // The process restarts: its sandbox remembers nothing, as a platform the write never reached.
     let restarted = with_sandboxes(&mut app);
@@ -146,9 +144,7 @@ async fn a_dispatch_the_platform_cannot_account_for_is_marked_unknown_and_never_
     let campaign = app.campaign("META", ("DRAFT", "AUTOPILOT")).await;
     let before = read_campaign(&app, &campaign).await;
     let action = change_budget(&app, &campaign, 6600).await["pendingAction"]["id"].clone();
-    crashed.meta.crash_after_send_next();
-    let answered = tokio::time::timeout(std::time::Duration::from_millis(500), approve(&app, &action)).await;
-    assert!(answered.is_err(), "the crashed approval answered");
+    crash_approval(&app, &crashed.meta, &action).await;
 
     let restarted = with_sandboxes(&mut app);
     let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
