@@ -30,7 +30,8 @@
 //! | `LAYERS_RATE_LIMIT_ORG_PER_MINUTE` / `_BURST` | `--rate-limit-org-*` | `600` / `100` | customer requests per organization |
 //! | `LAYERS_RATE_LIMIT_PARTNER_KEY_PER_MINUTE` / `_BURST` | `--rate-limit-partner-key-*` | `300` / `50` | requests per partner key |
 //! | `LAYERS_DISPATCH_LEASE_SECS` | `--dispatch-lease-secs` | `300` | seconds a dispatch may take before a reconciler may settle it instead (longer than any platform call with its retries) |
-//! | `LAYERS_RECONCILE_INTERVAL_SECS` | `--reconcile-interval-secs` | `60` | seconds between reconciler runs (one also runs at start-up) settling dispatches left in flight |
+//! | `LAYERS_RECONCILE_INTERVAL_SECS` | `--reconcile-interval-secs` | `15` | seconds between reconciler runs (one also runs at start-up) settling dispatches left in flight |
+//! | `LAYERS_INSTANCE_ID` | `--instance-id` | `<hostname>:<port>` | this instance's name, unique among running instances and stable across its restarts (a restarted instance settles its previous process's dispatches at once) |
 //! | `LAYERS_META_BASE_URL` | `--meta-base-url` | `https://graph.facebook.com` | live: Meta Marketing API host |
 //! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v21.0` | live: Graph API version in every Meta path |
 //! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |

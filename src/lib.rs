@@ -59,10 +59,14 @@ pub struct AppConfig {
     pub accounts: service::accounts::AccountsConfig,
     /// How long a dispatch's holder may take before a reconciler may settle it instead.
     pub dispatch_lease: chrono::Duration,
+    /// This server instance's name, stable across its restarts (`LAYERS_INSTANCE_ID`): a process
+    /// settles the dispatches an earlier boot of its instance left in flight at once.
+    pub instance: String,
 }
 
 impl AppConfig {
-    /// The defaults, with `jwt_secret`: sandbox mode, the development token key, no OAuth apps.
+    /// The defaults, with `jwt_secret`: sandbox mode, the development token key, no OAuth apps,
+    /// and an instance name of its own (no other process shares it).
     pub fn new(jwt_secret: Secret) -> Self {
         AppConfig {
             jwt_secret,
@@ -75,6 +79,7 @@ impl AppConfig {
             dispatch_lease: chrono::Duration::seconds(i64::from(
                 service::reconcile::DEFAULT_DISPATCH_LEASE_SECS,
             )),
+            instance: format!("instance-{}", uuid::Uuid::now_v7()),
         }
     }
 }
@@ -109,6 +114,7 @@ pub fn build_state_with(
         thresholds: config.thresholds,
         accounts: service::accounts::ConnectedAccounts::new(config.accounts.clone(), &config.jwt_secret),
         dispatch_lease: config.dispatch_lease,
+        holder: store::audit::ledger::Holder::boot(config.instance.clone()),
     };
     AppState {
         schema: graphql::build_schema(services.clone(), &config.schema),

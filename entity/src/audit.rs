@@ -77,6 +77,12 @@ pub struct Model {
     /// started dispatch per object is in flight.
     #[sea_orm(column_type = "Text", nullable)]
     pub dispatch_target: Option<String>,
+    /// The server instance holding the dispatch (`LAYERS_INSTANCE_ID`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub dispatch_instance: Option<String>,
+    /// The boot of that instance's process holding it: another boot of the same instance means
+    /// the holder died.
+    pub dispatch_boot: Option<Uuid>,
     /// When the decision was made.
     pub created_at: DateTimeUtc,
 }

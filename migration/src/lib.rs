@@ -19,6 +19,7 @@ mod m20261122_000005_ad_metrics;
 mod m20261122_000006_optimizer_runs;
 mod m20261122_000007_connected_accounts;
 mod m20261122_000008_dispatch_ledger;
+mod m20261122_000009_dispatch_holder;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_optimizer_runs::Migration),
             Box::new(m20261122_000007_connected_accounts::Migration),
             Box::new(m20261122_000008_dispatch_ledger::Migration),
+            Box::new(m20261122_000009_dispatch_holder::Migration),
         ]
     }
 }

@@ -78,7 +78,7 @@ impl Services {
         entry.event = approval_event(&decided).to_owned();
         let allowed = decided.verdict.decision == Decision::Allow;
         if allowed {
-            entry.dispatch_status = Some("in_flight");
+            entry.dispatch_holder = Some(self.holder.clone());
         }
         let row = audit::insert(&txn, caller, entry).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
@@ -275,6 +275,6 @@ pub(crate) fn resolution_entry(
         verdict: decided.verdict.clone(),
         pending_action_id: Some(action.id),
         request: None,
-        dispatch_status: None,
+        dispatch_holder: None,
     })
 }

@@ -317,7 +317,7 @@ fn creative_entry(
         verdict: verdict.clone(),
         pending_action_id: None,
         request: Some(request),
-        dispatch_status: None,
+        dispatch_holder: None,
     }
 }
 

@@ -170,6 +170,10 @@ impl Services {
             Ok(receipt) => self.record_success(caller, write, prepared, verdict, ticket, receipt).await,
             Err(error @ PlatformError::OutcomeUnknown { .. }) => {
                 tracing::warn!(verdict_id = %verdict.id, %error, "platform outcome unknown: left to the reconciler");
+                // The reconciler's next run asks the platform again, without waiting for the lease.
+                ledger::release(&self.db, ticket.verdict_id, lease_id, Utc::now())
+                    .await
+                    .map_err(|error| Interrupted::AfterCall(error.into()))?;
                 return Ok(outcome_pending(prepared, verdict, "the platform could not confirm the write"));
             }
             Err(error) => self.record_failure(prepared, verdict, ticket, error).await,
@@ -204,6 +208,7 @@ impl Services {
                 write: serde_json::to_value(write)?,
                 target: target.clone(),
                 started_at: now,
+                holder: self.holder.clone(),
             };
             match ledger::begin(&txn, ticket.verdict_id, start).await? {
                 Begin::Started => {

@@ -69,7 +69,7 @@ impl Services {
             }
             Decision::Allow => {
                 let mut intent = entry(&write, &prepared, verdict_id, &verdict, None);
-                intent.dispatch_status = Some("in_flight");
+                intent.dispatch_holder = Some(self.holder.clone());
                 let row = audit::insert(&txn, caller, intent).await?;
                 self.commit(txn, vec![Event::audit(&row)]).await?;
                 let record = VerdictRecord::new(verdict_id, &verdict, false);
@@ -164,7 +164,7 @@ pub(crate) fn entry(
         verdict: verdict.clone(),
         pending_action_id,
         request: serde_json::to_value(write).ok(),
-        dispatch_status: None,
+        dispatch_holder: None,
     }
 }
 

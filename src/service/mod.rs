@@ -57,6 +57,8 @@ pub struct Services {
     pub accounts: Arc<accounts::ConnectedAccounts>,
     /// How long a dispatch's holder may take before a reconciler may settle it instead.
     pub dispatch_lease: chrono::Duration,
+    /// This process, as the holder of the dispatches it starts.
+    pub holder: crate::store::audit::ledger::Holder,
 }
 
 impl std::fmt::Debug for Services {

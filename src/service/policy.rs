@@ -576,7 +576,7 @@ fn policy_entry(
         verdict: verdict.clone(),
         pending_action_id,
         request,
-        dispatch_status: None,
+        dispatch_holder: None,
     }
 }
 

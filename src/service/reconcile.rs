@@ -2,21 +2,23 @@
 //! the platform call and recording its answer.
 //!
 //! It runs at start-up and then every `LAYERS_RECONCILE_INTERVAL_SECS` on every instance. It
-//! takes only rows whose holder's lease ran out, each with a compare-and-set (so two instances
-//! never both settle one), and never sends a write again: it asks the platform adapter whether
-//! the write took effect ([`crate::platform::PlatformAdapter::reconcile`]) and settles the row
-//! with the answer:
+//! takes only rows nobody holds any more: their holder's lease ran out, or their holder was an
+//! earlier boot of this very instance (a restarted server settles what its previous process left
+//! at once). Each is taken with a compare-and-set (so two instances never both settle one), and
+//! no write is ever sent again: the reconciler asks the platform adapter whether the write took
+//! effect ([`crate::platform::PlatformAdapter::reconcile`]) and settles the row with the answer:
 //!
 //! | answer | audit row | local state | pending action |
 //! | --- | --- | --- | --- |
 //! | call never started | `failed`, `DISPATCH_INTERRUPTED` (retryable) | unchanged | `failed` |
 //! | applied | `succeeded`, `reconciled: true` | applied once | `dispatched` |
 //! | not applied | `failed`, `DISPATCH_INTERRUPTED` (retryable) | unchanged | `failed` |
-//! | unknown, or an error | `unknown`, `needs_attention: true` | unchanged | stays `approved` |
+//! | platform unreachable, throttling, or our database failing | stays `in_flight`, asked again next run | unchanged | stays `approved` |
+//! | unknown, another error, or still unreachable a day after the call | `unknown`, `needs_attention: true` | unchanged | stays `approved` |
 
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use clap::Args;
 use entity::audit;
 use serde_json::{Value, json};
@@ -27,14 +29,21 @@ use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
 use super::{Caller, Failure, Services};
 use crate::error::ApiError;
-use crate::platform::{PlatformWrite, Reconciliation};
+use crate::platform::{PlatformError, PlatformWrite, Reconciliation};
 use crate::store::audit::ledger;
 
 /// The default of `LAYERS_DISPATCH_LEASE_SECS`.
 pub const DEFAULT_DISPATCH_LEASE_SECS: u32 = 300;
 
+/// The default of `LAYERS_RECONCILE_INTERVAL_SECS`.
+pub const DEFAULT_RECONCILE_INTERVAL_SECS: u32 = 15;
+
 /// How many due dispatches one run takes on at most (the next run takes the rest).
 const BATCH: u64 = 100;
+
+/// How long after its call started a dispatch the platform cannot be asked about (unreachable,
+/// throttling) is asked again at every run; past it, it is left for a person.
+const ASK_AGAIN_FOR_HOURS: i64 = 24;
 
 /// Dispatch leases and the reconciler.
 #[derive(Debug, Clone, Args)]
@@ -45,8 +54,14 @@ pub struct DispatchSettings {
     pub dispatch_lease_secs: u32,
 
     /// Seconds between reconciler runs settling dispatches left in flight (one runs at start-up).
-    #[arg(long, env = "LAYERS_RECONCILE_INTERVAL_SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
+    #[arg(long, env = "LAYERS_RECONCILE_INTERVAL_SECS", default_value_t = DEFAULT_RECONCILE_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
     pub reconcile_interval_secs: u32,
+
+    /// This server instance's name, unique among running instances and stable across restarts
+    /// of the same one (a StatefulSet pod name, say): at start-up a process settles at once the
+    /// dispatches an earlier boot of its instance left in flight. Default `<hostname>:<port>`.
+    #[arg(long, env = "LAYERS_INSTANCE_ID", value_parser = parse_instance_id, global = true)]
+    pub instance_id: Option<String>,
 }
 
 impl DispatchSettings {
@@ -59,6 +74,31 @@ impl DispatchSettings {
     pub fn reconcile_interval(&self) -> StdDuration {
         StdDuration::from_secs(u64::from(self.reconcile_interval_secs))
     }
+
+    /// This instance's name: `LAYERS_INSTANCE_ID`, else the host name and the port it serves on
+    /// (two running servers never share both).
+    pub fn instance(&self, listen: std::net::SocketAddr) -> String {
+        self.instance_id.clone().unwrap_or_else(|| format!("{}:{}", host_name(), listen.port()))
+    }
+}
+
+/// `LAYERS_INSTANCE_ID`: 1 to 200 printable characters.
+fn parse_instance_id(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 200 || text.chars().any(char::is_control) {
+        return Err("an instance id is 1 to 200 printable characters".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
+/// The machine's host name, or `localhost` where it cannot be read.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// What one reconciler run did.
@@ -70,6 +110,8 @@ pub struct ReconcileReport {
     pub failed: usize,
     /// Dispatches nobody could settle: marked unknown, for a person to look at.
     pub unknown: usize,
+    /// Dispatches the platform could not be asked about now: left in flight for the next run.
+    pub deferred: usize,
     /// Due dispatches another holder claimed or settled first.
     pub skipped: usize,
 }
@@ -79,7 +121,16 @@ enum Settled {
     Succeeded,
     Failed,
     Unknown,
+    Deferred,
     Skipped,
+}
+
+/// Why the platform could not be asked about a dispatch.
+enum Unanswered {
+    /// For now (the platform is unreachable or throttling, our database failed): ask again later.
+    ForNow(Value),
+    /// For good (the write's target is gone, the account disconnected, ...): the audit detail.
+    ForGood(Value),
 }
 
 /// What the platform was asked, and what it answered.
@@ -95,12 +146,13 @@ impl Services {
     /// Settles every dispatch whose holder's lease ran out at `now` (normally the current time).
     pub async fn reconcile_dispatches(&self, now: DateTime<Utc>) -> Result<ReconcileReport, ApiError> {
         let mut report = ReconcileReport::default();
-        for row in ledger::due(&self.db, now, self.dispatch_lease, BATCH).await? {
+        for row in ledger::due(&self.db, now, self.dispatch_lease, &self.holder, BATCH).await? {
             let verdict_id = row.id;
             match self.reconcile_row(row, now).await {
                 Ok(Settled::Succeeded) => report.succeeded += 1,
                 Ok(Settled::Failed) => report.failed += 1,
                 Ok(Settled::Unknown) => report.unknown += 1,
+                Ok(Settled::Deferred) => report.deferred += 1,
                 Ok(Settled::Skipped) => report.skipped += 1,
                 Err(error) => tracing::error!(?error, %verdict_id, "could not reconcile a dispatch"),
             }
@@ -121,7 +173,7 @@ impl Services {
 
     async fn reconcile_row(&self, row: audit::Model, now: DateTime<Utc>) -> Result<Settled, Failure> {
         let lease_id = Uuid::now_v7();
-        if !ledger::claim(&self.db, &row, now, self.dispatch_lease, lease_id).await? {
+        if !ledger::claim(&self.db, &row, now, self.dispatch_lease, &self.holder, lease_id).await? {
             return Ok(Settled::Skipped);
         }
         let ticket =
@@ -155,7 +207,12 @@ impl Services {
                     self.settle(ticket, ledger::UNKNOWN, detail, Settled::Unknown).await
                 }
             },
-            Err(error) => {
+            Err(Unanswered::ForNow(error)) if now - started_at < Duration::hours(ASK_AGAIN_FOR_HOURS) => {
+                tracing::warn!(verdict_id = %row.id, %error, "could not ask the platform about a dispatch; asking again next run");
+                ledger::release(&self.db, row.id, lease_id, now).await?;
+                Ok(Settled::Deferred)
+            }
+            Err(Unanswered::ForNow(error) | Unanswered::ForGood(error)) => {
                 self.settle(ticket, ledger::UNKNOWN, needs_attention(error), Settled::Unknown).await
             }
         }
@@ -172,27 +229,43 @@ impl Services {
         Ok(if self.settle_failure(ticket, status, detail).await? { settled } else { Settled::Skipped })
     }
 
-    /// Rebuilds what the dispatch was doing from its audit row and asks the platform about it;
-    /// the error is the audit detail of why it could not.
-    async fn read_back(&self, row: &audit::Model, started_at: DateTime<Utc>) -> Result<ReadBack, Value> {
-        let caller = caller_of(row).map_err(failure_detail)?;
-        let write: AdWrite = from_row(row.request.as_ref(), "request")?;
-        let platform_write: PlatformWrite = from_row(row.dispatch_write.as_ref(), "dispatch_write")?;
+    /// Rebuilds what the dispatch was doing from its audit row and asks the platform about it.
+    async fn read_back(&self, row: &audit::Model, started_at: DateTime<Utc>) -> Result<ReadBack, Unanswered> {
+        let caller = caller_of(row).map_err(unanswered)?;
+        let write: AdWrite = from_row(row.request.as_ref(), "request").map_err(Unanswered::ForGood)?;
+        let platform_write: PlatformWrite =
+            from_row(row.dispatch_write.as_ref(), "dispatch_write").map_err(Unanswered::ForGood)?;
         let prepared =
-            prepare(&self.db, row.organization_id, caller.kind, &write).await.map_err(failure_detail)?;
+            prepare(&self.db, row.organization_id, caller.kind, &write).await.map_err(unanswered)?;
         let account = self
             .account(&caller, &write, &prepared)
             .await
-            .map_err(failure_detail)?
-            .map_err(|error| error.audit_detail())?;
+            .map_err(unanswered)?
+            .map_err(platform_unanswered)?;
         let answer = self
             .proxy
             .adapter(account.platform)
             .reconcile(&account, &platform_write, started_at)
             .await
-            .map_err(|error| error.audit_detail())?;
+            .map_err(platform_unanswered)?;
         Ok(ReadBack { caller, write, prepared, platform_write, answer })
     }
+}
+
+/// A failure on our side: the database failing passes, anything else does not.
+fn unanswered(failure: Failure) -> Unanswered {
+    match failure {
+        Failure::Api(_) => Unanswered::ForNow(failure_detail(failure)),
+        Failure::User(_) => Unanswered::ForGood(failure_detail(failure)),
+    }
+}
+
+/// A platform failure while reading back: an unreachable or throttling platform, or an expired
+/// token the refresher may renew, passes.
+fn platform_unanswered(error: PlatformError) -> Unanswered {
+    let passes = error.is_retryable() || matches!(error, PlatformError::AuthExpired { .. });
+    let detail = error.audit_detail();
+    if passes { Unanswered::ForNow(detail) } else { Unanswered::ForGood(detail) }
 }
 
 /// The caller a row's decision was made for (scopes are not needed to apply a decided write).
@@ -243,4 +316,28 @@ fn interrupted(sent: bool) -> Value {
 /// The detail of a dispatch a person must settle: it was not sent again.
 fn needs_attention(error: Value) -> Value {
     json!({ "reconciled": true, "needs_attention": true, "error": error })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::DispatchSettings;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        dispatch: DispatchSettings,
+    }
+
+    #[test]
+    fn the_instance_is_the_configured_id_else_the_host_and_port() {
+        let listen = "127.0.0.1:8080".parse().unwrap();
+        let named = Cli::parse_from(["layers", "--instance-id", " web-0 "]).dispatch;
+        assert_eq!(named.instance(listen), "web-0");
+        let default = Cli::parse_from(["layers"]).dispatch;
+        let instance = default.instance(listen);
+        assert!(instance.ends_with(":8080") && instance.len() > ":8080".len(), "{instance}");
+        assert!(Cli::try_parse_from(["layers", "--instance-id", ""]).is_err());
+    }
 }

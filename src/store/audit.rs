@@ -44,8 +44,8 @@ pub struct AuditEntry {
     pub pending_action_id: Option<Uuid>,
     /// The normalized write, as JSON.
     pub request: Option<Value>,
-    /// `in_flight` when an allowed write is about to be dispatched.
-    pub dispatch_status: Option<&'static str>,
+    /// The process about to dispatch an allowed write: the row starts `in_flight`, held by it.
+    pub dispatch_holder: Option<ledger::Holder>,
 }
 
 /// Writes `entry` as a row attributed to `caller`.
@@ -76,13 +76,15 @@ pub async fn insert<C: ConnectionTrait>(
         actor_api_key_id: Set(caller.api_key_id),
         pending_action_id: Set(entry.pending_action_id),
         request: Set(entry.request),
-        dispatch_status: Set(entry.dispatch_status.map(str::to_owned)),
+        dispatch_status: Set(entry.dispatch_holder.as_ref().map(|_| ledger::IN_FLIGHT.to_owned())),
         dispatch: Set(None),
         dispatch_write: Set(None),
         dispatch_started_at: Set(None),
         dispatch_lease_id: Set(None),
         dispatch_lease_until: Set(None),
         dispatch_target: Set(None),
+        dispatch_instance: Set(entry.dispatch_holder.as_ref().map(|holder| holder.instance.clone())),
+        dispatch_boot: Set(entry.dispatch_holder.as_ref().map(|holder| holder.boot)),
         created_at: Set(Utc::now()),
     }
     .insert(conn)

@@ -2,11 +2,15 @@
 //! platform's configurable base URL, with a timeout on every call, retries with backoff for
 //! transient failures and rate limits only, and read-back before a create is ever sent twice.
 //!
-//! Safety rule: a create that timed out, lost its connection or got a 5xx may have been applied.
-//! Before re-sending it the adapter asks the platform ([`PlatformAdapter::reconcile`]): applied
-//! means its receipt is returned, not applied means it is sent again, anything else gives up
-//! with the original (transient) error instead of risking a duplicate. Updates set absolute
-//! values and are re-sent freely; a request that never left (connection refused) is always safe.
+//! Safety rule: a write that timed out, lost its connection or got a 5xx may have been applied.
+//! Before sending it again the adapter asks the platform ([`PlatformAdapter::reconcile`]):
+//! applied means the platform's object is the receipt and nothing is sent again. For a create,
+//! not applied means it is sent again and anything else gives up with
+//! [`PlatformError::OutcomeUnknown`] instead of risking a duplicate. An update sets absolute
+//! values, so sending it again is safe whatever the read-back says; when no attempt is left, an
+//! update the platform could not be asked about is also `OutcomeUnknown` (the reconciler asks
+//! again later), and one it shows not applied is a failure. A request that never left
+//! (connection refused) is always safe to send again.
 //!
 //! This module must not touch the database, decide whether a write is allowed, or record a
 //! token: receipts carry the redacted request.
@@ -257,37 +261,46 @@ impl LiveAdapter {
         })
     }
 
-    /// Asks the platform whether a create that may have been applied was.
-    async fn check_create(
+    /// Asks the platform whether a write that may have been applied was; `last` when no attempt
+    /// is left to send it again.
+    async fn check(
         &self,
         account: &AccountContext,
         write: &PlatformWrite,
         sent_after: DateTime<Utc>,
         request: &NativeRequest,
         error: PlatformError,
-    ) -> CreateCheck {
-        match self.reconcile(account, write, sent_after).await {
-            Ok(Reconciliation::NotApplied) => CreateCheck::NotApplied(error),
+        last: bool,
+    ) -> Check {
+        let answer = self.reconcile(account, write, sent_after).await;
+        let settled = |platform_id, native_response| {
+            Check::Settled(Ok(DispatchReceipt {
+                platform_id,
+                native_request: request.clone(),
+                native_response,
+            }))
+        };
+        match answer {
             Ok(Reconciliation::Applied { platform_id, native_response }) => {
-                CreateCheck::Settled(Ok(DispatchReceipt {
-                    platform_id,
-                    native_request: request.clone(),
-                    native_response,
-                }))
+                settled(platform_id, native_response)
             }
-            Ok(Reconciliation::Unknown) | Err(_) => CreateCheck::Settled(Err(error.into_outcome_unknown(
-                "the create may have been applied and the platform could not confirm it, so it was not sent again",
+            Ok(Reconciliation::NotApplied) => Check::SendAgain(error),
+            // Sending an update again sets the same values: safe, but not confirmable.
+            Ok(Reconciliation::Unknown) if !write.is_create() => Check::SendAgain(error),
+            Err(_) if !write.is_create() && !last => Check::SendAgain(error),
+            Ok(Reconciliation::Unknown) | Err(_) => Check::Settled(Err(error.into_outcome_unknown(
+                "the write may have been applied and the platform could not confirm it, so it was not sent again",
             ))),
         }
     }
 }
 
-/// What reading back a create that may have been applied settled.
+/// What reading back a write that may have been applied settled.
 #[derive(Debug)]
-enum CreateCheck {
-    /// The platform shows no such object: sending the create again is safe.
-    NotApplied(PlatformError),
-    /// The dispatch is over: the object the create made, or the error to give up with.
+enum Check {
+    /// Sending the write again applies it once: the error to give up with when no attempt is left.
+    SendAgain(PlatformError),
+    /// The dispatch is over: the object the write made or changed, or the error to give up with.
     Settled(Result<DispatchReceipt, PlatformError>),
 }
 
@@ -313,7 +326,6 @@ impl PlatformAdapter for LiveAdapter {
             };
             let Failure { error, maybe_applied } = failure;
             let retry = error.is_retryable() && attempt < self.policy.max_attempts;
-            let must_check = write.is_create() && maybe_applied;
             if retry {
                 let Some(wait) = self.policy.wait_before_retry(&error, attempt) else {
                     return Err(error.with_context("the platform asked to wait longer than allowed"));
@@ -321,11 +333,11 @@ impl PlatformAdapter for LiveAdapter {
                 tracing::warn!(platform = %self.platform, write = write.kind(), attempt, code = error.code(), wait_ms = wait.as_millis() as u64, "platform call failed; retrying");
                 tokio::time::sleep(wait).await;
             }
-            if must_check {
-                match self.check_create(account, write, sent_after, &request, error).await {
-                    CreateCheck::NotApplied(error) if !retry => return Err(gave_up(error, attempt)),
-                    CreateCheck::NotApplied(_) => {}
-                    CreateCheck::Settled(settled) => return settled,
+            if maybe_applied {
+                match self.check(account, write, sent_after, &request, error, !retry).await {
+                    Check::SendAgain(error) if !retry => return Err(gave_up(error, attempt)),
+                    Check::SendAgain(_) => {}
+                    Check::Settled(settled) => return settled,
                 }
             } else if !retry {
                 return Err(gave_up(error, attempt));

@@ -383,6 +383,6 @@ fn entry(
             "status": row.status,
             "scopes": row.scopes,
         })),
-        dispatch_status: None,
+        dispatch_holder: None,
     }
 }

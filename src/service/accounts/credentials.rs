@@ -219,7 +219,7 @@ impl Services {
             request: Some(
                 json!({ "error": error.audit_detail(), "externalAccountId": row.external_account_id }),
             ),
-            dispatch_status: None,
+            dispatch_holder: None,
         };
         let caller = Caller::system(row.organization_id, "token-refresh");
         let audit_row = audit::insert(&txn, &caller, entry).await?;

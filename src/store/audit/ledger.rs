@@ -7,7 +7,8 @@
 //!
 //! A row's life: decided `in_flight` with no lease (the deciding request holds it implicitly for
 //! one lease length from `created_at`) → [`begin`] (lease, write, start time, target) →
-//! [`settle`] `succeeded`, `failed` or `unknown`. A row whose lease ran out is [`due`] and may be
+//! [`settle`] `succeeded`, `failed` or `unknown`. A row whose lease ran out, or whose [`Holder`]
+//! is an earlier boot of the reconciling instance (its process died), is [`due`] and may be
 //! [`claim`]ed by a reconciler, which then settles it the same way.
 
 use chrono::{DateTime, Duration, Utc};
@@ -31,6 +32,23 @@ pub const UNKNOWN: &str = "unknown";
 
 /// Every dispatch status.
 pub const STATUSES: [&str; 4] = [IN_FLIGHT, SUCCEEDED, FAILED, UNKNOWN];
+
+/// The process holding a dispatch: a server instance (stable across its restarts) and the boot
+/// of the process running it (new at every start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The instance name (`LAYERS_INSTANCE_ID`).
+    pub instance: String,
+    /// This process's boot.
+    pub boot: Uuid,
+}
+
+impl Holder {
+    /// A new boot of `instance`.
+    pub fn boot(instance: impl Into<String>) -> Self {
+        Holder { instance: instance.into(), boot: Uuid::now_v7() }
+    }
+}
 
 /// What [`begin`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +74,8 @@ pub struct Start {
     pub target: Option<String>,
     /// When the call starts.
     pub started_at: DateTime<Utc>,
+    /// Who makes the call.
+    pub holder: Holder,
 }
 
 /// Records on row `id`, still in flight and not yet started or leased, that its platform call
@@ -67,6 +87,8 @@ pub async fn begin<C: ConnectionTrait>(conn: &C, id: Uuid, start: Start) -> Resu
         .col_expr(audit::Column::DispatchLeaseId, Expr::value(start.lease_id))
         .col_expr(audit::Column::DispatchLeaseUntil, Expr::value(start.lease_until))
         .col_expr(audit::Column::DispatchTarget, Expr::value(start.target))
+        .col_expr(audit::Column::DispatchInstance, Expr::value(start.holder.instance))
+        .col_expr(audit::Column::DispatchBoot, Expr::value(start.holder.boot))
         .filter(audit::Column::Id.eq(id))
         .filter(audit::Column::DispatchStatus.eq(IN_FLIGHT))
         .filter(audit::Column::DispatchLeaseId.is_null())
@@ -108,42 +130,53 @@ pub async fn settle<C: ConnectionTrait>(
     Ok(updated.rows_affected == 1)
 }
 
-/// The condition of an in-flight row nobody holds any more at `now`: its lease ran out, or it
-/// was never started and its deciding request has had a whole `lease` to start it.
-fn expired(now: DateTime<Utc>, lease: Duration) -> Condition {
+/// The condition of an in-flight row nobody holds any more at `now`, as `holder` sees it: its
+/// lease ran out; or it was never started and its deciding request has had a whole `lease` to
+/// start it; or an earlier boot of `holder`'s instance held it (that process is gone).
+fn expired(now: DateTime<Utc>, lease: Duration, holder: &Holder) -> Condition {
+    let orphaned = Condition::all()
+        .add(audit::Column::DispatchInstance.eq(holder.instance.as_str()))
+        .add(audit::Column::DispatchBoot.is_not_null())
+        .add(audit::Column::DispatchBoot.ne(holder.boot));
     Condition::all().add(audit::Column::DispatchStatus.eq(IN_FLIGHT)).add(
-        Condition::any().add(audit::Column::DispatchLeaseUntil.lt(now)).add(
-            Condition::all()
-                .add(audit::Column::DispatchLeaseUntil.is_null())
-                .add(audit::Column::CreatedAt.lt(now - lease)),
-        ),
+        Condition::any()
+            .add(audit::Column::DispatchLeaseUntil.lt(now))
+            .add(
+                Condition::all()
+                    .add(audit::Column::DispatchLeaseUntil.is_null())
+                    .add(audit::Column::CreatedAt.lt(now - lease)),
+            )
+            .add(orphaned),
     )
 }
 
-/// Up to `limit` in-flight rows, of every organization, whose holder's lease ran out at `now`,
+/// Up to `limit` in-flight rows, of every organization, nobody holds any more at `now` as
+/// `holder` sees it (their lease ran out, or their holder was an earlier boot of its instance),
 /// oldest first.
 pub async fn due<C: ConnectionTrait>(
     conn: &C,
     now: DateTime<Utc>,
     lease: Duration,
+    holder: &Holder,
     limit: u64,
 ) -> Result<Vec<audit::Model>, DbErr> {
     audit::Entity::find()
-        .filter(expired(now, lease))
+        .filter(expired(now, lease, holder))
         .order_by_asc(audit::Column::Id)
         .limit(limit)
         .all(conn)
         .await
 }
 
-/// Takes over `row` for a reconciler with lease `lease_id` until `lease_until`, if it is still
-/// in flight, still held by the same lease and that lease is still expired at `now`. Of several
-/// reconcilers claiming one row, exactly one succeeds.
+/// Takes over `row` for `holder`'s reconciler with lease `lease_id` for one `lease`, if it is
+/// still in flight, still held by the same lease and nobody holds it any more at `now`. Of
+/// several reconcilers claiming one row, exactly one succeeds.
 pub async fn claim<C: ConnectionTrait>(
     conn: &C,
     row: &audit::Model,
     now: DateTime<Utc>,
     lease: Duration,
+    holder: &Holder,
     lease_id: Uuid,
 ) -> Result<bool, DbErr> {
     let same_holder = match row.dispatch_lease_id {
@@ -153,9 +186,29 @@ pub async fn claim<C: ConnectionTrait>(
     let updated = audit::Entity::update_many()
         .col_expr(audit::Column::DispatchLeaseId, Expr::value(lease_id))
         .col_expr(audit::Column::DispatchLeaseUntil, Expr::value(now + lease))
+        .col_expr(audit::Column::DispatchInstance, Expr::value(holder.instance.as_str()))
+        .col_expr(audit::Column::DispatchBoot, Expr::value(holder.boot))
         .filter(audit::Column::Id.eq(row.id))
         .filter(same_holder)
-        .filter(expired(now, lease))
+        .filter(expired(now, lease, holder))
+        .exec(conn)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Gives up lease `lease_id` on in-flight row `id` at `now` without settling it: the next
+/// reconciler run takes it over and asks the platform again. Returns whether the lease was held.
+pub async fn release<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    lease_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let updated = audit::Entity::update_many()
+        .col_expr(audit::Column::DispatchLeaseUntil, Expr::value(now))
+        .filter(audit::Column::Id.eq(id))
+        .filter(audit::Column::DispatchStatus.eq(IN_FLIGHT))
+        .filter(audit::Column::DispatchLeaseId.eq(lease_id))
         .exec(conn)
         .await?;
     Ok(updated.rows_affected == 1)

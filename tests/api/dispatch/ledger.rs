@@ -40,6 +40,7 @@ async fn a_holder_whose_lease_was_taken_over_cannot_settle_or_apply() {
             &settled,
             later + Duration::days(1),
             app.services().dispatch_lease,
+            &app.services().holder,
             Uuid::now_v7()
         )
         .await

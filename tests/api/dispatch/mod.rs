@@ -7,6 +7,7 @@ mod ledger;
 mod meta_limit;
 mod ordering;
 mod reconciler;
+mod restart;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,16 +40,46 @@ pub fn with_sandboxes(app: &mut TestApp) -> Sandboxes {
     sandboxes
 }
 
-/// Rebuilds `app` (same database) around the given adapters.
+/// Rebuilds `app` (same database) around the given adapters, as another server instance.
 pub fn install(
     app: &mut TestApp,
     meta: Arc<dyn PlatformAdapter>,
     tiktok: Arc<dyn PlatformAdapter>,
     apple: Arc<dyn PlatformAdapter>,
 ) {
+    let config = AppConfig::new(Secret::from(SECRET.to_owned()));
+    rebuild(app, config, [meta, tiktok, apple]);
+}
+
+/// Rebuilds `app` (same database) around the given adapters, as the same server instance
+/// started again (a new boot).
+pub fn restart(
+    app: &mut TestApp,
+    meta: Arc<dyn PlatformAdapter>,
+    tiktok: Arc<dyn PlatformAdapter>,
+    apple: Arc<dyn PlatformAdapter>,
+) {
+    let instance = app.services().holder.instance.clone();
+    restart_as(app, instance, meta, tiktok, apple);
+}
+
+/// Rebuilds `app` (same database) around the given adapters, as server instance `instance`
+/// started again (a new boot).
+pub fn restart_as(
+    app: &mut TestApp,
+    instance: String,
+    meta: Arc<dyn PlatformAdapter>,
+    tiktok: Arc<dyn PlatformAdapter>,
+    apple: Arc<dyn PlatformAdapter>,
+) {
+    let mut config = AppConfig::new(Secret::from(SECRET.to_owned()));
+    config.instance = instance;
+    rebuild(app, config, [meta, tiktok, apple]);
+}
+
+fn rebuild(app: &mut TestApp, config: AppConfig, [meta, tiktok, apple]: [Arc<dyn PlatformAdapter>; 3]) {
     let proxy = PlatformProxy::from_adapters(meta, tiktok, apple).expect("one adapter per platform");
     let db = app.services().db.clone();
-    let config = AppConfig::new(Secret::from(SECRET.to_owned()));
     app.state = build_state_with(db, &config, Arc::new(proxy), EventBus::in_process());
 }
 

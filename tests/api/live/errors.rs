@@ -15,9 +15,14 @@ use super::{META_VERSION, account, adapter, answer, budget_update, create_campai
 
 const META_NODE: &str = "/v22.0/120210000000001";
 
-#[tokio::test]
-async fn a_call_slower_than_the_timeout_fails_as_transient_after_every_attempt() {
-    let server = MockServer::start().await;
+/// Answers Meta's read of the campaign with `daily_budget` (minor units, as Meta shows it).
+async fn meta_campaign_shows(server: &MockServer, daily_budget: &str) {
+    let campaign = json!({ "id": "120210000000001", "daily_budget": daily_budget });
+    answer(server, "GET", META_NODE, 200, campaign, None).await;
+}
+
+/// Answers Meta's budget update only after the adapter's timeout.
+async fn meta_update_times_out(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path(META_NODE))
         .respond_with(
@@ -25,8 +30,15 @@ async fn a_call_slower_than_the_timeout_fails_as_transient_after_every_attempt()
                 .set_body_json(json!({ "success": true }))
                 .set_delay(Duration::from_millis(800)),
         )
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test]
+async fn a_call_slower_than_the_timeout_fails_as_transient_after_every_attempt() {
+    let server = MockServer::start().await;
+    meta_update_times_out(&server).await;
+    meta_campaign_shows(&server, "5000").await;
     let started = Instant::now();
     let error = adapter(Platform::Meta, &server)
         .dispatch(&account(Platform::Meta), &budget_update("120210000000001"))
@@ -35,8 +47,43 @@ async fn a_call_slower_than_the_timeout_fails_as_transient_after_every_attempt()
     assert_eq!(error.code(), "PLATFORM_TRANSIENT");
     assert!(error.to_string().contains("no answer within 300 ms"), "{error}");
     assert!(error.to_string().contains("after 3 attempts"), "{error}");
-    assert!(started.elapsed() < Duration::from_millis(2000), "took {:?}", started.elapsed());
-    assert_eq!(received(&server).await.len(), 3, "an update that timed out is re-sent");
+    assert!(started.elapsed() < Duration::from_millis(2500), "took {:?}", started.elapsed());
+    let calls: Vec<_> = received(&server).await.into_iter().map(|call| call.method).collect();
+    assert_eq!(
+        calls,
+        ["POST", "GET", "POST", "GET", "POST", "GET"],
+        "each timed-out update is read back, and sent again only when the platform shows the old value"
+    );
+}
+
+#[tokio::test]
+async fn an_update_that_timed_out_but_applied_is_not_sent_again() {
+    let server = MockServer::start().await;
+    meta_update_times_out(&server).await;
+    meta_campaign_shows(&server, "7500").await;
+    let receipt = adapter(Platform::Meta, &server)
+        .dispatch(&account(Platform::Meta), &budget_update("120210000000001"))
+        .await
+        .expect("the platform shows the update applied");
+    assert_eq!(receipt.platform_id.as_deref(), Some("120210000000001"));
+    assert_eq!(receipt.native_response["daily_budget"], "7500");
+    let calls: Vec<_> = received(&server).await.into_iter().map(|call| call.method).collect();
+    assert_eq!(calls, ["POST", "GET"], "sent once, then read back");
+}
+
+#[tokio::test]
+async fn an_update_nobody_can_confirm_when_no_attempt_is_left_is_an_unknown_outcome() {
+    let server = MockServer::start().await;
+    meta_update_times_out(&server).await;
+    answer(&server, "GET", META_NODE, 503, json!({ "error": { "message": "down", "code": 2 } }), None).await;
+    let error = adapter(Platform::Meta, &server)
+        .dispatch(&account(Platform::Meta), &budget_update("120210000000001"))
+        .await
+        .expect_err("unconfirmed");
+    assert_eq!(error.code(), "PLATFORM_OUTCOME_UNKNOWN", "{error}");
+    assert!(!error.is_retryable(), "left to the reconciler, never sent blindly: {error}");
+    let posts = received(&server).await.into_iter().filter(|call| call.method == "POST").count();
+    assert_eq!(posts, 3, "updates set absolute values: sent again while attempts are left");
 }
 
 #[tokio::test]
@@ -86,12 +133,19 @@ async fn a_500_then_success_is_retried() {
     answer(&server, "POST", "/open_api/v1.3/campaign/update/", 500, json!("upstream"), Some(1)).await;
     let ok = json!({ "code": 0, "message": "OK", "request_id": "r2", "data": { "campaign_id": "17" } });
     answer(&server, "POST", "/open_api/v1.3/campaign/update/", 200, ok, None).await;
+    let unchanged = json!({ "code": 0, "message": "OK", "request_id": "r1", "data": { "list": [
+        { "campaign_id": "17", "budget": 50.0, "budget_mode": "BUDGET_MODE_DAY" }
+    ] } });
+    answer(&server, "GET", "/open_api/v1.3/campaign/get/", 200, unchanged, None).await;
     let receipt = adapter(Platform::Tiktok, &server)
         .dispatch(&account(Platform::Tiktok), &budget_update("17"))
         .await
         .expect("retried");
     assert_eq!(receipt.platform_id.as_deref(), Some("17"));
-    assert_eq!(received(&server).await.len(), 2);
+    let calls: Vec<_> = received(&server).await.into_iter().map(|call| (call.method, call.path)).collect();
+    let update = ("POST".to_owned(), "/open_api/v1.3/campaign/update/".to_owned());
+    let read = ("GET".to_owned(), "/open_api/v1.3/campaign/get/".to_owned());
+    assert_eq!(calls, [update.clone(), read, update], "read back, shown unchanged, sent again");
 }
 
 #[tokio::test]

@@ -1,0 +1,146 @@
+//! A server restarted in the middle of a dispatch: its new process settles at once what the
+//! previous one left in flight (another instance waits for the lease), and a platform that cannot
+//! be asked yet leaves the dispatch in flight until it can, never resent and never lost.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{DateTime, Utc};
+use layers_dashboard::domain::Platform;
+use layers_dashboard::platform::{
+    AccountContext, DispatchReceipt, PlatformAdapter, PlatformError, PlatformWrite, Reconciliation,
+    SandboxAdapter,
+};
+use layers_dashboard::service::reconcile::ReconcileReport;
+use sea_orm::{ActiveModelTrait, Set};
+
+use super::{
+    budget_dispatches, budget_requests, crash_budget_change, install, restart, restart_as, verdict,
+    with_sandboxes,
+};
+use crate::support::{TestApp, read_campaign};
+
+#[tokio::test]
+async fn a_restarted_server_settles_the_dispatch_its_previous_process_left_in_flight_at_once() {
+    let mut app = TestApp::new().await;
+    let sandboxes = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    crash_budget_change(&app, &sandboxes.meta, &campaign, 8300).await;
+    let crashed = app.services().holder.instance.clone();
+    let (meta, tiktok, apple) = (sandboxes.meta.clone(), sandboxes.tiktok.clone(), sandboxes.apple.clone());
+
+    // Another instance leaves a live lease alone: its holder may still be running.
+    install(&mut app, meta.clone(), tiktok.clone(), apple.clone());
+    let other = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(other, ReconcileReport::default());
+    assert_eq!(budget_dispatches(&app, &campaign).await[0]["dispatchStatus"], "in_flight");
+
+    // The crashed instance comes back: its earlier process is gone, so it settles the row now.
+    restart_as(&mut app, crashed, meta, tiktok, apple);
+    let report = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(report, ReconcileReport { succeeded: 1, ..Default::default() });
+    let row = budget_dispatches(&app, &campaign).await.remove(0);
+    assert_eq!(row["dispatchStatus"], "succeeded", "{row:#}");
+    assert_eq!(row["dispatch"]["reconciled"], true, "{row:#}");
+    let after = read_campaign(&app, &campaign).await;
+    assert_eq!(after["dailyBudgetCents"], 8300);
+    assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1, "applied once");
+    assert_eq!(budget_requests(&sandboxes.meta), 1, "never sent again");
+    let again = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(again, ReconcileReport::default());
+}
+
+#[tokio::test]
+async fn a_dispatch_decided_but_not_started_before_a_restart_fails_at_once_and_can_be_retried() {
+    let mut app = TestApp::new().await;
+    let crashed = with_sandboxes(&mut app);
+    let campaign = app.campaign("TIKTOK", ("AUTOPILOT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    crash_budget_change(&app, &crashed.tiktok, &campaign, 7200).await;
+    // As if the process had died after the decision committed and before the call started.
+    let row = budget_dispatches(&app, &campaign).await.remove(0);
+    let id: uuid::Uuid = row["verdictId"].as_str().unwrap().parse().unwrap();
+    entity::audit::ActiveModel {
+        id: Set(id),
+        dispatch_write: Set(None),
+        dispatch_started_at: Set(None),
+        dispatch_lease_id: Set(None),
+        dispatch_lease_until: Set(None),
+        dispatch_target: Set(None),
+        ..Default::default()
+    }
+    .update(&app.services().db)
+    .await
+    .unwrap();
+
+    let fresh = Arc::new(SandboxAdapter::new(Platform::Tiktok));
+    restart(&mut app, crashed.meta.clone(), fresh.clone(), crashed.apple.clone());
+    let report = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(report, ReconcileReport { failed: 1, ..Default::default() });
+    let row = verdict(&app, &row["verdictId"]).await;
+    assert_eq!(row["dispatchStatus"], "failed", "{row:#}");
+    assert_eq!(row["dispatch"]["sent"], false, "{row:#}");
+    assert_eq!(read_campaign(&app, &campaign).await, before, "nothing applied");
+
+    let retried = super::change_budget(&app, &campaign, 7200).await;
+    assert_eq!(retried["campaign"]["dailyBudgetCents"], 7200, "{retried:#}");
+    assert_eq!(budget_requests(&fresh), 1);
+}
+
+/// A platform that is down for the first `down` read-backs, then answers as the sandbox does.
+struct DownForAWhile {
+    platform: Arc<SandboxAdapter>,
+    down: usize,
+    asked: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl PlatformAdapter for DownForAWhile {
+    fn platform(&self) -> Platform {
+        self.platform.platform()
+    }
+
+    async fn dispatch(
+        &self,
+        account: &AccountContext,
+        write: &PlatformWrite,
+    ) -> Result<DispatchReceipt, PlatformError> {
+        self.platform.dispatch(account, write).await
+    }
+
+    async fn reconcile(
+        &self,
+        account: &AccountContext,
+        write: &PlatformWrite,
+        sent_after: DateTime<Utc>,
+    ) -> Result<Reconciliation, PlatformError> {
+        if self.asked.fetch_add(1, Ordering::SeqCst) < self.down {
+            return Err(PlatformError::transient("connection refused"));
+        }
+        self.platform.reconcile(account, write, sent_after).await
+    }
+}
+
+#[tokio::test]
+async fn a_platform_that_cannot_be_asked_yet_leaves_the_dispatch_in_flight_until_it_can() {
+    let mut app = TestApp::new().await;
+    let sandboxes = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    crash_budget_change(&app, &sandboxes.meta, &campaign, 9400).await;
+    let flaky =
+        Arc::new(DownForAWhile { platform: sandboxes.meta.clone(), down: 2, asked: AtomicUsize::new(0) });
+    restart(&mut app, flaky.clone(), sandboxes.tiktok.clone(), sandboxes.apple.clone());
+
+    for run in 1..=2 {
+        let report = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+        assert_eq!(report, ReconcileReport { deferred: 1, ..Default::default() }, "run {run}");
+        let row = budget_dispatches(&app, &campaign).await.remove(0);
+        assert_eq!(row["dispatchStatus"], "in_flight", "asked again next run: {row:#}");
+    }
+    let report = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(report, ReconcileReport { succeeded: 1, ..Default::default() });
+    assert_eq!(read_campaign(&app, &campaign).await["dailyBudgetCents"], 9400);
+    assert_eq!(flaky.asked.load(Ordering::SeqCst), 3);
+    assert_eq!(budget_requests(&sandboxes.meta), 1, "never sent again");
+}
