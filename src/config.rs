@@ -37,8 +37,8 @@
 //! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |
 //! | `LAYERS_APPLE_BASE_URL` | `--apple-base-url` | `https://api.searchads.apple.com` | live: Apple Search Ads API host |
 //! | `LAYERS_PLATFORM_TIMEOUT_MS` | `--platform-timeout-ms` | `30000` | live: milliseconds one platform call may take |
-//! | `LAYERS_PLATFORM_MAX_ATTEMPTS` | `--platform-max-attempts` | `3` | live: attempts per write (1–10); only transient failures and rate limits are retried |
-//! | `LAYERS_PLATFORM_BACKOFF_BASE_MS` | `--platform-backoff-base-ms` | `500` | live: first retry's backoff ceiling, doubled per attempt, full jitter |
+//! | `LAYERS_PLATFORM_MAX_ATTEMPTS` | `--platform-max-attempts` | `5` | live: attempts per write (1–10); only transient failures and rate limits are retried |
+//! | `LAYERS_PLATFORM_BACKOFF_BASE_MS` | `--platform-backoff-base-ms` | `500` | live: first retry's backoff ceiling, doubled per attempt, equal jitter |
 //! | `LAYERS_PLATFORM_BACKOFF_CAP_MS` | `--platform-backoff-cap-ms` | `20000` | live: longest backoff (not below the base) |
 //! | `LAYERS_PLATFORM_RETRY_AFTER_CAP_SECS` | `--platform-retry-after-cap-secs` | `60` | live: longest `Retry-After` waited for; a longer one fails as rate limited |
 //! | `LAYERS_TOKEN_ENCRYPTION_KEY` | `--token-encryption-key` | live: required; sandbox: a development key, with a warning | 32 bytes, base64: encrypts connected accounts' OAuth tokens at rest |

@@ -34,7 +34,7 @@ pub struct PlatformSettings {
     #[arg(long, env = "LAYERS_PLATFORM_MAX_ATTEMPTS", default_value_t = DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=10), global = true)]
     pub platform_max_attempts: u32,
 
-    /// Milliseconds of the first retry's backoff ceiling; it doubles per attempt (full jitter).
+    /// Milliseconds of the first retry's backoff ceiling; it doubles per attempt (equal jitter).
     #[arg(long, env = "LAYERS_PLATFORM_BACKOFF_BASE_MS", default_value_t = DEFAULT_BACKOFF_BASE_MS, value_parser = clap::value_parser!(u64).range(1..=600_000), global = true)]
     pub platform_backoff_base_ms: u64,
 
@@ -50,7 +50,7 @@ pub struct PlatformSettings {
 /// Default `LAYERS_PLATFORM_TIMEOUT_MS`: 30 seconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Default `LAYERS_PLATFORM_MAX_ATTEMPTS`.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// Default `LAYERS_PLATFORM_BACKOFF_BASE_MS`.
 pub const DEFAULT_BACKOFF_BASE_MS: u64 = 500;
 /// Default `LAYERS_PLATFORM_BACKOFF_CAP_MS`.

@@ -1,5 +1,5 @@
 //! How patiently a live adapter calls a platform: the per-call timeout, how many attempts, the
-//! backoff between them (exponential, full jitter) and how long a `Retry-After` may be.
+//! backoff between them (exponential, equal jitter) and how long a `Retry-After` may be.
 //!
 //! Pure apart from the random jitter: it decides waits, it does not sleep or send.
 
@@ -43,11 +43,13 @@ impl RetryPolicy {
         self.backoff_base.saturating_mul(factor).min(self.backoff_cap)
     }
 
-    /// A random wait between zero and the ceiling ("full jitter").
+    /// A random wait between half the ceiling and the ceiling ("equal jitter"): spread out like
+    /// full jitter, but the waits still add up, so a platform restarting for a few seconds is
+    /// outlasted rather than hit again at once.
     pub fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self.backoff_ceiling(attempt);
         let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(rand::random_range(0..=millis))
+        Duration::from_millis(rand::random_range(millis / 2..=millis))
     }
 
     /// How long to wait before retrying after `error` on attempt `attempt`: the platform's
@@ -93,14 +95,15 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_up_to_the_cap_with_full_jitter() {
+    fn backoff_doubles_up_to_the_cap_with_equal_jitter() {
         let policy = policy();
         assert_eq!(policy.backoff_ceiling(1), Duration::from_millis(100));
         assert_eq!(policy.backoff_ceiling(2), Duration::from_millis(200));
         assert_eq!(policy.backoff_ceiling(3), Duration::from_millis(350));
         assert_eq!(policy.backoff_ceiling(40), Duration::from_millis(350));
         for _ in 0..50 {
-            assert!(policy.backoff(2) <= Duration::from_millis(200));
+            let wait = policy.backoff(2);
+            assert!((Duration::from_millis(100)..=Duration::from_millis(200)).contains(&wait), "{wait:?}");
         }
     }
 
