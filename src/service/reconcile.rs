@@ -332,7 +332,7 @@ mod tests {
 
     #[test]
     fn the_instance_is_the_configured_id_else_the_host_and_port() {
-        let listen = "127.0.0.1:8080".parse().unwrap();
+        let listen = "127.0.0.1:8080".parse().expect("an address");
         let named = Cli::parse_from(["layers", "--instance-id", " web-0 "]).dispatch;
         assert_eq!(named.instance(listen), "web-0");
         let default = Cli::parse_from(["layers"]).dispatch;
