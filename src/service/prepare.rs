@@ -235,11 +235,22 @@ async fn prune_checks<C: ConnectionTrait>(
     if matches!(action, StatusAction::Pause | StatusAction::Archive | StatusAction::Delete) {
         let started = ad.launched_at.unwrap_or(ad.created_at);
         let age_hours = (Utc::now() - started.to_utc()).num_hours();
-        let active = tenancy::active_ads_in_ad_set(conn, org, ad.ad_set_id).await?;
+        let active = staying_active(conn, org, ad.ad_set_id).await?;
         let active = u32::try_from(active).unwrap_or(u32::MAX);
         checks.extend(gate::check_optimizer_prune(proposer, age_hours, active));
     }
     Ok(checks)
+}
+
+/// How many ads of ad set `ad_set_id` stay in delivery: active, and not being paused, archived
+/// or deleted by a dispatch still in flight. The ad set row is locked for the deciding
+/// transaction (PostgreSQL), so concurrent decisions on one ad set count each other's allowed
+/// prunes and can never take its last active ad out together.
+async fn staying_active<C: ConnectionTrait>(conn: &C, org: Uuid, ad_set_id: Uuid) -> Result<usize, Failure> {
+    tenancy::ad_set_for_update(conn, org, ad_set_id).await?;
+    let active = tenancy::active_ads_in_ad_set(conn, org, ad_set_id).await?;
+    let leaving = crate::store::audit::ledger::ads_leaving_delivery(conn, &active).await?;
+    Ok(active.len() - leaving.len())
 }
 
 /// The creative `id` of `org`, and whether it may be shown: generated, approved (or not needing

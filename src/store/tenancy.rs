@@ -1,7 +1,7 @@
 //! Organization-scoped look-ups of the ad objects a write targets.
 
 use entity::{ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::domain::Platform;
@@ -106,22 +106,39 @@ pub async fn ad_set<C: ConnectionTrait>(
     ad_sets::Entity::find_by_id(id).filter(ad_sets::Column::OrganizationId.eq(org)).one(conn).await
 }
 
+/// The ad set `id` of `org`, locked for update on PostgreSQL: decisions to take ads of one ad
+/// set out of delivery queue up here, so each counts the ads the previous one left active.
+pub async fn ad_set_for_update<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<ad_sets::Model>, DbErr> {
+    ad_sets::Entity::find_by_id(id)
+        .filter(ad_sets::Column::OrganizationId.eq(org))
+        .lock_exclusive()
+        .one(conn)
+        .await
+}
+
 /// The ad `id` of `org`.
 pub async fn ad<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Option<ads::Model>, DbErr> {
     ads::Entity::find_by_id(id).filter(ads::Column::OrganizationId.eq(org)).one(conn).await
 }
 
-/// How many ads of ad set `ad_set_id` are active.
+/// The active ads of ad set `ad_set_id`.
 pub async fn active_ads_in_ad_set<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
     ad_set_id: Uuid,
-) -> Result<u64, DbErr> {
+) -> Result<Vec<Uuid>, DbErr> {
     ads::Entity::find()
+        .select_only()
+        .column(ads::Column::Id)
         .filter(ads::Column::OrganizationId.eq(org))
         .filter(ads::Column::AdSetId.eq(ad_set_id))
         .filter(ads::Column::Status.eq("active"))
-        .count(conn)
+        .into_tuple()
+        .all(conn)
         .await
 }
 

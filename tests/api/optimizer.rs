@@ -221,3 +221,91 @@ async fn only_the_customer_runs_the_optimizer() {
     let response = app.gql(Some(&partner), RUN, json!({})).await;
     assert_eq!(response["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
+
+/// A Meta sandbox whose calls take a while: a dispatch stays in flight long enough for another
+/// decision to be made meanwhile.
+struct SlowPlatform(layers_dashboard::platform::SandboxAdapter);
+
+#[async_trait::async_trait]
+impl layers_dashboard::platform::PlatformAdapter for SlowPlatform {
+    fn platform(&self) -> layers_dashboard::domain::Platform {
+        self.0.platform()
+    }
+
+    async fn dispatch(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        write: &layers_dashboard::platform::PlatformWrite,
+    ) -> Result<layers_dashboard::platform::DispatchReceipt, layers_dashboard::platform::PlatformError> {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        self.0.dispatch(account, write).await
+    }
+}
+
+#[tokio::test]
+async fn simultaneous_prunes_never_take_the_last_active_ad_out_together() {
+    use layers_dashboard::domain::Platform;
+    use layers_dashboard::domain::gate::Decision;
+    use layers_dashboard::platform::SandboxAdapter;
+    use layers_dashboard::service::{AdWrite, Caller};
+    use sea_orm::{ActiveModelTrait, Set};
+    use std::sync::Arc;
+
+    let mut app = TestApp::with_connections(10).await;
+    crate::dispatch::install(
+        &mut app,
+        Arc::new(SlowPlatform(SandboxAdapter::new(Platform::Meta))),
+        Arc::new(SandboxAdapter::new(Platform::Tiktok)),
+        Arc::new(SandboxAdapter::new(Platform::Apple)),
+    );
+    let (_, _, ads) = live_ad_set(&app, 2, "AUTO").await;
+    let mut ids = Vec::new();
+    for ad in &ads {
+        let id = layers_dashboard::ids::decode(layers_dashboard::ids::NodeKind::Ad, ad).unwrap();
+        // Old enough for the optimizer to prune.
+        entity::ads::ActiveModel {
+            id: Set(id),
+            launched_at: Set(Some(chrono::Utc::now() - chrono::Duration::days(5))),
+            ..Default::default()
+        }
+        .update(&app.services().db)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+
+    let optimizer = Caller::optimizer(app.org);
+    let barrier = Arc::new(tokio::sync::Barrier::new(ids.len()));
+    let prunes: Vec<_> = ids
+        .iter()
+        .map(|&ad_id| {
+            let (services, optimizer, barrier) = (app.services().clone(), optimizer.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                services.submit(&optimizer, AdWrite::PruneAd { ad_id }, false).await.unwrap()
+            })
+        })
+        .collect();
+    let mut verdicts = Vec::new();
+    for prune in prunes {
+        verdicts.push(prune.await.unwrap().verdict.expect("decided"));
+    }
+    let allowed = verdicts.iter().filter(|verdict| verdict.decision == Decision::Allow).count();
+    assert_eq!(allowed, 1, "{verdicts:#?}");
+    let denied = verdicts.iter().find(|verdict| verdict.decision == Decision::Deny).expect("one denied");
+    assert_eq!(denied.reason.as_deref(), Some("safety_check_failed:last_active_ad"), "{denied:#?}");
+
+    let mut statuses = Vec::new();
+    for ad in &ads {
+        let read = app
+            .ok(
+                &app.customer(),
+                "query($id: ID!) { node(id: $id) { ... on Ad { status } } }",
+                json!({ "id": ad }),
+            )
+            .await;
+        statuses.push(read["node"]["status"].as_str().unwrap().to_owned());
+    }
+    statuses.sort();
+    assert_eq!(statuses, ["ACTIVE", "PAUSED"], "the ad set keeps one ad in delivery");
+}

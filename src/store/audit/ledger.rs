@@ -236,3 +236,26 @@ pub async fn budget_changes_within_hour<C: ConnectionTrait>(
         .count(conn)
         .await
 }
+
+/// Of `ads`, those an allowed prune or status change is taking out of delivery right now: its
+/// dispatch is still in flight, so the ad shows `active` until the platform answers. (An active
+/// ad's status can only change to paused, archived or deleted.)
+pub async fn ads_leaving_delivery<C: ConnectionTrait>(conn: &C, ads: &[Uuid]) -> Result<Vec<Uuid>, DbErr> {
+    if ads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut leaving: Vec<Option<Uuid>> = audit::Entity::find()
+        .select_only()
+        .column(audit::Column::TargetId)
+        .filter(audit::Column::TargetType.eq("ad"))
+        .filter(audit::Column::TargetId.is_in(ads.iter().copied()))
+        .filter(audit::Column::Action.is_in(["ad.prune", "ad.status"]))
+        .filter(audit::Column::Decision.eq("allow"))
+        .filter(audit::Column::DispatchStatus.eq(IN_FLIGHT))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    leaving.sort_unstable();
+    leaving.dedup();
+    Ok(leaving.into_iter().flatten().collect())
+}
