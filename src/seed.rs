@@ -231,14 +231,15 @@ async fn submit(services: &Services, caller: &Caller, write: AdWrite) -> Result<
 
 async fn creative(services: &Services, org: Uuid, name: &str) -> Result<Uuid, SeedError> {
     let now = Utc::now();
+    let id = Uuid::now_v7();
     let container = content_containers::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         organization_id: Set(org),
         name: Set(name.to_owned()),
         status: Set("completed".to_owned()),
         approval_status: Set("not_required".to_owned()),
         parent_id: Set(None),
-        media_url: Set(None),
+        media_url: Set(Some(format!("{}/{id}.mp4", crate::service::creatives::SANDBOX_MEDIA_BASE))),
         failure_reason: Set(None),
         completed_at: Set(Some(now)),
         created_at: Set(now),

@@ -52,6 +52,18 @@ pub struct Model {
     /// Countries the layer runs in (Apple campaigns, default ad set targeting): a JSON array of ISO codes.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub countries: Option<Json>,
+    /// The Facebook Page Meta ads speak as.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub meta_page_id: Option<String>,
+    /// The kind of TikTok identity ads speak as (`CUSTOMIZED_USER`, `TT_USER`, `BC_AUTH_TT`, `AUTH_CODE`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub tiktok_identity_type: Option<String>,
+    /// The TikTok identity ads speak as.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub tiktok_identity_id: Option<String>,
+    /// Where a tap on an ad leads (Meta link, TikTok landing page).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub landing_page_url: Option<String>,
     /// Bumped on every change to the defaults block or kill switch.
     pub version: i64,
     /// When the layer was created.

@@ -20,4 +20,5 @@ pub mod optimizer_runs;
 pub mod organizations;
 pub mod partner_keys;
 pub mod pending_actions;
+pub mod platform_creatives;
 pub mod prelude;

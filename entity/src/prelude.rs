@@ -15,3 +15,4 @@ pub use crate::optimizer_runs::Entity as OptimizerRuns;
 pub use crate::organizations::Entity as Organizations;
 pub use crate::partner_keys::Entity as PartnerKeys;
 pub use crate::pending_actions::Entity as PendingActions;
+pub use crate::platform_creatives::Entity as PlatformCreatives;

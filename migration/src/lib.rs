@@ -20,6 +20,7 @@ mod m20261122_000006_optimizer_runs;
 mod m20261122_000007_connected_accounts;
 mod m20261122_000008_dispatch_ledger;
 mod m20261122_000009_dispatch_holder;
+mod m20261122_000010_platform_creatives;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_connected_accounts::Migration),
             Box::new(m20261122_000008_dispatch_ledger::Migration),
             Box::new(m20261122_000009_dispatch_holder::Migration),
+            Box::new(m20261122_000010_platform_creatives::Migration),
         ]
     }
 }

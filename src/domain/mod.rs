@@ -9,6 +9,7 @@ pub mod authority;
 pub mod campaign;
 pub mod classification;
 pub mod gate;
+pub mod layer_settings;
 pub mod lifecycle;
 pub mod money;
 pub mod policy;

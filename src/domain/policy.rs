@@ -57,6 +57,12 @@ pub fn decide_policy_change(input: &PolicyGateInput) -> Verdict {
 /// Decides a kill switch trip or release: the customer only; everyone else is denied
 /// `customer_only`, whatever their scopes.
 pub fn decide_kill_switch(actor: ActorKind) -> Verdict {
+    decide_customer_only(actor)
+}
+
+/// Decides a change only the customer may make (the kill switch, the layer's settings):
+/// everyone else is denied `customer_only`, whatever their scopes.
+pub fn decide_customer_only(actor: ActorKind) -> Verdict {
     let mut trace = Trace::start();
     if actor == ActorKind::Customer {
         trace.record("customer_only", "ok");

@@ -165,7 +165,7 @@ fn create_ad_group(
 
 /// `POST /campaigns/<cid>/adgroups/<agid>/ads`: one creative in an ad group.
 fn create_ad(write: &PlatformWrite) -> Result<(&'static str, String, Value), PlatformError> {
-    let PlatformWrite::CreateAd { campaign_id, ad_set_id, name, creative_id, status } = write else {
+    let PlatformWrite::CreateAd { campaign_id, ad_set_id, name, creative_id, status, .. } = write else {
         return Err(PlatformError::invalid("write", "not an ad create"));
     };
     require_create_status(status)?;

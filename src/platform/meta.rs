@@ -10,6 +10,7 @@ use super::common::{
     ad_set_countries, budget_cents, check_bid, check_schedule, check_targeting, iso8601, positive_cents,
     require_ad_account, require_create_status, require_id, require_name,
 };
+use super::creative::CreativeMedia;
 use super::error::PlatformError;
 use super::native::{NativeRequest, REDACTED};
 use super::write::{AccountContext, PlatformWrite};
@@ -28,11 +29,78 @@ pub fn build_versioned_request(
     write: &PlatformWrite,
     version: &str,
 ) -> Result<NativeRequest, PlatformError> {
-    let mut request = build_request(account, write)?;
+    Ok(versioned(build_request(account, write)?, version))
+}
+
+/// `request` with its path on Graph API `version` instead of [`API_VERSION`].
+fn versioned(mut request: NativeRequest, version: &str) -> NativeRequest {
     if let Some(rest) = request.path.strip_prefix(&format!("/{API_VERSION}/")) {
         request.path = format!("/{version}/{rest}");
     }
+    request
+}
+
+/// `POST /act_<id>/advideos`: Meta fetches the creative's video from its URL.
+pub(crate) fn upload_video(
+    account: &AccountContext,
+    media: &CreativeMedia,
+    version: &str,
+) -> Result<NativeRequest, PlatformError> {
+    let body = json!({ "name": media.file_name(), "file_url": media.media_url });
+    Ok(versioned(account_edge(account, "advideos", body)?, version))
+}
+
+/// `GET /<video id>`: the uploaded video (its `picture` is the thumbnail an ad creative needs).
+pub(crate) fn video(video_id: &str, version: &str) -> Result<NativeRequest, PlatformError> {
+    let path = format!("/{version}/{}", require_id("videoId", video_id)?);
+    let mut request = authorized(NativeRequest::new("GET", path));
+    request.headers.remove("Content-Type");
     Ok(request)
+}
+
+/// The `video_data` of an ad creative showing an uploaded video, with its thumbnail.
+pub(crate) fn video_spec(video_id: &str, thumbnail_url: Option<&str>) -> Value {
+    let mut data = json!({ "video_id": video_id });
+    if let Some(url) = thumbnail_url {
+        data["image_url"] = json!(url);
+    }
+    json!({ "video_data": data })
+}
+
+/// The `link_data` of an ad creative showing an image Meta fetches from its URL.
+pub(crate) fn image_spec(media: &CreativeMedia) -> Value {
+    json!({ "link_data": { "picture": media.media_url } })
+}
+
+/// `POST /act_<id>/adcreatives`: the ad creative an ad names, speaking as the layer's Page and
+/// leading to its landing page. `media_spec` is [`video_spec`] or [`image_spec`].
+pub(crate) fn ad_creative(
+    account: &AccountContext,
+    media: &CreativeMedia,
+    media_spec: &Value,
+    version: &str,
+) -> Result<NativeRequest, PlatformError> {
+    let page_id = account.identity.meta_page_id.as_deref().ok_or_else(|| {
+        PlatformError::invalid("metaPageId", "Meta ads run from a Facebook Page: set the layer's metaPageId")
+    })?;
+    let link = account.identity.landing_page_url.as_deref().ok_or_else(|| {
+        PlatformError::invalid("landingPageUrl", "Meta ads lead somewhere: set the layer's landingPageUrl")
+    })?;
+    let call_to_action = json!({ "type": "LEARN_MORE", "value": { "link": link } });
+    let mut story = Map::new();
+    story.insert("page_id".into(), json!(require_id("metaPageId", page_id)?));
+    if let Some(Value::Object(spec)) = media_spec.get("video_data") {
+        let mut data = spec.clone();
+        data.insert("call_to_action".into(), call_to_action);
+        story.insert("video_data".into(), Value::Object(data));
+    } else {
+        let mut data = media_spec.get("link_data").and_then(Value::as_object).cloned().unwrap_or_default();
+        data.insert("link".into(), json!(link));
+        data.insert("call_to_action".into(), call_to_action);
+        story.insert("link_data".into(), Value::Object(data));
+    }
+    let body = json!({ "name": require_name(&media.name)?, "object_story_spec": Value::Object(story) });
+    Ok(versioned(account_edge(account, "adcreatives", body)?, version))
 }
 
 /// Translates a normalized write into the Meta Marketing API request that performs it, against

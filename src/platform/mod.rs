@@ -9,6 +9,7 @@
 
 pub mod apple;
 mod common;
+pub mod creative;
 mod error;
 pub mod live;
 pub mod meta;
@@ -31,13 +32,14 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::Platform;
 
+pub use creative::{CreativeMedia, PushedCreative};
 pub use error::{NativeErrorDetail, PlatformError};
 pub use native::{DispatchReceipt, NativeRequest, REDACTED};
 pub use oauth::{AuthorizeError, OAuthClient, TokenGrant};
 pub use proxy::{AdapterMismatch, PlatformProxy};
 pub use sandbox::{SandboxAdapter, new_platform_id};
 pub use settings::PlatformSettings;
-pub use write::{AccountContext, PlatformWrite};
+pub use write::{AccountContext, AdIdentity, AdMedia, MediaKind, PlatformWrite};
 
 /// Sends normalized writes to one ad platform.
 #[async_trait]
@@ -51,6 +53,21 @@ pub trait PlatformAdapter: Send + Sync {
         account: &AccountContext,
         write: &PlatformWrite,
     ) -> Result<DispatchReceipt, PlatformError>;
+
+    /// Makes `media` a creative the platform's ads can show (see [`creative`]): uploads it and,
+    /// on Meta, makes the ad creative. Called before an ad write that shows a creative the
+    /// account does not hold yet; the answer is stored and reused by every later ad.
+    async fn push_creative(
+        &self,
+        account: &AccountContext,
+        media: &CreativeMedia,
+    ) -> Result<PushedCreative, PlatformError>;
+
+    /// Whether `account` can take `media` at all, without I/O: the platform takes uploads and
+    /// the layer has what its ads need (Meta's Page, TikTok's identity, a landing page).
+    fn check_push(&self, account: &AccountContext, media: &CreativeMedia) -> Result<(), PlatformError> {
+        creative::check_push(account, media)
+    }
 
     /// Reads back from the platform whether `write`, sent at or after `sent_after` by a dispatch
     /// whose outcome was never recorded, took effect. The reconciler settles such a dispatch with

@@ -14,10 +14,11 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde_json::{Value, json};
 
+use super::creative::{self, CreativeMedia, Exchange, PushedCreative};
 use super::error::PlatformError;
 use super::native::{DispatchReceipt, NativeRequest};
 use super::write::{AccountContext, PlatformWrite};
-use super::{PlatformAdapter, Reconciliation, build_request};
+use super::{PlatformAdapter, Reconciliation, build_request, meta};
 use crate::domain::Platform;
 use crate::domain::status::EntityStatus;
 
@@ -98,7 +99,7 @@ impl PlatformAdapter for SandboxAdapter {
         write: &PlatformWrite,
     ) -> Result<DispatchReceipt, PlatformError> {
         self.check_account(account)?;
-        let native_request = build_request(account, write)?;
+        let native_request = build_request(&simulated(account), write)?;
         let platform_id = match write.target_id() {
             Some(id) => id.to_owned(),
             None => new_platform_id(self.platform),
@@ -123,6 +124,20 @@ impl PlatformAdapter for SandboxAdapter {
         Ok(DispatchReceipt { platform_id: Some(platform_id), native_request, native_response })
     }
 
+    /// Runs the platform's push steps against the simulation, which records each request.
+    async fn push_creative(
+        &self,
+        account: &AccountContext,
+        media: &CreativeMedia,
+    ) -> Result<PushedCreative, PlatformError> {
+        self.check_account(account)?;
+        creative::push(&simulated(account), media, meta::API_VERSION, self).await
+    }
+
+    fn check_push(&self, account: &AccountContext, media: &CreativeMedia) -> Result<(), PlatformError> {
+        creative::check_push(&simulated(account), media)
+    }
+
     /// Applied when a request equal to the write's native request was accepted at or after
     /// `sent_after` (the latest such one, with the id it was given); otherwise not applied.
     async fn reconcile(
@@ -132,7 +147,7 @@ impl PlatformAdapter for SandboxAdapter {
         sent_after: DateTime<Utc>,
     ) -> Result<Reconciliation, PlatformError> {
         self.check_account(account)?;
-        let native_request = build_request(account, write)?;
+        let native_request = build_request(&simulated(account), write)?;
         let state = self.lock();
         let found = state
             .recorded
@@ -146,6 +161,62 @@ impl PlatformAdapter for SandboxAdapter {
             },
             None => Reconciliation::NotApplied,
         })
+    }
+}
+
+/// The sandbox answers each push step as the platform would, and records it.
+#[async_trait]
+impl Exchange for SandboxAdapter {
+    async fn exchange(
+        &self,
+        request: &NativeRequest,
+        _query: &[(String, String)],
+    ) -> Result<Value, PlatformError> {
+        let platform_id = new_platform_id(self.platform);
+        let response = push_response(request, &platform_id);
+        let mut state = self.lock();
+        if let Some(error) = state.fail_next.take() {
+            return Err(error);
+        }
+        state.recorded.push(Accepted {
+            request: request.clone(),
+            platform_id,
+            response: response.clone(),
+            at: Utc::now(),
+        });
+        Ok(response)
+    }
+}
+
+/// Where simulated media lives.
+const SANDBOX_MEDIA: &str = "https://sandbox.layers.invalid";
+
+/// `account` with what a sandbox layer has not set filled in (Meta's Page, TikTok's identity,
+/// the landing page), so the simulation runs without a real account's settings.
+fn simulated(account: &AccountContext) -> AccountContext {
+    let mut account = account.clone();
+    let identity = &mut account.identity;
+    identity.meta_page_id.get_or_insert_with(|| "100000000000001".to_owned());
+    identity.tiktok_identity_type.get_or_insert_with(|| "CUSTOMIZED_USER".to_owned());
+    identity.tiktok_identity_id.get_or_insert_with(|| "7000000000000000002".to_owned());
+    identity.landing_page_url.get_or_insert_with(|| format!("{SANDBOX_MEDIA}/landing"));
+    account
+}
+
+/// What the platform answers to one step of a creative push.
+fn push_response(request: &NativeRequest, platform_id: &str) -> Value {
+    let tiktok = |data: Value| json!({ "code": 0, "message": "OK", "request_id": uuid::Uuid::new_v4().simple().to_string(), "data": data });
+    let path = request.path.as_str();
+    if request.method == "GET" {
+        let video_id = path.rsplit('/').next().unwrap_or_default();
+        json!({ "id": video_id, "picture": format!("{SANDBOX_MEDIA}/thumbnails/{video_id}.jpg") })
+    } else if path.ends_with("/file/video/ad/upload/") {
+        tiktok(json!([{ "video_id": format!("v10033g50000{platform_id}"),
+            "video_cover_url": format!("{SANDBOX_MEDIA}/covers/{platform_id}.jpg") }]))
+    } else if path.ends_with("/file/image/ad/upload/") {
+        tiktok(json!({ "image_id": format!("ad-site-i18n-sg/{platform_id}") }))
+    } else {
+        json!({ "id": platform_id })
     }
 }
 

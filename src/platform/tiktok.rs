@@ -10,10 +10,11 @@ use super::common::{
     ad_set_countries, budget_cents, budget_field, check_bid, check_targeting, major_number,
     require_ad_account, require_create_status, require_id, require_name,
 };
+use super::creative::CreativeMedia;
 use super::error::PlatformError;
 use super::native::{NativeRequest, REDACTED};
 use super::tiktok_geo::{age_groups, location_id};
-use super::write::{AccountContext, PlatformWrite};
+use super::write::{AccountContext, AdMedia, MediaKind, PlatformWrite};
 use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
 use crate::domain::money::Budget;
 use crate::domain::status::EntityStatus;
@@ -69,13 +70,11 @@ fn fill(
             status_update(body, "adgroup_ids", "adSetId", ad_set_id, status)
                 .map(|()| "/adgroup/status/update/")
         }
-        PlatformWrite::CreateAd { .. } => create_ad(write, body),
-        PlatformWrite::ReplaceAdCreative { ad_set_id, ad_id, creative_id, .. } => {
+        PlatformWrite::CreateAd { .. } => create_ad(account, write, body),
+        PlatformWrite::ReplaceAdCreative { ad_set_id, ad_id, creative_id, media, .. } => {
             insert_id(body, "adgroup_id", "adSetId", ad_set_id)?;
-            let creative = json!({
-                "ad_id": require_id("adId", ad_id)?,
-                "video_id": require_id("creativeId", creative_id)?,
-            });
+            let mut creative = ad_creative(account, creative_id, media.as_ref())?;
+            creative.insert("ad_id".into(), json!(require_id("adId", ad_id)?));
             body.insert("creatives".into(), json!([creative]));
             Ok("/ad/update/")
         }
@@ -153,19 +152,119 @@ fn create_ad_group(
 }
 
 /// `/ad/create/`: one creative (a TikTok video id) in an ad group.
-fn create_ad(write: &PlatformWrite, body: &mut Map<String, Value>) -> Result<&'static str, PlatformError> {
-    let PlatformWrite::CreateAd { ad_set_id, name, creative_id, status, .. } = write else {
+fn create_ad(
+    account: &AccountContext,
+    write: &PlatformWrite,
+    body: &mut Map<String, Value>,
+) -> Result<&'static str, PlatformError> {
+    let PlatformWrite::CreateAd { ad_set_id, name, creative_id, status, media, .. } = write else {
         return Err(PlatformError::invalid("write", "not an ad create"));
     };
     require_create_status(status)?;
     insert_id(body, "adgroup_id", "adSetId", ad_set_id)?;
     body.insert("operation_status".into(), json!(operation_status(status)));
-    let creative = json!({
-        "ad_name": require_name(name)?,
-        "video_id": require_id("creativeId", creative_id)?,
-    });
+    let mut creative = ad_creative(account, creative_id, media.as_ref())?;
+    creative.insert("ad_name".into(), json!(require_name(name)?));
     body.insert("creatives".into(), json!([creative]));
     Ok("/ad/create/")
+}
+
+/// One entry of an ad's `creatives`: the pushed video (with its cover) or image, and, once the
+/// creative was pushed, the ad text, the layer's identity, landing page and call to action.
+fn ad_creative(
+    account: &AccountContext,
+    creative_id: &str,
+    media: Option<&AdMedia>,
+) -> Result<Map<String, Value>, PlatformError> {
+    let mut creative = Map::new();
+    let Some(media) = media else {
+        creative.insert("video_id".into(), json!(require_id("creativeId", creative_id)?));
+        return Ok(creative);
+    };
+    if creative_id.is_empty() {
+        return Err(PlatformError::invalid("creativeId", "the creative was not pushed to TikTok"));
+    }
+    match media.kind {
+        MediaKind::Video => {
+            creative.insert("ad_format".into(), json!("SINGLE_VIDEO"));
+            creative.insert("video_id".into(), json!(creative_id));
+            let cover = media.cover_image_id.as_deref().ok_or_else(|| {
+                PlatformError::invalid("coverImageId", "a TikTok video ad needs its cover image")
+            })?;
+            creative.insert("image_ids".into(), json!([cover]));
+        }
+        MediaKind::Image => {
+            creative.insert("ad_format".into(), json!("SINGLE_IMAGE"));
+            creative.insert("image_ids".into(), json!([creative_id]));
+        }
+    }
+    let (identity_type, identity_id, landing_page_url) = ad_identity(account)?;
+    let text: String = media.text.chars().take(AD_TEXT_MAX_CHARS).collect();
+    creative.insert("ad_text".into(), json!(require_name(&text)?));
+    creative.insert("identity_type".into(), json!(identity_type));
+    creative.insert("identity_id".into(), json!(identity_id));
+    creative.insert("landing_page_url".into(), json!(landing_page_url));
+    creative.insert("call_to_action".into(), json!("LEARN_MORE"));
+    Ok(creative)
+}
+
+/// TikTok's longest ad text.
+const AD_TEXT_MAX_CHARS: usize = 100;
+
+/// Who the account's ads speak as (identity type and id) and where they lead.
+pub(crate) fn ad_identity(account: &AccountContext) -> Result<(&str, &str, &str), PlatformError> {
+    let identity = &account.identity;
+    let missing = |field: &str, what: &str| {
+        PlatformError::invalid(field, format!("TikTok ads need {what}: set the layer's {field}"))
+    };
+    let identity_type = identity
+        .tiktok_identity_type
+        .as_deref()
+        .ok_or_else(|| missing("tiktokIdentityType", "an identity"))?;
+    let identity_id =
+        identity.tiktok_identity_id.as_deref().ok_or_else(|| missing("tiktokIdentityId", "an identity"))?;
+    let landing =
+        identity.landing_page_url.as_deref().ok_or_else(|| missing("landingPageUrl", "a landing page"))?;
+    Ok((identity_type, identity_id, landing))
+}
+
+/// `/file/video/ad/upload/`: TikTok fetches the creative's video from its URL.
+pub(crate) fn upload_video(
+    account: &AccountContext,
+    media: &CreativeMedia,
+) -> Result<NativeRequest, PlatformError> {
+    upload(
+        account,
+        "/file/video/ad/upload/",
+        json!({
+        "upload_type": "UPLOAD_BY_URL", "video_url": media.media_url, "file_name": media.file_name() }),
+    )
+}
+
+/// `/file/image/ad/upload/`: TikTok fetches an image (a creative, or a video's cover) from its URL.
+pub(crate) fn upload_image(
+    account: &AccountContext,
+    image_url: &str,
+    file_name: &str,
+) -> Result<NativeRequest, PlatformError> {
+    upload(
+        account,
+        "/file/image/ad/upload/",
+        json!({
+        "upload_type": "UPLOAD_BY_URL", "image_url": image_url, "file_name": file_name }),
+    )
+}
+
+/// A file upload to the advertiser's library.
+fn upload(account: &AccountContext, endpoint: &str, fields: Value) -> Result<NativeRequest, PlatformError> {
+    let mut body = Map::new();
+    body.insert("advertiser_id".into(), json!(require_ad_account(account)?));
+    if let Value::Object(fields) = fields {
+        body.extend(fields);
+    }
+    let request =
+        NativeRequest::new("POST", format!("{API_PREFIX}{endpoint}")).header("Access-Token", REDACTED);
+    Ok(request.body(Value::Object(body)))
 }
 
 /// Adds `location_ids` and `age_groups` for an ad group.

@@ -110,10 +110,13 @@ pub enum PlatformWrite {
         ad_set_id: String,
         /// The ad name.
         name: String,
-        /// The platform's creative id (TikTok: the video id).
+        /// The platform's creative id (Meta: the ad creative; TikTok: the video or image id).
         creative_id: String,
         /// The status to create it in (`Active` or `Paused`).
         status: EntityStatus,
+        /// How the pushed creative makes an ad (TikTok builds the ad from it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<AdMedia>,
     },
     /// Make an existing ad show another creative.
     ReplaceAdCreative {
@@ -125,6 +128,9 @@ pub enum PlatformWrite {
         ad_id: String,
         /// The platform's id of the new creative.
         creative_id: String,
+        /// How the pushed creative makes an ad (TikTok builds the ad from it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<AdMedia>,
     },
     /// Pause, resume, archive or delete an ad.
     SetAdStatus {
@@ -186,6 +192,58 @@ impl PlatformWrite {
     }
 }
 
+/// How a creative the platform holds makes an ad: its media kind, the cover of a TikTok video,
+/// and the ad's text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AdMedia {
+    /// Video or image.
+    pub kind: MediaKind,
+    /// TikTok: the image id of a video's cover.
+    pub cover_image_id: Option<String>,
+    /// The ad text (the creative's name).
+    pub text: String,
+}
+
+/// What a creative's media is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// A video (`.mp4`, `.mov`, `.m4v`, `.webm`).
+    Video,
+    /// A still image (anything else).
+    Image,
+}
+
+impl MediaKind {
+    /// The kind of the media at `url`, from its path's extension.
+    pub fn of_url(url: &str) -> Self {
+        let path = url.split(['?', '#']).next().unwrap_or_default().to_ascii_lowercase();
+        let video = [".mp4", ".mov", ".m4v", ".webm"].iter().any(|ext| path.ends_with(ext));
+        if video { MediaKind::Video } else { MediaKind::Image }
+    }
+
+    /// `video` or `image`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Video => "video",
+            MediaKind::Image => "image",
+        }
+    }
+}
+
+/// Who ads speak as and where they lead, from the layer's settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdIdentity {
+    /// Meta: the Facebook Page the ads run from.
+    pub meta_page_id: Option<String>,
+    /// TikTok: the identity type (`CUSTOMIZED_USER`, `TT_USER`, ...).
+    pub tiktok_identity_type: Option<String>,
+    /// TikTok: the identity id.
+    pub tiktok_identity_id: Option<String>,
+    /// Where a tap on an ad leads.
+    pub landing_page_url: Option<String>,
+}
+
 /// The facts about a layer's connected account that a native request needs.
 #[derive(Debug, Clone)]
 pub struct AccountContext {
@@ -201,6 +259,8 @@ pub struct AccountContext {
     pub apple_adam_id: Option<String>,
     /// ISO 3166-1 alpha-2 countries the layer runs in (Apple campaigns, default ad set targeting).
     pub countries: Vec<String>,
+    /// Who the account's ads speak as and where they lead.
+    pub identity: AdIdentity,
     /// The connected account's access token, decrypted just before sending; `None` in sandbox mode
     /// or when no account is connected. Never recorded: requests show [`super::REDACTED`].
     pub access_token: Option<Secret>,

@@ -58,6 +58,12 @@ pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, A
         apple_org_id: layer.apple_org_id.clone(),
         apple_adam_id: layer.apple_adam_id.clone(),
         countries,
+        identity: crate::platform::AdIdentity {
+            meta_page_id: layer.meta_page_id.clone(),
+            tiktok_identity_type: layer.tiktok_identity_type.clone(),
+            tiktok_identity_id: layer.tiktok_identity_id.clone(),
+            landing_page_url: layer.landing_page_url.clone(),
+        },
         access_token: None,
     })
 }

@@ -21,7 +21,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-pub use generation::{GENERATION_FORBIDDEN, GenerationOutcome, SANDBOX_GENERATION_DELAY};
+pub use generation::{GENERATION_FORBIDDEN, GenerationOutcome, SANDBOX_GENERATION_DELAY, SANDBOX_MEDIA_BASE};
 
 use super::{Caller, Failure, Services, VerdictRecord};
 use crate::domain::gate::{Decision, Verdict};

@@ -29,9 +29,11 @@ use crate::domain::gate::{Decision, DenyReason, PendingStatus, Verdict};
 use crate::domain::status::{EntityStatus, StatusAction, transition};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
-use crate::platform::{AccountContext, DispatchReceipt, PlatformError, PlatformWrite};
+use crate::platform::{
+    AccountContext, AdMedia, CreativeMedia, DispatchReceipt, MediaKind, PlatformError, PlatformWrite,
+};
 use crate::store::audit::ledger::{self, Begin, Start};
-use crate::store::{audit, pending, tenancy};
+use crate::store::{audit, pending, platform_creatives, tenancy};
 
 /// The default Apple Search Ads max cost per tap for a new ad group, in minor units, when the
 /// campaign has no bid amount of its own.
@@ -126,7 +128,16 @@ impl Services {
             Ok(account) => account,
             Err(error) => return Ok(self.record_failure(prepared, verdict, ticket, error).await?),
         };
-        let platform_write = platform_write(write, prepared)?;
+        let platform_write = match self
+            .with_platform_creative(caller, prepared, &account, platform_write(write, prepared)?)
+            .await?
+        {
+            Shown::Ready(platform_write) => platform_write,
+            Shown::KillSwitch => return Ok(self.abort(prepared, verdict, ticket).await?),
+            Shown::Refused(error) => {
+                return Ok(self.record_failure(prepared, verdict, ticket, error).await?);
+            }
+        };
         let lease_id = Uuid::now_v7();
         match self.begin(caller, prepared, &account, &platform_write, ticket, lease_id).await? {
             Begun::Started => ticket.lease_id = Some(lease_id),
@@ -179,6 +190,77 @@ impl Services {
             Err(error) => self.record_failure(prepared, verdict, ticket, error).await,
         };
         recorded.map_err(Interrupted::AfterCall)
+    }
+
+    /// `write` naming the platform's own creative: for an ad that shows a creative, the one the
+    /// account already holds, else the one a push makes now (and records for every later ad).
+    /// Other writes pass through. The push is a platform call, so it starts only if the kill
+    /// switch is still released.
+    async fn with_platform_creative(
+        &self,
+        caller: &Caller,
+        prepared: &Prepared,
+        account: &AccountContext,
+        write: PlatformWrite,
+    ) -> Result<Shown, Failure> {
+        if !matches!(write, PlatformWrite::CreateAd { .. } | PlatformWrite::ReplaceAdCreative { .. }) {
+            return Ok(Shown::Ready(write));
+        }
+        let creative = prepared.creative.as_ref().ok_or_else(|| missing("a creative"))?;
+        let Some(ad_account_id) = account.ad_account_id.as_deref() else {
+            return Ok(Shown::Refused(PlatformError::invalid("adAccountId", "the layer has no ad account")));
+        };
+        let holder = platform_creatives::Holder {
+            organization_id: caller.organization_id,
+            layer_id: prepared.layer.id,
+            platform: account.platform,
+            ad_account_id,
+        };
+        let held = match platform_creatives::find(&self.db, holder, creative.id).await? {
+            Some(held) => held,
+            None => {
+                let media = CreativeMedia {
+                    id: creative.id,
+                    name: creative.name.clone(),
+                    media_url: creative.media_url.clone().unwrap_or_default(),
+                };
+                let layer = tenancy::layer(&self.db, caller.organization_id, prepared.layer.id).await?;
+                if layer.is_none_or(|layer| layer.kill_switch_active) {
+                    return Ok(Shown::KillSwitch);
+                }
+                let pushed = match self.proxy.adapter(account.platform).push_creative(account, &media).await {
+                    Ok(pushed) => pushed,
+                    Err(error) => return Ok(Shown::Refused(error)),
+                };
+                tracing::info!(creative_id = %creative.id, platform = %account.platform, platform_creative_id = %pushed.platform_creative_id, "creative pushed");
+                platform_creatives::record(&self.db, holder, creative.id, &pushed).await?
+            }
+        };
+        let media = AdMedia {
+            kind: if held.media_kind == "video" { MediaKind::Video } else { MediaKind::Image },
+            cover_image_id: held.cover_image_id.clone(),
+            text: creative.name.clone(),
+        };
+        Ok(Shown::Ready(match write {
+            PlatformWrite::CreateAd { campaign_id, ad_set_id, name, status, .. } => PlatformWrite::CreateAd {
+                campaign_id,
+                ad_set_id,
+                name,
+                creative_id: held.platform_creative_id,
+                status,
+                media: Some(media),
+            },
+            PlatformWrite::ReplaceAdCreative { campaign_id, ad_set_id, ad_id, .. } => {
+                PlatformWrite::ReplaceAdCreative {
+                    campaign_id,
+                    ad_set_id,
+                    ad_id,
+                    creative_id: held.platform_creative_id,
+                    media: Some(media),
+                }
+            }
+            other => other,
+        }))
     }
 
     /// Records the start of the platform call, unless the kill switch was tripped since the
@@ -355,6 +437,16 @@ impl Services {
     }
 }
 
+/// Whether a write can show its creative.
+enum Shown {
+    /// The write, naming the platform's creative.
+    Ready(PlatformWrite),
+    /// The kill switch was tripped since the decision: nothing was pushed.
+    KillSwitch,
+    /// The platform refused the push: the write fails with its error.
+    Refused(PlatformError),
+}
+
 /// What recording the start of a call found.
 enum Begun {
     Started,
@@ -511,12 +603,14 @@ pub(crate) fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<Pla
             name: name.clone(),
             creative_id: creative_id()?,
             status: EntityStatus::Active,
+            media: None,
         },
         AdWrite::ReplaceAdCreative { .. } => PlatformWrite::ReplaceAdCreative {
             campaign_id: campaign_id()?,
             ad_set_id: ad_set_id()?,
             ad_id: ad_id()?,
             creative_id: creative_id()?,
+            media: None,
         },
         AdWrite::PruneAd { .. } => PlatformWrite::SetAdStatus {
             campaign_id: campaign_id()?,

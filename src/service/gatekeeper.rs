@@ -13,7 +13,7 @@ use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
-use crate::platform::PlatformError;
+use crate::platform::{CreativeMedia, PlatformError};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::pending::{self, NewPendingAction};
 
@@ -38,6 +38,7 @@ impl Services {
         let txn = self.db.begin().await?;
         let prepared = prepare(&txn, caller.organization_id, caller.kind, &write).await?;
         self.require_connected_account(&txn, &prepared.layer).await?;
+        self.pushable(&write, &prepared)?;
         expressible(&write, &prepared)?;
         let verdict = gate::decide_write(&WriteGateInput {
             actor: caller.kind,
@@ -113,6 +114,42 @@ impl Services {
         )
         .await?;
         Ok((VerdictRecord::new(verdict_id, verdict, false), action, row))
+    }
+}
+
+impl Services {
+    /// Rejects, before the gate, an ad showing a creative the layer's platform cannot take:
+    /// Apple takes no uploaded media, and Meta and TikTok ads need the layer's settings (Page,
+    /// identity, landing page) before a creative can be pushed. Malformed for this layer, not a
+    /// decision.
+    fn pushable(&self, write: &AdWrite, prepared: &Prepared) -> Result<(), Failure> {
+        if !matches!(write, AdWrite::LaunchAd { .. } | AdWrite::ReplaceAdCreative { .. }) {
+            return Ok(());
+        }
+        // A creative with no media yet (still rendering, failed) is the gate's to refuse as not
+        // eligible: that is a decision, and it is audited.
+        let Some((creative, media_url)) =
+            prepared.creative.as_ref().and_then(|creative| Some((creative, creative.media_url.clone()?)))
+        else {
+            return Ok(());
+        };
+        let account = super::convert::account_context(&prepared.layer)?;
+        let media = CreativeMedia { id: creative.id, name: creative.name.clone(), media_url };
+        let Err(error) = self.proxy.adapter(account.platform).check_push(&account, &media) else {
+            return Ok(());
+        };
+        let field = error.field().unwrap_or("creativeId").to_owned();
+        let code = match field.as_str() {
+            "metaPageId" | "tiktokIdentityType" | "tiktokIdentityId" | "landingPageUrl" => {
+                "LAYER_SETTINGS_REQUIRED"
+            }
+            _ => "UNSUPPORTED_BY_PLATFORM",
+        };
+        let message = match &error {
+            PlatformError::InvalidRequest { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        Err(UserError::field(&field, code, message).into())
     }
 }
 

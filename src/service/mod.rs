@@ -14,6 +14,7 @@ pub mod creatives;
 mod dispatch;
 mod expiry;
 mod gatekeeper;
+mod layer_settings;
 pub mod metrics;
 pub mod optimizer;
 pub mod organizations;

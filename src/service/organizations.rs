@@ -118,6 +118,8 @@ fn new_layer(org: Uuid, platform: Platform) -> layers::ActiveModel {
         version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
+        // Ad identity settings start unset (NULL).
+        ..Default::default()
     }
 }
 

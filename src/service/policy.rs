@@ -65,7 +65,7 @@ pub struct PolicyResult {
     /// Expected failures.
     pub user_errors: Vec<UserError>,
     /// Events to publish once the change has committed.
-    events: Vec<Event>,
+    pub(super) events: Vec<Event>,
 }
 
 impl PolicyResult {
@@ -265,7 +265,7 @@ impl Services {
         })
     }
 
-    async fn layer_locked(
+    pub(super) async fn layer_locked(
         &self,
         txn: &DatabaseTransaction,
         org: Uuid,
@@ -551,7 +551,7 @@ async fn write_kill_switch<C: ConnectionTrait>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn policy_entry(
+pub(super) fn policy_entry(
     layer: &layers::Model,
     campaign_id: Option<Uuid>,
     target_type: &'static str,
@@ -580,7 +580,7 @@ fn policy_entry(
     }
 }
 
-fn policy_settle(outcome: Result<PolicyResult, Failure>) -> Result<PolicyResult, ApiError> {
+pub(super) fn policy_settle(outcome: Result<PolicyResult, Failure>) -> Result<PolicyResult, ApiError> {
     match outcome {
         Ok(result) => Ok(result),
         Err(Failure::User(error)) => Ok(PolicyResult::rejected(error)),

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod page;
 pub mod pending;
+pub mod platform_creatives;
 pub mod tenancy;
 
 pub use page::{Page, PageRequest};

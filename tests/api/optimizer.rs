@@ -232,6 +232,22 @@ impl layers_dashboard::platform::PlatformAdapter for SlowPlatform {
         self.0.platform()
     }
 
+    fn check_push(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        media: &layers_dashboard::platform::CreativeMedia,
+    ) -> Result<(), layers_dashboard::platform::PlatformError> {
+        self.0.check_push(account, media)
+    }
+
+    async fn push_creative(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        media: &layers_dashboard::platform::CreativeMedia,
+    ) -> Result<layers_dashboard::platform::PushedCreative, layers_dashboard::platform::PlatformError> {
+        self.0.push_creative(account, media).await
+    }
+
     async fn dispatch(
         &self,
         account: &layers_dashboard::platform::AccountContext,

@@ -331,7 +331,7 @@ pub async fn insert_creative_in(app: &TestApp, org: Uuid, name: &str) -> String 
         status: Set("completed".to_owned()),
         approval_status: Set("not_required".to_owned()),
         parent_id: Set(None),
-        media_url: Set(None),
+        media_url: Set(Some(format!("https://media.example.test/creatives/{id}.mp4"))),
         failure_reason: Set(None),
         completed_at: Set(Some(now)),
         created_at: Set(now),

@@ -195,6 +195,32 @@ pub struct UpdateCampaignAuthorityInput {
     pub dry_run: Option<bool>,
 }
 
+/// A change to a layer's platform settings; omitted fields stay as they are, `null` clears a
+/// clearable one. Customer only.
+#[derive(InputObject, Debug, Clone)]
+pub struct UpdateLayerSettingsInput {
+    /// The layer's platform.
+    pub platform: Platform,
+    /// The ad account's currency (ISO 4217, such as `EUR`); fixed once the layer has a campaign.
+    pub currency: Option<String>,
+    /// Countries the layer runs in (ISO 3166-1 alpha-2): Apple campaigns' countries, and every
+    /// platform's default ad set targeting.
+    pub countries: Option<Vec<String>>,
+    /// Apple: the promoted app's App Store id (`adamId`).
+    pub apple_adam_id: MaybeUndefined<String>,
+    /// Meta: the Facebook Page ads run from (needed to launch creatives).
+    pub meta_page_id: MaybeUndefined<String>,
+    /// TikTok: the identity type ads speak as (`CUSTOMIZED_USER`, `TT_USER`, `BC_AUTH_TT`,
+    /// `AUTH_CODE`); set or clear with `tiktokIdentityId`.
+    pub tiktok_identity_type: MaybeUndefined<String>,
+    /// TikTok: the identity id ads speak as (needed to launch creatives).
+    pub tiktok_identity_id: MaybeUndefined<String>,
+    /// Meta and TikTok: where a tap on an ad leads (https; needed to launch creatives).
+    pub landing_page_url: MaybeUndefined<String>,
+    /// Compute the verdict only.
+    pub dry_run: Option<bool>,
+}
+
 /// A change to a layer's defaults block and cap; omitted fields stay as they are.
 #[derive(InputObject, Debug, Clone)]
 pub struct UpdateLayerDefaultsInput {

@@ -150,6 +150,27 @@ impl From<PolicyResult> for KillSwitchPayload {
     }
 }
 
+/// The answer to a layer settings change.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct LayerSettingsPayload {
+    /// The decision (`customer_only` denials for everyone else).
+    pub verdict: Option<Verdict>,
+    /// The layer, with its settings as they are now.
+    pub layer: Option<Layer>,
+    /// Expected failures.
+    pub user_errors: Vec<UserError>,
+}
+
+impl From<PolicyResult> for LayerSettingsPayload {
+    fn from(r: PolicyResult) -> Self {
+        LayerSettingsPayload {
+            verdict: r.verdict.map(Into::into),
+            layer: r.layer.map(Layer),
+            user_errors: user_errors(r.user_errors),
+        }
+    }
+}
+
 /// The answer to a rejection.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct RejectPayload {

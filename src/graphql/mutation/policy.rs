@@ -2,10 +2,11 @@
 
 use async_graphql::{Context, MaybeUndefined, Object};
 
-use super::inputs::{UpdateCampaignAuthorityInput, UpdateLayerDefaultsInput};
-use super::payloads::{KillSwitchPayload, PolicyPayload};
+use super::inputs::{UpdateCampaignAuthorityInput, UpdateLayerDefaultsInput, UpdateLayerSettingsInput};
+use super::payloads::{KillSwitchPayload, LayerSettingsPayload, PolicyPayload};
 use super::{validate, writer};
 use crate::domain::authority::AuthorityChange;
+use crate::domain::layer_settings::RequestedSettings;
 use crate::error::UserError;
 use crate::graphql::enums::Platform;
 use crate::ids::NodeKind;
@@ -74,6 +75,32 @@ impl PolicyMutations {
             .update_layer_defaults(caller, input.platform.into(), change, input.dry_run.unwrap_or(false))
             .await?
             .into())
+    }
+
+    /// Changes a layer's platform settings: currency, countries, Apple's app, Meta's Page,
+    /// TikTok's identity, the landing page. Customer only; partners are denied `customer_only`.
+    async fn update_layer_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateLayerSettingsInput,
+    ) -> async_graphql::Result<LayerSettingsPayload> {
+        let (caller, services) = writer(ctx)?;
+        let clearable = |value: MaybeUndefined<String>| match value {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(value) => Some(Some(value)),
+        };
+        let requested = RequestedSettings {
+            currency: input.currency,
+            countries: input.countries,
+            apple_adam_id: clearable(input.apple_adam_id),
+            meta_page_id: clearable(input.meta_page_id),
+            tiktok_identity_type: clearable(input.tiktok_identity_type),
+            tiktok_identity_id: clearable(input.tiktok_identity_id),
+            landing_page_url: clearable(input.landing_page_url),
+        };
+        let dry_run = input.dry_run.unwrap_or(false);
+        Ok(services.update_layer_settings(caller, input.platform.into(), requested, dry_run).await?.into())
     }
 
     /// Trips a layer's kill switch: every ad write to it is denied until released. Customer only.

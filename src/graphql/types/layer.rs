@@ -97,6 +97,45 @@ impl Layer {
         self.0.ad_account_id.as_deref()
     }
 
+    /// Countries the layer runs in (ISO 3166-1 alpha-2).
+    async fn countries(&self) -> Vec<String> {
+        self.0
+            .countries
+            .as_ref()
+            .and_then(|value| serde_json::from_value(value.clone()).ok())
+            .unwrap_or_default()
+    }
+
+    /// Apple: the Search Ads organization id (sent as `X-AP-Context: orgId=…`).
+    async fn apple_org_id(&self) -> Option<&str> {
+        self.0.apple_org_id.as_deref()
+    }
+
+    /// Apple: the promoted app's App Store id.
+    async fn apple_adam_id(&self) -> Option<&str> {
+        self.0.apple_adam_id.as_deref()
+    }
+
+    /// Meta: the Facebook Page ads run from.
+    async fn meta_page_id(&self) -> Option<&str> {
+        self.0.meta_page_id.as_deref()
+    }
+
+    /// TikTok: the identity type ads speak as.
+    async fn tiktok_identity_type(&self) -> Option<&str> {
+        self.0.tiktok_identity_type.as_deref()
+    }
+
+    /// TikTok: the identity id ads speak as.
+    async fn tiktok_identity_id(&self) -> Option<&str> {
+        self.0.tiktok_identity_id.as_deref()
+    }
+
+    /// Meta and TikTok: where a tap on an ad leads.
+    async fn landing_page_url(&self) -> Option<&str> {
+        self.0.landing_page_url.as_deref()
+    }
+
     /// The ad account connected to this layer's platform (the newest that still stands:
     /// active, failing to refresh, or awaiting the customer); null when none is.
     async fn connected_account(

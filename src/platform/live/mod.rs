@@ -28,6 +28,7 @@ use serde_json::Value;
 pub use policy::{RetryPolicy, parse_retry_after};
 use transport::{Answer, SendError, Transport};
 
+use super::creative::{CreativeMedia, Exchange, PushedCreative};
 use super::{
     AccountContext, DispatchReceipt, NativeRequest, PlatformAdapter, PlatformError, PlatformSettings,
     PlatformWrite, Reconciliation,
@@ -304,10 +305,55 @@ enum Check {
     Settled(Result<DispatchReceipt, PlatformError>),
 }
 
+/// The live adapter sending push steps with one account's token.
+struct Sending<'a> {
+    adapter: &'a LiveAdapter,
+    token: &'a Secret,
+}
+
+#[async_trait]
+impl Exchange for Sending<'_> {
+    /// Sends one step, retrying transient failures and rate limits as a write is retried. An
+    /// upload sent again after a lost answer at worst leaves a second copy of the media in the
+    /// account's library: no ad shows it, and no ad is created twice.
+    async fn exchange(
+        &self,
+        request: &NativeRequest,
+        query: &[(String, String)],
+    ) -> Result<Value, PlatformError> {
+        let adapter = self.adapter;
+        let mut attempt = 1;
+        loop {
+            let error = match adapter.attempt(request, query, self.token).await {
+                Ok(response) => return Ok(response),
+                Err(failure) => failure.error,
+            };
+            if !error.is_retryable() || attempt >= adapter.policy.max_attempts {
+                return Err(gave_up(error, attempt));
+            }
+            let Some(wait) = adapter.policy.wait_before_retry(&error, attempt) else {
+                return Err(error.with_context("the platform asked to wait longer than allowed"));
+            };
+            tracing::warn!(platform = %adapter.platform, path = %request.path, attempt, code = error.code(), wait_ms = wait.as_millis() as u64, "creative push step failed; retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+}
+
 #[async_trait]
 impl PlatformAdapter for LiveAdapter {
     fn platform(&self) -> Platform {
         self.platform
+    }
+
+    async fn push_creative(
+        &self,
+        account: &AccountContext,
+        media: &CreativeMedia,
+    ) -> Result<PushedCreative, PlatformError> {
+        let token = self.check_account(account)?;
+        super::creative::push(account, media, &self.meta_version, &Sending { adapter: self, token }).await
     }
 
     async fn dispatch(

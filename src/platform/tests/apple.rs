@@ -158,6 +158,7 @@ fn ad_groups_and_ads_nest_under_their_campaign() {
         name: "Screens".to_owned(),
         creative_id: "44".to_owned(),
         status: EntityStatus::Paused,
+        media: None,
     };
     let request = apple::build_request(&account, &ad).expect("valid");
     assert_eq!(request.path, "/api/v5/campaigns/42/adgroups/43/ads");
@@ -203,6 +204,7 @@ fn ad_status_and_unsupported_writes() {
         ad_set_id: "43".to_owned(),
         ad_id: "45".to_owned(),
         creative_id: "46".to_owned(),
+        media: None,
     };
     assert_eq!(field_of(apple::build_request(&account, &replace)).as_deref(), Some("creativeId"));
     let bidding = PlatformWrite::UpdateCampaignBidding {

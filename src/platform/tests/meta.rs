@@ -186,6 +186,7 @@ fn ads_reference_their_creative() {
         name: "Video A".to_owned(),
         creative_id: "1204".to_owned(),
         status: EntityStatus::Active,
+        media: None,
     };
     let request = meta::build_request(&usd(), &create).expect("valid");
     assert_eq!(request.path, "/v21.0/act_123456789/ads");
@@ -198,6 +199,7 @@ fn ads_reference_their_creative() {
         ad_set_id: "1203".to_owned(),
         ad_id: "1205".to_owned(),
         creative_id: "1206".to_owned(),
+        media: None,
     };
     let request = meta::build_request(&usd(), &replace).expect("valid");
     assert_eq!(request.path, "/v21.0/1205");

@@ -198,6 +198,7 @@ fn ads_carry_the_video_and_missing_advertiser_is_refused() {
         name: "Clip".to_owned(),
         creative_id: "v10033g50000".to_owned(),
         status: EntityStatus::Paused,
+        media: None,
     };
     let mut account = in_currency("USD");
     let request = tiktok::build_request(&account, &write).expect("valid");

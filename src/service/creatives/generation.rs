@@ -25,6 +25,9 @@ use crate::events::Event;
 use crate::service::{Caller, Failure, Services, VerdictRecord};
 use crate::store::audit;
 
+/// Where the sandbox serves the media of the creatives it generates.
+pub const SANDBOX_MEDIA_BASE: &str = "https://media.sandbox.invalid/creatives";
+
 /// How old a draft must be before the sandbox completes it.
 pub const SANDBOX_GENERATION_DELAY: Duration = Duration::from_secs(5);
 
@@ -216,7 +219,7 @@ impl Services {
         let mut completed = 0;
         for draft in due {
             let caller = Caller::system(draft.organization_id, "sandbox-generation");
-            let media_url = format!("https://media.sandbox.invalid/creatives/{}.mp4", draft.id);
+            let media_url = format!("{SANDBOX_MEDIA_BASE}/{}.mp4", draft.id);
             let outcome = GenerationOutcome::Completed { media_url };
             let result = self.complete_creative_generation(&caller, draft.id, outcome).await?;
             if result.user_errors.is_empty() {

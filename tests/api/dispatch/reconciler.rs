@@ -128,6 +128,22 @@ impl layers_dashboard::platform::PlatformAdapter for NoReadBack {
         self.0.platform()
     }
 
+    fn check_push(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        media: &layers_dashboard::platform::CreativeMedia,
+    ) -> Result<(), layers_dashboard::platform::PlatformError> {
+        self.0.check_push(account, media)
+    }
+
+    async fn push_creative(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        media: &layers_dashboard::platform::CreativeMedia,
+    ) -> Result<layers_dashboard::platform::PushedCreative, layers_dashboard::platform::PlatformError> {
+        self.0.push_creative(account, media).await
+    }
+
     async fn dispatch(
         &self,
         account: &layers_dashboard::platform::AccountContext,
@@ -219,6 +235,22 @@ struct AppliedButUnconfirmed(std::sync::Arc<layers_dashboard::platform::SandboxA
 impl layers_dashboard::platform::PlatformAdapter for AppliedButUnconfirmed {
     fn platform(&self) -> layers_dashboard::domain::Platform {
         self.0.platform()
+    }
+
+    fn check_push(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        media: &layers_dashboard::platform::CreativeMedia,
+    ) -> Result<(), layers_dashboard::platform::PlatformError> {
+        self.0.check_push(account, media)
+    }
+
+    async fn push_creative(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        media: &layers_dashboard::platform::CreativeMedia,
+    ) -> Result<layers_dashboard::platform::PushedCreative, layers_dashboard::platform::PlatformError> {
+        self.0.push_creative(account, media).await
     }
 
     async fn dispatch(

@@ -101,6 +101,22 @@ impl PlatformAdapter for DownForAWhile {
         self.platform.platform()
     }
 
+    fn check_push(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        media: &layers_dashboard::platform::CreativeMedia,
+    ) -> Result<(), layers_dashboard::platform::PlatformError> {
+        self.platform.check_push(account, media)
+    }
+
+    async fn push_creative(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        media: &layers_dashboard::platform::CreativeMedia,
+    ) -> Result<layers_dashboard::platform::PushedCreative, layers_dashboard::platform::PlatformError> {
+        self.platform.push_creative(account, media).await
+    }
+
     async fn dispatch(
         &self,
         account: &AccountContext,

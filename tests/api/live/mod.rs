@@ -56,6 +56,7 @@ pub fn account(platform: Platform) -> AccountContext {
         apple_org_id: Some("40669820".to_owned()),
         apple_adam_id: Some("835599320".to_owned()),
         countries: vec!["US".to_owned(), "GB".to_owned()],
+        identity: Default::default(),
         access_token: Some(Secret::from(TOKEN.to_owned())),
     }
 }

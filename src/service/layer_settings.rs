@@ -1,0 +1,147 @@
+//! A layer's platform settings (`domain::layer_settings`): customer-only, audited, checked
+//! before the decision like any malformed input.
+
+use chrono::Utc;
+use entity::{campaigns, layers};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::policy::{PolicyResult, policy_entry, policy_settle};
+use super::{Caller, Failure, Services, VerdictRecord};
+use crate::domain::Platform;
+use crate::domain::gate::Decision;
+use crate::domain::layer_settings::{self, RequestedSettings, SettingsChange};
+use crate::domain::policy;
+use crate::error::{ApiError, UserError};
+use crate::events::Event;
+use crate::store::audit;
+
+impl Services {
+    /// Changes the settings of `platform`'s layer. Customer only: anyone else is denied
+    /// `customer_only` and the denial is audited. Malformed settings are user errors.
+    pub async fn update_layer_settings(
+        &self,
+        caller: &Caller,
+        platform: Platform,
+        requested: RequestedSettings,
+        dry_run: bool,
+    ) -> Result<PolicyResult, ApiError> {
+        policy_settle(self.layer_settings_inner(caller, platform, requested, dry_run).await)
+    }
+
+    async fn layer_settings_inner(
+        &self,
+        caller: &Caller,
+        platform: Platform,
+        requested: RequestedSettings,
+        dry_run: bool,
+    ) -> Result<PolicyResult, Failure> {
+        let org = caller.organization_id;
+        let txn = self.db.begin().await?;
+        let layer = self.layer_locked(&txn, org, platform).await?;
+        let has_campaigns = campaigns::Entity::find()
+            .filter(campaigns::Column::OrganizationId.eq(org))
+            .filter(campaigns::Column::LayerId.eq(layer.id))
+            .count(&txn)
+            .await?
+            > 0;
+        let change = layer_settings::check(platform, requested, has_campaigns, &layer.currency)
+            .map_err(|err| UserError::field(err.field(), err.code(), err.to_string()))?;
+        let verdict = policy::decide_customer_only(caller.kind);
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(PolicyResult {
+                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &verdict, true)),
+                layer: Some(layer),
+                ..Default::default()
+            });
+        }
+        let allowed = verdict.decision == Decision::Allow;
+        let event = if allowed { "layer.settings.updated" } else { "layer.settings.update_denied" };
+        let verdict_id = Uuid::now_v7();
+        let entry = policy_entry(
+            &layer,
+            None,
+            "layer",
+            layer.id,
+            verdict_id,
+            event,
+            "layer_settings",
+            &verdict,
+            None,
+            Some(request(&change)),
+        );
+        let row = audit::insert(&txn, caller, entry).await?;
+        let layer = if allowed && !change.is_empty() { write(&txn, &layer, change).await? } else { layer };
+        self.commit(txn, Event::for_audit_row(&row)).await?;
+        Ok(PolicyResult {
+            verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
+            applied: allowed,
+            layer: Some(layer),
+            ..Default::default()
+        })
+    }
+}
+
+/// The change as the audit row records it (cleared settings as `null`).
+fn request(change: &SettingsChange) -> Value {
+    let mut request = serde_json::Map::new();
+    if let Some(currency) = change.currency {
+        request.insert("currency".into(), json!(currency.code()));
+    }
+    if let Some(countries) = &change.countries {
+        request.insert("countries".into(), json!(countries));
+    }
+    if let Some(adam_id) = &change.apple_adam_id {
+        request.insert("apple_adam_id".into(), json!(adam_id));
+    }
+    if let Some(page_id) = &change.meta_page_id {
+        request.insert("meta_page_id".into(), json!(page_id));
+    }
+    if let Some(identity) = &change.tiktok_identity {
+        let (kind, id) = identity.clone().unzip();
+        request.insert("tiktok_identity_type".into(), json!(kind));
+        request.insert("tiktok_identity_id".into(), json!(id));
+    }
+    if let Some(url) = &change.landing_page_url {
+        request.insert("landing_page_url".into(), json!(url));
+    }
+    Value::Object(request)
+}
+
+async fn write<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    layer: &layers::Model,
+    change: SettingsChange,
+) -> Result<layers::Model, Failure> {
+    let mut row = layers::ActiveModel {
+        id: Set(layer.id),
+        version: Set(layer.version + 1),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(currency) = change.currency {
+        row.currency = Set(currency.code().to_owned());
+    }
+    if let Some(countries) = change.countries {
+        row.countries = Set(Some(json!(countries)));
+    }
+    if let Some(adam_id) = change.apple_adam_id {
+        row.apple_adam_id = Set(adam_id);
+    }
+    if let Some(page_id) = change.meta_page_id {
+        row.meta_page_id = Set(page_id);
+    }
+    if let Some(identity) = change.tiktok_identity {
+        let (kind, id) = identity.unzip();
+        row.tiktok_identity_type = Set(kind);
+        row.tiktok_identity_id = Set(id);
+    }
+    if let Some(url) = change.landing_page_url {
+        row.landing_page_url = Set(url);
+    }
+    Ok(row.update(conn).await?)
+}

@@ -1,0 +1,72 @@
+//! What each connected ad account holds for our creatives (`platform_creatives`).
+
+use chrono::Utc;
+use entity::platform_creatives;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::domain::Platform;
+use crate::platform::PushedCreative;
+
+/// Where a creative was pushed: one layer's ad account.
+#[derive(Debug, Clone, Copy)]
+pub struct Holder<'a> {
+    /// The owning organization.
+    pub organization_id: Uuid,
+    /// The layer.
+    pub layer_id: Uuid,
+    /// The layer's platform.
+    pub platform: Platform,
+    /// The platform's ad account id.
+    pub ad_account_id: &'a str,
+}
+
+/// What `holder`'s ad account holds for creative `creative_id`, if it was pushed there.
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    holder: Holder<'_>,
+    creative_id: Uuid,
+) -> Result<Option<platform_creatives::Model>, DbErr> {
+    platform_creatives::Entity::find()
+        .filter(platform_creatives::Column::OrganizationId.eq(holder.organization_id))
+        .filter(platform_creatives::Column::LayerId.eq(holder.layer_id))
+        .filter(platform_creatives::Column::AdAccountId.eq(holder.ad_account_id))
+        .filter(platform_creatives::Column::CreativeId.eq(creative_id))
+        .one(conn)
+        .await
+}
+
+/// Records a push; when another dispatch recorded one for the same creative and account first,
+/// that one stands (and is returned), so every ad names the same platform creative.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    holder: Holder<'_>,
+    creative_id: Uuid,
+    pushed: &PushedCreative,
+) -> Result<platform_creatives::Model, DbErr> {
+    let row = platform_creatives::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(holder.organization_id),
+        layer_id: Set(holder.layer_id),
+        creative_id: Set(creative_id),
+        platform: Set(holder.platform.as_str().to_owned()),
+        ad_account_id: Set(holder.ad_account_id.to_owned()),
+        media_kind: Set(pushed.kind.as_str().to_owned()),
+        platform_creative_id: Set(pushed.platform_creative_id.clone()),
+        cover_image_id: Set(pushed.cover_image_id.clone()),
+        native: Set(pushed.native.clone()),
+        created_at: Set(Utc::now()),
+    };
+    let conflict = OnConflict::columns([
+        platform_creatives::Column::LayerId,
+        platform_creatives::Column::AdAccountId,
+        platform_creatives::Column::CreativeId,
+    ])
+    .do_nothing()
+    .to_owned();
+    platform_creatives::Entity::insert(row).on_conflict(conflict).exec_without_returning(conn).await?;
+    find(conn, holder, creative_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the platform creative just recorded".to_owned()))
+}
