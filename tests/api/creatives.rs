@@ -5,6 +5,7 @@
 
 mod generation;
 mod listing;
+mod push;
 mod transitions;
 
 use layers_dashboard::auth;

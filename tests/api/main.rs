@@ -13,6 +13,7 @@ mod dispatch;
 mod gate_matrix;
 mod http;
 mod inputs;
+mod layer_settings;
 mod limits;
 mod live;
 mod loaders;
