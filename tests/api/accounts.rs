@@ -981,3 +981,85 @@ async fn a_live_apple_refusal_keeps_its_message_code_in_the_audit_log() {
     );
     assert_eq!(error["field"], "dailyBudgetCents", "Apple's field, normalized: {dispatch}");
 }
+
+#[tokio::test]
+async fn a_live_meta_launch_pushes_the_video_once_and_each_ad_names_its_ad_creative() {
+    let server = MockServer::start().await;
+    let fast = ["--platform-backoff-base-ms", "1", "--platform-backoff-cap-ms", "5"];
+    let (app, _) = live_app_with(&server, &fast, true).await;
+    connect_meta(&app, &server, &app.customer(), "code-creative").await;
+    let bearer = format!("Bearer {META_TOKEN}");
+    let bearer = bearer.as_str();
+    for (edge, id) in [("campaigns", "120200000000000101"), ("adsets", "120200000000000102")] {
+        Mock::given(method("POST"))
+            .and(path(format!("/v21.0/act_123/{edge}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": id })))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
+    let campaign = create_meta_campaign(&app).await["campaign"]["id"].as_str().expect("campaign").to_owned();
+    let ad_set = crate::support::create_ad_set(&app, &campaign).await;
+    let creative = crate::support::insert_creative(&app, "Spring launch").await;
+    let creative_id = layers_dashboard::ids::decode(layers_dashboard::ids::NodeKind::Creative, &creative)
+        .expect("creative id");
+    let media_url = format!("https://media.example.test/creatives/{creative_id}.mp4");
+
+    // Without the layer's Page and landing page, a live launch is refused before the gate.
+    let before = crate::support::row_totals(&app).await;
+    let refused = crate::creatives::launch(&app, &ad_set, &creative).await;
+    assert_eq!(refused["userErrors"][0]["code"], "LAYER_SETTINGS_REQUIRED", "{refused:#}");
+    assert_eq!(crate::support::row_totals(&app).await, before, "nothing decided, nothing sent");
+    let settings = json!({ "input": { "platform": "META", "metaPageId": "1122334455",
+        "landingPageUrl": "https://shop.example/app" } });
+    let set = app
+        .ok(
+            &app.customer(),
+            "mutation($input: UpdateLayerSettingsInput!) {
+        updateLayerSettings(input: $input) { userErrors { code } } }",
+            settings,
+        )
+        .await;
+    assert_eq!(set["updateLayerSettings"]["userErrors"], json!([]), "{set:#}");
+
+    Mock::given(method("POST"))
+        .and(path("/v21.0/act_123/advideos"))
+        .and(wiremock::matchers::header("authorization", bearer))
+        .and(body_json(json!({ "name": format!("layers-{creative_id}"), "file_url": media_url })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "900100" })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v21.0/900100"))
+        .and(query_param("fields", "picture"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "900100", "picture": "https://scontent.example/thumb.jpg" })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/act_123/adcreatives"))
+        .and(body_json(json!({ "name": "Spring launch", "object_story_spec": { "page_id": "1122334455",
+            "video_data": { "video_id": "900100", "image_url": "https://scontent.example/thumb.jpg",
+                "call_to_action": { "type": "LEARN_MORE", "value": { "link": "https://shop.example/app" } } } } })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "120330000000000001" })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/act_123/ads"))
+        .and(body_json(json!({ "name": "Ad", "adset_id": "120200000000000102",
+            "creative": { "creative_id": "120330000000000001" }, "status": "ACTIVE" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "120200000000000103" })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    for _ in 0..2 {
+        let payload = crate::creatives::launch(&app, &ad_set, &creative).await;
+        assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+        assert_eq!(payload["ad"]["status"], "ACTIVE", "{payload:#}");
+    }
+    server.verify().await;
+}

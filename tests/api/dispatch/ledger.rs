@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use layers_dashboard::store::audit::ledger;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Statement};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -56,7 +56,17 @@ async fn the_migration_marks_dispatches_left_in_flight_unknown() {
     // The schema as the previous version left it (on SQLite, the audit table is then rebuilt).
     Migrator::down(db, None).await.unwrap();
     Migrator::up(db, Some(6)).await.unwrap();
-    let org = app.services().create_organization("Before the ledger").await.unwrap().id;
+    // Written as that version wrote it: today's code would name columns it did not have yet.
+    let org = Uuid::now_v7();
+    entity::organizations::ActiveModel {
+        id: sea_orm::Set(org),
+        name: sea_orm::Set("Before the ledger".to_owned()),
+        requires_approval: sea_orm::Set(false),
+        created_at: sea_orm::Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .unwrap();
     let backend = db.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => {
