@@ -5,8 +5,11 @@
 //! takes only rows nobody holds any more: their holder's lease ran out, or their holder was an
 //! earlier boot of this very instance (a restarted server settles what its previous process left
 //! at once). Each is taken with a compare-and-set (so two instances never both settle one), and
-//! no write is ever sent again: the reconciler asks the platform adapter whether the write took
-//! effect ([`crate::platform::PlatformAdapter::reconcile`]) and settles the row with the answer:
+//! the reconciler asks the platform adapter whether the write took effect
+//! ([`crate::platform::PlatformAdapter::reconcile`]) and settles the row with the answer. A create
+//! is never sent again on a guess; an update the platform cannot account for is (it sets absolute
+//! values, and no other write to its object could start while this one held it), unless the kill
+//! switch was tripped since:
 //!
 //! | answer | audit row | local state | pending action |
 //! | --- | --- | --- | --- |
@@ -14,7 +17,8 @@
 //! | applied | `succeeded`, `reconciled: true` | applied once | `dispatched` |
 //! | not applied | `failed`, `DISPATCH_INTERRUPTED` (retryable) | unchanged | `failed` |
 //! | platform unreachable, throttling, or our database failing | stays `in_flight`, asked again next run | unchanged | stays `approved` |
-//! | unknown, another error, or still unreachable a day after the call | `unknown`, `needs_attention: true` | unchanged | stays `approved` |
+//! | an update it cannot account for | sent again: `succeeded` (`sent_again`) or `failed` | applied once, or unchanged | `dispatched` or `failed` |
+//! | a create it cannot account for, another error, or still unreachable a day after the call | `unknown`, `needs_attention: true` | unchanged | stays `approved` |
 
 use std::time::Duration as StdDuration;
 
@@ -29,8 +33,9 @@ use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
 use super::{Caller, Failure, Services};
 use crate::error::ApiError;
-use crate::platform::{PlatformError, PlatformWrite, Reconciliation};
+use crate::platform::{AccountContext, PlatformError, PlatformWrite, Reconciliation};
 use crate::store::audit::ledger;
+use crate::store::tenancy;
 
 /// The default of `LAYERS_DISPATCH_LEASE_SECS`.
 pub const DEFAULT_DISPATCH_LEASE_SECS: u32 = 300;
@@ -133,13 +138,13 @@ enum Unanswered {
     ForGood(Value),
 }
 
-/// What the platform was asked, and what it answered.
-struct ReadBack {
+/// What a dispatch left in flight was doing, and the account it went to.
+struct Dispatch {
     caller: Caller,
     write: AdWrite,
     prepared: Prepared,
     platform_write: PlatformWrite,
-    answer: Reconciliation,
+    account: AccountContext,
 }
 
 impl Services {
@@ -181,39 +186,122 @@ impl Services {
         let Some(started_at) = row.dispatch_started_at else {
             return self.settle(ticket, ledger::FAILED, interrupted(false), Settled::Failed).await;
         };
-        match self.read_back(&row, started_at).await {
-            Ok(ReadBack { caller, write, prepared, platform_write, answer }) => match answer {
-                Reconciliation::Applied { platform_id, native_response } => {
-                    let detail = json!({
-                        "reconciled": true,
-                        "platform_id": platform_id,
-                        "write": platform_write,
-                        "native_response": native_response,
-                    });
-                    let applied =
-                        self.settle_success(ticket, &caller, &write, &prepared, detail, platform_id).await?;
-                    tracing::info!(verdict_id = %row.id, "reconciled a dispatch the platform applied");
-                    Ok(if applied.is_some() { Settled::Succeeded } else { Settled::Skipped })
-                }
-                Reconciliation::NotApplied => {
-                    self.settle(ticket, ledger::FAILED, interrupted(true), Settled::Failed).await
-                }
-                Reconciliation::Unknown => {
-                    let detail = needs_attention(json!({
-                        "code": "DISPATCH_OUTCOME_UNKNOWN",
-                        "message": "the platform's answer does not show whether the write applied",
-                        "retryable": false,
-                    }));
-                    self.settle(ticket, ledger::UNKNOWN, detail, Settled::Unknown).await
-                }
-            },
-            Err(Unanswered::ForNow(error)) if now - started_at < Duration::hours(ASK_AGAIN_FOR_HOURS) => {
-                tracing::warn!(verdict_id = %row.id, %error, "could not ask the platform about a dispatch; asking again next run");
-                ledger::release(&self.db, row.id, lease_id, now).await?;
-                Ok(Settled::Deferred)
+        let dispatch = match self.rebuild(&row).await {
+            Ok(dispatch) => dispatch,
+            Err(unanswered) => return self.unanswered(ticket, now, started_at, unanswered).await,
+        };
+        let update = !dispatch.platform_write.is_create();
+        let answer = self
+            .proxy
+            .adapter(dispatch.account.platform)
+            .reconcile(&dispatch.account, &dispatch.platform_write, started_at)
+            .await;
+        match answer {
+            Ok(Reconciliation::Applied { platform_id, native_response }) => {
+                let detail = json!({
+                    "reconciled": true,
+                    "platform_id": platform_id,
+                    "write": dispatch.platform_write,
+                    "native_response": native_response,
+                });
+                let Dispatch { caller, write, prepared, .. } = &dispatch;
+                let applied =
+                    self.settle_success(ticket, caller, write, prepared, detail, platform_id).await?;
+                tracing::info!(verdict_id = %row.id, "reconciled a dispatch the platform applied");
+                Ok(if applied.is_some() { Settled::Succeeded } else { Settled::Skipped })
             }
-            Err(Unanswered::ForNow(error) | Unanswered::ForGood(error)) => {
+            Ok(Reconciliation::NotApplied) => {
+                self.settle(ticket, ledger::FAILED, interrupted(true), Settled::Failed).await
+            }
+            // An update sets absolute values, and no other write to its object could start while
+            // this one held it: sending it again applies it once, whatever happened before.
+            Ok(Reconciliation::Unknown) if update => self.send_again(ticket, now, started_at, dispatch).await,
+            Ok(Reconciliation::Unknown) => {
+                let detail = needs_attention(json!({
+                    "code": "DISPATCH_OUTCOME_UNKNOWN",
+                    "message": "the platform's answer does not show whether the write applied",
+                    "retryable": false,
+                }));
+                self.settle(ticket, ledger::UNKNOWN, detail, Settled::Unknown).await
+            }
+            Err(error) => match platform_unanswered(error) {
+                Unanswered::ForGood(_) if update => self.send_again(ticket, now, started_at, dispatch).await,
+                unanswered => self.unanswered(ticket, now, started_at, unanswered).await,
+            },
+        }
+    }
+
+    /// A dispatch nobody could ask the platform about: asked again next run while the platform is
+    /// only unreachable (for up to a day after the call), else left for a person.
+    async fn unanswered(
+        &self,
+        ticket: Ticket,
+        now: DateTime<Utc>,
+        started_at: DateTime<Utc>,
+        unanswered: Unanswered,
+    ) -> Result<Settled, Failure> {
+        match unanswered {
+            Unanswered::ForNow(error) if now - started_at < Duration::hours(ASK_AGAIN_FOR_HOURS) => {
+                tracing::warn!(verdict_id = %ticket.verdict_id, %error, "could not ask the platform about a dispatch; asking again next run");
+                self.release(ticket, now).await
+            }
+            Unanswered::ForNow(error) | Unanswered::ForGood(error) => {
                 self.settle(ticket, ledger::UNKNOWN, needs_attention(error), Settled::Unknown).await
+            }
+        }
+    }
+
+    /// Leaves the dispatch in flight for the next run.
+    async fn release(&self, ticket: Ticket, now: DateTime<Utc>) -> Result<Settled, Failure> {
+        if let Some(lease_id) = ticket.lease_id {
+            ledger::release(&self.db, ticket.verdict_id, lease_id, now).await?;
+        }
+        Ok(Settled::Deferred)
+    }
+
+    /// Sends an update the platform could not account for again, unless the kill switch was
+    /// tripped since, and settles the dispatch with the platform's answer.
+    async fn send_again(
+        &self,
+        ticket: Ticket,
+        now: DateTime<Utc>,
+        started_at: DateTime<Utc>,
+        dispatch: Dispatch,
+    ) -> Result<Settled, Failure> {
+        let Dispatch { caller, write, prepared, platform_write, account } = dispatch;
+        let layer = tenancy::layer(&self.db, caller.organization_id, prepared.layer.id).await?;
+        if layer.is_none_or(|layer| layer.kill_switch_active) {
+            let detail = needs_attention(json!({
+                "code": "DISPATCH_OUTCOME_UNKNOWN",
+                "message": "the platform cannot show whether the update applied, and the kill switch stops it being sent again",
+                "retryable": false,
+            }));
+            return self.settle(ticket, ledger::UNKNOWN, detail, Settled::Unknown).await;
+        }
+        tracing::warn!(verdict_id = %ticket.verdict_id, write = platform_write.kind(), "the platform cannot account for an update: sending it again");
+        match self.proxy.adapter(account.platform).dispatch(&account, &platform_write).await {
+            Ok(receipt) => {
+                let platform_id = receipt.platform_id.clone();
+                let detail = json!({
+                    "reconciled": true,
+                    "sent_again": true,
+                    "platform_id": receipt.platform_id,
+                    "native_request": receipt.native_request,
+                    "native_response": receipt.native_response,
+                });
+                let applied =
+                    self.settle_success(ticket, &caller, &write, &prepared, detail, platform_id).await?;
+                Ok(if applied.is_some() { Settled::Succeeded } else { Settled::Skipped })
+            }
+            Err(error @ PlatformError::OutcomeUnknown { .. }) => {
+                self.unanswered(ticket, now, started_at, Unanswered::ForNow(error.audit_detail())).await
+            }
+            Err(error) if error.is_retryable() => {
+                self.unanswered(ticket, now, started_at, Unanswered::ForNow(error.audit_detail())).await
+            }
+            Err(error) => {
+                let detail = json!({ "reconciled": true, "sent_again": true, "error": error.audit_detail() });
+                self.settle(ticket, ledger::FAILED, detail, Settled::Failed).await
             }
         }
     }
@@ -229,8 +317,8 @@ impl Services {
         Ok(if self.settle_failure(ticket, status, detail).await? { settled } else { Settled::Skipped })
     }
 
-    /// Rebuilds what the dispatch was doing from its audit row and asks the platform about it.
-    async fn read_back(&self, row: &audit::Model, started_at: DateTime<Utc>) -> Result<ReadBack, Unanswered> {
+    /// Rebuilds what the dispatch was doing from its audit row, with the account to ask.
+    async fn rebuild(&self, row: &audit::Model) -> Result<Dispatch, Unanswered> {
         let caller = caller_of(row).map_err(unanswered)?;
         let write: AdWrite = from_row(row.request.as_ref(), "request").map_err(Unanswered::ForGood)?;
         let platform_write: PlatformWrite =
@@ -242,13 +330,7 @@ impl Services {
             .await
             .map_err(unanswered)?
             .map_err(platform_unanswered)?;
-        let answer = self
-            .proxy
-            .adapter(account.platform)
-            .reconcile(&account, &platform_write, started_at)
-            .await
-            .map_err(platform_unanswered)?;
-        Ok(ReadBack { caller, write, prepared, platform_write, answer })
+        Ok(Dispatch { caller, write, prepared, platform_write, account })
     }
 }
 

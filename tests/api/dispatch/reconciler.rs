@@ -154,13 +154,71 @@ impl layers_dashboard::platform::PlatformAdapter for NoReadBack {
 }
 
 #[tokio::test]
-async fn a_dispatch_the_platform_cannot_account_for_is_marked_unknown_and_never_resent() {
+async fn an_update_the_platform_cannot_account_for_is_sent_again_and_applied_once() {
     let mut app = TestApp::new().await;
     let crashed = with_sandboxes(&mut app);
     let campaign = app.campaign("META", ("DRAFT", "AUTOPILOT")).await;
-    let before = read_campaign(&app, &campaign).await;
     let action = change_budget(&app, &campaign, 6600).await["pendingAction"]["id"].clone();
     crash_approval(&app, &crashed.meta, &action).await;
+
+    let restarted = with_sandboxes(&mut app);
+    let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
+        layers_dashboard::domain::Platform::Meta,
+    ));
+    install(&mut app, std::sync::Arc::new(NoReadBack(blind.clone())), restarted.tiktok, restarted.apple);
+    let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(report, ReconcileReport { succeeded: 1, ..Default::default() });
+    assert_eq!(budget_requests(&blind), 1, "sent again once: it sets an absolute value");
+    let read = read_campaign(&app, &campaign).await;
+    assert_eq!((&read["dailyBudgetCents"], &read["version"]), (&json!(6600), &json!(2)), "{read:#}");
+    let status = "query($id: ID!) { node(id: $id) { ... on PendingAction { status } } }";
+    let read = app.ok(&app.customer(), status, json!({ "id": action })).await;
+    assert_eq!(read["node"]["status"], "DISPATCHED", "{read:#}");
+    let rows = budget_dispatches(&app, &campaign).await;
+    assert_eq!(rows[0]["dispatch"]["sent_again"], true, "{rows:#?}");
+
+    let again =
+        app.services().reconcile_dispatches(after_the_lease(&app) + Duration::hours(1)).await.unwrap();
+    assert_eq!(again, ReconcileReport::default());
+    assert_eq!(budget_requests(&blind), 1, "settled: never sent a third time");
+}
+
+#[tokio::test]
+async fn an_update_is_not_sent_again_once_the_kill_switch_is_tripped() {
+    let mut app = TestApp::new().await;
+    let crashed = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    crash_budget_change(&app, &crashed.meta, &campaign, 7300).await;
+    crate::support::set_kill_switch(&app, "META", true).await;
+
+    let restarted = with_sandboxes(&mut app);
+    let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
+        layers_dashboard::domain::Platform::Meta,
+    ));
+    install(&mut app, std::sync::Arc::new(NoReadBack(blind.clone())), restarted.tiktok, restarted.apple);
+    let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
+    assert_eq!(report, ReconcileReport { unknown: 1, ..Default::default() });
+    assert!(blind.recorded().is_empty(), "no platform call after the trip");
+    assert_eq!(read_campaign(&app, &campaign).await, before);
+    let rows = budget_dispatches(&app, &campaign).await;
+    assert_eq!(rows[0]["dispatchStatus"], "unknown", "{rows:#?}");
+    assert_eq!(rows[0]["dispatch"]["needs_attention"], true, "{rows:#?}");
+}
+
+#[tokio::test]
+async fn a_create_the_platform_cannot_account_for_is_marked_unknown_and_never_resent() {
+    let mut app = TestApp::new().await;
+    let crashed = with_sandboxes(&mut app);
+    app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
+    crashed.meta.crash_after_send_next();
+    let input = json!({ "input": { "platform": "META", "name": "Lost", "dailyBudgetCents": 5000,
+        "outcome": "CONVERSIONS", "campaignManagementMode": "AUTOPILOT", "creativeMode": "AUTOPILOT" } });
+    let token = app.customer();
+    let create = app.ok(&token, crate::support::CREATE_CAMPAIGN, input);
+    let answered = tokio::time::timeout(std::time::Duration::from_millis(500), create).await;
+    assert!(answered.is_err(), "the crashed create answered: {answered:?}");
+    let campaigns_before = crate::support::row_totals(&app).await.2;
 
     let restarted = with_sandboxes(&mut app);
     let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
@@ -174,17 +232,15 @@ async fn a_dispatch_the_platform_cannot_account_for_is_marked_unknown_and_never_
         "{ auditLog(dispatchStatus: \"unknown\", first: 10) { nodes { action dispatchStatus dispatch } } }";
     let rows = app.ok(&app.customer(), query, json!({})).await["auditLog"]["nodes"].clone();
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows:#}");
+    assert_eq!(rows[0]["action"], "campaign.create", "{rows:#}");
     assert_eq!(rows[0]["dispatch"]["needs_attention"], true, "{rows:#}");
     assert_eq!(rows[0]["dispatch"]["error"]["code"], "DISPATCH_OUTCOME_UNKNOWN", "{rows:#}");
-    assert_eq!(read_campaign(&app, &campaign).await, before);
-    let status = "query($id: ID!) { node(id: $id) { ... on PendingAction { status } } }";
-    let read = app.ok(&app.customer(), status, json!({ "id": action })).await;
-    assert_eq!(read["node"]["status"], "APPROVED", "its fate is unknown: {read:#}");
+    assert_eq!(crate::support::row_totals(&app).await.2, campaigns_before, "no campaign recorded");
 
     let again =
         app.services().reconcile_dispatches(after_the_lease(&app) + Duration::hours(1)).await.unwrap();
     assert_eq!(again, ReconcileReport::default());
-    assert!(blind.recorded().is_empty(), "never sent again");
+    assert!(blind.recorded().is_empty(), "a create is never sent again blindly");
     let bad = app
         .gql(Some(&app.customer()), "{ auditLog(dispatchStatus: \"lost\") { nodes { action } } }", json!({}))
         .await;
