@@ -53,6 +53,9 @@ pub enum Command {
     /// Manage partner keys.
     #[command(subcommand, name = "partner-key")]
     PartnerKey(PartnerKeyCommand),
+    /// Manage connected ad accounts.
+    #[command(subcommand, name = "ad-account")]
+    AdAccount(AdAccountCommand),
     /// Seed a demo organization (three layers, campaigns, pending actions, audit rows).
     SeedDemo,
     /// Print the GraphQL schema (SDL, sorted).
@@ -84,6 +87,31 @@ pub enum PartnerKeyCommand {
         /// A name to recognize the key by.
         #[arg(long, default_value = "partner")]
         name: String,
+    },
+}
+
+/// Connected ad account commands.
+#[derive(Debug, Subcommand)]
+pub enum AdAccountCommand {
+    /// Connect an ad account from a token the customer already holds (a Meta system user's
+    /// token, a TikTok long-term token), without the OAuth dialog, acting as the customer (user
+    /// `cli`). The token is read from `LAYERS_AD_ACCOUNT_TOKEN`, else from standard input, and
+    /// stored encrypted; prints the connected account's id.
+    Connect {
+        /// The organization id.
+        #[arg(long)]
+        org: Uuid,
+        /// `meta`, `tiktok` or `apple`.
+        #[arg(long)]
+        platform: crate::domain::Platform,
+        /// The platform's account id: Meta ad account (`act_` optional), TikTok advertiser id,
+        /// Apple Search Ads organization id.
+        #[arg(long)]
+        account: String,
+        /// Seconds until the token expires; omitted for tokens that do not (it is then never
+        /// refreshed).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(60..))]
+        expires_in_secs: Option<u32>,
     },
 }
 
@@ -126,6 +154,43 @@ pub async fn run(cli: Cli) -> CliResult {
                 mint(&state.jwt, org, user.as_deref().unwrap_or("dev-user"), ttl_secs)?
             };
             println!("{token}");
+            Ok(())
+        }
+        Command::AdAccount(AdAccountCommand::Connect { org, platform, account, expires_in_secs }) => {
+            let account = account.trim().strip_prefix("act_").unwrap_or(account.trim()).to_owned();
+            if account.is_empty() {
+                return Err("--account is empty".into());
+            }
+            let token = match std::env::var("LAYERS_AD_ACCOUNT_TOKEN") {
+                Ok(token) => token,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line
+                }
+            };
+            let token = token.trim();
+            if token.is_empty() {
+                return Err("no token: set LAYERS_AD_ACCOUNT_TOKEN or pass it on standard input".into());
+            }
+            let state = state(&settings).await?;
+            if state.services.organization(org).await?.is_none() {
+                return Err(format!("no organization {org}").into());
+            }
+            let grant = crate::platform::TokenGrant {
+                access_token: crate::auth::Secret::from(token.to_owned()),
+                refresh_token: None,
+                expires_at: expires_in_secs
+                    .map(|secs| chrono::Utc::now() + chrono::Duration::seconds(secs.into())),
+                scopes: Vec::new(),
+                account: Some(account),
+            };
+            let connected = state
+                .services
+                .connect_with_token(org, platform, grant)
+                .await
+                .map_err(|e| format!("{}: {e}", e.code()))?;
+            println!("{}", connected.id);
             Ok(())
         }
         Command::PartnerKey(PartnerKeyCommand::Create { org, scopes, name }) => {

@@ -10,7 +10,6 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::gate::{Decision, DenyReason, Trace, Verdict};
 use super::{ActorKind, Scope, UnknownCode};
 
 /// Where a connection stands.
@@ -75,16 +74,7 @@ pub fn initial_status(initiator: ActorKind) -> AccountStatus {
 }
 
 /// Decides a confirm or disconnect: the customer only; everyone else is denied `customer_only`.
-pub fn decide_customer_only(actor: ActorKind) -> Verdict {
-    let mut trace = Trace::start();
-    if actor == ActorKind::Customer {
-        trace.record("customer_only", "ok");
-        trace.finish(Decision::Allow, None, "customer_only", None)
-    } else {
-        trace.record("customer_only", format_args!("failed({})", actor.as_str()));
-        trace.deny(DenyReason::CustomerOnly, None)
-    }
-}
+pub use super::policy::decide_customer_only;
 
 /// Whether a token expiring at `expires_at` must be refreshed at `now`, `margin` ahead of its
 /// expiry. A token without an expiry (TikTok's long-term tokens) never is.

@@ -1063,3 +1063,35 @@ async fn a_live_meta_launch_pushes_the_video_once_and_each_ad_names_its_ad_creat
     }
     server.verify().await;
 }
+
+#[tokio::test]
+async fn an_account_connected_from_a_held_token_is_active_and_its_token_reaches_the_platform() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app_with(&server, &[], true).await;
+    let grant = layers_dashboard::platform::TokenGrant {
+        access_token: Secret::from("system-user-token".to_owned()),
+        refresh_token: None,
+        expires_at: None,
+        scopes: Vec::new(),
+        account: Some("123".to_owned()),
+    };
+    let account = app.services().connect_with_token(app.org, Platform::Meta, grant).await.expect("connected");
+    assert_eq!((account.status.as_str(), account.connected_by_id.as_str()), ("active", "cli"));
+    assert_ne!(account.access_token.as_deref(), Some("system-user-token"), "encrypted at rest");
+    let layer = layer_account(&app, "META").await;
+    assert_eq!(layer["connectedAccount"]["externalAccountId"], "123", "{layer:#}");
+
+    Mock::given(method("POST"))
+        .and(path("/v21.0/act_123/campaigns"))
+        .and(wiremock::matchers::header("authorization", "Bearer system-user-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "120200000000000201" })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
+    let payload = create_meta_campaign(&app).await;
+    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    let rows =
+        crate::support::audit_rows(&app, &app.customer(), json!({ "event": "ad_account.connected" })).await;
+    assert_eq!((rows.len(), &rows[0]["actorId"]), (1, &json!("cli")), "{rows:#?}");
+}

@@ -132,25 +132,38 @@ impl Services {
             .exchange(platform, params.code.as_deref(), state.account.as_deref())
             .await
             .map_err(CallbackError::Exchange)?;
-        let account = self.store_connection(platform, &state, grant).await?;
+        let account = self.store_connection(platform, initiator(&state)?, grant).await?;
         Ok(CallbackOutcome { account })
+    }
+
+    /// Connects an account from a token the customer already holds (a Meta system user's token,
+    /// a TikTok long-term token), without the OAuth dialog: the operator's command line
+    /// (`layers-dashboard ad-account connect`), which acts as the customer (user `cli`), as
+    /// `layers-dashboard token` does. Active at once.
+    pub async fn connect_with_token(
+        &self,
+        org: Uuid,
+        platform: Platform,
+        grant: TokenGrant,
+    ) -> Result<connected_accounts::Model, CallbackError> {
+        self.store_connection(platform, Caller::customer(org, "cli"), grant).await
     }
 
     async fn store_connection(
         &self,
         platform: Platform,
-        state: &OAuthState,
+        initiator: Caller,
         grant: TokenGrant,
     ) -> Result<connected_accounts::Model, CallbackError> {
         let external = grant.account.clone().ok_or(CallbackError::NoAccount)?;
-        let initiator = initiator(state)?;
+        let tenant = initiator.organization_id;
         let status = initial_status(initiator.kind);
         let txn = self.db.begin().await?;
-        let layer = locked_layer(&txn, state.tenant, platform).await?;
+        let layer = locked_layer(&txn, tenant, platform).await?;
         let now = Utc::now();
         let mut row = connected_accounts::Model {
             id: Uuid::now_v7(),
-            organization_id: state.tenant,
+            organization_id: tenant,
             layer_id: layer.id,
             platform: platform.as_str().to_owned(),
             external_account_id: external,
@@ -180,7 +193,7 @@ impl Services {
         } else {
             &[AccountStatus::AwaitingCustomer]
         };
-        accounts::supersede(&txn, state.tenant, platform, replaced, row.id).await?;
+        accounts::supersede(&txn, tenant, platform, replaced, row.id).await?;
         if status == AccountStatus::Active {
             point_layer(&txn, &layer, &row).await?;
         }
@@ -317,6 +330,7 @@ fn connection_verdict(initiator: ActorKind) -> Verdict {
     if initiator == ActorKind::Customer {
         return decide_customer_only(initiator);
     }
+
     Verdict {
         decision: Decision::QueueForApproval,
         reason: None,
