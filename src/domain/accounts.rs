@@ -85,6 +85,7 @@ pub fn needs_refresh(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>, marg
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::gate::Decision;
 
     #[test]
     fn statuses_round_trip() {
