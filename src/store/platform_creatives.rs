@@ -3,7 +3,7 @@
 use chrono::Utc;
 use entity::platform_creatives;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::domain::Platform;
@@ -34,6 +34,20 @@ pub async fn find<C: ConnectionTrait>(
         .filter(platform_creatives::Column::AdAccountId.eq(holder.ad_account_id))
         .filter(platform_creatives::Column::CreativeId.eq(creative_id))
         .one(conn)
+        .await
+}
+
+/// Every ad account's copy of creative `creative_id` of `org`, oldest first.
+pub async fn of_creative<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    creative_id: Uuid,
+) -> Result<Vec<platform_creatives::Model>, DbErr> {
+    platform_creatives::Entity::find()
+        .filter(platform_creatives::Column::OrganizationId.eq(org))
+        .filter(platform_creatives::Column::CreativeId.eq(creative_id))
+        .order_by_asc(platform_creatives::Column::Id)
+        .all(conn)
         .await
 }
 

@@ -11,6 +11,39 @@ use crate::graphql::context::loaders;
 use crate::graphql::loaders::{AdsOfCreative, ClassificationOf, CreativeId};
 use crate::ids::{self, NodeKind};
 
+/// What one ad account holds for a creative.
+#[derive(async_graphql::SimpleObject, Debug, Clone)]
+pub struct PlatformCreative {
+    /// The platform.
+    pub platform: crate::graphql::enums::Platform,
+    /// The platform's ad account it was pushed to.
+    pub ad_account_id: String,
+    /// The id ads name: Meta's ad creative id, TikTok's video or image id.
+    pub platform_creative_id: String,
+    /// `VIDEO` or `IMAGE`.
+    pub media_kind: String,
+    /// TikTok: the image id of a video's cover.
+    pub cover_image_id: Option<String>,
+    /// When it was pushed.
+    pub pushed_at: DateTime<Utc>,
+}
+
+impl TryFrom<entity::platform_creatives::Model> for PlatformCreative {
+    type Error = ApiError;
+
+    fn try_from(row: entity::platform_creatives::Model) -> Result<Self, ApiError> {
+        let platform: crate::domain::Platform = row.platform.parse()?;
+        Ok(PlatformCreative {
+            platform: platform.into(),
+            ad_account_id: row.ad_account_id,
+            platform_creative_id: row.platform_creative_id,
+            media_kind: row.media_kind.to_ascii_uppercase(),
+            cover_image_id: row.cover_image_id,
+            pushed_at: row.created_at,
+        })
+    }
+}
+
 /// A creative's lifecycle state.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreativeState {
@@ -151,6 +184,18 @@ impl Creative {
     /// Where the finished media is served from, once generated.
     async fn media_url(&self) -> Option<&str> {
         self.container.media_url.as_deref()
+    }
+
+    /// What each ad account holds for the creative, once an ad showing it was launched there:
+    /// the platform's own creative (Meta ad creative, TikTok video or image) every ad names.
+    async fn platform_creatives(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlatformCreative>> {
+        let caller = crate::graphql::context::reader(ctx)?;
+        let db = &crate::graphql::context::services(ctx)?.db;
+        let rows =
+            crate::store::platform_creatives::of_creative(db, caller.organization_id, self.container.id)
+                .await
+                .map_err(ApiError::from)?;
+        rows.into_iter().map(PlatformCreative::try_from).collect::<Result<_, ApiError>>().map_err(Into::into)
     }
 
     /// Why generation failed, for a failed creative.

@@ -53,6 +53,15 @@ async fn a_creative_is_pushed_once_and_every_ad_names_the_same_meta_ad_creative(
         recorded[before + 3..].iter().map(|ad| &ad.body["creative"]["creative_id"]).collect();
     assert_eq!(names[0], names[1], "both ads name the same ad creative");
     assert_ne!(names[0], &json!(creative), "the platform's id, not ours");
+
+    let query = "query($id: ID!) { node(id: $id) { ... on Creative {
+        platformCreatives { platform adAccountId platformCreativeId mediaKind coverImageId } } } }";
+    let read = app.ok(&app.customer(), query, json!({ "id": creative })).await;
+    assert_eq!(
+        read["node"]["platformCreatives"],
+        json!([{ "platform": "META", "adAccountId": "1000000000000001", "platformCreativeId": names[0],
+            "mediaKind": "VIDEO", "coverImageId": null }])
+    );
 }
 
 #[tokio::test]
