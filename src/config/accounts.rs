@@ -24,6 +24,11 @@ pub struct AccountSettings {
     #[arg(long, env = "LAYERS_OAUTH_REDIRECT_BASE_URL", default_value = "http://127.0.0.1:8080", value_parser = parse_url, global = true)]
     pub oauth_redirect_base_url: String,
 
+    /// The dashboard page the callback sends the customer's browser back to (`303 See Other`,
+    /// with `platform` and `status` or `error` in the query); unset, the callback answers JSON.
+    #[arg(long, env = "LAYERS_OAUTH_RETURN_URL", value_parser = parse_url, global = true)]
+    pub oauth_return_url: Option<String>,
+
     /// Seconds an OAuth `state` (an authorization URL) stays valid.
     #[arg(long, env = "LAYERS_OAUTH_STATE_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(60..=86_400), global = true)]
     pub oauth_state_ttl_secs: u32,
@@ -83,6 +88,7 @@ impl Default for AccountSettings {
         AccountSettings {
             token_encryption_key: None,
             oauth_redirect_base_url: "http://127.0.0.1:8080".to_owned(),
+            oauth_return_url: None,
             oauth_state_ttl_secs: 900,
             token_refresh_margin_secs: 600,
             token_refresh_sweep_secs: 300,

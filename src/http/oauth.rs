@@ -5,7 +5,9 @@
 //! Answers JSON: `200 {"status", "platform", "externalAccountId", "connectedAccountId"}` when the
 //! connection is stored, otherwise `{"error": {"code", "message"}}` with `400` (state invalid,
 //! expired or used, or the customer declined), `404` (unknown platform), `502` (the platform did
-//! not exchange the code) or `500`.
+//! not exchange the code) or `500`. With `LAYERS_OAUTH_RETURN_URL` set, the customer's browser is
+//! sent back to the dashboard instead (`303 See Other`): `<return url>?platform=meta&status=ACTIVE
+//! &connectedAccountId=…` or `?platform=meta&error=OAUTH_STATE_EXPIRED`.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -40,7 +42,11 @@ pub async fn callback(
         state: query.state,
         error: query.error.or(query.error_reason),
     };
-    match state.services.complete_oauth(&platform, params).await {
+    let outcome = state.services.complete_oauth(&platform, params).await;
+    if let Some(return_url) = &state.services.accounts.config.return_url {
+        return back_to_dashboard(return_url, &platform, &outcome);
+    }
+    match outcome {
         Ok(outcome) => {
             let account = outcome.account;
             let body = json!({
@@ -55,6 +61,42 @@ pub async fn callback(
     }
 }
 
+/// Sends the browser back to the dashboard with the outcome in the query string.
+fn back_to_dashboard(
+    return_url: &str,
+    platform: &str,
+    outcome: &Result<crate::service::accounts::CallbackOutcome, CallbackError>,
+) -> Response {
+    let Ok(mut url) = reqwest::Url::parse(return_url) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the return URL is not valid").into_response();
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("platform", &platform.to_ascii_uppercase());
+        match outcome {
+            Ok(outcome) => {
+                query.append_pair("status", &outcome.account.status.to_uppercase());
+                query.append_pair(
+                    "connectedAccountId",
+                    &ids::encode(NodeKind::ConnectedAccount, outcome.account.id),
+                );
+            }
+            Err(error) => {
+                log_refusal(error);
+                query.append_pair("error", error.code());
+            }
+        }
+    }
+    (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, url.to_string())]).into_response()
+}
+
+fn log_refusal(error: &CallbackError) {
+    match error {
+        CallbackError::Internal(detail) => tracing::error!(detail = ?detail, "OAuth callback failed"),
+        other => tracing::warn!(code = other.code(), "OAuth callback refused"),
+    }
+}
+
 fn refusal(error: &CallbackError) -> Response {
     let status = match error {
         CallbackError::UnknownPlatform => StatusCode::NOT_FOUND,
@@ -62,10 +104,7 @@ fn refusal(error: &CallbackError) -> Response {
         CallbackError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
-    match error {
-        CallbackError::Internal(detail) => tracing::error!(detail = ?detail, "OAuth callback failed"),
-        other => tracing::warn!(code = other.code(), "OAuth callback refused"),
-    }
+    log_refusal(error);
     let message = match error {
         CallbackError::Internal(_) => "internal error".to_owned(),
         other => other.to_string(),

@@ -1095,3 +1095,35 @@ async fn an_account_connected_from_a_held_token_is_active_and_its_token_reaches_
         crate::support::audit_rows(&app, &app.customer(), json!({ "event": "ad_account.connected" })).await;
     assert_eq!((rows.len(), &rows[0]["actorId"]), (1, &json!("cli")), "{rows:#?}");
 }
+
+#[tokio::test]
+async fn with_a_return_url_the_callback_sends_the_browser_back_to_the_dashboard() {
+    let server = MockServer::start().await;
+    let (app, _) =
+        live_app(&server, &["--oauth-return-url", "https://dash.example.test/settings/accounts"]).await;
+    mock_meta_exchange(&server, "code-return").await;
+    let url = authorization_url(&app, &app.customer(), "META", Some("act_123")).await;
+    let state = param(&url, "state").expect("state");
+    let location = |query: &[(&str, &str)]| {
+        let mut url = Url::parse("http://local/oauth/meta/callback").expect("url");
+        url.query_pairs_mut().extend_pairs(query);
+        let uri = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+        let app = layers_dashboard::app(app.state.clone());
+        async move {
+            let response =
+                app.oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("response");
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+            let location = response.headers()["location"].to_str().expect("location").to_owned();
+            Url::parse(&location).expect("absolute location")
+        }
+    };
+    let back = location(&[("code", "code-return"), ("state", &state)]).await;
+    assert_eq!(back.path(), "/settings/accounts");
+    assert_eq!(param(&back, "platform").as_deref(), Some("META"));
+    assert_eq!(param(&back, "status").as_deref(), Some("ACTIVE"));
+    assert!(param(&back, "connectedAccountId").is_some(), "{back}");
+
+    let again = location(&[("code", "code-return"), ("state", &state)]).await;
+    assert_eq!(param(&again, "error").as_deref(), Some("OAUTH_STATE_USED"), "{again}");
+    assert_eq!(param(&again, "status"), None);
+}

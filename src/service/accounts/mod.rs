@@ -37,6 +37,8 @@ pub struct AccountsConfig {
     pub oauth: OAuthClient,
     /// How long an authorization URL's state is valid.
     pub state_ttl: chrono::Duration,
+    /// Where the callback sends the browser back to; `None` answers JSON.
+    pub return_url: Option<String>,
     /// A token expiring within this margin is refreshed before use.
     pub refresh_margin: chrono::Duration,
 }
@@ -66,6 +68,7 @@ impl AccountsConfig {
             cipher,
             oauth: OAuthClient::new(accounts, platforms)?,
             state_ttl: chrono::Duration::seconds(i64::from(accounts.oauth_state_ttl_secs)),
+            return_url: accounts.oauth_return_url.clone(),
             refresh_margin: chrono::Duration::seconds(i64::from(accounts.token_refresh_margin_secs)),
         };
         Ok((config, dev_key))
