@@ -77,6 +77,25 @@ pub struct AccountSettings {
     #[arg(long, env = "LAYERS_APPLE_CLIENT_SECRET", hide_env_values = true, global = true)]
     pub apple_client_secret: Option<String>,
 
+    /// Apple Search Ads team id (`SEARCHADS.…`, the client secret's issuer): with the key id and
+    /// private key, the server signs client secrets itself instead of using a pre-made one.
+    #[arg(long, env = "LAYERS_APPLE_TEAM_ID", global = true)]
+    pub apple_team_id: Option<String>,
+
+    /// The id of the API user's key (the client secret's `kid`).
+    #[arg(long, env = "LAYERS_APPLE_KEY_ID", global = true)]
+    pub apple_key_id: Option<String>,
+
+    /// The API user's EC P-256 private key, PEM (`\n` escapes allowed).
+    #[arg(
+        long,
+        env = "LAYERS_APPLE_PRIVATE_KEY",
+        hide_env_values = true,
+        allow_hyphen_values = true,
+        global = true
+    )]
+    pub apple_private_key: Option<String>,
+
     /// Apple's OAuth token endpoint.
     #[arg(long, env = "LAYERS_APPLE_TOKEN_URL", default_value = "https://appleid.apple.com/auth/oauth2/token", value_parser = parse_url, global = true)]
     pub apple_token_url: String,
@@ -101,9 +120,46 @@ impl Default for AccountSettings {
             tiktok_authorize_url: "https://business-api.tiktok.com/portal/auth".to_owned(),
             apple_client_id: None,
             apple_client_secret: None,
+            apple_team_id: None,
+            apple_key_id: None,
+            apple_private_key: None,
             apple_token_url: "https://appleid.apple.com/auth/oauth2/token".to_owned(),
         }
     }
+}
+
+impl AccountSettings {
+    /// The signer of Apple client secrets, when the team id, key id and private key are set
+    /// (with the client id); an error when only some are.
+    pub fn apple_signer(&self) -> Result<Option<crate::platform::AppleSecretSigner>, AccountSettingsError> {
+        let parts = (
+            given(&self.apple_client_id),
+            given(&self.apple_team_id),
+            given(&self.apple_key_id),
+            given(&self.apple_private_key),
+        );
+        match parts {
+            (_, None, None, None) => Ok(None),
+            (Some(client), Some(team), Some(key_id), Some(pem)) => {
+                if given(&self.apple_client_secret).is_some() {
+                    return Err(AccountSettingsError::Apple(
+                        "give LAYERS_APPLE_CLIENT_SECRET or the key to sign one (LAYERS_APPLE_TEAM_ID, LAYERS_APPLE_KEY_ID, LAYERS_APPLE_PRIVATE_KEY), not both".to_owned(),
+                    ));
+                }
+                crate::platform::AppleSecretSigner::new(client, team, key_id, pem)
+                    .map(Some)
+                    .map_err(AccountSettingsError::Apple)
+            }
+            _ => Err(AccountSettingsError::Apple(
+                "signing Apple client secrets needs LAYERS_APPLE_CLIENT_ID, LAYERS_APPLE_TEAM_ID, LAYERS_APPLE_KEY_ID and LAYERS_APPLE_PRIVATE_KEY together".to_owned(),
+            )),
+        }
+    }
+}
+
+/// A setting's value, unless unset or blank.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// An unusable connected account setting.
@@ -120,6 +176,9 @@ pub enum AccountSettingsError {
     /// An app id without its secret, or the other way round.
     #[error("{0} and {1} must be set together")]
     HalfApp(&'static str, &'static str),
+    /// Apple's client secret settings do not fit together, or the key is unreadable.
+    #[error("{0}")]
+    Apple(String),
 }
 
 impl AccountSettings {
@@ -154,7 +213,12 @@ impl AccountSettings {
                 "LAYERS_APPLE_CLIENT_SECRET",
             ),
         ];
+        self.apple_signer()?;
+        let signing = self.apple_private_key.is_some();
         for (id, secret, id_name, secret_name) in pairs {
+            if signing && id_name == "LAYERS_APPLE_CLIENT_ID" {
+                continue;
+            }
             if id.as_deref().is_some_and(|v| !v.is_empty())
                 != secret.as_deref().is_some_and(|v| !v.is_empty())
             {

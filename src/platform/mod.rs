@@ -8,6 +8,7 @@
 //! does), touch the database, or record a secret: recorded requests show tokens as `<redacted>`.
 
 pub mod apple;
+mod apple_secret;
 mod common;
 pub mod creative;
 mod error;
@@ -32,6 +33,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::Platform;
 
+pub use apple_secret::AppleSecretSigner;
 pub use creative::{CreativeMedia, PushedCreative};
 pub use error::{NativeErrorDetail, PlatformError};
 pub use native::{DispatchReceipt, NativeRequest, REDACTED};

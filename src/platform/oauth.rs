@@ -67,6 +67,7 @@ pub struct OAuthClient {
     tiktok_authorize_url: String,
     tiktok_api_base: String,
     apple: Option<App>,
+    apple_signer: Option<super::AppleSecretSigner>,
     apple_token_url: String,
 }
 
@@ -108,6 +109,8 @@ fn app(id: &Option<String>, secret: &Option<String>) -> Option<App> {
 impl OAuthClient {
     /// A client over the configured apps and endpoints.
     pub fn new(accounts: &AccountSettings, platforms: &PlatformSettings) -> Result<Self, reqwest::Error> {
+        // Validated with the settings: an unusable key stopped the server before this.
+        let apple_signer = accounts.apple_signer().ok().flatten();
         Ok(OAuthClient {
             http: Client::builder().timeout(CALL_TIMEOUT).build()?,
             redirect_base: accounts.oauth_redirect_base_url.clone(),
@@ -119,7 +122,14 @@ impl OAuthClient {
             tiktok: app(&accounts.tiktok_app_id, &accounts.tiktok_app_secret),
             tiktok_authorize_url: accounts.tiktok_authorize_url.clone(),
             tiktok_api_base: platforms.tiktok_base_url.clone(),
-            apple: app(&accounts.apple_client_id, &accounts.apple_client_secret),
+            apple: match &apple_signer {
+                // The signer makes each secret; the app carries only the client id.
+                Some(_) => {
+                    accounts.apple_client_id.clone().map(|id| App { id, secret: Secret::from(String::new()) })
+                }
+                None => app(&accounts.apple_client_id, &accounts.apple_client_secret),
+            },
+            apple_signer,
             apple_token_url: accounts.apple_token_url.clone(),
         })
     }
@@ -294,10 +304,17 @@ impl OAuthClient {
     }
 
     async fn apple_token(&self, app: &App) -> Result<TokenGrant, PlatformError> {
+        let signed = match &self.apple_signer {
+            Some(signer) => {
+                Some(signer.mint(chrono::Utc::now().timestamp()).map_err(PlatformError::permanent)?)
+            }
+            None => None,
+        };
+        let secret = signed.as_ref().unwrap_or(&app.secret);
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", app.id.as_str()),
-            ("client_secret", app.secret.expose()),
+            ("client_secret", secret.expose()),
             ("scope", "searchadsorg"),
         ];
         let body = send(self.http.post(&self.apple_token_url).form(&form)).await?;

@@ -109,6 +109,11 @@ async fn live_app_with(server: &MockServer, extra: &[&str], http: bool) -> (Test
         "--apple-base-url".to_owned(),
         base,
     ];
+    if extra.contains(&"--apple-private-key") {
+        // The server signs Apple's client secrets itself: no pre-made one.
+        let at = args.iter().position(|arg| arg == "--apple-client-secret").expect("secret flag");
+        args.drain(at..at + 2);
+    }
     args.extend(extra.iter().map(|arg| (*arg).to_owned()));
     let cli = layers_dashboard::cli::Cli::try_parse_from(args).expect("settings parse");
     let settings = cli.settings;
@@ -1126,4 +1131,87 @@ async fn with_a_return_url_the_callback_sends_the_browser_back_to_the_dashboard(
     let again = location(&[("code", "code-return"), ("state", &state)]).await;
     assert_eq!(param(&again, "error").as_deref(), Some("OAUTH_STATE_USED"), "{again}");
     assert_eq!(param(&again, "status"), None);
+}
+
+/// A test-only EC P-256 key pair (PKCS#8 private key, SPKI public key).
+const APPLE_TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgObi+4Fw+bC+ByIas
+SciXxMFE1yA3xYYOcGaVoxBpjhChRANCAATYq8kYTt0u55L/Sj4sZV+JMagGHLsy
+X9ePLzY0UwMXmB9UE7LxCwmU45D+0XxAqcsCaWjXx9ONAOQm6GzHDx3w
+-----END PRIVATE KEY-----";
+const APPLE_TEST_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2KvJGE7dLueS/0o+LGVfiTGoBhy7
+Ml/Xjy82NFMDF5gfVBOy8QsJlOOQ/tF8QKnLAmlo18fTjQDkJuhsxw8d8A==
+-----END PUBLIC KEY-----";
+
+#[tokio::test]
+async fn apple_client_secrets_are_signed_by_the_server_with_the_api_users_key() {
+    let server = MockServer::start().await;
+    let key = APPLE_TEST_KEY.replace('\n', "\\n");
+    let extra =
+        ["--apple-team-id", "SEARCHADS.team", "--apple-key-id", "KEY123", "--apple-private-key", &key];
+    let (app, _) = live_app(&server, &extra).await;
+    Mock::given(method("POST"))
+        .and(path("/auth/oauth2/token"))
+        .and(body_string_contains("client_id=SEARCHADS.client"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "apple-token", "token_type": "Bearer", "expires_in": 3600 })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url = authorization_url(&app, &app.customer(), "APPLE", Some("40669820")).await;
+    let state = param(&url, "state").expect("state");
+    let (status, body) = callback(&app, "apple", &[("state", &state)]).await;
+    assert_eq!((status, &body["status"]), (StatusCode::OK, &json!("ACTIVE")), "{body:#}");
+
+    let requests = server.received_requests().await.expect("recorded");
+    let form = String::from_utf8(requests.last().expect("the token request").body.clone()).expect("utf-8");
+    let secret = Url::parse(&format!("http://x/?{form}"))
+        .expect("form")
+        .query_pairs()
+        .find(|(key, _)| key == "client_secret")
+        .map(|(_, value)| value.into_owned())
+        .expect("a client secret");
+    let header = jsonwebtoken::decode_header(&secret).expect("a JWT");
+    assert_eq!((header.alg, header.kid.as_deref()), (jsonwebtoken::Algorithm::ES256, Some("KEY123")));
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&["https://appleid.apple.com"]);
+    validation.set_issuer(&["SEARCHADS.team"]);
+    let public =
+        jsonwebtoken::DecodingKey::from_ec_pem(APPLE_TEST_PUBLIC_KEY.as_bytes()).expect("public key");
+    let claims =
+        jsonwebtoken::decode::<Value>(&secret, &public, &validation).expect("signed by the key").claims;
+    assert_eq!(claims["sub"], "SEARCHADS.client");
+    let lifetime = claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat");
+    assert!(lifetime > 0 && lifetime <= 15_777_000, "Apple accepts up to 180 days: {lifetime}");
+}
+
+#[test]
+fn apple_signing_settings_go_together_and_the_key_must_parse() {
+    let parse = |extra: &[&str]| {
+        let mut args = vec!["layers-dashboard", "--apple-client-id", "SEARCHADS.client"];
+        args.extend_from_slice(extra);
+        let cli = layers_dashboard::cli::Cli::try_parse_from(args).expect("settings parse");
+        cli.settings.accounts.validate(false).map(drop).map_err(|e| e.to_string())
+    };
+    assert!(
+        parse(&["--apple-team-id", "T", "--apple-key-id", "K", "--apple-private-key", APPLE_TEST_KEY])
+            .is_ok()
+    );
+    let half =
+        parse(&["--apple-team-id", "T", "--apple-private-key", APPLE_TEST_KEY]).expect_err("no key id");
+    assert!(half.contains("together"), "{half}");
+    let bad = parse(&["--apple-team-id", "T", "--apple-key-id", "K", "--apple-private-key", "not a key"]);
+    assert!(bad.expect_err("unreadable").contains("PEM"));
+    let both = parse(&[
+        "--apple-client-secret",
+        "jwt",
+        "--apple-team-id",
+        "T",
+        "--apple-key-id",
+        "K",
+        "--apple-private-key",
+        APPLE_TEST_KEY,
+    ]);
+    assert!(both.expect_err("both").contains("not both"));
 }
