@@ -244,6 +244,47 @@ impl OAuthClient {
         }
     }
 
+    /// Revokes `access` at the platform, so a disconnected account's token stops working there
+    /// too: Meta `DELETE /me/permissions`, TikTok `/oauth2/revoke_token/`, Apple's `revoke`
+    /// endpoint (beside its token endpoint).
+    pub async fn revoke(&self, platform: Platform, access: &Secret) -> Result<(), PlatformError> {
+        let app = || self.app(platform).map_err(|e| PlatformError::permanent(e.to_string()));
+        match platform {
+            Platform::Meta => {
+                let url = format!("{}/{}/me/permissions", self.meta_api_base, self.meta_version);
+                send(self.http.delete(url).bearer_auth(access.expose())).await.map(drop)
+            }
+            Platform::Tiktok => {
+                let app = app()?;
+                let url = format!("{}/open_api/v1.3/oauth2/revoke_token/", self.tiktok_api_base);
+                let body = json!({ "app_id": app.id, "secret": app.secret.expose(), "access_token": access.expose() });
+                let envelope = send(self.http.post(url).json(&body)).await?;
+                if envelope["code"].as_i64() == Some(0) {
+                    Ok(())
+                } else {
+                    let message =
+                        envelope["message"].as_str().unwrap_or("TikTok refused to revoke the token");
+                    Err(PlatformError::permanent(format!("{message} (code {})", envelope["code"])))
+                }
+            }
+            Platform::Apple => {
+                let url = match self.apple_token_url.strip_suffix("/token") {
+                    Some(base) => format!("{base}/revoke"),
+                    None => return Err(PlatformError::permanent("Apple's revoke endpoint is not known")),
+                };
+                let app = app()?;
+                let secret = self.apple_client_secret(app)?;
+                let form = [
+                    ("client_id", app.id.as_str()),
+                    ("client_secret", secret.expose()),
+                    ("token", access.expose()),
+                    ("token_type_hint", "access_token"),
+                ];
+                send(self.http.post(url).form(&form)).await.map(drop)
+            }
+        }
+    }
+
     async fn meta_token(&self, params: &[(&str, &str)], app: &App) -> Result<TokenGrant, PlatformError> {
         let url = format!("{}/{}/oauth/access_token", self.meta_api_base, self.meta_version);
         let mut query = vec![("client_id", app.id.as_str()), ("client_secret", app.secret.expose())];
@@ -303,14 +344,17 @@ impl OAuthClient {
         Ok(grant)
     }
 
+    /// Apple's client secret: signed now when the server holds the API user's key, else the
+    /// configured one.
+    fn apple_client_secret(&self, app: &App) -> Result<Secret, PlatformError> {
+        match &self.apple_signer {
+            Some(signer) => signer.mint(chrono::Utc::now().timestamp()).map_err(PlatformError::permanent),
+            None => Ok(app.secret.clone()),
+        }
+    }
+
     async fn apple_token(&self, app: &App) -> Result<TokenGrant, PlatformError> {
-        let signed = match &self.apple_signer {
-            Some(signer) => {
-                Some(signer.mint(chrono::Utc::now().timestamp()).map_err(PlatformError::permanent)?)
-            }
-            None => None,
-        };
-        let secret = signed.as_ref().unwrap_or(&app.secret);
+        let secret = self.apple_client_secret(app)?;
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", app.id.as_str()),

@@ -1215,3 +1215,55 @@ fn apple_signing_settings_go_together_and_the_key_must_parse() {
     ]);
     assert!(both.expect_err("both").contains("not both"));
 }
+
+#[tokio::test]
+async fn disconnecting_revokes_the_token_at_the_platform_and_records_what_it_said() {
+    let server = MockServer::start().await;
+    let (app, _) = live_app(&server, &[]).await;
+    const DISCONNECT: &str = "mutation($id: ID!) { disconnectAdAccount(id: $id) {
+        connectedAccount { status } userErrors { code } } }";
+    let connected = connect_meta(&app, &server, &app.customer(), "code-revoke").await;
+    Mock::given(method("DELETE"))
+        .and(path("/v21.0/me/permissions"))
+        .and(wiremock::matchers::header("authorization", format!("Bearer {META_TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "success": true })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let id = connected["connectedAccountId"].clone();
+    let gone = app.ok(&app.customer(), DISCONNECT, json!({ "id": id })).await;
+    assert_eq!(gone["disconnectAdAccount"]["connectedAccount"]["status"], "DISCONNECTED", "{gone:#}");
+    let revoked =
+        crate::support::audit_rows(&app, &app.customer(), json!({ "event": "ad_account.token_revoked" }))
+            .await;
+    assert_eq!(revoked.len(), 1, "{revoked:#?}");
+    server.verify().await;
+
+    // TikTok refuses: the account is disconnected all the same, and the refusal is on record.
+    Mock::given(method("POST"))
+        .and(path("/open_api/v1.3/oauth2/access_token/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 0, "message": "OK", "request_id": "r1",
+            "data": { "access_token": "tiktok-token", "scope": [4], "advertiser_ids": ["222"] } })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/open_api/v1.3/oauth2/revoke_token/"))
+        .and(body_json(
+            json!({ "app_id": "tiktok-app", "secret": "tiktok-secret", "access_token": "tiktok-token" }),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 40001, "message": "access token is invalid", "request_id": "r9", "data": {} })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url = authorization_url(&app, &app.customer(), "TIKTOK", Some("222")).await;
+    let state = param(&url, "state").expect("state");
+    let (_, body) = callback(&app, "tiktok", &[("auth_code", "tt-code"), ("state", &state)]).await;
+    let gone = app.ok(&app.customer(), DISCONNECT, json!({ "id": body["connectedAccountId"] })).await;
+    assert_eq!(gone["disconnectAdAccount"]["connectedAccount"]["status"], "DISCONNECTED", "{gone:#}");
+    let query = "{ auditLog(event: \"ad_account.token_revoke_failed\", first: 5) { nodes { request } } }";
+    let failed = app.ok(&app.customer(), query, json!({})).await["auditLog"]["nodes"].clone();
+    assert_eq!(failed.as_array().map(Vec::len), Some(1), "{failed:#}");
+    assert!(failed[0]["request"]["error"].to_string().contains("access token is invalid"), "{failed:#}");
+}

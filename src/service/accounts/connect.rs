@@ -268,6 +268,17 @@ impl Services {
             }
             _ => disconnect_change(),
         };
+        // The token the platform should stop honouring, read before it is erased here.
+        let revocable = match (action, row.access_token.as_deref()) {
+            ("disconnect", Some(stored)) => match self.open(&row, TokenKind::Access, stored) {
+                Ok(token) => Some(token),
+                Err(error) => {
+                    tracing::warn!(?error, account_id = %row.id, "a disconnected account's token could not be read to revoke it");
+                    None
+                }
+            },
+            _ => None,
+        };
         if !accounts::update_if_version(&txn, &row, change).await? {
             return Err(ApiError::internal(format!("connected account {id} changed under its lock")));
         }
@@ -285,11 +296,44 @@ impl Services {
         audit_entry.id = verdict_id;
         let audit_row = audit::insert(&txn, caller, audit_entry).await?;
         self.commit(txn, Event::for_audit_row(&audit_row)).await?;
+        if let Some(token) = revocable {
+            self.revoke(caller, &layer, &row, platform, &token).await?;
+        }
         Ok(AccountResult {
             verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
             account: Some(row),
             ..Default::default()
         })
+    }
+
+    /// Asks the platform to revoke a disconnected account's token, and records what it said
+    /// (`ad_account.token_revoked` or `ad_account.token_revoke_failed` with the error). The
+    /// account is disconnected here either way: its tokens are already erased.
+    async fn revoke(
+        &self,
+        caller: &Caller,
+        layer: &layers::Model,
+        row: &connected_accounts::Model,
+        platform: Platform,
+        token: &crate::auth::Secret,
+    ) -> Result<(), ApiError> {
+        let outcome = self.accounts.config.oauth.revoke(platform, token).await;
+        let verdict = decide_customer_only(caller.kind);
+        let (event, error) = match &outcome {
+            Ok(()) => ("ad_account.token_revoked", None),
+            Err(error) => {
+                tracing::warn!(account_id = %row.id, %platform, code = error.code(), %error, "the platform did not revoke a disconnected account's token");
+                ("ad_account.token_revoke_failed", Some(error.audit_detail()))
+            }
+        };
+        let mut audit_entry = entry(layer, row, event, &verdict);
+        if let (Some(request), Some(error)) = (audit_entry.request.as_mut(), error) {
+            request["error"] = error;
+        }
+        let txn = self.db.begin().await?;
+        let audit_row = audit::insert(&txn, caller, audit_entry).await?;
+        self.commit(txn, Event::for_audit_row(&audit_row)).await?;
+        Ok(())
     }
 }
 
