@@ -193,6 +193,7 @@ fn create_ad_set(account: &AccountContext, write: &PlatformWrite) -> Result<Nati
         bid_amount_cents,
         targeting,
         status,
+        outcome,
     } = write
     else {
         return Err(PlatformError::invalid("write", "not an ad set create"));
@@ -203,6 +204,9 @@ fn create_ad_set(account: &AccountContext, write: &PlatformWrite) -> Result<Nati
     body.insert("campaign_id".into(), json!(require_id("campaignId", campaign_id)?));
     body.insert("status".into(), json!(status_code(status)));
     body.insert("billing_event".into(), json!("IMPRESSIONS"));
+    if let Some(outcome) = outcome {
+        body.insert("optimization_goal".into(), json!(optimization_goal(outcome)));
+    }
     body.insert("targeting".into(), targeting_spec(targeting.as_ref(), account)?);
     if let Some(cents) = daily_budget_cents {
         body.insert("daily_budget".into(), json!(positive_cents("dailyBudgetCents", *cents)?));
@@ -294,6 +298,15 @@ pub fn objective(outcome: &Outcome) -> &'static str {
         Outcome::Conversions => "OUTCOME_SALES",
         Outcome::Traffic => "OUTCOME_TRAFFIC",
         Outcome::AppInstalls => "OUTCOME_APP_PROMOTION",
+    }
+}
+
+/// What an ad set optimizes delivery for, from its campaign's outcome.
+pub fn optimization_goal(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Conversions => "OFFSITE_CONVERSIONS",
+        Outcome::Traffic => "LINK_CLICKS",
+        Outcome::AppInstalls => "APP_INSTALLS",
     }
 }
 

@@ -131,6 +131,7 @@ fn create_ad_group(
         bid_amount_cents,
         targeting,
         status,
+        outcome,
     } = write
     else {
         return Err(PlatformError::invalid("write", "not an ad set create"));
@@ -140,6 +141,11 @@ fn create_ad_group(
     body.insert("adgroup_name".into(), json!(require_name(name)?));
     body.insert("operation_status".into(), json!(operation_status(status)));
     body.insert("placement_type".into(), json!("PLACEMENT_TYPE_AUTOMATIC"));
+    if let Some(outcome) = outcome {
+        let (goal, billing) = optimization(outcome);
+        body.insert("optimization_goal".into(), json!(goal));
+        body.insert("billing_event".into(), json!(billing));
+    }
     insert_targeting(body, targeting.as_ref(), account)?;
     if let Some(cents) = daily_budget_cents {
         body.insert("budget_mode".into(), json!("BUDGET_MODE_DAY"));
@@ -354,6 +360,15 @@ pub fn objective(outcome: &Outcome) -> &'static str {
         Outcome::Conversions => "CONVERSIONS",
         Outcome::Traffic => "TRAFFIC",
         Outcome::AppInstalls => "APP_PROMOTION",
+    }
+}
+
+/// What an ad group optimizes for, and how it is billed, from its campaign's outcome.
+pub fn optimization(outcome: &Outcome) -> (&'static str, &'static str) {
+    match outcome {
+        Outcome::Conversions => ("CONVERT", "OCPM"),
+        Outcome::Traffic => ("CLICK", "CPC"),
+        Outcome::AppInstalls => ("INSTALL", "OCPM"),
     }
 }
 

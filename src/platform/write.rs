@@ -92,6 +92,9 @@ pub enum PlatformWrite {
         targeting: Option<Targeting>,
         /// The status to create it in (`Active` or `Paused`).
         status: EntityStatus,
+        /// The campaign's outcome: what the ad set optimizes delivery for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<Outcome>,
     },
     /// Pause, resume, archive or delete an ad set.
     SetAdSetStatus {

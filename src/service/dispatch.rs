@@ -591,6 +591,7 @@ pub(crate) fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<Pla
             ),
             targeting: targeting.clone(),
             status: EntityStatus::Active,
+            outcome: prepared.campaign.as_ref().and_then(|c| c.outcome.parse().ok()),
         },
         AdWrite::AdSetStatus { action, .. } => PlatformWrite::SetAdSetStatus {
             campaign_id: campaign_id()?,

@@ -144,6 +144,7 @@ fn ad_groups_and_ads_nest_under_their_campaign() {
         bid_amount_cents: Some(150),
         targeting: Some(Targeting { countries: vec![], age_min: Some(18), age_max: None }),
         status: EntityStatus::Active,
+        outcome: None,
     };
     let request = apple::build_request(&account, &group).expect("valid");
     assert_eq!(request.path, "/api/v5/campaigns/42/adgroups");
@@ -174,6 +175,7 @@ fn ad_group_needs_a_bid_and_takes_no_budget() {
         bid_amount_cents,
         targeting: None,
         status: EntityStatus::Active,
+        outcome: None,
     };
     let account = in_currency("USD");
     assert_eq!(

@@ -147,6 +147,7 @@ fn ad_set_carries_targeting_budget_and_bid_in_minor_units() {
         bid_amount_cents: Some(120),
         targeting: Some(Targeting { countries: vec!["US".to_owned()], age_min: Some(18), age_max: Some(44) }),
         status: EntityStatus::Active,
+        outcome: Some(Outcome::Traffic),
     };
     let request = meta::build_request(&usd(), &write).expect("valid");
     assert_eq!(request.path, "/v21.0/act_123456789/adsets");
@@ -157,6 +158,7 @@ fn ad_set_carries_targeting_budget_and_bid_in_minor_units() {
             "campaign_id": "1202",
             "status": "ACTIVE",
             "billing_event": "IMPRESSIONS",
+            "optimization_goal": "LINK_CLICKS",
             "targeting": { "geo_locations": { "countries": ["US"] }, "age_min": 18, "age_max": 44 },
             "daily_budget": 2500,
             "bid_amount": 120,
@@ -173,6 +175,7 @@ fn ad_set_without_targeting_uses_the_account_countries() {
         bid_amount_cents: None,
         targeting: None,
         status: EntityStatus::Paused,
+        outcome: None,
     };
     let body = meta::build_request(&usd(), &write).expect("valid").body;
     assert_eq!(body["targeting"], json!({ "geo_locations": { "countries": ["US", "GB"] } }));

@@ -25,6 +25,7 @@ fn ad_group(targeting: Option<Targeting>) -> PlatformWrite {
         bid_amount_cents: None,
         targeting,
         status: EntityStatus::Active,
+        outcome: None,
     }
 }
 
@@ -180,6 +181,16 @@ fn ad_group_targets_location_ids_and_age_groups() {
     assert_eq!(request.body["age_groups"], json!(["AGE_18_24", "AGE_25_34"]));
     assert_eq!(request.body["budget_mode"], "BUDGET_MODE_DAY");
     assert_eq!(request.body["budget"], json!(20.0));
+    assert_eq!(request.body.get("optimization_goal"), None, "no outcome, no goal");
+    let mut installs = ad_group(None);
+    if let PlatformWrite::CreateAdSet { outcome, .. } = &mut installs {
+        *outcome = Some(Outcome::AppInstalls);
+    }
+    let request = tiktok::build_request(&in_currency("USD"), &installs).expect("valid");
+    assert_eq!(
+        (&request.body["optimization_goal"], &request.body["billing_event"]),
+        (&json!("INSTALL"), &json!("OCPM"))
+    );
 }
 
 #[test]
