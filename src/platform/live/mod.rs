@@ -5,7 +5,8 @@
 //! Safety rule: a write that timed out, lost its connection or got a 5xx may have been applied.
 //! Before sending it again the adapter asks the platform ([`PlatformAdapter::reconcile`]):
 //! applied means the platform's object is the receipt and nothing is sent again. For a create,
-//! not applied means it is sent again and anything else gives up with
+//! not applied means it is sent again; a read that fails for now (unreachable, 5xx, throttled)
+//! is made again after the backoff while attempts are left; anything else gives up with
 //! [`PlatformError::OutcomeUnknown`] instead of risking a duplicate. An update sets absolute
 //! values, so sending it again is safe whatever the read-back says; when no attempt is left, an
 //! update the platform could not be asked about is also `OutcomeUnknown` (the reconciler asks
@@ -289,6 +290,9 @@ impl LiveAdapter {
             // Sending an update again sets the same values: safe, but not confirmable.
             Ok(Reconciliation::Unknown) if !write.is_create() => Check::SendAgain(error),
             Err(_) if !write.is_create() && !last => Check::SendAgain(error),
+            Err(read) if !last && read.is_retryable() => {
+                Check::AskAgain(error)
+            }
             Ok(Reconciliation::Unknown) | Err(_) => Check::Settled(Err(error.into_outcome_unknown(
                 "the write may have been applied and the platform could not confirm it, so it was not sent again",
             ))),
@@ -303,6 +307,9 @@ enum Check {
     SendAgain(PlatformError),
     /// The dispatch is over: the object the write made or changed, or the error to give up with.
     Settled(Result<DispatchReceipt, PlatformError>),
+    /// The platform could not be asked now (a create that may have applied): ask again later,
+    /// without sending; the error to give up with when no attempt is left.
+    AskAgain(PlatformError),
 }
 
 /// The live adapter sending push steps with one account's token.
@@ -380,10 +387,23 @@ impl PlatformAdapter for LiveAdapter {
                 tokio::time::sleep(wait).await;
             }
             if maybe_applied {
-                match self.check(account, write, sent_after, &request, error, !retry).await {
-                    Check::SendAgain(error) if !retry => return Err(gave_up(error, attempt)),
-                    Check::SendAgain(_) => {}
-                    Check::Settled(settled) => return settled,
+                let (mut error, mut last) = (error, !retry);
+                loop {
+                    match self.check(account, write, sent_after, &request, error, last).await {
+                        Check::SendAgain(error) if last => return Err(gave_up(error, attempt)),
+                        Check::SendAgain(_) => break,
+                        Check::Settled(settled) => return settled,
+                        // The platform could not be asked (it is restarting, say): wait and ask
+                        // again rather than send a create blind, within the same attempts.
+                        Check::AskAgain(again) => {
+                            attempt += 1;
+                            last = attempt >= self.policy.max_attempts;
+                            let wait = self.policy.wait_before_retry(&again, attempt).unwrap_or_default();
+                            tracing::warn!(platform = %self.platform, write = write.kind(), attempt, wait_ms = wait.as_millis() as u64, "could not read back a create that may have applied; asking again");
+                            tokio::time::sleep(wait).await;
+                            error = again;
+                        }
+                    }
                 }
             } else if !retry {
                 return Err(gave_up(error, attempt));

@@ -104,3 +104,53 @@ async fn an_update_is_read_back_field_by_field() {
     let sent = received(&server).await;
     assert!(sent[0].query.contains("daily_budget"), "{}", sent[0].query);
 }
+
+#[tokio::test]
+async fn a_create_whose_read_back_fails_for_now_is_asked_again_never_sent_blind() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "POST",
+        &campaigns(),
+        502,
+        json!({ "error": { "message": "bad gateway", "code": 2 } }),
+        Some(1),
+    )
+    .await;
+    // The platform is restarting: the first read back fails, the second shows the campaign.
+    answer(&server, "GET", &campaigns(), 503, json!({ "error": { "message": "down", "code": 2 } }), Some(1))
+        .await;
+    let listed = json!({ "data": [{ "id": "120210000000888", "name": "Spring sale", "created_time": now_rfc3339() }] });
+    answer(&server, "GET", &campaigns(), 200, listed, None).await;
+    let receipt = adapter(Platform::Meta, &server)
+        .dispatch(&account(Platform::Meta), &create_campaign(Outcome::Conversions))
+        .await
+        .expect("found applied on the second look");
+    assert_eq!(receipt.platform_id.as_deref(), Some("120210000000888"));
+    let calls: Vec<_> = received(&server).await.into_iter().map(|call| call.method).collect();
+    assert_eq!(calls, ["POST", "GET", "GET"], "asked twice, sent once");
+}
+
+#[tokio::test]
+async fn a_create_nobody_can_read_back_is_an_unknown_outcome_once_attempts_run_out() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "POST",
+        &campaigns(),
+        502,
+        json!({ "error": { "message": "bad gateway", "code": 2 } }),
+        None,
+    )
+    .await;
+    answer(&server, "GET", &campaigns(), 503, json!({ "error": { "message": "down", "code": 2 } }), None)
+        .await;
+    let error = adapter(Platform::Meta, &server)
+        .dispatch(&account(Platform::Meta), &create_campaign(Outcome::Conversions))
+        .await
+        .expect_err("unconfirmed");
+    assert_eq!(error.code(), "PLATFORM_OUTCOME_UNKNOWN", "{error}");
+    let calls: Vec<_> = received(&server).await.into_iter().map(|call| call.method).collect();
+    // Three attempts: the send, then one look each time an attempt would have been spent.
+    assert_eq!(calls, ["POST", "GET", "GET", "GET"], "never sent a second time while it may exist");
+}
