@@ -242,6 +242,7 @@ fn app_config(settings: &Settings) -> Result<AppConfig, Box<dyn Error + Send + S
         metrics_token: settings.metrics_token.clone().filter(|token| !token.is_empty()).map(Secret::from),
         accounts,
         dispatch_lease: settings.dispatch.lease(),
+        dispatch_settle: settings.dispatch.settle(),
         instance: settings.dispatch.instance(settings.listen),
     })
 }

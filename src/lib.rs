@@ -59,6 +59,8 @@ pub struct AppConfig {
     pub accounts: service::accounts::AccountsConfig,
     /// How long a dispatch's holder may take before a reconciler may settle it instead.
     pub dispatch_lease: chrono::Duration,
+    /// How long after a call started the platform showing no trace of it is believed.
+    pub dispatch_settle: chrono::Duration,
     /// This server instance's name, stable across its restarts (`LAYERS_INSTANCE_ID`): a process
     /// settles the dispatches an earlier boot of its instance left in flight at once.
     pub instance: String,
@@ -78,6 +80,9 @@ impl AppConfig {
             accounts: service::accounts::AccountsConfig::sandbox(),
             dispatch_lease: chrono::Duration::seconds(i64::from(
                 service::reconcile::DEFAULT_DISPATCH_LEASE_SECS,
+            )),
+            dispatch_settle: chrono::Duration::seconds(i64::from(
+                service::reconcile::DEFAULT_DISPATCH_SETTLE_SECS,
             )),
             instance: format!("instance-{}", uuid::Uuid::now_v7()),
         }
@@ -114,6 +119,7 @@ pub fn build_state_with(
         thresholds: config.thresholds,
         accounts: service::accounts::ConnectedAccounts::new(config.accounts.clone(), &config.jwt_secret),
         dispatch_lease: config.dispatch_lease,
+        dispatch_settle: config.dispatch_settle,
         holder: store::audit::ledger::Holder::boot(config.instance.clone()),
     };
     AppState {

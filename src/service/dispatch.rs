@@ -181,8 +181,10 @@ impl Services {
             Ok(receipt) => self.record_success(caller, write, prepared, verdict, ticket, receipt).await,
             Err(error @ PlatformError::OutcomeUnknown { .. }) => {
                 tracing::warn!(verdict_id = %verdict.id, %error, "platform outcome unknown: left to the reconciler");
-                // The reconciler's next run asks the platform again, without waiting for the lease.
-                ledger::release(&self.db, ticket.verdict_id, lease_id, Utc::now())
+                // The reconciler's next run asks the platform again, without waiting for the lease;
+                // meanwhile the row says why it waits.
+                let detail = json!({ "pending": true, "error": error.audit_detail() });
+                ledger::release(&self.db, ticket.verdict_id, lease_id, Utc::now(), Some(detail))
                     .await
                     .map_err(|error| Interrupted::AfterCall(error.into()))?;
                 return Ok(outcome_pending(prepared, verdict, "the platform could not confirm the write"));

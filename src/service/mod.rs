@@ -58,6 +58,8 @@ pub struct Services {
     pub accounts: Arc<accounts::ConnectedAccounts>,
     /// How long a dispatch's holder may take before a reconciler may settle it instead.
     pub dispatch_lease: chrono::Duration,
+    /// How long after a call started the platform showing no trace of it is believed.
+    pub dispatch_settle: chrono::Duration,
     /// This process, as the holder of the dispatches it starts.
     pub holder: crate::store::audit::ledger::Holder,
 }

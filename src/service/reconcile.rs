@@ -43,6 +43,9 @@ pub const DEFAULT_DISPATCH_LEASE_SECS: u32 = 300;
 /// The default of `LAYERS_RECONCILE_INTERVAL_SECS`.
 pub const DEFAULT_RECONCILE_INTERVAL_SECS: u32 = 15;
 
+/// The default of `LAYERS_DISPATCH_SETTLE_SECS`.
+pub const DEFAULT_DISPATCH_SETTLE_SECS: u32 = 60;
+
 /// How many due dispatches one run takes on at most (the next run takes the rest).
 const BATCH: u64 = 100;
 
@@ -62,6 +65,12 @@ pub struct DispatchSettings {
     #[arg(long, env = "LAYERS_RECONCILE_INTERVAL_SECS", default_value_t = DEFAULT_RECONCILE_INTERVAL_SECS, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
     pub reconcile_interval_secs: u32,
 
+    /// Seconds after a dispatch's call started before the platform showing no trace of it is
+    /// believed: a platform may still be creating an object it has not answered for. Until then
+    /// the reconciler asks again at every run.
+    #[arg(long, env = "LAYERS_DISPATCH_SETTLE_SECS", default_value_t = DEFAULT_DISPATCH_SETTLE_SECS, value_parser = clap::value_parser!(u32).range(0..=3_600), global = true)]
+    pub dispatch_settle_secs: u32,
+
     /// This server instance's name, unique among running instances and stable across restarts
     /// of the same one (a StatefulSet pod name, say): at start-up a process settles at once the
     /// dispatches an earlier boot of its instance left in flight. Default `<hostname>:<port>`.
@@ -73,6 +82,11 @@ impl DispatchSettings {
     /// The dispatch lease.
     pub fn lease(&self) -> chrono::Duration {
         chrono::Duration::seconds(i64::from(self.dispatch_lease_secs))
+    }
+
+    /// How long after a call started "not applied" is believed.
+    pub fn settle(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::from(self.dispatch_settle_secs))
     }
 
     /// The time between reconciler runs.
@@ -183,12 +197,15 @@ impl Services {
         }
         let ticket =
             Ticket { verdict_id: row.id, lease_id: Some(lease_id), pending_action_id: row.pending_action_id };
+        // What the row said while it waited (the platform's error so far): kept in the settlement.
+        let earlier = row.dispatch.clone().filter(|detail| detail["pending"] == true);
+        let earlier = &earlier;
         let Some(started_at) = row.dispatch_started_at else {
             return self.settle(ticket, ledger::FAILED, interrupted(false), Settled::Failed).await;
         };
         let dispatch = match self.rebuild(&row).await {
             Ok(dispatch) => dispatch,
-            Err(unanswered) => return self.unanswered(ticket, now, started_at, unanswered).await,
+            Err(unanswered) => return self.unanswered(ticket, now, started_at, unanswered, earlier).await,
         };
         let update = !dispatch.platform_write.is_create();
         let answer = self
@@ -198,35 +215,47 @@ impl Services {
             .await;
         match answer {
             Ok(Reconciliation::Applied { platform_id, native_response }) => {
-                let detail = json!({
-                    "reconciled": true,
-                    "platform_id": platform_id,
-                    "write": dispatch.platform_write,
-                    "native_response": native_response,
-                });
+                let detail = noting(
+                    json!({
+                        "reconciled": true,
+                        "platform_id": platform_id,
+                        "write": dispatch.platform_write,
+                        "native_response": native_response,
+                    }),
+                    earlier,
+                );
                 let Dispatch { caller, write, prepared, .. } = &dispatch;
                 let applied =
                     self.settle_success(ticket, caller, write, prepared, detail, platform_id).await?;
                 tracing::info!(verdict_id = %row.id, "reconciled a dispatch the platform applied");
                 Ok(if applied.is_some() { Settled::Succeeded } else { Settled::Skipped })
             }
+            // A platform may still be creating what it has not answered for: "not there" is
+            // believed only once the call started `LAYERS_DISPATCH_SETTLE_SECS` ago.
+            Ok(Reconciliation::NotApplied) if now - started_at < self.dispatch_settle => {
+                self.release(ticket, now, None).await
+            }
             Ok(Reconciliation::NotApplied) => {
-                self.settle(ticket, ledger::FAILED, interrupted(true), Settled::Failed).await
+                self.settle(ticket, ledger::FAILED, noting(interrupted(true), earlier), Settled::Failed).await
             }
             // An update sets absolute values, and no other write to its object could start while
             // this one held it: sending it again applies it once, whatever happened before.
-            Ok(Reconciliation::Unknown) if update => self.send_again(ticket, now, started_at, dispatch).await,
+            Ok(Reconciliation::Unknown) if update => {
+                self.send_again(ticket, now, started_at, dispatch, earlier).await
+            }
             Ok(Reconciliation::Unknown) => {
                 let detail = needs_attention(json!({
                     "code": "DISPATCH_OUTCOME_UNKNOWN",
                     "message": "the platform's answer does not show whether the write applied",
                     "retryable": false,
                 }));
-                self.settle(ticket, ledger::UNKNOWN, detail, Settled::Unknown).await
+                self.settle(ticket, ledger::UNKNOWN, noting(detail, earlier), Settled::Unknown).await
             }
             Err(error) => match platform_unanswered(error) {
-                Unanswered::ForGood(_) if update => self.send_again(ticket, now, started_at, dispatch).await,
-                unanswered => self.unanswered(ticket, now, started_at, unanswered).await,
+                Unanswered::ForGood(_) if update => {
+                    self.send_again(ticket, now, started_at, dispatch, earlier).await
+                }
+                unanswered => self.unanswered(ticket, now, started_at, unanswered, earlier).await,
             },
         }
     }
@@ -239,22 +268,34 @@ impl Services {
         now: DateTime<Utc>,
         started_at: DateTime<Utc>,
         unanswered: Unanswered,
+        earlier: &Option<Value>,
     ) -> Result<Settled, Failure> {
         match unanswered {
             Unanswered::ForNow(error) if now - started_at < Duration::hours(ASK_AGAIN_FOR_HOURS) => {
                 tracing::warn!(verdict_id = %ticket.verdict_id, %error, "could not ask the platform about a dispatch; asking again next run");
-                self.release(ticket, now).await
+                self.release(ticket, now, Some(json!({ "pending": true, "error": error }))).await
             }
             Unanswered::ForNow(error) | Unanswered::ForGood(error) => {
-                self.settle(ticket, ledger::UNKNOWN, needs_attention(error), Settled::Unknown).await
+                self.settle(
+                    ticket,
+                    ledger::UNKNOWN,
+                    noting(needs_attention(error), earlier),
+                    Settled::Unknown,
+                )
+                .await
             }
         }
     }
 
-    /// Leaves the dispatch in flight for the next run.
-    async fn release(&self, ticket: Ticket, now: DateTime<Utc>) -> Result<Settled, Failure> {
+    /// Leaves the dispatch in flight for the next run; `detail` says why, when there is news.
+    async fn release(
+        &self,
+        ticket: Ticket,
+        now: DateTime<Utc>,
+        detail: Option<Value>,
+    ) -> Result<Settled, Failure> {
         if let Some(lease_id) = ticket.lease_id {
-            ledger::release(&self.db, ticket.verdict_id, lease_id, now).await?;
+            ledger::release(&self.db, ticket.verdict_id, lease_id, now, detail).await?;
         }
         Ok(Settled::Deferred)
     }
@@ -267,6 +308,7 @@ impl Services {
         now: DateTime<Utc>,
         started_at: DateTime<Utc>,
         dispatch: Dispatch,
+        earlier: &Option<Value>,
     ) -> Result<Settled, Failure> {
         let Dispatch { caller, write, prepared, platform_write, account } = dispatch;
         let layer = tenancy::layer(&self.db, caller.organization_id, prepared.layer.id).await?;
@@ -276,32 +318,37 @@ impl Services {
                 "message": "the platform cannot show whether the update applied, and the kill switch stops it being sent again",
                 "retryable": false,
             }));
-            return self.settle(ticket, ledger::UNKNOWN, detail, Settled::Unknown).await;
+            return self.settle(ticket, ledger::UNKNOWN, noting(detail, earlier), Settled::Unknown).await;
         }
         tracing::warn!(verdict_id = %ticket.verdict_id, write = platform_write.kind(), "the platform cannot account for an update: sending it again");
         match self.proxy.adapter(account.platform).dispatch(&account, &platform_write).await {
             Ok(receipt) => {
                 let platform_id = receipt.platform_id.clone();
-                let detail = json!({
-                    "reconciled": true,
-                    "sent_again": true,
-                    "platform_id": receipt.platform_id,
-                    "native_request": receipt.native_request,
-                    "native_response": receipt.native_response,
-                });
+                let detail = noting(
+                    json!({
+                        "reconciled": true,
+                        "sent_again": true,
+                        "platform_id": receipt.platform_id,
+                        "native_request": receipt.native_request,
+                        "native_response": receipt.native_response,
+                    }),
+                    earlier,
+                );
                 let applied =
                     self.settle_success(ticket, &caller, &write, &prepared, detail, platform_id).await?;
                 Ok(if applied.is_some() { Settled::Succeeded } else { Settled::Skipped })
             }
             Err(error @ PlatformError::OutcomeUnknown { .. }) => {
-                self.unanswered(ticket, now, started_at, Unanswered::ForNow(error.audit_detail())).await
+                self.unanswered(ticket, now, started_at, Unanswered::ForNow(error.audit_detail()), earlier)
+                    .await
             }
             Err(error) if error.is_retryable() => {
-                self.unanswered(ticket, now, started_at, Unanswered::ForNow(error.audit_detail())).await
+                self.unanswered(ticket, now, started_at, Unanswered::ForNow(error.audit_detail()), earlier)
+                    .await
             }
             Err(error) => {
                 let detail = json!({ "reconciled": true, "sent_again": true, "error": error.audit_detail() });
-                self.settle(ticket, ledger::FAILED, detail, Settled::Failed).await
+                self.settle(ticket, ledger::FAILED, noting(detail, earlier), Settled::Failed).await
             }
         }
     }
@@ -384,7 +431,7 @@ fn failure_detail(failure: Failure) -> Value {
 /// the platform shows did not apply: sending it again applies it once.
 fn interrupted(sent: bool) -> Value {
     let message = if sent {
-        "the dispatch was interrupted and the platform shows the write did not apply"
+        "the call's answer was never recorded, and the platform shows the write did not apply"
     } else {
         "the dispatch was interrupted before the platform call started"
     };
@@ -393,6 +440,15 @@ fn interrupted(sent: bool) -> Value {
         "sent": sent,
         "error": { "code": "DISPATCH_INTERRUPTED", "message": message, "retryable": true },
     })
+}
+
+/// `detail` with what the row said while it waited (`earlier`), so the platform's first error
+/// stays readable after the settlement.
+fn noting(mut detail: Value, earlier: &Option<Value>) -> Value {
+    if let (Some(earlier), Value::Object(fields)) = (earlier, &mut detail) {
+        fields.insert("earlier".to_owned(), earlier.clone());
+    }
+    detail
 }
 
 /// The detail of a dispatch a person must settle: it was not sent again.

@@ -38,6 +38,10 @@ use crate::auth::Secret;
 use crate::domain::Platform;
 use crate::domain::status::EntityStatus;
 
+/// How far a platform's clock may be behind ours when a create is read back: an object of the
+/// exact name created up to this long before the call started is taken as the call's.
+pub const CLOCK_SKEW_SECS: i64 = 300;
+
 /// A live adapter could not be set up (the HTTP client could not be built).
 #[derive(Debug, thiserror::Error)]
 #[error("the {platform} live adapter could not be set up: {message}")]
@@ -89,6 +93,8 @@ impl<'a> Candidate<'a> {
 struct Failure {
     error: PlatformError,
     maybe_applied: bool,
+    /// No answer came (a timeout, a lost connection): the platform may still be working on it.
+    unanswered: bool,
 }
 
 impl LiveAdapter {
@@ -148,15 +154,23 @@ impl LiveAdapter {
         let answer = match self.transport.send(request, query, token).await {
             Ok(answer) => answer,
             Err(SendError::NotSent(message)) => {
-                return Err(Failure { error: PlatformError::transient(message), maybe_applied: false });
+                return Err(Failure {
+                    error: PlatformError::transient(message),
+                    maybe_applied: false,
+                    unanswered: true,
+                });
             }
             Err(SendError::Lost(message)) => {
-                return Err(Failure { error: PlatformError::transient(message), maybe_applied: true });
+                return Err(Failure {
+                    error: PlatformError::transient(message),
+                    maybe_applied: true,
+                    unanswered: true,
+                });
             }
         };
         self.read_answer(&answer).map_err(|error| {
             let maybe_applied = matches!(error, PlatformError::Transient { .. });
-            Failure { error, maybe_applied }
+            Failure { error, maybe_applied, unanswered: false }
         })
     }
 
@@ -236,9 +250,12 @@ impl LiveAdapter {
         token: &Secret,
     ) -> Result<Reconciliation, PlatformError> {
         let Some(name) = created_name(write) else { return Ok(Reconciliation::Unknown) };
+        // Platforms stamp creation to the second, by their own clock: look from the start of the
+        // sending second, less the clock difference tolerated (the name must still match exactly).
+        let since = (sent_after - chrono::Duration::seconds(CLOCK_SKEW_SECS)).trunc_subsecs(0);
         let read = match self.platform {
             Platform::Meta => meta::list_created(&self.meta_version, account, write, name)?,
-            Platform::Tiktok => tiktok::list_created(account, write, name, sent_after)?,
+            Platform::Tiktok => tiktok::list_created(account, write, name, since)?,
             Platform::Apple => apple::list_created(account, write, name)?,
         };
         let body = self.read(&read, token).await?;
@@ -247,8 +264,6 @@ impl LiveAdapter {
             Platform::Tiktok => tiktok::candidates(write, &body),
             Platform::Apple => apple::candidates(&body),
         };
-        // Platforms stamp creation to the second: compare from the start of the sending second.
-        let since = sent_after.trunc_subsecs(0);
         let matching: Vec<_> = listed
             .into_iter()
             .filter(|candidate| candidate.name == Some(name))
@@ -264,7 +279,11 @@ impl LiveAdapter {
     }
 
     /// Asks the platform whether a write that may have been applied was; `last` when no attempt
-    /// is left to send it again.
+    /// is left to send it again; `unanswered` when the call got no answer at all (a timeout, a
+    /// lost connection), so the platform may still be creating the object: a create it does not
+    /// show yet is then left to the reconciler, which asks again once the platform has had time
+    /// to finish, instead of being sent a second time now.
+    #[allow(clippy::too_many_arguments)]
     async fn check(
         &self,
         account: &AccountContext,
@@ -273,6 +292,7 @@ impl LiveAdapter {
         request: &NativeRequest,
         error: PlatformError,
         last: bool,
+        unanswered: bool,
     ) -> Check {
         let answer = self.reconcile(account, write, sent_after).await;
         let settled = |platform_id, native_response| {
@@ -285,6 +305,11 @@ impl LiveAdapter {
         match answer {
             Ok(Reconciliation::Applied { platform_id, native_response }) => {
                 settled(platform_id, native_response)
+            }
+            Ok(Reconciliation::NotApplied) if write.is_create() && unanswered => {
+                Check::Settled(Err(error.into_outcome_unknown(
+                    "the platform did not answer and does not show the object yet; it may still be creating it, so it was not sent again",
+                )))
             }
             Ok(Reconciliation::NotApplied) => Check::SendAgain(error),
             // Sending an update again sets the same values: safe, but not confirmable.
@@ -377,7 +402,7 @@ impl PlatformAdapter for LiveAdapter {
                 Ok(response) => return Ok(self.receipt(write, request, response)),
                 Err(failure) => failure,
             };
-            let Failure { error, maybe_applied } = failure;
+            let Failure { error, maybe_applied, unanswered } = failure;
             let retry = error.is_retryable() && attempt < self.policy.max_attempts;
             if retry {
                 let Some(wait) = self.policy.wait_before_retry(&error, attempt) else {
@@ -389,7 +414,7 @@ impl PlatformAdapter for LiveAdapter {
             if maybe_applied {
                 let (mut error, mut last) = (error, !retry);
                 loop {
-                    match self.check(account, write, sent_after, &request, error, last).await {
+                    match self.check(account, write, sent_after, &request, error, last, unanswered).await {
                         Check::SendAgain(error) if last => return Err(gave_up(error, attempt)),
                         Check::SendAgain(_) => break,
                         Check::Settled(settled) => return settled,

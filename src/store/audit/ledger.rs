@@ -197,14 +197,21 @@ pub async fn claim<C: ConnectionTrait>(
 }
 
 /// Gives up lease `lease_id` on in-flight row `id` at `now` without settling it: the next
-/// reconciler run takes it over and asks the platform again. Returns whether the lease was held.
+/// reconciler run takes it over and asks the platform again. `detail`, when given, records why
+/// it is still in flight (the platform's error so far), readable while it waits. Returns whether
+/// the lease was held.
 pub async fn release<C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
     lease_id: Uuid,
     now: DateTime<Utc>,
+    detail: Option<Value>,
 ) -> Result<bool, DbErr> {
-    let updated = audit::Entity::update_many()
+    let mut update = audit::Entity::update_many();
+    if let Some(detail) = detail {
+        update = update.col_expr(audit::Column::Dispatch, Expr::value(detail));
+    }
+    let updated = update
         .col_expr(audit::Column::DispatchLeaseUntil, Expr::value(now))
         .filter(audit::Column::Id.eq(id))
         .filter(audit::Column::DispatchStatus.eq(IN_FLIGHT))

@@ -351,12 +351,18 @@ async fn an_unknown_outcome_stays_in_flight_until_the_next_reconciler_run_finds_
     assert_eq!(read_campaign(&app, &campaign).await, before, "nothing applied while unknown");
     let rows = budget_dispatches(&app, &campaign).await;
     assert_eq!(rows[0]["dispatchStatus"], "in_flight", "left to the reconciler: {rows:#?}");
+    assert_eq!(rows[0]["dispatch"]["pending"], true, "why it waits is readable: {rows:#?}");
+    assert_eq!(rows[0]["dispatch"]["error"]["code"], "PLATFORM_OUTCOME_UNKNOWN", "{rows:#?}");
 
     // The dispatch gave its lease up: the next run asks the platform, without waiting for it.
     let report = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
     assert_eq!(report, ReconcileReport { succeeded: 1, ..Default::default() });
     let rows = budget_dispatches(&app, &campaign).await;
     assert_eq!(rows[0]["dispatchStatus"], "succeeded", "{rows:#?}");
+    assert_eq!(
+        rows[0]["dispatch"]["earlier"]["error"]["code"], "PLATFORM_OUTCOME_UNKNOWN",
+        "the first error stays on record: {rows:#?}"
+    );
     assert_eq!(read_campaign(&app, &campaign).await["dailyBudgetCents"], 7100);
     assert_eq!(budget_requests(&platform), 1, "sent once, never again");
 }

@@ -160,3 +160,32 @@ async fn a_platform_that_cannot_be_asked_yet_leaves_the_dispatch_in_flight_until
     assert_eq!(flaky.asked.load(Ordering::SeqCst), 3);
     assert_eq!(budget_requests(&sandboxes.meta), 1, "never sent again");
 }
+
+#[tokio::test]
+async fn a_platform_showing_nothing_right_after_a_restart_is_asked_again_until_the_settle_time() {
+    let mut app = TestApp::new().await;
+    let sandboxes = with_sandboxes(&mut app);
+    let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let before = read_campaign(&app, &campaign).await;
+    crash_budget_change(&app, &sandboxes.meta, &campaign, 8400).await;
+    let crashed = app.services().holder.instance.clone();
+
+    // The platform restarted too and shows nothing yet: it may still be applying the call.
+    let forgetful = Arc::new(SandboxAdapter::new(Platform::Meta));
+    restart_as(&mut app, crashed, forgetful.clone(), sandboxes.tiktok.clone(), sandboxes.apple.clone());
+    let report = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
+    assert_eq!(report, ReconcileReport { deferred: 1, ..Default::default() });
+    assert_eq!(budget_dispatches(&app, &campaign).await[0]["dispatchStatus"], "in_flight");
+
+    // Once the settle time has passed, "not there" is believed: failed, retryable, nothing applied.
+    let later = Utc::now() + app.services().dispatch_settle + chrono::Duration::seconds(1);
+    let report = app.services().reconcile_dispatches(later).await.unwrap();
+    assert_eq!(report, ReconcileReport { failed: 1, ..Default::default() });
+    let row = budget_dispatches(&app, &campaign).await.remove(0);
+    assert_eq!(
+        (&row["dispatchStatus"], &row["dispatch"]["error"]["retryable"]),
+        (&"failed".into(), &true.into())
+    );
+    assert_eq!(read_campaign(&app, &campaign).await, before);
+    assert!(forgetful.recorded().is_empty(), "nothing was sent again");
+}

@@ -154,3 +154,44 @@ async fn a_create_nobody_can_read_back_is_an_unknown_outcome_once_attempts_run_o
     // Three attempts: the send, then one look each time an attempt would have been spent.
     assert_eq!(calls, ["POST", "GET", "GET", "GET"], "never sent a second time while it may exist");
 }
+
+#[tokio::test]
+async fn a_create_that_got_no_answer_is_not_sent_again_when_the_platform_shows_nothing_yet() {
+    let server = MockServer::start().await;
+    // The platform takes longer than the timeout and shows nothing yet when read back.
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path(campaigns()))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!({ "id": "120210000000999" }))
+                .set_delay(std::time::Duration::from_millis(800)),
+        )
+        .mount(&server)
+        .await;
+    answer(&server, "GET", &campaigns(), 200, json!({ "data": [] }), None).await;
+    let error = adapter(Platform::Meta, &server)
+        .dispatch(&account(Platform::Meta), &create_campaign(Outcome::Conversions))
+        .await
+        .expect_err("unconfirmed");
+    assert_eq!(error.code(), "PLATFORM_OUTCOME_UNKNOWN", "{error}");
+    let calls: Vec<_> = received(&server).await.into_iter().map(|call| call.method).collect();
+    assert_eq!(calls, ["POST", "GET"], "it may still be creating it: left to the reconciler, not sent twice");
+}
+
+#[tokio::test]
+async fn a_create_is_recognized_although_the_platform_clock_runs_behind() {
+    let server = MockServer::start().await;
+    answer(&server, "POST", &campaigns(), 500, json!({ "error": { "message": "unknown", "code": 2 } }), None)
+        .await;
+    let behind = (Utc::now() - chrono::Duration::seconds(90)).format("%Y-%m-%dT%H:%M:%S+0000").to_string();
+    let listed =
+        json!({ "data": [{ "id": "120210000000555", "name": "Spring sale", "created_time": behind }] });
+    answer(&server, "GET", &campaigns(), 200, listed, None).await;
+    let receipt = adapter(Platform::Meta, &server)
+        .dispatch(&account(Platform::Meta), &create_campaign(Outcome::Conversions))
+        .await
+        .expect("found applied");
+    assert_eq!(receipt.platform_id.as_deref(), Some("120210000000555"));
+    let posts = received(&server).await.into_iter().filter(|call| call.method == "POST").count();
+    assert_eq!(posts, 1, "a platform clock 90 s behind does not make a second copy");
+}
