@@ -357,7 +357,7 @@ pub fn budget_mode(budget: &Budget) -> &'static str {
 /// TikTok's objective type for an outcome.
 pub fn objective(outcome: &Outcome) -> &'static str {
     match outcome {
-        Outcome::Conversions => "CONVERSIONS",
+        Outcome::Conversions => "WEB_CONVERSIONS",
         Outcome::Traffic => "TRAFFIC",
         Outcome::AppInstalls => "APP_PROMOTION",
     }

@@ -173,7 +173,7 @@ async fn tiktok_receives_decimal_major_units_and_a_budget_mode() {
     assert_eq!(body["budget"], json!(50.5), "5050 cents is 50.50 major units: {native:#}");
     assert_eq!(body["budget_mode"], "BUDGET_MODE_DAY");
     assert_eq!(body["advertiser_id"], "7000000000000000001");
-    assert_eq!(body["objective_type"], "CONVERSIONS");
+    assert_eq!(body["objective_type"], "WEB_CONVERSIONS");
     assert_eq!(body["campaign_name"], "TIKTOK launch");
 
     let lifetime = native_request(

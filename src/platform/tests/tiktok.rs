@@ -41,7 +41,7 @@ fn create_campaign_sends_decimal_major_units_with_redacted_token() {
         json!({
             "advertiser_id": "123456789",
             "campaign_name": "Spring sale",
-            "objective_type": "CONVERSIONS",
+            "objective_type": "WEB_CONVERSIONS",
             "operation_status": "DISABLE",
             "budget_optimize_on": true,
             "budget_mode": "BUDGET_MODE_DAY",
