@@ -54,4 +54,25 @@ pub struct DispatchReceipt {
     pub native_request: NativeRequest,
     /// The platform's response body.
     pub native_response: serde_json::Value,
+    /// What went wrong on the attempts before the one that settled it (each error's audit
+    /// detail, oldest first); empty when the first attempt did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub earlier_attempts: Vec<serde_json::Value>,
+}
+
+impl DispatchReceipt {
+    /// A receipt of a write settled on its first attempt.
+    pub fn new(
+        platform_id: Option<String>,
+        native_request: NativeRequest,
+        native_response: serde_json::Value,
+    ) -> Self {
+        DispatchReceipt { platform_id, native_request, native_response, earlier_attempts: Vec::new() }
+    }
+
+    /// The receipt, noting the failed attempts before it.
+    pub fn after(mut self, earlier_attempts: Vec<serde_json::Value>) -> Self {
+        self.earlier_attempts = earlier_attempts;
+        self
+    }
 }

@@ -121,7 +121,7 @@ impl PlatformAdapter for SandboxAdapter {
         if crash {
             std::future::pending::<()>().await;
         }
-        Ok(DispatchReceipt { platform_id: Some(platform_id), native_request, native_response })
+        Ok(DispatchReceipt::new(Some(platform_id), native_request, native_response))
     }
 
     /// Runs the platform's push steps against the simulation, which records each request.

@@ -653,7 +653,7 @@ async fn a_live_campaign_reaches_meta_in_its_native_shape_and_a_failed_call_is_r
     let log = app
         .ok(
             &app.customer(),
-            "{ auditLog(platform: META, first: 10) { nodes { action dispatchStatus } } }",
+            "{ auditLog(platform: META, first: 10) { nodes { action dispatchStatus dispatch } } }",
             json!({}),
         )
         .await;
@@ -665,6 +665,10 @@ async fn a_live_campaign_reaches_meta_in_its_native_shape_and_a_failed_call_is_r
         .collect();
     assert_eq!(dispatched.len(), 2, "{log:#}");
     assert!(dispatched.iter().all(|row| row["dispatchStatus"] == "succeeded"), "{log:#}");
+    let budget = dispatched.iter().find(|row| row["action"] == "campaign.budget").expect("the budget row");
+    let earlier = &budget["dispatch"]["earlier_attempts"];
+    assert_eq!(earlier.as_array().map(Vec::len), Some(1), "the 500 stays on record: {budget:#}");
+    assert_eq!(earlier[0]["native"]["fbtrace_id"], "TRACE500", "{budget:#}");
 }
 
 #[tokio::test]

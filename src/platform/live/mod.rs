@@ -195,7 +195,7 @@ impl LiveAdapter {
             Platform::Tiktok => tiktok::platform_id(write, &response),
             Platform::Apple => apple::platform_id(write, &response),
         };
-        DispatchReceipt { platform_id, native_request, native_response: response }
+        DispatchReceipt::new(platform_id, native_request, response)
     }
 
     /// A read-only call while reconciling: one attempt, its failure returned as is.
@@ -296,11 +296,7 @@ impl LiveAdapter {
     ) -> Check {
         let answer = self.reconcile(account, write, sent_after).await;
         let settled = |platform_id, native_response| {
-            Check::Settled(Ok(DispatchReceipt {
-                platform_id,
-                native_request: request.clone(),
-                native_response,
-            }))
+            Check::Settled(Ok(DispatchReceipt::new(platform_id, request.clone(), native_response)))
         };
         match answer {
             Ok(Reconciliation::Applied { platform_id, native_response }) => {
@@ -397,12 +393,14 @@ impl PlatformAdapter for LiveAdapter {
         let request = self.build_request(account, write)?;
         let sent_after = Utc::now();
         let mut attempt = 1;
+        let mut failed = Vec::new();
         loop {
             let failure = match self.attempt(&request, &[], token).await {
-                Ok(response) => return Ok(self.receipt(write, request, response)),
+                Ok(response) => return Ok(self.receipt(write, request, response).after(failed)),
                 Err(failure) => failure,
             };
             let Failure { error, maybe_applied, unanswered } = failure;
+            failed.push(error.audit_detail());
             let retry = error.is_retryable() && attempt < self.policy.max_attempts;
             if retry {
                 let Some(wait) = self.policy.wait_before_retry(&error, attempt) else {
@@ -417,7 +415,7 @@ impl PlatformAdapter for LiveAdapter {
                     match self.check(account, write, sent_after, &request, error, last, unanswered).await {
                         Check::SendAgain(error) if last => return Err(gave_up(error, attempt)),
                         Check::SendAgain(_) => break,
-                        Check::Settled(settled) => return settled,
+                        Check::Settled(settled) => return settled.map(|receipt| receipt.after(failed)),
                         // The platform could not be asked (it is restarting, say): wait and ask
                         // again rather than send a create blind, within the same attempts.
                         Check::AskAgain(again) => {

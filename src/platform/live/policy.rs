@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 use crate::platform::PlatformError;
 use crate::platform::PlatformSettings;
 
+/// The least wait after a rate limit that named no wait.
+const RATE_LIMIT_FLOOR: Duration = Duration::from_secs(1);
+
 /// The retry policy of a live adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -59,6 +62,11 @@ impl RetryPolicy {
         match error.retry_after_secs() {
             Some(secs) if Duration::from_secs(secs) > self.retry_after_cap => None,
             Some(secs) => Some(Duration::from_secs(secs)),
+            // A throttle without a stated wait (TikTok 40100, Meta 17 or 80004) counts per second
+            // or longer: wait at least a second (or the whole backoff cap, if smaller).
+            None if matches!(error, PlatformError::RateLimited { .. }) => {
+                Some(self.backoff(attempt).max(RATE_LIMIT_FLOOR.min(self.backoff_cap)))
+            }
             None => Some(self.backoff(attempt)),
         }
     }
@@ -126,6 +134,20 @@ mod tests {
         let transient = PlatformError::transient("boom");
         assert!(
             policy.wait_before_retry(&transient, 1).is_some_and(|wait| wait <= Duration::from_millis(100))
+        );
+    }
+
+    #[test]
+    fn a_throttle_without_a_stated_wait_waits_at_least_a_second_unless_the_cap_is_lower() {
+        let mut policy = policy();
+        policy.backoff_cap = Duration::from_secs(8);
+        let throttled = PlatformError::rate_limited(None, "too many requests");
+        assert!(policy.wait_before_retry(&throttled, 1).is_some_and(|wait| wait >= Duration::from_secs(1)));
+        let transient = PlatformError::transient("boom");
+        assert!(policy.wait_before_retry(&transient, 1).is_some_and(|wait| wait < Duration::from_secs(1)));
+        policy.backoff_cap = Duration::from_millis(350);
+        assert!(
+            policy.wait_before_retry(&throttled, 1).is_some_and(|wait| wait <= Duration::from_millis(350))
         );
     }
 }
