@@ -431,10 +431,12 @@ impl Services {
             return Ok(taken_over(prepared, verdict));
         }
         let mut result = super::gatekeeper::targets(prepared, verdict);
-        result.user_errors.push(UserError::general(
-            error.code(),
-            format!("the platform did not accept the write: {error}"),
-        ));
+        let message = format!("the platform did not accept the write: {error}");
+        result.user_errors.push(match error.field() {
+            // The input field the platform named, translated to ours (`dailyBudgetCents`, ...).
+            Some(field) => UserError::field(field, error.code(), message),
+            None => UserError::general(error.code(), message),
+        });
         Ok(result)
     }
 }

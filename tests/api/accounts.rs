@@ -969,6 +969,7 @@ async fn a_live_apple_refusal_keeps_its_message_code_in_the_audit_log() {
     let payload = create_apple_campaign(&app).await;
     assert_eq!(payload["campaign"], Value::Null, "{payload:#}");
     assert_eq!(payload["userErrors"][0]["code"], "PLATFORM_INVALID_REQUEST", "{payload:#}");
+    assert_eq!(payload["userErrors"][0]["field"], json!(["input", "dailyBudgetCents"]), "{payload:#}");
     server.verify().await;
     let (audit, pending, campaigns) = crate::support::row_totals(&app).await;
     assert_eq!((pending, campaigns), (before.1, before.2), "no campaign, nothing queued");

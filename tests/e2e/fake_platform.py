@@ -1,0 +1,923 @@
+#!/usr/bin/env python3
+"""Fake Meta Marketing API / TikTok Business API v1.3 / Apple Search Ads v5 server (stdlib only).
+
+One process, one port, all three platforms (paths do not collide):
+  Meta   : /v21.0/...
+  TikTok : /open_api/v1.3/...
+  Apple  : /api/v5/...
+Control:
+  POST /_control/fault   {platform, match, method?, kind, times, seconds, apply, apply_at,
+                          retry_after, code, status}
+        kind: "delay"  hold `seconds`, then respond (apply=true) or drop the connection
+                       (apply=false). apply_at "start" (default) commits the write before
+                       the hold (lost response), "end" commits it after the hold.
+              "429"    HTTP 429 with Retry-After: retry_after and the platform's throttle body
+              "500"    HTTP 500 with the platform's error body
+              "tiktok_code"  HTTP 200 with {"code": code} (default 40100)
+              "reject" the platform's native permanent refusal (Meta 400 code 100,
+                       TikTok HTTP 200 code 40002, Apple 400 INVALID_INPUT)
+  POST /_control/reset   {"objects": bool}  clear faults (and objects/log if objects=true)
+  GET  /_control/state   objects, request log, in-flight (held) requests, faults
+Every request (method, path, query, headers, body, response) goes to the JSONL log.
+Conformance remarks (fields the real API documents differently) are recorded per request
+under "violations" without refusing the write, unless the write is unusable.
+"""
+import argparse
+import base64
+import datetime as dt
+import json
+import re
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit, parse_qs
+
+LOCK = threading.Lock()
+STATE = {"meta": {}, "tiktok": {}, "apple": {}}
+REQUESTS = []
+FAULTS = []
+INFLIGHT = {}
+SEQ = {"n": 0, "meta": 120210000000000000, "tiktok": 1790000000000000000, "apple": 1500000000}
+LOGFILE = None
+TOKENS = {}  # platform -> expected token (optional)
+
+
+CLOCK = {"skew": 0.0}
+
+
+def now_utc():
+    return dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=CLOCK["skew"])
+
+
+def meta_time(t):  # Meta: 2024-05-01T12:00:00+0000
+    return t.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def tiktok_time(t):  # TikTok: 2024-05-01 12:00:00 (UTC)
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def apple_time(t):  # Apple: 2024-05-01T12:00:00.123 (UTC, no zone)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d" % (t.microsecond // 1000)
+
+
+def next_id(p):
+    with LOCK:
+        SEQ[p] += 1 + (SEQ["n"] % 7)
+        SEQ["n"] += 1
+        return SEQ[p]
+
+
+def platform_of(path):
+    if path.startswith("/open_api/"):
+        return "tiktok"
+    if path.startswith("/api/v5/"):
+        return "apple"
+    if re.match(r"^/v\d+\.\d+/", path):
+        return "meta"
+    return None
+
+
+def fbtrace():
+    return base64.b64encode(uuid.uuid4().bytes[:9]).decode().rstrip("=")
+
+
+def tt_reqid():
+    return now_utc().strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:18].upper()
+
+
+class Reply(Exception):
+    def __init__(self, status, body, headers=None):
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+# ---------------------------------------------------------------- native errors
+def meta_error(code, msg, subcode=None, etype="OAuthException", status=400, transient=False, user_title=None):
+    e = {"message": msg, "type": etype, "code": code, "fbtrace_id": fbtrace()}
+    if subcode is not None:
+        e["error_subcode"] = subcode
+    if transient:
+        e["is_transient"] = True
+    if user_title:
+        e["error_user_title"] = user_title
+        e["error_user_msg"] = msg
+    return Reply(status, {"error": e})
+
+
+def tt_env(code, message, data=None):
+    return {"code": code, "message": message, "request_id": tt_reqid(), "data": data if data is not None else {}}
+
+
+def tt_error(code, message, status=200):
+    return Reply(status, tt_env(code, message))
+
+
+def apple_error(status, code, message, field=None):
+    e = {"messageCode": code, "message": message}
+    if field:
+        e["field"] = field
+    return Reply(status, {"data": None, "pagination": None, "error": {"errors": [e]}})
+
+
+def fault_reply(platform, kind, f):
+    if kind == "429":
+        ra = str(f.get("retry_after", 1))
+        if platform == "meta":
+            r = meta_error(80004, "There have been too many calls to this ad-account. Wait a bit and try again.",
+                           subcode=2446079, status=429)
+        elif platform == "tiktok":
+            r = Reply(429, tt_env(40100, "Requests made too frequently. Please try again later."))
+        else:
+            r = apple_error(429, "RATE_LIMIT_EXCEEDED", "Too many requests")
+        r.headers["Retry-After"] = ra
+        return r
+    if kind == "500":
+        if platform == "meta":
+            return meta_error(2, "An unexpected error has occurred. Please retry your request later.",
+                              status=500, transient=True)
+        if platform == "tiktok":
+            return Reply(500, tt_env(50000, "System error"))
+        return apple_error(500, "INTERNAL_ERROR", "Internal server error")
+    if kind == "tiktok_code":
+        code = int(f.get("code", 40100))
+        msg = {40100: "Requests made too frequently. Please try again later.", 50000: "System error",
+               40105: "Access token is incorrect or has been revoked."}.get(code, "Error")
+        return Reply(200, tt_env(code, msg))
+    if kind == "reject":
+        if platform == "meta":
+            return meta_error(100, "Invalid parameter", subcode=1885183, user_title="Ads creative post was created by an app that is in development mode")
+        if platform == "tiktok":
+            return Reply(200, tt_env(40002, "Campaign name already exists. Please try another one."))
+        return apple_error(400, "INVALID_INPUT", "CAMPAIGN NAME IS NOT UNIQUE", field="CampaignUpdate.name")
+    raise Reply(500, {"fake": "unknown fault kind %s" % kind})
+
+
+# ---------------------------------------------------------------- Meta
+META_OBJECTIVES = {"OUTCOME_SALES", "OUTCOME_TRAFFIC", "OUTCOME_APP_PROMOTION", "OUTCOME_LEADS",
+                   "OUTCOME_AWARENESS", "OUTCOME_ENGAGEMENT"}
+META_STATUS = {"ACTIVE", "PAUSED", "ARCHIVED", "DELETED"}
+META_BID = {"LOWEST_COST_WITHOUT_CAP", "LOWEST_COST_WITH_BID_CAP", "COST_CAP", "LOWEST_COST_WITH_MIN_ROAS"}
+
+
+def meta_check_token(req, v):
+    auth = req["headers"].get("authorization", "")
+    tok = None
+    if auth.lower().startswith("bearer ") or auth.lower().startswith("oauth "):
+        tok = auth.split(" ", 1)[1]
+    tok = tok or req["params"].get("access_token")
+    if not tok:
+        raise meta_error(104, "An access token is required to request this resource.")
+    if TOKENS.get("meta") and tok != TOKENS["meta"]:
+        raise meta_error(190, "Invalid OAuth access token - Cannot parse access token", etype="OAuthException", status=400)
+
+
+def meta_int(v, field, viol):
+    if isinstance(v, bool):
+        raise meta_error(100, "(#100) Param %s must be an integer" % field)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and re.fullmatch(r"\d+", v):
+        return int(v)
+    raise meta_error(100, "(#100) Param %s must be an integer (minor units), got %r" % (field, v))
+
+
+def meta_view(c, fields):
+    full = dict(c)
+    for k in ("daily_budget", "lifetime_budget", "bid_amount", "budget_remaining"):
+        if full.get(k) is not None:
+            full[k] = str(full[k])
+    full["effective_status"] = full["status"]
+    full["configured_status"] = full["status"]
+    if not fields:
+        return {"id": c["id"], "name": c["name"]}
+    out = {"id": c["id"]}
+    for f in fields:
+        if f in full and full[f] is not None:
+            out[f] = full[f]
+    return out
+
+
+def meta_handle(req, viol):
+    path, method, p = req["path"], req["method"], req["params"]
+    meta_check_token(req, viol)
+    m = re.fullmatch(r"/v21\.0/act_(\d+)/campaigns", path)
+    if not m and re.fullmatch(r"/v\d+\.\d+/.*", path) and not path.startswith("/v21.0/"):
+        viol.append("Meta API version is not v21.0: %s" % path)
+    if re.fullmatch(r"/v21\.0/(\d+)/campaigns", path):
+        raise meta_error(100, "(#100) Unsupported post request. Ad account ids must carry the act_ prefix",
+                         subcode=33, etype="GraphMethodException")
+    if m and method == "POST":
+        acct = m.group(1)
+        for req_f in ("name", "objective"):
+            if not p.get(req_f):
+                raise meta_error(100, "(#100) The parameter %s is required" % req_f)
+        if "special_ad_categories" not in p:
+            raise meta_error(100, "(#100) The parameter special_ad_categories is required")
+        sac = p["special_ad_categories"]
+        if isinstance(sac, str):
+            try:
+                sac = json.loads(sac)
+            except Exception:
+                raise meta_error(100, "(#100) Param special_ad_categories must be an array")
+        if not isinstance(sac, list):
+            raise meta_error(100, "(#100) Param special_ad_categories must be an array")
+        if p["objective"] not in META_OBJECTIVES:
+            raise meta_error(100, "(#100) Param objective must be one of {%s}" % ", ".join(sorted(META_OBJECTIVES)),
+                             subcode=None)
+        st = p.get("status", "ACTIVE")
+        if st not in ("ACTIVE", "PAUSED"):
+            raise meta_error(100, "(#100) Only ACTIVE and PAUSED are valid during creation")
+        daily = meta_int(p["daily_budget"], "daily_budget", viol) if p.get("daily_budget") not in (None, "") else None
+        life = meta_int(p["lifetime_budget"], "lifetime_budget", viol) if p.get("lifetime_budget") not in (None, "") else None
+        if daily is not None and life is not None:
+            raise meta_error(100, "(#100) daily_budget and lifetime_budget cannot both be set", subcode=1885621)
+        if daily is not None and daily < 100:
+            viol.append("Meta daily_budget %d minor units is below Meta's typical $1.00 minimum" % daily)
+        if p.get("bid_strategy") and p["bid_strategy"] not in META_BID:
+            raise meta_error(100, "(#100) Param bid_strategy invalid")
+        for k in p:
+            if k not in ("name", "objective", "status", "special_ad_categories", "daily_budget", "lifetime_budget",
+                         "bid_strategy", "bid_amount", "buying_type", "start_time", "stop_time", "access_token",
+                         "special_ad_category_country", "spend_cap", "is_adset_budget_sharing_enabled",
+                         "promoted_object", "execution_options", "pacing_type"):
+                viol.append("Meta campaign create: unknown parameter %r" % k)
+        cid = str(next_id("meta"))
+        t = now_utc()
+        c = {"id": cid, "account_id": acct, "name": p["name"], "objective": p["objective"], "status": st,
+             "special_ad_categories": sac, "daily_budget": daily, "lifetime_budget": life,
+             "bid_strategy": p.get("bid_strategy") or ("LOWEST_COST_WITHOUT_CAP" if (daily or life) else None),
+             "bid_amount": p.get("bid_amount"), "start_time": p.get("start_time"), "stop_time": p.get("stop_time"),
+             "created_time": meta_time(t), "updated_time": meta_time(t), "_created": t.timestamp(),
+             "_writes": 1}
+        with LOCK:
+            STATE["meta"][cid] = c
+        return 200, {"id": cid}
+    if m and method == "GET":
+        acct = m.group(1)
+        fields = [f for f in (p.get("fields") or "").split(",") if f]
+        items = [c for c in STATE["meta"].values() if c["account_id"] == acct]
+        filt = p.get("filtering")
+        if filt:
+            try:
+                filt = json.loads(filt) if isinstance(filt, str) else filt
+                assert isinstance(filt, list)
+            except Exception:
+                raise meta_error(100, "(#100) param filtering must be an array.")
+            for cond in filt:
+                fld = cond.get("field", "")
+                op = cond.get("operator", "")
+                val = cond.get("value")
+                base = fld.split(".")[-1] if fld.startswith("campaign.") else fld
+                if base == "name":
+                    if op == "EQUAL":
+                        items = [c for c in items if c["name"] == val]
+                    elif op == "CONTAIN":
+                        items = [c for c in items if str(val) in c["name"]]
+                    else:
+                        raise meta_error(100, "(#100) Filtering operator %s is not supported for name" % op)
+                elif base == "id":
+                    vals = val if isinstance(val, list) else [val]
+                    items = [c for c in items if c["id"] in [str(x) for x in vals]]
+                elif base in ("created_time", "updated_time"):
+                    try:
+                        ts = float(val)
+                    except Exception:
+                        raise meta_error(100, "(#100) created_time filter value must be a unix timestamp")
+                    if op == "GREATER_THAN":
+                        items = [c for c in items if c["_created"] > ts]
+                    elif op == "GREATER_THAN_OR_EQUAL":
+                        items = [c for c in items if c["_created"] >= ts]
+                    elif op == "LESS_THAN":
+                        items = [c for c in items if c["_created"] < ts]
+                    else:
+                        raise meta_error(100, "(#100) operator %s invalid for created_time" % op)
+                elif base in ("effective_status", "status", "configured_status"):
+                    vals = val if isinstance(val, list) else [val]
+                    items = [c for c in items if c["status"] in vals]
+                else:
+                    raise meta_error(100, "(#100) Filtering field %s is invalid." % fld)
+        items.sort(key=lambda c: -c["_created"])
+        limit = int(p.get("limit") or 25)
+        start = int(base64.b64decode(p["after"]).decode()) if p.get("after") else 0
+        page = items[start:start + limit]
+        out = {"data": [meta_view(c, fields) for c in page], "paging": {"cursors": {
+            "before": base64.b64encode(str(start).encode()).decode(),
+            "after": base64.b64encode(str(start + len(page)).encode()).decode()}}}
+        if start + limit < len(items):
+            out["paging"]["next"] = "http://fake/next"
+        return 200, out
+    m = re.fullmatch(r"/v21\.0/(\d+)", path)
+    if m:
+        cid = m.group(1)
+        c = STATE["meta"].get(cid)
+        if not c or c["status"] == "DELETED" and method == "POST":
+            raise meta_error(100, "(#100) Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation" % (method.lower(), cid), subcode=33, etype="GraphMethodException")
+        if method == "GET":
+            fields = [f for f in (p.get("fields") or "").split(",") if f]
+            return 200, meta_view(c, fields)
+        if method == "POST":
+            upd = {}
+            for k, v in p.items():
+                if k == "access_token":
+                    continue
+                if k in ("daily_budget", "lifetime_budget", "bid_amount"):
+                    upd[k] = meta_int(v, k, viol)
+                elif k == "status":
+                    if v not in META_STATUS:
+                        raise meta_error(100, "(#100) Param status must be one of {ACTIVE, PAUSED, DELETED, ARCHIVED}")
+                    upd[k] = v
+                elif k in ("name", "bid_strategy", "start_time", "stop_time", "special_ad_categories", "spend_cap"):
+                    upd[k] = v
+                else:
+                    viol.append("Meta campaign update: unknown parameter %r" % k)
+            if c.get("daily_budget") is not None and upd.get("lifetime_budget") is not None:
+                raise meta_error(100, "(#100) Cannot switch a daily budget campaign to a lifetime budget", subcode=1885621)
+            with LOCK:
+                c.update(upd)
+                c["updated_time"] = meta_time(now_utc())
+                c["_writes"] += 1
+            return 200, {"success": True}
+        if method == "DELETE":
+            with LOCK:
+                c["status"] = "DELETED"
+            return 200, {"success": True}
+    raise meta_error(100, "(#100) Unknown path components: %s" % path, etype="GraphMethodException")
+
+
+# ---------------------------------------------------------------- TikTok
+TT_OBJ = {"REACH", "TRAFFIC", "VIDEO_VIEWS", "LEAD_GENERATION", "ENGAGEMENT", "APP_PROMOTION",
+          "WEB_CONVERSIONS", "PRODUCT_SALES", "CONVERSIONS", "APP_INSTALL", "CATALOG_SALES"}
+TT_MODES = {"BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_INFINITE", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"}
+
+
+def tt_view(c):
+    out = {k: v for k, v in c.items() if not k.startswith("_")}
+    return out
+
+
+def tt_budget(v, viol, mode):
+    if isinstance(v, bool) or v is None:
+        raise tt_error(40002, "budget: Missing data for required field.")
+    if isinstance(v, str):
+        viol.append("TikTok budget sent as a JSON string %r; the API documents a float (number)" % v)
+        try:
+            v = float(v)
+        except ValueError:
+            raise tt_error(40002, "budget: Not a valid number.")
+    if not isinstance(v, (int, float)):
+        raise tt_error(40002, "budget: Not a valid number.")
+    if round(v, 2) != v:
+        raise tt_error(40002, "budget: at most two decimal places")
+    if mode == "BUDGET_MODE_DAY" and v < 50:
+        raise tt_error(40002, "The daily budget should be at least 50.00 USD.")
+    return v
+
+
+def tt_handle(req, viol):
+    path, method = req["path"], req["method"]
+    tok = req["headers"].get("access-token")
+    if not tok:
+        raise tt_error(40104, "Access token is null, you need to pass in the Access-Token header.")
+    if TOKENS.get("tiktok") and tok != TOKENS["tiktok"]:
+        raise tt_error(40105, "Access token is incorrect or has been revoked.")
+    if req["headers"].get("authorization"):
+        viol.append("TikTok request carries an Authorization header (TikTok reads Access-Token)")
+    b = req["json"] if isinstance(req["json"], dict) else {}
+    if method == "POST" and not req["headers"].get("content-type", "").startswith("application/json"):
+        viol.append("TikTok POST without Content-Type: application/json")
+    if path == "/open_api/v1.3/campaign/create/" and method == "POST":
+        adv = b.get("advertiser_id")
+        if not adv:
+            raise tt_error(40002, "advertiser_id: Missing data for required field.")
+        if not isinstance(adv, str):
+            viol.append("TikTok advertiser_id should be a string, got %r" % type(adv).__name__)
+        if not b.get("campaign_name"):
+            raise tt_error(40002, "campaign_name: Missing data for required field.")
+        if len(b["campaign_name"]) > 512:
+            raise tt_error(40002, "campaign_name: too long")
+        obj = b.get("objective_type")
+        if obj not in TT_OBJ:
+            raise tt_error(40002, "objective_type: Must be one of: %s." % ", ".join(sorted(TT_OBJ)))
+        if obj in ("CONVERSIONS", "APP_INSTALL"):
+            viol.append("TikTok objective_type %s is the legacy value; v1.3 uses WEB_CONVERSIONS / APP_PROMOTION" % obj)
+        mode = b.get("budget_mode")
+        if mode not in TT_MODES:
+            raise tt_error(40002, "budget_mode: Must be one of: %s." % ", ".join(sorted(TT_MODES)))
+        budget = None
+        if mode != "BUDGET_MODE_INFINITE":
+            budget = tt_budget(b.get("budget"), viol, mode)
+        ops = b.get("operation_status", "ENABLE")
+        if ops not in ("ENABLE", "DISABLE"):
+            raise tt_error(40002, "operation_status: Must be one of: ENABLE, DISABLE.")
+        for k in b:
+            if k not in ("advertiser_id", "campaign_name", "objective_type", "budget_mode", "budget",
+                         "operation_status", "request_id", "campaign_type", "app_promotion_type",
+                         "special_industries", "budget_optimize_on", "bid_type", "deep_bid_type",
+                         "roas_bid", "optimization_goal", "is_smart_performance_campaign",
+                         "campaign_product_source", "rf_campaign_type", "is_advanced_dedicated_campaign",
+                         "disable_skan_campaign", "postback_window_mode", "app_id", "campaign_app_profile_page_state"):
+                viol.append("TikTok campaign create: unknown field %r" % k)
+        cid = str(next_id("tiktok"))
+        t = now_utc()
+        c = {"campaign_id": cid, "advertiser_id": str(adv), "campaign_name": b["campaign_name"],
+             "objective_type": obj, "budget_mode": mode, "budget": budget if budget is not None else 0.0,
+             "operation_status": ops, "secondary_status": "CAMPAIGN_STATUS_ENABLE" if ops == "ENABLE" else "CAMPAIGN_STATUS_DISABLE",
+             "campaign_type": b.get("campaign_type", "REGULAR_CAMPAIGN"),
+             "create_time": tiktok_time(t), "modify_time": tiktok_time(t), "is_new_structure": True,
+             "_created": t.timestamp(), "_writes": 1}
+        with LOCK:
+            STATE["tiktok"][cid] = c
+        return 200, tt_env(0, "OK", {"campaign_id": cid})
+    if path == "/open_api/v1.3/campaign/update/" and method == "POST":
+        cid = str(b.get("campaign_id") or "")
+        c = STATE["tiktok"].get(cid)
+        if not b.get("advertiser_id"):
+            raise tt_error(40002, "advertiser_id: Missing data for required field.")
+        if not c or c["advertiser_id"] != str(b.get("advertiser_id")) or c["operation_status"] == "DELETE":
+            raise tt_error(40002, "Campaign %s does not exist." % cid)
+        upd = {}
+        if "budget" in b:
+            upd["budget"] = tt_budget(b["budget"], viol, c["budget_mode"])
+        if "budget_mode" in b and b["budget_mode"] != c["budget_mode"]:
+            raise tt_error(40002, "budget_mode cannot be modified.")
+        if "campaign_name" in b:
+            upd["campaign_name"] = b["campaign_name"]
+        for k in b:
+            if k not in ("advertiser_id", "campaign_id", "budget", "budget_mode", "campaign_name", "request_id",
+                         "special_industries", "roas_bid", "deep_bid_type", "budget_optimize_on"):
+                viol.append("TikTok campaign update: unknown field %r" % k)
+        if "operation_status" in b:
+            viol.append("TikTok /campaign/update/ does not change operation_status (use /campaign/status/update/)")
+        with LOCK:
+            c.update(upd)
+            c["modify_time"] = tiktok_time(now_utc())
+            c["_writes"] += 1
+        return 200, tt_env(0, "OK", {"campaign_id": cid, "campaign_name": c["campaign_name"], "budget": c["budget"]})
+    if path == "/open_api/v1.3/campaign/status/update/" and method == "POST":
+        ids = b.get("campaign_ids")
+        if not isinstance(ids, list) or not ids:
+            raise tt_error(40002, "campaign_ids: Missing data for required field.")
+        st = b.get("operation_status")
+        if st not in ("ENABLE", "DISABLE", "DELETE"):
+            raise tt_error(40002, "operation_status: Must be one of: DELETE, DISABLE, ENABLE.")
+        for cid in ids:
+            c = STATE["tiktok"].get(str(cid))
+            if not c or c["advertiser_id"] != str(b.get("advertiser_id")):
+                raise tt_error(40002, "Campaign %s does not exist." % cid)
+        with LOCK:
+            for cid in ids:
+                c = STATE["tiktok"][str(cid)]
+                c["operation_status"] = st
+                c["secondary_status"] = {"ENABLE": "CAMPAIGN_STATUS_ENABLE", "DISABLE": "CAMPAIGN_STATUS_DISABLE",
+                                         "DELETE": "CAMPAIGN_STATUS_DELETE"}[st]
+                c["modify_time"] = tiktok_time(now_utc())
+                c["_writes"] += 1
+        return 200, tt_env(0, "OK", {"campaign_ids": [str(x) for x in ids], "status": st})
+    if path == "/open_api/v1.3/campaign/get/" and method == "GET":
+        q = req["params"]
+        adv = q.get("advertiser_id")
+        if not adv:
+            raise tt_error(40002, "advertiser_id: Missing data for required field.")
+        items = [c for c in STATE["tiktok"].values() if c["advertiser_id"] == adv]
+        if q.get("filtering"):
+            try:
+                f = json.loads(q["filtering"])
+                assert isinstance(f, dict)
+            except Exception:
+                raise tt_error(40002, "filtering: Not a valid JSON object.")
+            for k, v in f.items():
+                if k == "campaign_ids":
+                    items = [c for c in items if c["campaign_id"] in [str(x) for x in v]]
+                elif k == "campaign_name":  # documented as a fuzzy match
+                    items = [c for c in items if str(v).lower() in c["campaign_name"].lower()]
+                elif k == "creation_filter_start_time":
+                    try:
+                        ts = dt.datetime.strptime(v, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc).timestamp()
+                    except Exception:
+                        raise tt_error(40002, "filtering.creation_filter_start_time: format must be YYYY-MM-DD HH:MM:SS")
+                    items = [c for c in items if c["_created"] >= ts]
+                elif k == "creation_filter_end_time":
+                    ts = dt.datetime.strptime(v, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc).timestamp()
+                    items = [c for c in items if c["_created"] <= ts]
+                elif k == "primary_status" or k == "secondary_status":
+                    items = [c for c in items if c["secondary_status"] == v]
+                elif k == "objective_type":
+                    items = [c for c in items if c["objective_type"] == v]
+                else:
+                    raise tt_error(40002, "filtering: Unknown field %s." % k)
+        items.sort(key=lambda c: -c["_created"])
+        page = int(q.get("page") or 1)
+        size = int(q.get("page_size") or 10)
+        if size > 1000:
+            raise tt_error(40002, "page_size: Must be between 1 and 1000.")
+        sl = items[(page - 1) * size: page * size]
+        return 200, tt_env(0, "OK", {"list": [tt_view(c) for c in sl], "page_info": {
+            "page": page, "page_size": size, "total_number": len(items),
+            "total_page": (len(items) + size - 1) // size}})
+    raise tt_error(40002, "Invalid path %s" % path, status=404)
+
+
+# ---------------------------------------------------------------- Apple
+def apple_view(c):
+    return {k: v for k, v in c.items() if not k.startswith("_")}
+
+
+def apple_money(v, field, viol):
+    if not isinstance(v, dict) or "amount" not in v or "currency" not in v:
+        raise apple_error(400, "INVALID_INPUT", "Money must be {amount, currency}", field=field)
+    if not isinstance(v["amount"], str):
+        viol.append("Apple %s.amount sent as %s; the API documents a string" % (field, type(v["amount"]).__name__))
+    try:
+        amt = float(v["amount"])
+    except Exception:
+        raise apple_error(400, "INVALID_INPUT", "amount is not a decimal", field=field)
+    if v["currency"] != "USD":
+        raise apple_error(400, "INVALID_INPUT", "CURRENCY DOES NOT MATCH ORG CURRENCY", field=field)
+    return {"amount": str(v["amount"]), "currency": v["currency"]}
+
+
+def apple_org(req):
+    ctx = req["headers"].get("x-ap-context", "")
+    m = re.fullmatch(r"\s*orgId=(\d+)\s*", ctx)
+    if not m:
+        raise apple_error(400, "INVALID_INPUT", "X-AP-Context header with orgId is required")
+    return int(m.group(1))
+
+
+def apple_cond(c, cond):
+    fld, op, vals = cond.get("field"), cond.get("operator"), cond.get("values") or []
+    if fld not in ("name", "id", "status", "displayStatus", "servingStatus", "adamId", "countriesOrRegions",
+                   "creationTime", "modificationTime", "deleted", "adChannelType"):
+        raise apple_error(400, "INVALID_INPUT", "Invalid selector field", field="selector.conditions.field")
+    v = c.get(fld)
+    sv = str(v)
+    if op == "EQUALS":
+        return sv == str(vals[0]) if vals else False
+    if op == "IN":
+        return sv in [str(x) for x in vals]
+    if op == "CONTAINS":
+        return isinstance(v, str) and str(vals[0]) in v or isinstance(v, list) and vals[0] in v
+    if op == "STARTSWITH":
+        return sv.startswith(str(vals[0]))
+    if op == "ENDSWITH":
+        return sv.endswith(str(vals[0]))
+    if op in ("GREATER_THAN", "LESS_THAN"):
+        a = sv
+        b = str(vals[0])
+        return a > b if op == "GREATER_THAN" else a < b
+    if op == "BETWEEN":
+        return str(vals[0]) <= sv <= str(vals[1])
+    if op == "CONTAINS_ANY":
+        return isinstance(v, list) and any(x in v for x in vals)
+    raise apple_error(400, "INVALID_INPUT", "Invalid operator %s" % op, field="selector.conditions.operator")
+
+
+def apple_handle(req, viol):
+    path, method = req["path"], req["method"]
+    auth = req["headers"].get("authorization", "")
+    if not auth.startswith("Bearer "):
+        raise Reply(401, {"data": None, "pagination": None, "error": {"errors": [
+            {"messageCode": "UNAUTHORIZED", "message": "Invalid token"}]}})
+    if TOKENS.get("apple") and auth[7:] != TOKENS["apple"]:
+        raise Reply(401, {"data": None, "pagination": None, "error": {"errors": [
+            {"messageCode": "UNAUTHORIZED", "message": "Invalid token"}]}})
+    org = apple_org(req)
+    b = req["json"]
+    if path == "/api/v5/campaigns" and method == "POST":
+        if not isinstance(b, dict):
+            raise apple_error(400, "INVALID_JSON_REQUEST", "Request body must be a campaign object")
+        for f in ("name", "adamId", "countriesOrRegions", "dailyBudgetAmount"):
+            if f not in b:
+                raise apple_error(400, "INVALID_INPUT", "%s is required" % f, field="Campaign.%s" % f)
+        if not isinstance(b["adamId"], int):
+            viol.append("Apple adamId sent as %s; the API documents an integer (long)" % type(b["adamId"]).__name__)
+            try:
+                int(b["adamId"])
+            except Exception:
+                raise apple_error(400, "INVALID_INPUT", "adamId is invalid", field="Campaign.adamId")
+        if not isinstance(b["countriesOrRegions"], list) or not b["countriesOrRegions"]:
+            raise apple_error(400, "INVALID_INPUT", "countriesOrRegions is required", field="Campaign.countriesOrRegions")
+        for f in ("supplySources", "adChannelType", "billingEvent"):
+            if f not in b:
+                viol.append("Apple campaign create without %s (documented as required in v5)" % f)
+        if "budgetAmount" in b:
+            viol.append("Apple budgetAmount (lifetime) is no longer supported since v5")
+        if "orgId" in b and int(b["orgId"]) != org:
+            raise apple_error(400, "INVALID_INPUT", "orgId does not match X-AP-Context", field="Campaign.orgId")
+        daily = apple_money(b["dailyBudgetAmount"], "dailyBudgetAmount", viol)
+        st = b.get("status", "ENABLED")
+        if st not in ("ENABLED", "PAUSED"):
+            raise apple_error(400, "INVALID_INPUT", "status must be ENABLED or PAUSED", field="Campaign.status")
+        known = {"orgId", "name", "adamId", "countriesOrRegions", "dailyBudgetAmount", "budgetAmount", "status",
+                 "supplySources", "adChannelType", "billingEvent", "startTime", "endTime", "budgetOrders",
+                 "countryOrRegionServingStateReasons", "locInvoiceDetails", "paymentModel"}
+        for k in b:
+            if k not in known:
+                viol.append("Apple campaign create: unknown field %r" % k)
+        cid = next_id("apple")
+        t = now_utc()
+        c = {"id": cid, "orgId": org, "name": b["name"], "adamId": int(b["adamId"]),
+             "countriesOrRegions": b["countriesOrRegions"], "dailyBudgetAmount": daily,
+             "budgetAmount": None, "status": st, "servingStatus": "RUNNING" if st == "ENABLED" else "NOT_RUNNING",
+             "displayStatus": "RUNNING" if st == "ENABLED" else "PAUSED", "deleted": False,
+             "supplySources": b.get("supplySources", ["APPSTORE_SEARCH_RESULTS"]),
+             "adChannelType": b.get("adChannelType", "SEARCH"), "billingEvent": b.get("billingEvent", "TAPS"),
+             "paymentModel": "PAYG", "startTime": b.get("startTime"), "endTime": b.get("endTime"),
+             "creationTime": apple_time(t), "modificationTime": apple_time(t),
+             "_created": t.timestamp(), "_writes": 1}
+        with LOCK:
+            STATE["apple"][str(cid)] = c
+        return 200, {"data": apple_view(c), "pagination": None, "error": None}
+    if path == "/api/v5/campaigns" and method == "GET":
+        q = req["params"]
+        items = [c for c in STATE["apple"].values() if c["orgId"] == org]
+        items.sort(key=lambda c: c["id"])
+        off, lim = int(q.get("offset") or 0), int(q.get("limit") or 20)
+        if lim > 1000:
+            raise apple_error(400, "INVALID_INPUT", "limit must be at most 1000", field="limit")
+        sl = items[off:off + lim]
+        return 200, {"data": [apple_view(c) for c in sl], "pagination": {
+            "totalResults": len(items), "startIndex": off, "itemsPerPage": len(sl)}, "error": None}
+    if path == "/api/v5/campaigns/find" and method == "POST":
+        if not isinstance(b, dict):
+            raise apple_error(400, "INVALID_JSON_REQUEST", "selector required")
+        sel = b.get("selector", b)  # the documented body is the Selector itself
+        items = [c for c in STATE["apple"].values() if c["orgId"] == org]
+        for cond in sel.get("conditions") or []:
+            items = [c for c in items if apple_cond(c, cond)]
+        for ob in (sel.get("orderBy") or [])[:1]:
+            items.sort(key=lambda c: str(c.get(ob.get("field"))) if ob.get("field") != "id" else c["id"],
+                       reverse=ob.get("sortOrder") == "DESCENDING")
+        pg = sel.get("pagination") or {}
+        off, lim = int(pg.get("offset", 0)), int(pg.get("limit", 20))
+        sl = items[off:off + lim]
+        return 200, {"data": [apple_view(c) for c in sl], "pagination": {
+            "totalResults": len(items), "startIndex": off, "itemsPerPage": len(sl)}, "error": None}
+    m = re.fullmatch(r"/api/v5/campaigns/(\d+)", path)
+    if m:
+        c = STATE["apple"].get(m.group(1))
+        if not c or c["orgId"] != org or c["deleted"]:
+            raise apple_error(404, "RESOURCE_NOT_FOUND", "Resource not found", field="campaignId")
+        if method == "GET":
+            return 200, {"data": apple_view(c), "pagination": None, "error": None}
+        if method == "PUT":
+            if not isinstance(b, dict):
+                raise apple_error(400, "INVALID_JSON_REQUEST", "body required")
+            if "campaign" in b:
+                upd = b["campaign"]
+            else:
+                viol.append("Apple PUT /campaigns/{id} body is not wrapped in {\"campaign\": {...}} "
+                            "(v5 UpdateCampaignRequest)")
+                upd = b
+            if not isinstance(upd, dict):
+                raise apple_error(400, "INVALID_JSON_REQUEST", "campaign must be an object")
+            new = {}
+            for k, v in upd.items():
+                if k == "dailyBudgetAmount":
+                    new[k] = apple_money(v, "dailyBudgetAmount", viol)
+                elif k == "budgetAmount":
+                    raise apple_error(400, "INVALID_INPUT", "budgetAmount is no longer supported", field="budgetAmount")
+                elif k == "status":
+                    if v not in ("ENABLED", "PAUSED"):
+                        raise apple_error(400, "INVALID_INPUT", "status must be ENABLED or PAUSED", field="status")
+                    new[k] = v
+                elif k in ("name", "countriesOrRegions", "endTime", "startTime", "budgetOrders",
+                           "locInvoiceDetails"):
+                    new[k] = v
+                else:
+                    raise apple_error(400, "INVALID_INPUT", "Field %s cannot be updated" % k, field=k)
+            with LOCK:
+                c.update(new)
+                if "status" in new:
+                    c["displayStatus"] = "RUNNING" if new["status"] == "ENABLED" else "PAUSED"
+                    c["servingStatus"] = "RUNNING" if new["status"] == "ENABLED" else "NOT_RUNNING"
+                c["modificationTime"] = apple_time(now_utc())
+                c["_writes"] += 1
+            return 200, {"data": apple_view(c), "pagination": None, "error": None}
+        if method == "DELETE":
+            with LOCK:
+                c["deleted"] = True
+                c["status"] = "DELETED"
+            return 200, {"data": None, "pagination": None, "error": None}
+    raise apple_error(404, "RESOURCE_NOT_FOUND", "No such path %s" % path)
+
+
+HANDLERS = {"meta": meta_handle, "tiktok": tt_handle, "apple": apple_handle}
+
+
+# ---------------------------------------------------------------- HTTP plumbing
+def take_fault(platform, path, method):
+    with LOCK:
+        for f in FAULTS:
+            if f["times"] <= 0:
+                continue
+            if f.get("platform") and f["platform"] != platform:
+                continue
+            if f.get("match") and f["match"] not in path:
+                continue
+            if f.get("exact") and f["match"] != path:
+                continue
+            if f.get("method") and f["method"].upper() != method:
+                continue
+            f["times"] -= 1
+            f["fired"] = f.get("fired", 0) + 1
+            return dict(f)
+    return None
+
+
+def arrive(rec):
+    with LOCK:
+        REQUESTS.append(rec)
+
+
+def log_request(rec):
+    rec["done"] = time.time()
+    with LOCK:
+        if LOGFILE:
+            with open(LOGFILE, "a") as fh:
+                fh.write(json.dumps(rec, default=str) + "\n")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeAdPlatforms/1.0"
+
+    def log_message(self, *a):
+        pass
+
+    def _send(self, status, body, headers=None):
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+            return True
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return False
+
+    def _read(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def handle_any(self):
+        u = urlsplit(self.path)
+        path = u.path
+        raw = self._read()
+        if path.startswith("/_control/"):
+            return self.control(path, raw)
+        platform = platform_of(path)
+        params = {k: v[0] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+        ctype = self.headers.get("Content-Type", "")
+        body_json = None
+        if raw:
+            if "json" in ctype:
+                try:
+                    body_json = json.loads(raw)
+                except Exception:
+                    body_json = None
+            elif "x-www-form-urlencoded" in ctype:
+                body_json = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+            else:
+                try:
+                    body_json = json.loads(raw)
+                except Exception:
+                    body_json = None
+        if platform == "meta" and isinstance(body_json, dict):
+            merged = dict(params)
+            merged.update({k: (v if not isinstance(v, (list, dict)) else v) for k, v in body_json.items()})
+            params = merged
+        rid = uuid.uuid4().hex[:12]
+        rec = {"rid": rid, "t": time.time(), "ts": now_utc().isoformat(), "platform": platform,
+               "method": self.command, "path": path, "query": u.query, "params_q": {k: v for k, v in parse_qs(u.query).items()},
+               "headers": {k.lower(): v for k, v in self.headers.items()}, "body_raw": raw.decode("utf-8", "replace"),
+               "json": body_json, "violations": [], "fault": None, "status": "pending"}
+        arrive(rec)
+        req = {"path": path, "method": self.command, "params": params, "headers": rec["headers"], "json": body_json}
+        if platform is None:
+            rec.update(status=404, response={"error": "unknown path"})
+            log_request(rec)
+            return self._send(404, {"error": "unknown path"})
+        f = take_fault(platform, path, self.command)
+        rec["fault"] = f
+
+        def run_handler():
+            try:
+                st, body = HANDLERS[platform](req, rec["violations"])
+                return st, body, {}
+            except Reply as r:
+                return r.status, r.body, r.headers
+
+        if f and f["kind"] == "delay":
+            secs = float(f.get("seconds", 5))
+            apply = f.get("apply", True)
+            at = f.get("apply_at", "start")
+            result = None
+            with LOCK:
+                INFLIGHT[rid] = {"rid": rid, "path": path, "method": self.command, "since": time.time(),
+                                 "seconds": secs, "apply": apply, "apply_at": at}
+            if apply and at == "start":
+                result = run_handler()
+            time.sleep(secs)
+            if apply and at == "end":
+                result = run_handler()
+            with LOCK:
+                INFLIGHT.pop(rid, None)
+            if not apply:
+                rec.update(status=None, response="<dropped: connection closed without answer>",
+                           applied=False)
+                log_request(rec)
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(2)
+                except OSError:
+                    pass
+                return
+            st, body, hdrs = result
+            ok = self._send(st, body, hdrs)
+            rec.update(status=st, response=body, applied=True, delivered=ok, response_headers=hdrs)
+            log_request(rec)
+            return
+        if f and f["kind"] == "500" and f.get("apply"):
+            st, body, hdrs = run_handler()  # the write commits, then the gateway answers 500
+            r = fault_reply(platform, "500", f)
+            self._send(r.status, r.body, r.headers)
+            rec.update(status=r.status, response=r.body, response_headers=r.headers, applied=(st == 200),
+                       applied_answer=body)
+            log_request(rec)
+            return
+        if f:
+            r = fault_reply(platform, f["kind"], f)
+            self._send(r.status, r.body, r.headers)
+            rec.update(status=r.status, response=r.body, response_headers=r.headers, applied=False)
+            log_request(rec)
+            return
+        st, body, hdrs = run_handler()
+        ok = self._send(st, body, hdrs)
+        rec.update(status=st, response=body, response_headers=hdrs, delivered=ok,
+                   applied=(st == 200 and not (platform == "tiktok" and body.get("code"))))
+        log_request(rec)
+
+    def control(self, path, raw):
+        try:
+            b = json.loads(raw) if raw else {}
+        except Exception:
+            return self._send(400, {"error": "bad json"})
+        if path == "/_control/fault" and self.command == "POST":
+            f = dict(b)
+            f.setdefault("times", 1)
+            f["id"] = len(FAULTS) + 1
+            with LOCK:
+                FAULTS.append(f)
+            return self._send(200, {"ok": True, "fault": f})
+        if path == "/_control/clock" and self.command == "POST":
+            CLOCK["skew"] = float(b.get("skew", 0))
+            return self._send(200, {"ok": True, "skew": CLOCK["skew"]})
+        if path == "/_control/reset" and self.command == "POST":
+            with LOCK:
+                FAULTS.clear()
+                CLOCK["skew"] = 0.0
+                if b.get("objects"):
+                    for k in STATE:
+                        STATE[k].clear()
+                    REQUESTS.clear()
+            return self._send(200, {"ok": True})
+        if path == "/_control/state":
+            with LOCK:
+                snap = {"objects": {k: {i: {kk: vv for kk, vv in c.items()} for i, c in v.items()} for k, v in STATE.items()},
+                        "requests": list(REQUESTS), "inflight": list(INFLIGHT.values()), "faults": list(FAULTS)}
+            return self._send(200, json.loads(json.dumps(snap, default=str)))
+        return self._send(404, {"error": "no such control"})
+
+    do_GET = do_POST = do_PUT = do_DELETE = handle_any
+
+
+def main():
+    global LOGFILE
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=19000)
+    ap.add_argument("--log", default="fake_requests.jsonl")
+    ap.add_argument("--meta-token")
+    ap.add_argument("--tiktok-token")
+    ap.add_argument("--apple-token")
+    a = ap.parse_args()
+    LOGFILE = a.log
+    open(LOGFILE, "w").close()
+    for k in ("meta", "tiktok", "apple"):
+        v = getattr(a, k + "_token")
+        if v:
+            TOKENS[k] = v
+    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    srv.daemon_threads = True
+    print("fake platform on 127.0.0.1:%d" % a.port, flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
