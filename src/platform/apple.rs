@@ -138,7 +138,7 @@ fn create_ad_group(
         bid_amount_cents,
         targeting,
         status,
-        outcome: _,
+        ..
     } = write
     else {
         return Err(PlatformError::invalid("write", "not an ad set create"));

@@ -194,6 +194,7 @@ fn create_ad_set(account: &AccountContext, write: &PlatformWrite) -> Result<Nati
         targeting,
         status,
         outcome,
+        ..
     } = write
     else {
         return Err(PlatformError::invalid("write", "not an ad set create"));

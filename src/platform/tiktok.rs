@@ -4,10 +4,11 @@
 //! → `5050`), built from the exact decimal string, never from float arithmetic. Builders are
 //! pure: they must not perform I/O, read the clock or hold a token (`Access-Token` is redacted).
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    ad_set_countries, budget_cents, budget_field, check_bid, check_targeting, major_number,
+    ad_set_countries, budget_cents, budget_field, check_bid, check_schedule, check_targeting, major_number,
     require_ad_account, require_create_status, require_id, require_name,
 };
 use super::creative::CreativeMedia;
@@ -132,6 +133,8 @@ fn create_ad_group(
         targeting,
         status,
         outcome,
+        start_time,
+        end_time,
     } = write
     else {
         return Err(PlatformError::invalid("write", "not an ad set create"));
@@ -147,6 +150,7 @@ fn create_ad_group(
         body.insert("billing_event".into(), json!(billing));
     }
     insert_targeting(body, targeting.as_ref(), account)?;
+    insert_schedule(body, start_time.as_ref(), end_time.as_ref())?;
     if let Some(cents) = daily_budget_cents {
         body.insert("budget_mode".into(), json!("BUDGET_MODE_DAY"));
         body.insert("budget".into(), money(account, "dailyBudgetCents", *cents)?);
@@ -297,6 +301,29 @@ fn insert_targeting(
     let groups = targeting.map_or_else(Vec::new, |t| age_groups(t.age_min, t.age_max));
     if !groups.is_empty() {
         body.insert("age_groups".into(), json!(groups));
+    }
+    Ok(())
+}
+
+/// Adds an ad group's schedule (UTC+0, `YYYY-MM-DD HH:MM:SS`): from its start with no end
+/// (`SCHEDULE_FROM_NOW`), or between start and end (`SCHEDULE_START_END`).
+fn insert_schedule(
+    body: &mut Map<String, Value>,
+    start: Option<&DateTime<Utc>>,
+    end: Option<&DateTime<Utc>>,
+) -> Result<(), PlatformError> {
+    let Some(start) = start else { return Ok(()) };
+    check_schedule(Some(start), end)?;
+    let format = |time: &DateTime<Utc>| time.format("%Y-%m-%d %H:%M:%S").to_string();
+    body.insert("schedule_start_time".into(), json!(format(start)));
+    match end {
+        Some(end) => {
+            body.insert("schedule_type".into(), json!("SCHEDULE_START_END"));
+            body.insert("schedule_end_time".into(), json!(format(end)));
+        }
+        None => {
+            body.insert("schedule_type".into(), json!("SCHEDULE_FROM_NOW"));
+        }
     }
     Ok(())
 }

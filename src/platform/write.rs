@@ -95,6 +95,13 @@ pub enum PlatformWrite {
         /// The campaign's outcome: what the ad set optimizes delivery for.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         outcome: Option<Outcome>,
+        /// When delivery starts (TikTok schedules ad groups): the campaign's start, else the
+        /// moment the write was decided.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_time: Option<DateTime<Utc>>,
+        /// When delivery ends (the campaign's end); absent means no end.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end_time: Option<DateTime<Utc>>,
     },
     /// Pause, resume, archive or delete an ad set.
     SetAdSetStatus {

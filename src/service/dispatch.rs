@@ -596,6 +596,10 @@ pub(crate) fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<Pla
             targeting: targeting.clone(),
             status: EntityStatus::Active,
             outcome: prepared.campaign.as_ref().and_then(|c| c.outcome.parse().ok()),
+            start_time: Some(
+                prepared.campaign.as_ref().and_then(|c| c.schedule_start).unwrap_or_else(chrono::Utc::now),
+            ),
+            end_time: prepared.campaign.as_ref().and_then(|c| c.schedule_end),
         },
         AdWrite::AdSetStatus { action, .. } => PlatformWrite::SetAdSetStatus {
             campaign_id: campaign_id()?,

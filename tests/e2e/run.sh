@@ -2,7 +2,8 @@
 # End-to-end check of the server in live mode against fake_platform.py, a fake Meta, TikTok and
 # Apple Search Ads API with fault injection: native shapes and units, 500s, 429s, TikTok's HTTP-200
 # errors, timeouts, late applies, a slow platform clock, kill -9 restarts mid-dispatch, refusals.
-# Usage: bash tests/e2e/run.sh [scenario ...]   (default: all; see the names in scenarios.py)
+# Usage: bash tests/e2e/run.sh [scenario ...]   (default: all; see the names in scenarios.py).
+# Exits non-zero when any scenario fails.
 # BIN picks the binary (default: target/debug/layers-dashboard, built if missing); output goes to
 # target/e2e/.
 set -euo pipefail

@@ -823,7 +823,8 @@ def main():
         kill9()
     except Exception:
         pass
+    return 0 if all(r["pass"] for r in RESULTS) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

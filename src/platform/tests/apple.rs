@@ -145,6 +145,8 @@ fn ad_groups_and_ads_nest_under_their_campaign() {
         targeting: Some(Targeting { countries: vec![], age_min: Some(18), age_max: None }),
         status: EntityStatus::Active,
         outcome: None,
+        start_time: None,
+        end_time: None,
     };
     let request = apple::build_request(&account, &group).expect("valid");
     assert_eq!(request.path, "/api/v5/campaigns/42/adgroups");
@@ -176,6 +178,8 @@ fn ad_group_needs_a_bid_and_takes_no_budget() {
         targeting: None,
         status: EntityStatus::Active,
         outcome: None,
+        start_time: None,
+        end_time: None,
     };
     let account = in_currency("USD");
     assert_eq!(

@@ -148,6 +148,8 @@ fn ad_set_carries_targeting_budget_and_bid_in_minor_units() {
         targeting: Some(Targeting { countries: vec!["US".to_owned()], age_min: Some(18), age_max: Some(44) }),
         status: EntityStatus::Active,
         outcome: Some(Outcome::Traffic),
+        start_time: None,
+        end_time: None,
     };
     let request = meta::build_request(&usd(), &write).expect("valid");
     assert_eq!(request.path, "/v21.0/act_123456789/adsets");
@@ -176,6 +178,8 @@ fn ad_set_without_targeting_uses_the_account_countries() {
         targeting: None,
         status: EntityStatus::Paused,
         outcome: None,
+        start_time: None,
+        end_time: None,
     };
     let body = meta::build_request(&usd(), &write).expect("valid").body;
     assert_eq!(body["targeting"], json!({ "geo_locations": { "countries": ["US", "GB"] } }));

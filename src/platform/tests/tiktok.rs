@@ -26,6 +26,8 @@ fn ad_group(targeting: Option<Targeting>) -> PlatformWrite {
         targeting,
         status: EntityStatus::Active,
         outcome: None,
+        start_time: None,
+        end_time: None,
     }
 }
 
@@ -217,4 +219,32 @@ fn ads_carry_the_video_and_missing_advertiser_is_refused() {
     assert_eq!(request.body["creatives"], json!([{ "ad_name": "Clip", "video_id": "v10033g50000" }]));
     account.ad_account_id = None;
     assert_eq!(field_of(tiktok::build_request(&account, &write)).as_deref(), Some("adAccountId"));
+}
+
+#[test]
+fn ad_groups_are_scheduled_from_their_start_and_until_their_end_in_utc() {
+    let scheduled = |end: Option<chrono::DateTime<chrono::Utc>>| {
+        let mut write = ad_group(None);
+        if let PlatformWrite::CreateAdSet { start_time, end_time, .. } = &mut write {
+            *start_time = Some(at(6));
+            *end_time = end;
+        }
+        tiktok::build_request(&in_currency("USD"), &write).expect("valid").body
+    };
+    let open = scheduled(None);
+    assert_eq!(
+        (&open["schedule_type"], &open["schedule_start_time"], open.get("schedule_end_time")),
+        (&json!("SCHEDULE_FROM_NOW"), &json!("2026-03-06 00:00:00"), None)
+    );
+    let bounded = scheduled(Some(at(31)));
+    assert_eq!(
+        (&bounded["schedule_type"], &bounded["schedule_end_time"]),
+        (&json!("SCHEDULE_START_END"), &json!("2026-03-31 00:00:00"))
+    );
+    let mut inverted = ad_group(None);
+    if let PlatformWrite::CreateAdSet { start_time, end_time, .. } = &mut inverted {
+        *start_time = Some(at(6));
+        *end_time = Some(at(1));
+    }
+    assert!(tiktok::build_request(&in_currency("USD"), &inverted).is_err(), "an end before the start");
 }
