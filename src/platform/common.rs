@@ -167,3 +167,12 @@ pub(crate) fn ad_set_countries<'a>(
         Ok(countries)
     }
 }
+
+/// A platform id sent as a string or a number.
+pub(crate) fn id_string(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(id) if !id.is_empty() => Some(id.clone()),
+        serde_json::Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
+}

@@ -20,6 +20,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::common::id_string;
 use super::error::PlatformError;
 use super::native::NativeRequest;
 use super::write::{AccountContext, MediaKind};
@@ -101,7 +102,7 @@ pub async fn push(
             let media_spec = match kind {
                 MediaKind::Video => {
                     let uploaded = steps.call(meta::upload_video(account, media, meta_version)?, &[]).await?;
-                    let video_id = id_at(&uploaded, &["id"], "Meta's video upload")?;
+                    let video_id = id_at(&uploaded, "id", "Meta's video upload")?;
                     let fields = [("fields".to_owned(), "picture".to_owned())];
                     let video = steps.call(meta::video(&video_id, meta_version)?, &fields).await?;
                     meta::video_spec(&video_id, video["picture"].as_str())
@@ -110,27 +111,27 @@ pub async fn push(
             };
             let created =
                 steps.call(meta::ad_creative(account, media, &media_spec, meta_version)?, &[]).await?;
-            let id = id_at(&created, &["id"], "Meta's ad creative")?;
+            let id = id_at(&created, "id", "Meta's ad creative")?;
             Ok(steps.pushed(id, kind, None))
         }
         Platform::Tiktok => match kind {
             MediaKind::Video => {
                 let uploaded = steps.call(tiktok::upload_video(account, media)?, &[]).await?;
                 let video = tiktok_data(&uploaded);
-                let video_id = id_at(video, &["video_id"], "TikTok's video upload")?;
+                let video_id = id_at(video, "video_id", "TikTok's video upload")?;
                 let cover_url = video["video_cover_url"].as_str().ok_or_else(|| {
                     PlatformError::permanent("TikTok's video upload answered without a cover image")
                 })?;
                 let cover_name = format!("{}-cover", media.file_name());
                 let cover = steps.call(tiktok::upload_image(account, cover_url, &cover_name)?, &[]).await?;
-                let cover_id = id_at(tiktok_data(&cover), &["image_id"], "TikTok's image upload")?;
+                let cover_id = id_at(tiktok_data(&cover), "image_id", "TikTok's image upload")?;
                 Ok(steps.pushed(video_id, kind, Some(cover_id)))
             }
             MediaKind::Image => {
                 let uploaded = steps
                     .call(tiktok::upload_image(account, &media.media_url, &media.file_name())?, &[])
                     .await?;
-                let image_id = id_at(tiktok_data(&uploaded), &["image_id"], "TikTok's image upload")?;
+                let image_id = id_at(tiktok_data(&uploaded), "image_id", "TikTok's image upload")?;
                 Ok(steps.pushed(image_id, kind, None))
             }
         },
@@ -186,13 +187,7 @@ fn tiktok_data(body: &Value) -> &Value {
     if data.is_array() { &data[0] } else { data }
 }
 
-/// The id under the first of `keys` that holds one, as a string.
-fn id_at(object: &Value, keys: &[&str], what: &str) -> Result<String, PlatformError> {
-    keys.iter()
-        .find_map(|key| match &object[*key] {
-            Value::String(id) if !id.is_empty() => Some(id.clone()),
-            Value::Number(id) => Some(id.to_string()),
-            _ => None,
-        })
-        .ok_or_else(|| PlatformError::permanent(format!("{what} answered without an id")))
+/// The id under `key`, as a string.
+fn id_at(object: &Value, key: &str, what: &str) -> Result<String, PlatformError> {
+    id_string(&object[key]).ok_or_else(|| PlatformError::permanent(format!("{what} answered without an id")))
 }

@@ -68,6 +68,18 @@ pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, A
     })
 }
 
+/// A creative's media, as a platform needs it to make a creative of its own; `None` while the
+/// creative has no media (still rendering, or failed).
+pub(crate) fn creative_media(
+    container: &entity::content_containers::Model,
+) -> Option<crate::platform::CreativeMedia> {
+    Some(crate::platform::CreativeMedia {
+        id: container.id,
+        name: container.name.clone(),
+        media_url: container.media_url.clone()?,
+    })
+}
+
 /// Whether a creative may be shown now (`domain::lifecycle::is_eligible` on its stored rows).
 pub fn creative_eligible(
     container: &entity::content_containers::Model,

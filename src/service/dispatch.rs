@@ -29,9 +29,7 @@ use crate::domain::gate::{Decision, DenyReason, PendingStatus, Verdict};
 use crate::domain::status::{EntityStatus, StatusAction, transition};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
-use crate::platform::{
-    AccountContext, AdMedia, CreativeMedia, DispatchReceipt, MediaKind, PlatformError, PlatformWrite,
-};
+use crate::platform::{AccountContext, AdMedia, DispatchReceipt, MediaKind, PlatformError, PlatformWrite};
 use crate::store::audit::ledger::{self, Begin, Start};
 use crate::store::{audit, pending, platform_creatives, tenancy};
 
@@ -221,10 +219,11 @@ impl Services {
         let held = match platform_creatives::find(&self.db, holder, creative.id).await? {
             Some(held) => held,
             None => {
-                let media = CreativeMedia {
-                    id: creative.id,
-                    name: creative.name.clone(),
-                    media_url: creative.media_url.clone().unwrap_or_default(),
+                let Some(media) = super::convert::creative_media(creative) else {
+                    return Ok(Shown::Refused(PlatformError::invalid(
+                        "mediaUrl",
+                        "the creative has no media to push",
+                    )));
                 };
                 let layer = tenancy::layer(&self.db, caller.organization_id, prepared.layer.id).await?;
                 if layer.is_none_or(|layer| layer.kill_switch_active) {

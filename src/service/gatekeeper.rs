@@ -13,7 +13,7 @@ use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
-use crate::platform::{CreativeMedia, PlatformError};
+use crate::platform::PlatformError;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::pending::{self, NewPendingAction};
 
@@ -128,13 +128,10 @@ impl Services {
         }
         // A creative with no media yet (still rendering, failed) is the gate's to refuse as not
         // eligible: that is a decision, and it is audited.
-        let Some((creative, media_url)) =
-            prepared.creative.as_ref().and_then(|creative| Some((creative, creative.media_url.clone()?)))
-        else {
+        let Some(media) = prepared.creative.as_ref().and_then(super::convert::creative_media) else {
             return Ok(());
         };
         let account = super::convert::account_context(&prepared.layer)?;
-        let media = CreativeMedia { id: creative.id, name: creative.name.clone(), media_url };
         let Err(error) = self.proxy.adapter(account.platform).check_push(&account, &media) else {
             return Ok(());
         };

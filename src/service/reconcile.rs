@@ -338,11 +338,7 @@ impl Services {
                     self.settle_success(ticket, &caller, &write, &prepared, detail, platform_id).await?;
                 Ok(if applied.is_some() { Settled::Succeeded } else { Settled::Skipped })
             }
-            Err(error @ PlatformError::OutcomeUnknown { .. }) => {
-                self.unanswered(ticket, now, started_at, Unanswered::ForNow(error.audit_detail()), earlier)
-                    .await
-            }
-            Err(error) if error.is_retryable() => {
+            Err(error) if error.is_retryable() || matches!(error, PlatformError::OutcomeUnknown { .. }) => {
                 self.unanswered(ticket, now, started_at, Unanswered::ForNow(error.audit_detail()), earlier)
                     .await
             }

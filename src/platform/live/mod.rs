@@ -29,6 +29,7 @@ use serde_json::Value;
 pub use policy::{RetryPolicy, parse_retry_after};
 use transport::{Answer, SendError, Transport};
 
+use super::common::id_string;
 use super::creative::{CreativeMedia, Exchange, PushedCreative};
 use super::{
     AccountContext, DispatchReceipt, NativeRequest, PlatformAdapter, PlatformError, PlatformSettings,
@@ -481,15 +482,6 @@ fn created_name(write: &PlatformWrite) -> Option<&str> {
         PlatformWrite::CreateCampaign { name, .. }
         | PlatformWrite::CreateAdSet { name, .. }
         | PlatformWrite::CreateAd { name, .. } => Some(name),
-        _ => None,
-    }
-}
-
-/// A platform id sent as a string or a number.
-fn id_string(value: &Value) -> Option<String> {
-    match value {
-        Value::String(id) if !id.is_empty() => Some(id.clone()),
-        Value::Number(id) => Some(id.to_string()),
         _ => None,
     }
 }
