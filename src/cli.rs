@@ -1,16 +1,17 @@
-//! The command line: `serve` (the default), `migrate`, `org create`, `token`,
-//! `partner-key create`, `seed-demo`, `print-schema`.
+//! The command line: `serve` (the default), `check-config`, `migrate`, `org create`, `token`,
+//! `partner-key create`, `ad-account connect`, `seed-demo`, `print-schema`.
 
 use std::error::Error;
 
 use clap::{Parser, Subcommand};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{EntityTrait, QueryOrder};
 use uuid::Uuid;
 
-use crate::auth::{self, JwtKeys, Secret};
-use crate::config::{SeedDemo, Settings};
-use crate::events::EventBus;
-use crate::{AppConfig, build_state, build_state_with, db, graphql, seed};
+use crate::application::{Application, app_config, open};
+use crate::auth::{self, JwtKeys};
+use crate::config::Settings;
+use crate::config::check::{Problems, database_problems};
+use crate::{build_state, graphql, seed};
 
 /// Layers dashboard API server and administration commands.
 #[derive(Debug, Parser)]
@@ -27,8 +28,11 @@ pub struct Cli {
 /// A command.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Migrate, seed the demo organization if the database is empty, and serve GraphQL.
+    /// Check the configuration, migrate, seed the demo organization where allowed, and serve GraphQL.
     Serve,
+    /// Check every setting and the database (reachable, migrations applied), report every
+    /// problem at once, and exit non-zero if there is any. Writes nothing.
+    CheckConfig,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage organizations.
@@ -120,8 +124,13 @@ type CliResult = Result<(), Box<dyn Error + Send + Sync>>;
 /// Runs the command.
 pub async fn run(cli: Cli) -> CliResult {
     let settings = cli.settings;
+    let command = cli.command.unwrap_or(Command::Serve);
+    if matches!(command, Command::CheckConfig) {
+        return check_config(&settings).await;
+    }
     settings.validate()?;
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
+        Command::CheckConfig => Ok(()),
         Command::PrintSchema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -204,6 +213,13 @@ pub async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::SeedDemo => {
+            if !settings.demo_seed_allowed() {
+                return Err(format!(
+                    "seed-demo writes demo data, which {} refuses",
+                    settings.seed_refusal_reason()
+                )
+                .into());
+            }
             let state = state(&settings).await?;
             let org = seed::seed_demo(&state.services).await?;
             println!("{}", org.id);
@@ -212,54 +228,20 @@ pub async fn run(cli: Cli) -> CliResult {
     }
 }
 
-async fn open(settings: &Settings) -> Result<DatabaseConnection, Box<dyn Error + Send + Sync>> {
-    let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
-    migration::run(&db).await?;
-    Ok(db)
-}
-
 async fn state(settings: &Settings) -> Result<crate::http::AppState, Box<dyn Error + Send + Sync>> {
     let db = open(settings).await?;
     Ok(build_state(db, &app_config(settings)?))
 }
 
-fn app_config(settings: &Settings) -> Result<AppConfig, Box<dyn Error + Send + Sync>> {
-    let (jwt_secret, _) = settings.jwt_secret();
-    let live = settings.platform_mode == crate::config::PlatformMode::Live;
-    let (accounts, _) = crate::service::accounts::AccountsConfig::from_settings(
-        &settings.accounts,
-        &settings.platforms,
-        live,
-    )?;
-    Ok(AppConfig {
-        jwt_secret,
-        pending_ttl: chrono::Duration::hours(i64::from(settings.pending_ttl_hours)),
-        thresholds: settings.thresholds.unwrap_or_default(),
-        schema: settings
-            .graphql
-            .schema_config(settings.environment == crate::config::Environment::Production),
-        max_body_bytes: settings.graphql.http_max_body_bytes as usize,
-        metrics_token: settings.metrics_token.clone().filter(|token| !token.is_empty()).map(Secret::from),
-        accounts,
-        dispatch_lease: settings.dispatch.lease(),
-        dispatch_settle: settings.dispatch.settle(),
-        instance: settings.dispatch.instance(settings.listen),
-    })
-}
-
-/// The serving state: on PostgreSQL its event bus listens for every instance's events.
-async fn serving_state(settings: &Settings) -> Result<crate::http::AppState, Box<dyn Error + Send + Sync>> {
-    let db = open(settings).await?;
-    let events = if db::is_postgres(&settings.database_url) {
-        EventBus::postgres(&settings.database_url).await?
-    } else {
-        EventBus::in_process()
-    };
-    let proxy = std::sync::Arc::new(match settings.platform_mode {
-        crate::config::PlatformMode::Sandbox => crate::platform::PlatformProxy::sandbox(),
-        crate::config::PlatformMode::Live => crate::platform::PlatformProxy::live(&settings.platforms)?,
-    });
-    Ok(build_state_with(db, &app_config(settings)?, proxy, events))
+/// `check-config`: the settings' problems and the database's, all printed; non-zero if any.
+async fn check_config(settings: &Settings) -> CliResult {
+    let mut problems = settings.problems();
+    problems.extend(database_problems(settings).await);
+    if problems.is_empty() {
+        println!("configuration OK");
+        return Ok(());
+    }
+    Err(Problems(problems).into())
 }
 
 fn mint(
@@ -285,67 +267,31 @@ async fn serve(settings: &Settings) -> CliResult {
             "LAYERS_TOKEN_ENCRYPTION_KEY is not set: connected account tokens are sealed with the development key; set a key before connecting real accounts"
         );
     }
-    let state = serving_state(settings).await?;
-    let services = &state.services;
-    let refresher = services.spawn_token_refresher(std::time::Duration::from_secs(u64::from(
-        settings.accounts.token_refresh_sweep_secs,
-    )));
-    let optimizer = services.spawn_optimizer_schedule(std::time::Duration::from_secs(u64::from(
-        settings.optimizer_interval_secs,
-    )));
-    let sweeper =
-        services.spawn_expiry_sweeper(std::time::Duration::from_secs(u64::from(settings.expiry_sweep_secs)));
-    let reconciler = services.spawn_reconciler(settings.dispatch.reconcile_interval());
-    let generation = (settings.platform_mode == crate::config::PlatformMode::Sandbox).then(|| {
-        services.spawn_sandbox_generation(std::time::Duration::from_secs(u64::from(
-            settings.sandbox_generation_delay_secs,
-        )))
-    });
-    let seeded = match settings.seed_demo {
-        SeedDemo::Always => true,
-        SeedDemo::Auto => services.organization_count().await? == 0,
-        SeedDemo::Never => false,
-    };
-    if seeded {
-        let org = seed::seed_demo(services).await?;
-        tracing::info!(organization_id = %org.id, "seeded the demo organization");
+    let app = Application::build(settings).await?;
+    if let Some(url) = app.graphiql_url() {
+        println!("GraphiQL: {url}");
     }
-    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-    let address = listener.local_addr()?;
-    println!("GraphiQL: http://{address}/graphiql");
     if dev_secret {
-        let oldest = entity::organizations::Entity::find()
-            .order_by_asc(entity::organizations::Column::Id)
-            .one(&services.db)
-            .await?;
-        if let Some(org) = oldest {
-            println!(
-                "Dev token for {} ({}):\n{}",
-                org.name,
-                org.id,
-                mint(&state.jwt, org.id, "dev-user", 24 * 3600)?
-            );
-        }
+        print_dev_token(&app).await?;
     }
-    let hub = crate::ws::WsHub::new(settings.ws_config());
-    let router = crate::http::router_with_ws(state, hub.clone());
-    let closing = hub.clone();
-    let signal = async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: draining HTTP requests, closing WebSockets with 1001");
-        closing.shutdown();
-    };
-    axum::serve(listener, router).with_graceful_shutdown(signal).await?;
-    if !hub.drained(std::time::Duration::from_secs(5)).await {
-        tracing::warn!(open = hub.open_connections(), "WebSockets still open after 5 s; closing anyway");
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+/// Prints a customer token for the oldest organization, signed with the development secret.
+async fn print_dev_token(app: &Application) -> CliResult {
+    let state = app.state();
+    let oldest = entity::organizations::Entity::find()
+        .order_by_asc(entity::organizations::Column::Id)
+        .one(&state.services.db)
+        .await?;
+    if let Some(org) = oldest {
+        println!(
+            "Dev token for {} ({}):\n{}",
+            org.name,
+            org.id,
+            mint(&state.jwt, org.id, "dev-user", 24 * 3600)?
+        );
     }
-    sweeper.abort();
-    refresher.abort();
-    reconciler.abort();
-    if let Some(generation) = generation {
-        generation.abort();
-    }
-    optimizer.abort();
     Ok(())
 }
 

@@ -8,7 +8,8 @@
 //! | `LAYERS_LISTEN` | `--listen` | `127.0.0.1:8080` | address the HTTP server binds |
 //! | `LAYERS_JWT_SECRET` | `--jwt-secret` | a development secret, with a warning | HS256 secret for customer tokens |
 //! | `LAYERS_PLATFORM_MODE` | `--platform-mode` | `sandbox` | `sandbox` (embedded platforms) or `live` |
-//! | `LAYERS_SEED_DEMO` | `--seed-demo` | `auto` | `auto` seeds a demo organization into an empty database, `always`, `never` |
+//! | `LAYERS_SEED_DEMO` | `--seed-demo` | `auto` | `auto` seeds a demo organization into an empty database in development with the sandbox only; `always` (refused in production and live mode); `never` |
+//! | `LAYERS_GRAPHIQL` | `--graphiql` | `on` in development, `off` in production | whether `/graphiql` serves GraphiQL (404 when off) |
 //! | `LAYERS_PENDING_TTL_HOURS` | `--pending-ttl-hours` | `72` | how long a pending action waits for approval |
 //! | `LAYERS_EXPIRY_SWEEP_SECS` | `--expiry-sweep-secs` | `60` | seconds between sweeps expiring pending actions |
 //! | `LAYERS_CLASSIFICATION` | `--thresholds` | the documented defaults | ad classification thresholds as JSON, field by field |
@@ -54,9 +55,11 @@
 //! | `LAYERS_APPLE_CLIENT_ID` / `LAYERS_APPLE_CLIENT_SECRET` | `--apple-client-id` / `--apple-client-secret` | unset (Apple cannot be connected) | the Apple Search Ads API client and its ES256 client secret |
 //! | `LAYERS_APPLE_TOKEN_URL` | `--apple-token-url` | `https://appleid.apple.com/auth/oauth2/token` | Apple's OAuth token endpoint |
 //!
-//! This module parses and validates; it does not open connections or bind sockets.
+//! This module parses and validates (`check`: every problem at once); only
+//! [`check::database_problems`] opens a connection, and nothing here binds sockets.
 
 pub mod accounts;
+pub mod check;
 
 use std::net::SocketAddr;
 
@@ -138,9 +141,14 @@ pub struct Settings {
     #[arg(long, env = "LAYERS_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: SocketAddr,
 
-    /// Whether `serve` seeds a demo organization on start.
+    /// Whether `serve` seeds a demo organization on start: `auto` seeds an empty database in
+    /// development with the sandbox only; `always` is refused in production and in live mode.
     #[arg(long, env = "LAYERS_SEED_DEMO", value_enum, default_value_t = SeedDemo::Auto, global = true)]
     pub seed_demo: SeedDemo,
+
+    /// Whether `/graphiql` serves GraphiQL: `on` or `off` (default: on in development, off in production).
+    #[arg(long, env = "LAYERS_GRAPHIQL", value_enum, global = true)]
+    pub graphiql: Option<Switch>,
 
     /// `development` (the default) or `production`: production turns introspection and field
     /// suggestions off unless set explicitly, and refuses the development JWT secret.
@@ -194,12 +202,28 @@ pub enum LogFormat {
     Json,
 }
 
+/// A feature turned on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+impl Switch {
+    /// Whether it is on.
+    pub fn is_on(self) -> bool {
+        self == Switch::On
+    }
+}
+
 /// When the demo organization is seeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SeedDemo {
-    /// Seed when the database holds no organization yet.
+    /// Seed when the database holds no organization yet, in development with the sandbox only.
     Auto,
-    /// Seed another demo organization on every start.
+    /// Seed another demo organization on every start (development with the sandbox only).
     Always,
     /// Never seed.
     Never,
@@ -225,48 +249,11 @@ impl Settings {
         }
     }
 
-    /// Checks the settings that clap cannot check on its own.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let url = self.database_url.as_str();
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::DatabaseUrl);
-        }
-        if let Some(secret) = &self.jwt_secret
-            && !secret.is_empty()
-            && secret.len() < 32
-        {
-            return Err(ConfigError::ShortJwtSecret);
-        }
-        if self.environment == Environment::Production && self.jwt_secret().1 {
-            return Err(ConfigError::DevJwtSecretInProduction);
-        }
-        self.accounts.validate(self.platform_mode == PlatformMode::Live)?;
-        self.platforms.validate().map_err(ConfigError::Platform)?;
-        Ok(())
+    /// Checks the settings that clap cannot check on its own, reporting every problem at once.
+    pub fn validate(&self) -> Result<(), check::Problems> {
+        let problems = self.problems();
+        if problems.is_empty() { Ok(()) } else { Err(check::Problems(problems)) }
     }
-}
-
-/// A setting that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The database URL names neither SQLite nor PostgreSQL.
-    #[error("LAYERS_DATABASE_URL must start with `sqlite:` or `postgres://`")]
-    DatabaseUrl,
-    /// Production needs its own JWT secret.
-    #[error(
-        "LAYERS_ENV=production needs LAYERS_JWT_SECRET (at least 32 characters); the development secret is refused"
-    )]
-    DevJwtSecretInProduction,
-    /// The JWT secret is too short to resist guessing.
-    #[error("LAYERS_JWT_SECRET must be at least 32 characters")]
-    ShortJwtSecret,
-    /// A live platform setting is out of range or contradicts another.
-    #[error("{0}")]
-    Platform(String),
-    /// A connected account setting is unusable.
-    #[error(transparent)]
-    Accounts(#[from] accounts::AccountSettingsError),
 }
 
 /// Parses classification thresholds from JSON, rejecting unknown fields and contradictions.

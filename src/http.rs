@@ -42,6 +42,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The bearer token `/metrics` requires, if any.
     pub metrics_token: Option<crate::auth::Secret>,
+    /// Whether `/graphiql` serves GraphiQL (`LAYERS_GRAPHIQL`; off: 404).
+    pub graphiql: bool,
 }
 
 /// The router, with the default WebSocket settings.
@@ -52,9 +54,9 @@ pub fn router(state: AppState) -> Router {
 /// The router, serving WebSockets with `ws` (its settings and this instance's counters).
 pub fn router_with_ws(state: AppState, ws: WsHub) -> Router {
     telemetry::install();
-    Router::new()
-        .route("/graphql", any(graphql_handler))
-        .route("/graphiql", get(graphiql))
+    let router = Router::new().route("/graphql", any(graphql_handler));
+    let router = if state.graphiql { router.route("/graphiql", get(graphiql)) } else { router };
+    router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

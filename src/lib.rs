@@ -8,8 +8,10 @@
 //! - `store`: organization-scoped queries; `platform`: the proxy to Meta, TikTok and Apple;
 //!   `events`: the bus committed changes are announced on.
 //! - `service`: the gate's I/O around the domain (read, decide, record, dispatch).
-//! - `graphql` and `http`: the API surface; `cli` and `config`: the binary's command line.
+//! - `graphql` and `http`: the API surface; `application`: the server as `serve` runs it;
+//!   `cli` and `config`: the binary's command line and settings.
 
+pub mod application;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -64,6 +66,8 @@ pub struct AppConfig {
     /// This server instance's name, stable across its restarts (`LAYERS_INSTANCE_ID`): a process
     /// settles the dispatches an earlier boot of its instance left in flight at once.
     pub instance: String,
+    /// Whether `/graphiql` serves GraphiQL (404 otherwise).
+    pub graphiql: bool,
 }
 
 impl AppConfig {
@@ -85,6 +89,7 @@ impl AppConfig {
                 service::reconcile::DEFAULT_DISPATCH_SETTLE_SECS,
             )),
             instance: format!("instance-{}", uuid::Uuid::now_v7()),
+            graphiql: true,
         }
     }
 }
@@ -126,6 +131,7 @@ pub fn build_state_with(
         schema: graphql::build_schema(services.clone(), &config.schema),
         max_body_bytes: config.max_body_bytes,
         metrics_token: config.metrics_token.clone(),
+        graphiql: config.graphiql,
         services,
         jwt: Arc::new(JwtKeys::from_secret(&config.jwt_secret)),
     }

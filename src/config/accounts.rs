@@ -196,8 +196,15 @@ impl AccountSettings {
     }
 
     /// Checks what clap cannot: the key (required in live mode) and app credentials in pairs.
-    pub fn validate(&self, live: bool) -> Result<(), AccountSettingsError> {
-        self.cipher(live)?;
+    pub fn problems(&self, live: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Err(error) = self.cipher(live) {
+            problems.push(error.to_string());
+        }
+        if let Err(error) = self.apple_signer() {
+            problems.push(error.to_string());
+        }
+        let signing = self.apple_private_key.is_some();
         let pairs = [
             (&self.meta_app_id, &self.meta_app_secret, "LAYERS_META_APP_ID", "LAYERS_META_APP_SECRET"),
             (
@@ -213,8 +220,6 @@ impl AccountSettings {
                 "LAYERS_APPLE_CLIENT_SECRET",
             ),
         ];
-        self.apple_signer()?;
-        let signing = self.apple_private_key.is_some();
         for (id, secret, id_name, secret_name) in pairs {
             if signing && id_name == "LAYERS_APPLE_CLIENT_ID" {
                 continue;
@@ -222,10 +227,10 @@ impl AccountSettings {
             if id.as_deref().is_some_and(|v| !v.is_empty())
                 != secret.as_deref().is_some_and(|v| !v.is_empty())
             {
-                return Err(AccountSettingsError::HalfApp(id_name, secret_name));
+                problems.push(AccountSettingsError::HalfApp(id_name, secret_name).to_string());
             }
         }
-        Ok(())
+        problems
     }
 }
 
@@ -259,10 +264,11 @@ mod tests {
     #[test]
     fn live_mode_needs_a_key_and_sandbox_uses_the_development_one() {
         let settings = parse(&[]);
-        assert!(matches!(settings.validate(true), Err(AccountSettingsError::MissingKey)));
+        assert_eq!(settings.problems(true), vec![AccountSettingsError::MissingKey.to_string()]);
         assert!(settings.cipher(false).expect("dev key").1);
         let key = parse(&["--token-encryption-key", "c2hvcnQ="]);
-        assert!(matches!(key.validate(false), Err(AccountSettingsError::BadKey(_))));
+        assert!(matches!(key.cipher(false), Err(AccountSettingsError::BadKey(_))));
+        assert_eq!(key.problems(false).len(), 1);
     }
 
     #[test]
@@ -275,8 +281,9 @@ mod tests {
     #[test]
     fn app_credentials_come_in_pairs() {
         let half = parse(&["--meta-app-id", "123"]);
-        assert!(matches!(half.validate(false), Err(AccountSettingsError::HalfApp(..))));
-        assert!(parse(&["--meta-app-id", "123", "--meta-app-secret", "s"]).validate(false).is_ok());
+        let expected = AccountSettingsError::HalfApp("LAYERS_META_APP_ID", "LAYERS_META_APP_SECRET");
+        assert_eq!(half.problems(false), vec![expected.to_string()]);
+        assert!(parse(&["--meta-app-id", "123", "--meta-app-secret", "s"]).problems(false).is_empty());
     }
 
     #[test]

@@ -86,18 +86,20 @@ impl PlatformSettings {
         Ok(self)
     }
 
-    /// Checks what clap cannot check field by field: the backoff cap is not below its base.
-    pub fn validate(&self) -> Result<(), String> {
+    /// What clap cannot check field by field: the backoff cap is not below its base, and the
+    /// Graph API version and base URLs parse (they do when clap read them).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         if self.platform_backoff_cap_ms < self.platform_backoff_base_ms {
-            return Err(
-                "LAYERS_PLATFORM_BACKOFF_CAP_MS must not be below LAYERS_PLATFORM_BACKOFF_BASE_MS".into()
+            problems.push(
+                "LAYERS_PLATFORM_BACKOFF_CAP_MS must not be below LAYERS_PLATFORM_BACKOFF_BASE_MS".into(),
             );
         }
-        parse_meta_version(&self.meta_api_version)?;
+        problems.extend(parse_meta_version(&self.meta_api_version).err());
         for url in [&self.meta_base_url, &self.tiktok_base_url, &self.apple_base_url] {
-            parse_base_url(url)?;
+            problems.extend(parse_base_url(url).err());
         }
-        Ok(())
+        problems
     }
 }
 
@@ -140,13 +142,13 @@ mod tests {
 
     #[test]
     fn the_defaults_validate_and_a_backoff_cap_below_its_base_does_not() {
-        assert_eq!(PlatformSettings::default().validate(), Ok(()));
+        assert_eq!(PlatformSettings::default().problems(), Vec::<String>::new());
         let settings = PlatformSettings {
             platform_backoff_base_ms: 1000,
             platform_backoff_cap_ms: 10,
             ..Default::default()
         };
-        assert!(settings.validate().is_err());
+        assert_eq!(settings.problems().len(), 1);
         assert!(PlatformSettings::default().with_base_url("not a url").is_err());
     }
 

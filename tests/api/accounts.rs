@@ -1197,7 +1197,8 @@ fn apple_signing_settings_go_together_and_the_key_must_parse() {
         let mut args = vec!["layers-dashboard", "--apple-client-id", "SEARCHADS.client"];
         args.extend_from_slice(extra);
         let cli = layers_dashboard::cli::Cli::try_parse_from(args).expect("settings parse");
-        cli.settings.accounts.validate(false).map(drop).map_err(|e| e.to_string())
+        let problems = cli.settings.accounts.problems(false);
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
     };
     assert!(
         parse(&["--apple-team-id", "T", "--apple-key-id", "K", "--apple-private-key", APPLE_TEST_KEY])

@@ -23,6 +23,7 @@ mod optimizer;
 mod platforms;
 mod policy;
 mod schema;
+mod startup;
 mod subscriptions;
 mod tenancy;
 mod writes;

@@ -49,6 +49,9 @@ pub enum AccountsConfigError {
     /// A setting is unusable.
     #[error(transparent)]
     Settings(#[from] AccountSettingsError),
+    /// A setting contradicts another (see `AccountSettings::problems`).
+    #[error("{0}")]
+    Invalid(String),
     /// The HTTP client could not be built.
     #[error("the OAuth HTTP client: {0}")]
     Http(#[from] reqwest::Error),
@@ -61,7 +64,9 @@ impl AccountsConfig {
         platforms: &PlatformSettings,
         live: bool,
     ) -> Result<(Self, bool), AccountsConfigError> {
-        accounts.validate(live)?;
+        if let Some(problem) = accounts.problems(live).into_iter().next() {
+            return Err(AccountsConfigError::Invalid(problem));
+        }
         let (cipher, dev_key) = accounts.cipher(live)?;
         let config = AccountsConfig {
             live,
