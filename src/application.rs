@@ -99,12 +99,14 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then drains HTTP requests, closes every WebSocket with
-    /// 1001, waits up to 5 s for them and stops the background jobs.
+    /// 1001, waits up to 5 s for them, waits for detached writes (their dispatches and
+    /// settlements, up to the dispatch lease) and stops the background jobs.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
         let Application { listener, state, hub, _jobs, .. } = self;
+        let services = state.services.clone();
         let router = crate::http::router_with_ws(state, hub.clone());
         let closing = hub.clone();
         let signal = async move {
@@ -115,6 +117,13 @@ impl Application {
         axum::serve(listener, router).with_graceful_shutdown(signal).await?;
         if !hub.drained(WS_DRAIN).await {
             tracing::warn!(open = hub.open_connections(), "WebSockets still open after 5 s; closing anyway");
+        }
+        let lease = services.dispatch_lease.to_std().unwrap_or(WS_DRAIN);
+        if !services.detached.drain(lease).await {
+            tracing::warn!(
+                running = services.detached.running(),
+                "writes still running after the dispatch lease; the reconciler settles them at the next start"
+            );
         }
         Ok(())
     }

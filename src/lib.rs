@@ -126,6 +126,7 @@ pub fn build_state_with(
         dispatch_lease: config.dispatch_lease,
         dispatch_settle: config.dispatch_settle,
         holder: store::audit::ledger::Holder::boot(config.instance.clone()),
+        detached: service::Detached::default(),
     };
     AppState {
         schema: graphql::build_schema(services.clone(), &config.schema),

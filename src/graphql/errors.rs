@@ -25,6 +25,14 @@ impl From<crate::ids::InvalidId> for ApiError {
     }
 }
 
+/// The error of an operation whose execution did not return (it panicked): `INTERNAL`, with
+/// nothing of the panic shown to the client (it is logged where it happened).
+pub fn internal_error() -> ServerError {
+    let mut error = ServerError::new("internal error", None);
+    error.extensions.get_or_insert_with(Default::default).set("code", "INTERNAL");
+    error
+}
+
 /// Gives every error of `response` a code: errors raised by resolvers carry their own; errors
 /// from parsing, validation or variable coercion get `GRAPHQL_PARSE_FAILED`,
 /// `GRAPHQL_VALIDATION_FAILED` or `BAD_USER_INPUT`.

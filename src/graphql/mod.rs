@@ -103,17 +103,35 @@ pub fn operation_of(request: &mut Request) -> (Option<String>, &'static str) {
 }
 
 /// Runs one request for an authenticated (or anonymous) caller, with per-request loaders.
+///
+/// A mutation runs detached (`Services::detached`): once it has started, it runs to its end even
+/// if the caller hangs up and this future is dropped, so no write stops half-way.
 pub async fn execute(
     schema: &AppSchema,
     services: &Services,
     auth: RequestAuth,
-    request: Request,
+    mut request: Request,
 ) -> Response {
     let org = match &auth {
         RequestAuth::Authenticated(caller) => caller.organization_id,
         _ => uuid::Uuid::nil(),
     };
+    let mutation = operation_of(&mut request).1 == "mutation";
     let request =
         request.data(auth).data(loaders::loaders_with(services.db.clone(), org, services.thresholds));
-    errors::with_codes(schema.execute(request).await)
+    if mutation {
+        execute_detached(schema, services, request).await
+    } else {
+        errors::with_codes(schema.execute(request).await)
+    }
+}
+
+/// Runs `request` (a mutation, with its data attached) detached: to its end whatever happens to
+/// the future awaiting it; a panic answers `INTERNAL`.
+pub async fn execute_detached(schema: &AppSchema, services: &Services, request: Request) -> Response {
+    let schema = schema.clone();
+    match services.detached.run(async move { schema.execute(request).await }).await {
+        Ok(response) => errors::with_codes(response),
+        Err(_) => Response::from_errors(vec![errors::internal_error()]),
+    }
 }

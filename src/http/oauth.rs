@@ -42,7 +42,16 @@ pub async fn callback(
         state: query.state,
         error: query.error.or(query.error_reason),
     };
-    let outcome = state.services.complete_oauth(&platform, params).await;
+    // Detached: the browser leaving mid-exchange must not drop a connection half-stored.
+    let (services, path) = (state.services.clone(), platform.clone());
+    let outcome = state
+        .services
+        .detached
+        .run(async move { services.complete_oauth(&path, params).await })
+        .await
+        .unwrap_or_else(|error| {
+            Err(CallbackError::Internal(crate::error::ApiError::Internal(error.to_string())))
+        });
     if let Some(return_url) = &state.services.accounts.config.return_url {
         return back_to_dashboard(return_url, &platform, &outcome);
     }

@@ -11,6 +11,7 @@ mod approval;
 mod caller;
 mod convert;
 pub mod creatives;
+mod detached;
 mod dispatch;
 mod expiry;
 mod gatekeeper;
@@ -32,6 +33,7 @@ use uuid::Uuid;
 
 pub use caller::Caller;
 pub use convert::{creative_eligible, layer_defaults, resolved_authority};
+pub use detached::{Detached, DetachedError};
 pub use policy::{LayerDefaultsChange, PolicyResult};
 pub use write::{AdWrite, NewCampaign};
 
@@ -62,6 +64,8 @@ pub struct Services {
     pub dispatch_settle: chrono::Duration,
     /// This process, as the holder of the dispatches it starts.
     pub holder: crate::store::audit::ledger::Holder,
+    /// Writes running to their end whatever their caller does; shutdown waits for them.
+    pub detached: Detached,
 }
 
 impl std::fmt::Debug for Services {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_graphql::Response;
+use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::task::AbortHandle;
@@ -124,20 +125,25 @@ async fn run(env: Env, start: Start, operations: Operations, generation: u64, _c
 }
 
 /// Runs `request` for `caller` with a DataLoader of its own whose cache is off, so every event
-/// reads fresh rows (requests within one event are still batched).
-fn execute(
-    env: &Env,
-    caller: Caller,
-    request: async_graphql::Request,
-) -> impl Stream<Item = Response> + use<> {
+/// reads fresh rows (requests within one event are still batched). A mutation runs detached: a
+/// socket closing or a `complete` from the client stops the wait for its answer, never the write.
+fn execute(env: &Env, caller: Caller, mut request: async_graphql::Request) -> BoxStream<'static, Response> {
     let loaders = graphql::loaders::loaders_with(
         env.services.db.clone(),
         caller.organization_id,
         env.services.thresholds,
     );
     loaders.enable_all_cache(false);
+    let mutation = graphql::operation_of(&mut request).1 == "mutation";
     let request = request.data(RequestAuth::Authenticated(caller)).data(loaders);
-    env.schema.execute_stream(request).map(graphql::errors::with_codes)
+    if mutation {
+        let (schema, services) = (env.schema.clone(), env.services.clone());
+        return futures_util::stream::once(async move {
+            graphql::execute_detached(&schema, &services, request).await
+        })
+        .boxed();
+    }
+    env.schema.execute_stream(request).map(graphql::errors::with_codes).boxed()
 }
 
 /// Whether `response` is a failure before execution (parse, validation): errors, no data, and

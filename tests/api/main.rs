@@ -8,6 +8,7 @@ mod support;
 mod accounts;
 mod approvals;
 mod auth;
+mod cancellation;
 mod creatives;
 mod dispatch;
 mod gate_matrix;

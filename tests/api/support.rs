@@ -170,6 +170,15 @@ impl TestApp {
         TestApp { state, org, statements, _db: guard }
     }
 
+    /// The PostgreSQL schema this app's database lives in (its connections carry it as their
+    /// `application_name`); `None` on SQLite.
+    pub fn postgres_schema(&self) -> Option<&str> {
+        match &self._db {
+            TestDb::Postgres { schema, .. } => Some(schema),
+            TestDb::Sqlite(_) | TestDb::Shared => None,
+        }
+    }
+
     /// The services, for set-up that has no API.
     pub fn services(&self) -> &Services {
         &self.state.services
