@@ -41,7 +41,13 @@ pub struct Model {
     pub after: Json,
     /// The target's `version` when queued; a different version at approval makes it stale.
     pub target_version: Option<i64>,
-    /// `pending`, `approved`, `dispatched`, `failed`, `rejected`, `cancelled`, `stale` or `expired`.
+    /// What the proposal changes (a field update's action code, or one creative's launch into
+    /// one ad set); a newer proposal with the same target and key supersedes it while it waits.
+    /// None for creates and policy changes.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub supersede_key: Option<String>,
+    /// `pending`, `approved`, `dispatched`, `failed`, `rejected`, `cancelled`, `stale`, `expired`
+    /// or `superseded`.
     #[sea_orm(column_type = "Text")]
     pub status: String,
     /// Actor kind of the proposer.

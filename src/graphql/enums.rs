@@ -126,6 +126,8 @@ pub enum PendingActionStatus {
     Stale,
     /// Not approved in time.
     Expired,
+    /// Replaced, while it waited, by a newer proposal for the same target and field.
+    Superseded,
 }
 
 /// Who acted.
@@ -178,6 +180,6 @@ mirror!(StatusAction <=> domain::status::StatusAction { Pause, Resume, Archive, 
 mirror!(EntityStatus <=> domain::status::EntityStatus { Active, Paused, Archived, Deleted });
 mirror!(AuthoritySource <=> authority::AuthoritySource { Campaign, LayerDefaults });
 mirror!(BidStrategy <=> domain::campaign::BidStrategy { LowestCost, CostCap, BidCap });
-mirror!(PendingActionStatus <=> gate::PendingStatus { Pending, Approved, Dispatched, Failed, Rejected, Cancelled, Stale, Expired });
+mirror!(PendingActionStatus <=> gate::PendingStatus { Pending, Approved, Dispatched, Failed, Rejected, Cancelled, Stale, Expired, Superseded });
 mirror!(ActorType <=> domain::ActorKind { Customer, Partner, Optimizer, System });
 mirror!(AuthorityAxis <=> Axis { Creative, Tactical, Structural });

@@ -5,7 +5,9 @@
 //! before it is sent, so a subscriber sees exactly what a query would show it. When events may
 //! have been missed (the subscriber fell behind, or the PostgreSQL listener reconnected), the
 //! subscriber gets a `RESYNC` event (or, on the audit-row feeds, an error with code
-//! `RESYNC_REQUIRED`) and should re-read what it shows.
+//! `RESYNC_REQUIRED`) and should re-read what it shows. A re-read that fails (the pool timed
+//! out, the database is down) is a resync for that subscriber too, never a silent loss; every
+//! resync is counted in `layers_subscription_resyncs_total` by reason.
 
 use async_graphql::{Context, Enum, ErrorExtensions, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
@@ -41,6 +43,8 @@ pub enum PendingActionEventKind {
     Stale,
     /// Nobody approved it in time.
     Expired,
+    /// A newer proposal for the same target and field replaced it.
+    Superseded,
     /// Events may have been missed: re-read the pending actions.
     Resync,
 }
@@ -85,7 +89,7 @@ pub struct SubscriptionRoot;
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Pending actions created or changing status (CREATED, APPROVED, REJECTED, DISPATCHED,
-    /// FAILED, CANCELLED, STALE, EXPIRED), optionally of one platform.
+    /// FAILED, CANCELLED, STALE, EXPIRED, SUPERSEDED), optionally of one platform.
     async fn pending_action_events(
         &self,
         ctx: &Context<'_>,
@@ -156,9 +160,13 @@ fn mine(event: &Event, org: Uuid, platform: Option<&str>) -> bool {
     event.organization_id == org && platform.is_none_or(|p| event.platform.as_deref() == Some(p))
 }
 
+/// The outcome of re-reading an event's row: the item, nothing (the feed does not carry that
+/// event, or the row is not the subscriber's to see), or a failed read.
+type Reread<T> = Result<Option<T>, sea_orm::DbErr>;
+
 /// The items of a feed: each bus message for `org` (and `platform`) turned into an item by
-/// `read`, which re-reads the event's row with the subscriber's tenancy (and answers `None` for
-/// events the feed does not carry), or `on_resync()` when events may have been missed.
+/// `read`, which re-reads the event's row with the subscriber's tenancy, or `on_resync()` when
+/// events may have been missed: the bus lagged or reconnected, or the re-read failed.
 fn resolved<T, Read, Fut>(
     services: Services,
     org: Uuid,
@@ -168,15 +176,26 @@ fn resolved<T, Read, Fut>(
 ) -> impl Stream<Item = T>
 where
     Read: Fn(Services, Uuid, Event) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = Option<T>> + Send,
+    Fut: std::future::Future<Output = Reread<T>> + Send,
     T: Send + 'static,
 {
     feed(services.clone(), org, platform).filter_map(move |message| {
         let (services, read) = (services.clone(), read.clone());
         async move {
             match message {
-                BusMessage::Resync => Some(on_resync()),
-                BusMessage::Event(event) => read(services, org, event).await,
+                BusMessage::Resync => {
+                    metrics::counter!("layers_subscription_resyncs_total", "reason" => "missed").increment(1);
+                    Some(on_resync())
+                }
+                BusMessage::Event(event) => match read(services, org, event).await {
+                    Ok(item) => item,
+                    Err(error) => {
+                        tracing::warn!(%error, "subscription re-read failed: the subscriber is told to resync");
+                        metrics::counter!("layers_subscription_resyncs_total", "reason" => "read_failed")
+                            .increment(1);
+                        Some(on_resync())
+                    }
+                },
             }
         }
     })
@@ -186,29 +205,33 @@ fn pending_resync() -> PendingActionEvent {
     PendingActionEvent { kind: PendingActionEventKind::Resync, pending_action: None, at: Utc::now() }
 }
 
-async fn pending_event(services: Services, org: Uuid, event: Event) -> Option<PendingActionEvent> {
-    let EventKind::PendingAction { status } = &event.kind else { return None };
-    let kind = pending_kind(status)?;
-    let action = store::pending::find(&services.db, org, event.id).await.ok().flatten()?;
-    Some(PendingActionEvent { kind, pending_action: Some(PendingAction(action)), at: Utc::now() })
+async fn pending_event(services: Services, org: Uuid, event: Event) -> Reread<PendingActionEvent> {
+    let EventKind::PendingAction { status } = &event.kind else { return Ok(None) };
+    let Some(kind) = pending_kind(status) else { return Ok(None) };
+    let action = store::pending::find(&services.db, org, event.id).await?;
+    Ok(action.map(|action| PendingActionEvent {
+        kind,
+        pending_action: Some(PendingAction(action)),
+        at: Utc::now(),
+    }))
 }
 
 fn kill_switch_resync() -> KillSwitchEvent {
     KillSwitchEvent { kind: KillSwitchEventKind::Resync, layer: None, at: Utc::now() }
 }
 
-async fn kill_switch_event(services: Services, org: Uuid, event: Event) -> Option<KillSwitchEvent> {
-    let EventKind::KillSwitch { active } = event.kind else { return None };
-    let layer = tenancy::layer(&services.db, org, event.id).await.ok().flatten()?;
+async fn kill_switch_event(services: Services, org: Uuid, event: Event) -> Reread<KillSwitchEvent> {
+    let EventKind::KillSwitch { active } = event.kind else { return Ok(None) };
+    let layer = tenancy::layer(&services.db, org, event.id).await?;
     let kind = if active { KillSwitchEventKind::Tripped } else { KillSwitchEventKind::Released };
-    Some(KillSwitchEvent { kind, layer: Some(Layer(layer)), at: Utc::now() })
+    Ok(layer.map(|layer| KillSwitchEvent { kind, layer: Some(Layer(layer)), at: Utc::now() }))
 }
 
-async fn denied_row(services: Services, org: Uuid, event: Event) -> Option<async_graphql::Result<AuditRow>> {
+async fn denied_row(services: Services, org: Uuid, event: Event) -> Reread<async_graphql::Result<AuditRow>> {
     read_row(services, org, event, EventKind::WriteDenied).await
 }
 
-async fn audit_row(services: Services, org: Uuid, event: Event) -> Option<async_graphql::Result<AuditRow>> {
+async fn audit_row(services: Services, org: Uuid, event: Event) -> Reread<async_graphql::Result<AuditRow>> {
     read_row(services, org, event, EventKind::Audit).await
 }
 
@@ -218,12 +241,12 @@ async fn read_row(
     org: Uuid,
     event: Event,
     kind: EventKind,
-) -> Option<async_graphql::Result<AuditRow>> {
+) -> Reread<async_graphql::Result<AuditRow>> {
     if event.kind != kind {
-        return None;
+        return Ok(None);
     }
-    let row = store::audit::find(&services.db, org, event.id).await.ok().flatten()?;
-    Some(Ok(AuditRow(row)))
+    let row = store::audit::find(&services.db, org, event.id).await?;
+    Ok(row.map(|row| Ok(AuditRow(row))))
 }
 
 fn resync_required() -> async_graphql::Result<AuditRow> {
@@ -242,5 +265,6 @@ fn pending_kind(status: &str) -> Option<PendingActionEventKind> {
         domain::gate::PendingStatus::Cancelled => K::Cancelled,
         domain::gate::PendingStatus::Stale => K::Stale,
         domain::gate::PendingStatus::Expired => K::Expired,
+        domain::gate::PendingStatus::Superseded => K::Superseded,
     })
 }

@@ -61,11 +61,13 @@ impl Services {
                 Ok(targets(&prepared, VerdictRecord::new(verdict_id, &verdict, false)))
             }
             Decision::QueueForApproval => {
-                let (record, action, row) =
+                let (record, queued, row) =
                     self.queue(&txn, caller, &write, &prepared, verdict_id, &verdict).await?;
-                self.commit(txn, vec![Event::audit(&row), Event::pending_created(&action)]).await?;
+                let mut events = vec![Event::audit(&row), Event::pending_created(&queued.action)];
+                events.extend(queued.superseded.iter().map(Event::pending_changed));
+                self.commit(txn, events).await?;
                 let mut result = targets(&prepared, record);
-                result.pending_action = Some(action);
+                result.pending_action = Some(queued.action);
                 Ok(result)
             }
             Decision::Allow => {
@@ -87,7 +89,7 @@ impl Services {
         prepared: &Prepared,
         verdict_id: Uuid,
         verdict: &Verdict,
-    ) -> Result<(VerdictRecord, entity::pending_actions::Model, entity::audit::Model), Failure> {
+    ) -> Result<(VerdictRecord, pending::Queued, entity::audit::Model), Failure> {
         let action_id = Uuid::now_v7();
         let row =
             audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
@@ -108,6 +110,7 @@ impl Services {
                 before: prepared.before.clone(),
                 after: serde_json::to_value(write)?,
                 target_version: prepared.target_version,
+                supersede_key: write.supersede_key(),
                 verdict_id,
                 expires_at: chrono::Utc::now() + self.pending_ttl,
             },

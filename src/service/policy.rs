@@ -319,7 +319,7 @@ impl Services {
         let row = audit::insert(txn, caller, entry).await?;
         result.events.extend(Event::for_audit_row(&row));
         if let Some(action_id) = queued_id {
-            let action = pending::insert(
+            let queued = pending::insert(
                 txn,
                 caller,
                 NewPendingAction {
@@ -336,13 +336,15 @@ impl Services {
                     before: target.before.clone(),
                     after: serde_json::to_value(change)?,
                     target_version: None,
+                    // Policy changes touch several axes at once: each proposal stands alone.
+                    supersede_key: None,
                     verdict_id,
                     expires_at: Utc::now() + self.pending_ttl,
                 },
             )
             .await?;
-            result.events.push(Event::pending_created(&action));
-            result.pending_action = Some(action);
+            result.events.push(Event::pending_created(&queued.action));
+            result.pending_action = Some(queued.action);
         }
         Ok(result)
     }

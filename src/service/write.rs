@@ -109,11 +109,37 @@ impl AdWrite {
             AdWrite::AdStatus { .. } => "ad.status",
         }
     }
+
+    /// What a queued proposal of this write changes, for superseding: a newer proposal with the
+    /// same target and key replaces the one still waiting. A field update's key is its action (a
+    /// budget proposal supersedes the waiting budget proposal, not a bidding one); a launch's is
+    /// the creative it launches into its ad set. Creates have none: two new campaigns are two
+    /// proposals.
+    pub fn supersede_key(&self) -> Option<String> {
+        match self {
+            AdWrite::CreateCampaign(_) | AdWrite::CreateAdSet { .. } => None,
+            AdWrite::LaunchAd { creative_id, .. } => Some(format!("{}:{creative_id}", self.action())),
+            _ => Some(self.action().to_owned()),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_updates_and_launches_supersede_creates_do_not() {
+        let campaign_id = Uuid::now_v7();
+        let budget = AdWrite::CampaignBudget { campaign_id, budget: Budget::Daily(7500) };
+        assert_eq!(budget.supersede_key().as_deref(), Some("campaign.budget"));
+        let creative_id = Uuid::now_v7();
+        let launch = AdWrite::LaunchAd { ad_set_id: Uuid::now_v7(), name: "a".into(), creative_id };
+        assert_eq!(launch.supersede_key(), Some(format!("ad.launch:{creative_id}")));
+        let ad_set =
+            AdWrite::CreateAdSet { campaign_id, name: "s".into(), daily_budget_cents: None, targeting: None };
+        assert_eq!(ad_set.supersede_key(), None);
+    }
 
     #[test]
     fn stored_json_round_trips() {

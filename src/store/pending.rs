@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use entity::pending_actions;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set, Statement,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -47,14 +48,88 @@ pub struct NewPendingAction {
     pub after: Value,
     /// The target's version when queued.
     pub target_version: Option<i64>,
+    /// What it changes, for superseding (see `AdWrite::supersede_key`); `None` never supersedes.
+    pub supersede_key: Option<String>,
     /// The audit row that queued it.
     pub verdict_id: Uuid,
     /// When it expires.
     pub expires_at: DateTime<Utc>,
 }
 
-/// Queues `action`, proposed by `caller`.
+/// A queued action, and the proposals it superseded (now `superseded`).
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// The new pending action.
+    pub action: pending_actions::Model,
+    /// The proposals for the same target and key that were still waiting (pending, or failed and
+    /// approvable again), as they are now.
+    pub superseded: Vec<pending_actions::Model>,
+}
+
+/// Queues `action`, proposed by `caller`. A proposal with a supersede key first supersedes the
+/// ones still waiting for the same target and key: they end `superseded`, resolved by this
+/// proposal's verdict, their audit rows kept. A partial unique index keeps one waiting proposal
+/// per target and key; on PostgreSQL proposals for one target and key queue on an advisory lock,
+/// so the later one sees and supersedes the earlier instead of failing on the index.
 pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    action: NewPendingAction,
+) -> Result<Queued, DbErr> {
+    let superseded = match action.supersede_key.as_deref() {
+        Some(key) => supersede(conn, caller, &action, key).await?,
+        None => Vec::new(),
+    };
+    let action = insert_row(conn, caller, action).await?;
+    Ok(Queued { action, superseded })
+}
+
+async fn supersede<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    action: &NewPendingAction,
+    key: &str,
+) -> Result<Vec<pending_actions::Model>, DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        let lock = format!("pending:{}:{key}", action.target_id);
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [lock.into()],
+        ))
+        .await?;
+    }
+    let waiting = pending_actions::Entity::find()
+        .filter(pending_actions::Column::OrganizationId.eq(action.organization_id))
+        .filter(pending_actions::Column::TargetId.eq(action.target_id))
+        .filter(pending_actions::Column::SupersedeKey.eq(key))
+        .filter(
+            pending_actions::Column::Status
+                .is_in([PendingStatus::Pending.as_str(), PendingStatus::Failed.as_str()]),
+        )
+        .all(conn)
+        .await?;
+    let mut superseded = Vec::with_capacity(waiting.len());
+    for mut older in waiting {
+        let from = if older.status == PendingStatus::Failed.as_str() {
+            PendingStatus::Failed
+        } else {
+            PendingStatus::Pending
+        };
+        let resolution = Resolution {
+            caller,
+            verdict_id: action.verdict_id,
+            reason: Some(PendingStatus::Superseded.as_str().to_owned()),
+        };
+        if transition(conn, older.id, from, PendingStatus::Superseded, Some(resolution)).await? {
+            older.status = PendingStatus::Superseded.as_str().to_owned();
+            superseded.push(older);
+        }
+    }
+    Ok(superseded)
+}
+
+async fn insert_row<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     action: NewPendingAction,
@@ -74,6 +149,7 @@ pub async fn insert<C: ConnectionTrait>(
         before: Set(action.before),
         after: Set(action.after),
         target_version: Set(action.target_version),
+        supersede_key: Set(action.supersede_key),
         status: Set(PendingStatus::Pending.as_str().to_owned()),
         proposed_by_type: Set(caller.kind.as_str().to_owned()),
         proposed_by_id: Set(caller.actor_id.clone()),

@@ -236,7 +236,7 @@ fn assert_item_error(result: &Value, id: &str, code: &str) {
 async fn bulk_approval_answers_each_id_in_order() {
     let app = TestApp::new().await;
     let (campaign, valid) = queued(&app).await;
-    let resolved = queue_budget(&app, &app.customer(), &campaign, 8000).await;
+    let (_, resolved) = queued(&app).await;
     reject(&app, &app.customer(), &resolved, "not this one").await;
     let (their_token, theirs) = foreign_action(&app).await;
     let ids = json!([valid, resolved, "nope", theirs]);
@@ -268,7 +268,7 @@ async fn bulk_approval_answers_each_id_in_order() {
 async fn bulk_rejection_answers_each_id_in_order() {
     let app = TestApp::new().await;
     let (campaign, valid) = queued(&app).await;
-    let resolved = queue_budget(&app, &app.customer(), &campaign, 8000).await;
+    let (_, resolved) = queued(&app).await;
     reject(&app, &app.customer(), &resolved, "first").await;
     let (their_token, theirs) = foreign_action(&app).await;
     let ids = json!([valid, resolved, "nope", theirs]);

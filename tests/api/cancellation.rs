@@ -97,3 +97,22 @@ async fn a_write_dropped_at_any_await_point_runs_to_its_end_or_never_starts() {
     }
     panic!("the write never completed within 200 polls");
 }
+#[tokio::test]
+async fn a_queued_write_dropped_mid_way_leaves_one_pending_action_or_none() {
+    let app = TestApp::new().await;
+    let campaign = app.campaign("TIKTOK", ("DRAFT", "DRAFT")).await;
+    let token = app.customer();
+    const PENDING: &str =
+        "query { pendingActions(status: PENDING, first: 50) { edges { node { id after } } } }";
+    for polls in 1..=200 {
+        let answered = hang_up_and_check(&app, &campaign, 7_000 + polls as i64, polls).await;
+        let pending = app.ok(&token, PENDING, json!({})).await;
+        let waiting = pending["pendingActions"]["edges"].as_array().expect("edges").len();
+        assert!(waiting <= 1, "one budget proposal waits at a time: {pending:#}");
+        if answered.is_some() {
+            assert_eq!(waiting, 1);
+            return;
+        }
+    }
+    panic!("the write never completed within 200 polls");
+}

@@ -26,6 +26,7 @@ mod policy;
 mod schema;
 mod startup;
 mod subscriptions;
+mod superseding;
 mod tenancy;
 mod writes;
 mod ws;

@@ -325,3 +325,27 @@ async fn simultaneous_prunes_never_take_the_last_active_ad_out_together() {
     statuses.sort();
     assert_eq!(statuses, ["ACTIVE", "PAUSED"], "the ad set keeps one ad in delivery");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_runs_leave_one_waiting_proposal_per_target() {
+    let app = std::sync::Arc::new(TestApp::with_connections(12).await);
+    let (_, _, ads) = live_ad_set(&app, 2, "DRAFT").await;
+    simulate(&app, &ads[0], "FAILING", 10).await;
+    simulate(&app, &ads[1], "HEALTHY", 10).await;
+    insert_creative(&app, "Fresh creative").await;
+
+    let runs: Vec<_> = (0..6)
+        .map(|_| {
+            let app = std::sync::Arc::clone(&app);
+            tokio::spawn(async move { run(&app).await })
+        })
+        .collect();
+    for handle in runs {
+        handle.await.expect("run finishes");
+    }
+    assert_eq!(
+        pending_count(&app).await,
+        2,
+        "one prune and one launch wait, however many runs proposed them"
+    );
+}

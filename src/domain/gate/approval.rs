@@ -34,11 +34,13 @@ pub enum PendingStatus {
     Stale,
     /// Nobody decided before it expired.
     Expired,
+    /// A newer proposal for the same target and field replaced it while it waited.
+    Superseded,
 }
 
 impl PendingStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [PendingStatus; 8] = [
+    pub const ALL: [PendingStatus; 9] = [
         PendingStatus::Pending,
         PendingStatus::Approved,
         PendingStatus::Dispatched,
@@ -47,6 +49,7 @@ impl PendingStatus {
         PendingStatus::Cancelled,
         PendingStatus::Stale,
         PendingStatus::Expired,
+        PendingStatus::Superseded,
     ];
 
     /// The lowercase code stored in the database.
@@ -60,6 +63,7 @@ impl PendingStatus {
             PendingStatus::Cancelled => "cancelled",
             PendingStatus::Stale => "stale",
             PendingStatus::Expired => "expired",
+            PendingStatus::Superseded => "superseded",
         }
     }
 

@@ -202,6 +202,7 @@ fn statuses_round_trip_and_terminal() {
         (Cancelled, true),
         (PendingStatus::Stale, true),
         (PendingStatus::Expired, true),
+        (PendingStatus::Superseded, true),
     ];
     for (status, expected) in terminal {
         assert_eq!(status.as_str().parse(), Ok(status));
