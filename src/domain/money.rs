@@ -7,9 +7,13 @@
 
 mod budget;
 mod currency;
+mod meta;
+mod tiktok;
 
 pub use budget::{Budget, BudgetInputError, BudgetKind, minimum_budget};
 pub use currency::Currency;
+pub use meta::{MetaMoneyError, from_meta_units, meta_offset, meta_supports, to_meta_units};
+pub use tiktok::tiktok_minimum_budget;
 
 /// The largest amount accepted, in minor units: 2^53 - 1, the largest integer a JSON client
 /// represents exactly.
