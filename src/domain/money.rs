@@ -147,16 +147,20 @@ fn parse_digits(s: &str) -> Result<i64, MoneyError> {
     })
 }
 
+/// The currency of `code`, for tests (a code this service does not know fails the test).
+#[cfg(test)]
+pub(crate) fn test_currency(code: &str) -> Currency {
+    match Currency::parse(code) {
+        Ok(c) => c,
+        Err(e) => panic!("{code}: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn currency(code: &str) -> Currency {
-        match Currency::parse(code) {
-            Ok(c) => c,
-            Err(e) => panic!("{code}: {e}"),
-        }
-    }
+    use super::test_currency as currency;
 
     #[test]
     fn validate_amount_rules() {

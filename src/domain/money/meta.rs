@@ -157,12 +157,7 @@ fn unit(offset: i64) -> &'static str {
 mod tests {
     use super::*;
 
-    fn currency(code: &str) -> Currency {
-        match Currency::parse(code) {
-            Ok(c) => c,
-            Err(e) => panic!("{code}: {e}"),
-        }
-    }
+    use crate::domain::money::test_currency as currency;
 
     #[test]
     fn offset_100_currencies_with_two_decimals_pass_through() {

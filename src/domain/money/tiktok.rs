@@ -80,12 +80,7 @@ pub fn tiktok_minimum_budget(currency: Currency) -> i64 {
 mod tests {
     use super::*;
 
-    fn currency(code: &str) -> Currency {
-        match Currency::parse(code) {
-            Ok(c) => c,
-            Err(e) => panic!("{code}: {e}"),
-        }
-    }
+    use crate::domain::money::test_currency as currency;
 
     #[test]
     fn minimums_follow_the_currency() {
