@@ -34,7 +34,7 @@
 //! | `LAYERS_RECONCILE_INTERVAL_SECS` | `--reconcile-interval-secs` | `15` | seconds between reconciler runs (one also runs at start-up) settling dispatches left in flight |
 //! | `LAYERS_INSTANCE_ID` | `--instance-id` | `<hostname>:<port>` | this instance's name, unique among running instances and stable across its restarts (a restarted instance settles its previous process's dispatches at once) |
 //! | `LAYERS_META_BASE_URL` | `--meta-base-url` | `https://graph.facebook.com` | live: Meta Marketing API host |
-//! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v21.0` | live: Graph API version in every Meta path |
+//! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v27.0` | live: Graph API version in every Meta path |
 //! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |
 //! | `LAYERS_APPLE_BASE_URL` | `--apple-base-url` | `https://api.searchads.apple.com` | live: Apple Search Ads API host |
 //! | `LAYERS_PLATFORM_TIMEOUT_MS` | `--platform-timeout-ms` | `30000` | live: milliseconds one platform call may take |

@@ -64,6 +64,21 @@ pub struct Model {
     /// Where a tap on an ad leads (Meta link, TikTok landing page).
     #[sea_orm(column_type = "Text", nullable)]
     pub landing_page_url: Option<String>,
+    /// Meta: the pixel a conversions ad set optimizes for.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub meta_pixel_id: Option<String>,
+    /// Meta: the conversion event of that pixel (`PURCHASE`, `LEAD`, ...).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub meta_custom_event_type: Option<String>,
+    /// Meta: the promoted app's Meta application id (app-install ad sets).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub meta_application_id: Option<String>,
+    /// Meta and TikTok: the promoted app's App Store or Google Play URL (app-install ad sets).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub app_store_url: Option<String>,
+    /// TikTok: the promoted app's TikTok app id (app-promotion ad groups).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub tiktok_app_id: Option<String>,
     /// Bumped on every change to the defaults block or kill switch.
     pub version: i64,
     /// When the layer was created.

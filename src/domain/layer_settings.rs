@@ -3,11 +3,16 @@
 //! landing page), each checked here before it is stored.
 //!
 //! Changing them is customer-only (like the kill switch) and audited; the currency is fixed once
-//! the layer has a campaign, because every stored amount is in it.
+//! the layer has a campaign, because every stored amount is in it, and a Meta layer takes only a
+//! currency Meta ad accounts can hold.
+
+mod promoted;
+
+pub use promoted::{DEFAULT_META_CUSTOM_EVENT_TYPE, META_CUSTOM_EVENT_TYPES, Promoted};
 
 use super::Platform;
 use super::campaign::validate_targeting;
-use super::money::Currency;
+use super::money::{Currency, meta_supports};
 
 /// TikTok identity types an ad can speak as.
 pub const TIKTOK_IDENTITY_TYPES: [&str; 4] = ["CUSTOMIZED_USER", "TT_USER", "BC_AUTH_TT", "AUTH_CODE"];
@@ -27,6 +32,8 @@ pub struct SettingsChange {
     pub tiktok_identity: Option<Option<(String, String)>>,
     /// Meta and TikTok: where a tap on an ad leads (https).
     pub landing_page_url: Option<Option<String>>,
+    /// What the campaigns promote (Meta's pixel and app, TikTok's app).
+    pub promoted: Promoted,
 }
 
 impl SettingsChange {
@@ -58,6 +65,14 @@ pub enum SettingsError {
     /// The layer has campaigns, whose amounts are in the current currency.
     #[error("the currency cannot change once the layer has campaigns: their amounts are in {0}")]
     CurrencyLocked(&'static str),
+    /// The platform's ad accounts cannot hold the currency (Meta and KWD, ...).
+    #[error("{platform} ad accounts do not support {currency}")]
+    CurrencyNotSupported {
+        /// The layer's platform.
+        platform: Platform,
+        /// The refused currency.
+        currency: &'static str,
+    },
 }
 
 impl SettingsError {
@@ -67,6 +82,7 @@ impl SettingsError {
             SettingsError::NotForPlatform { .. } => "SETTING_NOT_FOR_PLATFORM",
             SettingsError::Invalid { .. } => "INVALID_SETTING",
             SettingsError::CurrencyLocked(_) => "CURRENCY_LOCKED",
+            SettingsError::CurrencyNotSupported { .. } => "CURRENCY_NOT_SUPPORTED",
         }
     }
 
@@ -74,7 +90,7 @@ impl SettingsError {
     pub fn field(&self) -> &'static str {
         match self {
             SettingsError::NotForPlatform { field, .. } | SettingsError::Invalid { field, .. } => field,
-            SettingsError::CurrencyLocked(_) => "currency",
+            SettingsError::CurrencyLocked(_) | SettingsError::CurrencyNotSupported { .. } => "currency",
         }
     }
 }
@@ -83,7 +99,11 @@ impl SettingsError {
 fn applies(field: &'static str, platform: Platform) -> Result<(), SettingsError> {
     let ok = match field {
         "appleAdamId" => platform == Platform::Apple,
-        "metaPageId" => platform == Platform::Meta,
+        "metaPageId" | "metaPixelId" | "metaCustomEventType" | "metaApplicationId" => {
+            platform == Platform::Meta
+        }
+        "tiktokAppId" => platform == Platform::Tiktok,
+        "appStoreUrl" => platform != Platform::Apple,
         "tiktokIdentityType" | "tiktokIdentityId" => platform == Platform::Tiktok,
         "landingPageUrl" => platform != Platform::Apple,
         _ => true,
@@ -135,6 +155,8 @@ pub struct RequestedSettings {
     pub tiktok_identity_id: Option<Option<String>>,
     /// Landing page URL.
     pub landing_page_url: Option<Option<String>>,
+    /// What the campaigns promote.
+    pub promoted: Promoted,
 }
 
 /// Checks a requested change for a layer on `platform` that has `campaigns` campaigns in
@@ -149,6 +171,9 @@ pub fn check(
     if let Some(code) = requested.currency {
         let currency = Currency::parse(code.trim())
             .map_err(|_| invalid("currency", format!("`{code}` is not an ISO 4217 currency code")))?;
+        if platform == Platform::Meta && !meta_supports(currency) {
+            return Err(SettingsError::CurrencyNotSupported { platform, currency: currency.code() });
+        }
         if currency.code() != current_currency {
             if has_campaigns {
                 let current =
@@ -200,6 +225,7 @@ pub fn check(
         applies("landingPageUrl", platform)?;
         change.landing_page_url = Some(url.as_deref().map(landing_page).transpose()?);
     }
+    change.promoted = promoted::check(platform, requested.promoted)?;
     Ok(change)
 }
 
@@ -274,5 +300,19 @@ mod tests {
         assert_eq!(error.code(), "CURRENCY_LOCKED");
         let same = RequestedSettings { currency: Some("USD".into()), ..request() };
         assert!(check(Platform::Tiktok, same, true, "USD").expect("unchanged").is_empty());
+    }
+
+    #[test]
+    fn a_meta_layer_takes_only_a_currency_meta_supports() {
+        for code in ["KWD", "OMR", "TND", "IQD"] {
+            let requested = RequestedSettings { currency: Some(code.into()), ..request() };
+            let error = check(Platform::Meta, requested.clone(), false, "USD").expect_err(code);
+            assert_eq!((error.code(), error.field()), ("CURRENCY_NOT_SUPPORTED", "currency"));
+            assert!(check(Platform::Tiktok, requested, false, "USD").is_ok(), "{code} on TikTok");
+        }
+        for code in ["HUF", "BHD", "JPY", "CRC"] {
+            let requested = RequestedSettings { currency: Some(code.into()), ..request() };
+            assert!(check(Platform::Meta, requested, false, "USD").is_ok(), "{code} on Meta");
+        }
     }
 }

@@ -7,9 +7,13 @@
 
 mod budget;
 mod currency;
+mod meta;
+mod tiktok;
 
 pub use budget::{Budget, BudgetInputError, BudgetKind, minimum_budget};
 pub use currency::Currency;
+pub use meta::{MetaMoneyError, from_meta_units, meta_offset, meta_supports, to_meta_units};
+pub use tiktok::tiktok_minimum_budget;
 
 /// The largest amount accepted, in minor units: 2^53 - 1, the largest integer a JSON client
 /// represents exactly.
@@ -143,16 +147,20 @@ fn parse_digits(s: &str) -> Result<i64, MoneyError> {
     })
 }
 
+/// The currency of `code`, for tests (a code this service does not know fails the test).
+#[cfg(test)]
+pub(crate) fn test_currency(code: &str) -> Currency {
+    match Currency::parse(code) {
+        Ok(c) => c,
+        Err(e) => panic!("{code}: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn currency(code: &str) -> Currency {
-        match Currency::parse(code) {
-            Ok(c) => c,
-            Err(e) => panic!("{code}: {e}"),
-        }
-    }
+    use super::test_currency as currency;
 
     #[test]
     fn validate_amount_rules() {

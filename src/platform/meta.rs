@@ -1,8 +1,11 @@
 //! Meta Marketing API: the native request for each normalized write.
 //!
-//! Meta takes money in the account currency's minor unit as it is, so budgets and bids pass
-//! through unchanged. Builders are pure: they must not perform I/O, read the clock or hold a
-//! token (the `Authorization` header is always redacted).
+//! Meta takes money in its own unit per currency (its "Currency codes" table,
+//! [`crate::domain::money::to_meta_units`]): ISO minor units for most, whole units for HUF, JPY,
+//! KRW, ..., hundredths for BHD and JOD; an amount that unit cannot hold exactly, or a currency
+//! Meta does not support, is refused. Ad sets of conversion and app-install campaigns carry the
+//! layer's `promoted_object`. Builders are pure: they must not perform I/O, read the clock or
+//! hold a token (the `Authorization` header is always redacted).
 
 use serde_json::{Map, Value, json};
 
@@ -15,11 +18,13 @@ use super::error::PlatformError;
 use super::native::{NativeRequest, REDACTED};
 use super::write::{AccountContext, PlatformWrite};
 use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
-use crate::domain::money::Budget;
+use crate::domain::layer_settings::DEFAULT_META_CUSTOM_EVENT_TYPE;
+use crate::domain::money::{Budget, to_meta_units};
 use crate::domain::status::EntityStatus;
 
-/// The Marketing API version every path starts with.
-pub const API_VERSION: &str = "v21.0";
+/// The Marketing API version every path starts with unless `LAYERS_META_API_VERSION` says
+/// otherwise: v27.0, current since 4 November 2026.
+pub const API_VERSION: &str = "v27.0";
 
 /// The request for a write against a configured Graph API version (`LAYERS_META_API_VERSION`):
 /// the same request as [`build_request`], its path starting with `version` instead of
@@ -113,12 +118,12 @@ pub fn build_request(
         PlatformWrite::CreateCampaign { .. } => create_campaign(account, write),
         PlatformWrite::UpdateCampaignBudget { campaign_id, budget } => {
             let mut body = Map::new();
-            insert_budget(&mut body, budget)?;
+            insert_budget(account, &mut body, budget)?;
             update(campaign_id, "campaignId", Value::Object(body))
         }
         PlatformWrite::UpdateCampaignBidding { campaign_id, bid_strategy, bid_amount_cents } => {
             let mut body = Map::new();
-            insert_bidding(&mut body, bid_strategy, *bid_amount_cents)?;
+            insert_bidding(account, &mut body, bid_strategy, *bid_amount_cents)?;
             update(campaign_id, "campaignId", Value::Object(body))
         }
         PlatformWrite::UpdateCampaignSchedule { campaign_id, start_time, end_time } => {
@@ -173,8 +178,8 @@ fn create_campaign(account: &AccountContext, write: &PlatformWrite) -> Result<Na
     body.insert("objective".into(), json!(objective(outcome)));
     body.insert("status".into(), json!(status_code(status)));
     body.insert("special_ad_categories".into(), json!([]));
-    insert_budget(&mut body, budget)?;
-    insert_bidding(&mut body, bid_strategy, *bid_amount_cents)?;
+    insert_budget(account, &mut body, budget)?;
+    insert_bidding(account, &mut body, bid_strategy, *bid_amount_cents)?;
     if let Some(start) = start_time {
         body.insert("start_time".into(), json!(iso8601(start)));
     }
@@ -207,13 +212,16 @@ fn create_ad_set(account: &AccountContext, write: &PlatformWrite) -> Result<Nati
     body.insert("billing_event".into(), json!("IMPRESSIONS"));
     if let Some(outcome) = outcome {
         body.insert("optimization_goal".into(), json!(optimization_goal(outcome)));
+        if let Some(promoted) = promoted_object(account, outcome)? {
+            body.insert("promoted_object".into(), promoted);
+        }
     }
     body.insert("targeting".into(), targeting_spec(targeting.as_ref(), account)?);
     if let Some(cents) = daily_budget_cents {
-        body.insert("daily_budget".into(), json!(positive_cents("dailyBudgetCents", *cents)?));
+        body.insert("daily_budget".into(), json!(meta_money(account, "dailyBudgetCents", *cents)?));
     }
     if let Some(cents) = bid_amount_cents {
-        body.insert("bid_amount".into(), json!(positive_cents("bidAmountCents", *cents)?));
+        body.insert("bid_amount".into(), json!(meta_money(account, "bidAmountCents", *cents)?));
     }
     account_edge(account, "adsets", Value::Object(body))
 }
@@ -233,14 +241,14 @@ fn create_ad(account: &AccountContext, write: &PlatformWrite) -> Result<NativeRe
     account_edge(account, "ads", body)
 }
 
-/// A `POST` to an edge of the ad account (`/v21.0/act_<id>/<edge>`).
+/// A `POST` to an edge of the ad account (`/v27.0/act_<id>/<edge>`).
 fn account_edge(account: &AccountContext, edge: &str, body: Value) -> Result<NativeRequest, PlatformError> {
     let account_id = require_ad_account(account)?;
     let path = format!("/{API_VERSION}/act_{account_id}/{edge}");
     Ok(authorized(NativeRequest::new("POST", path)).body(body))
 }
 
-/// A `POST` to an object node (`/v21.0/<id>`), which is how Meta updates any object.
+/// A `POST` to an object node (`/v27.0/<id>`), which is how Meta updates any object.
 fn update(id: &str, field: &str, body: Value) -> Result<NativeRequest, PlatformError> {
     let path = format!("/{API_VERSION}/{}", require_id(field, id)?);
     Ok(authorized(NativeRequest::new("POST", path)).body(body))
@@ -251,19 +259,58 @@ fn authorized(request: NativeRequest) -> NativeRequest {
     request.header("Authorization", format!("Bearer {REDACTED}"))
 }
 
-/// Adds `daily_budget` or `lifetime_budget` in minor units, as Meta takes them.
-fn insert_budget(body: &mut Map<String, Value>, budget: &Budget) -> Result<(), PlatformError> {
+/// The ad set's `promoted_object` for its campaign's outcome: the pixel and its conversion event
+/// for conversions, the app's Meta application id and store URL for app installs; none for
+/// traffic. A setting the layer lacks is refused, naming it.
+fn promoted_object(account: &AccountContext, outcome: &Outcome) -> Result<Option<Value>, PlatformError> {
+    let identity = &account.identity;
+    let required = |value: &Option<String>, field: &str, what: &str| {
+        value.clone().ok_or_else(|| {
+            PlatformError::invalid(field, format!("Meta {what} ad sets need the layer's {field}"))
+        })
+    };
+    Ok(match outcome {
+        Outcome::Traffic => None,
+        Outcome::Conversions => {
+            let pixel_id = required(&identity.meta_pixel_id, "metaPixelId", "conversions")?;
+            let event = identity.meta_custom_event_type.as_deref().unwrap_or(DEFAULT_META_CUSTOM_EVENT_TYPE);
+            Some(json!({ "pixel_id": require_id("metaPixelId", &pixel_id)?, "custom_event_type": event }))
+        }
+        Outcome::AppInstalls => {
+            let application_id = required(&identity.meta_application_id, "metaApplicationId", "app-install")?;
+            let store_url = required(&identity.app_store_url, "appStoreUrl", "app-install")?;
+            Some(json!({
+                "application_id": require_id("metaApplicationId", &application_id)?,
+                "object_store_url": store_url,
+            }))
+        }
+    })
+}
+
+/// An amount of the account's currency in Meta's unit for it, refused when Meta cannot hold it.
+pub(crate) fn meta_money(account: &AccountContext, field: &str, cents: i64) -> Result<i64, PlatformError> {
+    let cents = positive_cents(field, cents)?;
+    to_meta_units(cents, account.currency).map_err(|err| PlatformError::invalid(field, err.to_string()))
+}
+
+/// Adds `daily_budget` or `lifetime_budget` in Meta's unit.
+fn insert_budget(
+    account: &AccountContext,
+    body: &mut Map<String, Value>,
+    budget: &Budget,
+) -> Result<(), PlatformError> {
     let cents = budget_cents(budget)?;
     let key = match budget {
         Budget::Daily(_) => "daily_budget",
         Budget::Lifetime(_) => "lifetime_budget",
     };
-    body.insert(key.into(), json!(cents));
+    body.insert(key.into(), json!(meta_money(account, budget.kind().field(), cents)?));
     Ok(())
 }
 
-/// Adds `bid_strategy` and, for caps, `bid_amount` in minor units.
+/// Adds `bid_strategy` and, for caps, `bid_amount` in Meta's unit.
 fn insert_bidding(
+    account: &AccountContext,
     body: &mut Map<String, Value>,
     strategy: &BidStrategy,
     amount_cents: Option<i64>,
@@ -271,7 +318,7 @@ fn insert_bidding(
     let amount = check_bid(strategy, amount_cents)?;
     body.insert("bid_strategy".into(), json!(bid_strategy(strategy)));
     if let Some(cents) = amount {
-        body.insert("bid_amount".into(), json!(cents));
+        body.insert("bid_amount".into(), json!(meta_money(account, "bidAmountCents", cents)?));
     }
     Ok(())
 }

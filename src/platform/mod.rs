@@ -41,7 +41,7 @@ pub use oauth::{AuthorizeError, OAuthClient, TokenGrant};
 pub use proxy::{AdapterMismatch, PlatformProxy};
 pub use sandbox::{SandboxAdapter, new_platform_id};
 pub use settings::PlatformSettings;
-pub use write::{AccountContext, AdIdentity, AdMedia, MediaKind, PlatformWrite};
+pub use write::{AccountContext, AdIdentity, AdMedia, MediaKind, PlatformWrite, dispatch_key};
 
 /// Sends normalized writes to one ad platform.
 #[async_trait]
@@ -69,6 +69,12 @@ pub trait PlatformAdapter: Send + Sync {
     /// the layer has what its ads need (Meta's Page, TikTok's identity, a landing page).
     fn check_push(&self, account: &AccountContext, media: &CreativeMedia) -> Result<(), PlatformError> {
         creative::check_push(account, media)
+    }
+
+    /// Whether `account` can take `write` at all, without I/O: its native request can be built
+    /// (the layer holds what the write needs, its amounts fit the platform's units).
+    fn check_write(&self, account: &AccountContext, write: &PlatformWrite) -> Result<(), PlatformError> {
+        build_request(account, write).map(drop)
     }
 
     /// Reads back from the platform whether `write`, sent at or after `sent_after` by a dispatch

@@ -16,7 +16,7 @@ pub const REDACTED: &str = "<redacted>";
 pub struct NativeRequest {
     /// The HTTP method (`POST`, `PUT`, `DELETE`).
     pub method: String,
-    /// The path below the platform's base URL (`/v21.0/act_123/campaigns`).
+    /// The path below the platform's base URL (`/v27.0/act_123/campaigns`).
     pub path: String,
     /// The headers, secrets shown as `<redacted>`.
     pub headers: BTreeMap<String, String>,

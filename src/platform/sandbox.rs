@@ -138,6 +138,10 @@ impl PlatformAdapter for SandboxAdapter {
         creative::check_push(&simulated(account), media)
     }
 
+    fn check_write(&self, account: &AccountContext, write: &PlatformWrite) -> Result<(), PlatformError> {
+        build_request(&simulated(account), write).map(drop)
+    }
+
     /// Applied when a request equal to the write's native request was accepted at or after
     /// `sent_after` (the latest such one, with the id it was given); otherwise not applied.
     async fn reconcile(
@@ -191,8 +195,9 @@ impl Exchange for SandboxAdapter {
 /// Where simulated media lives.
 const SANDBOX_MEDIA: &str = "https://sandbox.layers.invalid";
 
-/// `account` with what a sandbox layer has not set filled in (Meta's Page, TikTok's identity,
-/// the landing page), so the simulation runs without a real account's settings.
+/// `account` with what a sandbox layer has not set filled in (Meta's Page, pixel and app,
+/// TikTok's identity and app, the landing page), so the simulation runs without a real account's
+/// settings.
 fn simulated(account: &AccountContext) -> AccountContext {
     let mut account = account.clone();
     let identity = &mut account.identity;
@@ -200,6 +205,10 @@ fn simulated(account: &AccountContext) -> AccountContext {
     identity.tiktok_identity_type.get_or_insert_with(|| "CUSTOMIZED_USER".to_owned());
     identity.tiktok_identity_id.get_or_insert_with(|| "7000000000000000002".to_owned());
     identity.landing_page_url.get_or_insert_with(|| format!("{SANDBOX_MEDIA}/landing"));
+    identity.meta_pixel_id.get_or_insert_with(|| "100000000000003".to_owned());
+    identity.meta_application_id.get_or_insert_with(|| "100000000000004".to_owned());
+    identity.app_store_url.get_or_insert_with(|| "https://apps.apple.com/app/id100000005".to_owned());
+    identity.tiktok_app_id.get_or_insert_with(|| "7000000000000000006".to_owned());
     account
 }
 

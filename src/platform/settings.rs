@@ -15,7 +15,7 @@ pub struct PlatformSettings {
     pub meta_base_url: String,
 
     /// Meta Marketing API version every Meta path starts with.
-    #[arg(long, env = "LAYERS_META_API_VERSION", default_value = "v21.0", value_parser = parse_meta_version, global = true)]
+    #[arg(long, env = "LAYERS_META_API_VERSION", default_value = super::meta::API_VERSION, value_parser = parse_meta_version, global = true)]
     pub meta_api_version: String,
 
     /// TikTok Business API base URL (paths start with `/open_api/v1.3/`).
@@ -59,12 +59,12 @@ pub const DEFAULT_BACKOFF_CAP_MS: u64 = 20_000;
 pub const DEFAULT_RETRY_AFTER_CAP_SECS: u64 = 60;
 
 impl Default for PlatformSettings {
-    /// The documented defaults: the real platform hosts, Graph API `v21.0`, 30 s per call, three
+    /// The documented defaults: the real platform hosts, Graph API [`super::meta::API_VERSION`], 30 s per call, three
     /// attempts with 0.5 s–20 s backoff, `Retry-After` honoured up to 60 s.
     fn default() -> Self {
         PlatformSettings {
             meta_base_url: "https://graph.facebook.com".to_owned(),
-            meta_api_version: "v21.0".to_owned(),
+            meta_api_version: super::meta::API_VERSION.to_owned(),
             tiktok_base_url: "https://business-api.tiktok.com".to_owned(),
             apple_base_url: "https://api.searchads.apple.com".to_owned(),
             platform_timeout_ms: DEFAULT_TIMEOUT_MS,

@@ -1,8 +1,11 @@
 //! TikTok Business API v1.3: the native request for each normalized write.
 //!
 //! TikTok takes money as a decimal number in major units (`5050` USD cents → `50.50`, JPY `5050`
-//! → `5050`), built from the exact decimal string, never from float arithmetic. Builders are
-//! pure: they must not perform I/O, read the clock or hold a token (`Access-Token` is redacted).
+//! → `5050`), built from the exact decimal string, never from float arithmetic. App-install
+//! campaigns are `APP_PROMOTION` with `app_promotion_type: APP_INSTALL`, and their ad groups name
+//! the layer's TikTok app. Creates carry the dispatch's `request_id` (TikTok's idempotency key),
+//! so a create sent again after a lost answer is not applied twice. Builders are pure: they must
+//! not perform I/O, read the clock or hold a token (`Access-Token` is redacted).
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -11,14 +14,20 @@ use super::common::{
     ad_set_countries, budget_cents, budget_field, check_bid, check_schedule, check_targeting, major_number,
     require_ad_account, require_create_status, require_id, require_name,
 };
-use super::creative::CreativeMedia;
 use super::error::PlatformError;
 use super::native::{NativeRequest, REDACTED};
 use super::tiktok_geo::{age_groups, location_id};
 use super::write::{AccountContext, AdMedia, MediaKind, PlatformWrite};
 use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
-use crate::domain::money::Budget;
 use crate::domain::status::EntityStatus;
+
+mod codes;
+mod upload;
+
+pub use codes::{
+    app_promotion_type, budget_mode, campaign_optimization_goal, objective, operation_status, optimization,
+};
+pub(crate) use upload::{upload_image, upload_video};
 
 /// The path prefix of every Business API v1.3 endpoint.
 pub const API_PREFIX: &str = "/open_api/v1.3";
@@ -110,8 +119,15 @@ fn create_campaign(
     }
     body.insert("campaign_name".into(), json!(require_name(name)?));
     body.insert("objective_type".into(), json!(objective(outcome)));
+    if let Some(promotion) = app_promotion_type(outcome) {
+        body.insert("app_promotion_type".into(), json!(promotion));
+    }
+    insert_request_id(account, body);
     body.insert("operation_status".into(), json!(operation_status(status)));
     body.insert("budget_optimize_on".into(), json!(true));
+    if let Some(goal) = campaign_optimization_goal(outcome) {
+        body.insert("optimization_goal".into(), json!(goal));
+    }
     body.insert("budget_mode".into(), json!(budget_mode(budget)));
     let cents = budget_cents(budget)?;
     body.insert("budget".into(), money(account, budget_field(budget), cents)?);
@@ -142,12 +158,14 @@ fn create_ad_group(
     require_create_status(status)?;
     insert_id(body, "campaign_id", "campaignId", campaign_id)?;
     body.insert("adgroup_name".into(), json!(require_name(name)?));
+    insert_request_id(account, body);
     body.insert("operation_status".into(), json!(operation_status(status)));
     body.insert("placement_type".into(), json!("PLACEMENT_TYPE_AUTOMATIC"));
     if let Some(outcome) = outcome {
         let (goal, billing) = optimization(outcome);
         body.insert("optimization_goal".into(), json!(goal));
         body.insert("billing_event".into(), json!(billing));
+        insert_promotion(account, body, outcome)?;
     }
     insert_targeting(body, targeting.as_ref(), account)?;
     insert_schedule(body, start_time.as_ref(), end_time.as_ref())?;
@@ -238,45 +256,6 @@ pub(crate) fn ad_identity(account: &AccountContext) -> Result<(&str, &str, &str)
     Ok((identity_type, identity_id, landing))
 }
 
-/// `/file/video/ad/upload/`: TikTok fetches the creative's video from its URL.
-pub(crate) fn upload_video(
-    account: &AccountContext,
-    media: &CreativeMedia,
-) -> Result<NativeRequest, PlatformError> {
-    upload(
-        account,
-        "/file/video/ad/upload/",
-        json!({
-        "upload_type": "UPLOAD_BY_URL", "video_url": media.media_url, "file_name": media.file_name() }),
-    )
-}
-
-/// `/file/image/ad/upload/`: TikTok fetches an image (a creative, or a video's cover) from its URL.
-pub(crate) fn upload_image(
-    account: &AccountContext,
-    image_url: &str,
-    file_name: &str,
-) -> Result<NativeRequest, PlatformError> {
-    upload(
-        account,
-        "/file/image/ad/upload/",
-        json!({
-        "upload_type": "UPLOAD_BY_URL", "image_url": image_url, "file_name": file_name }),
-    )
-}
-
-/// A file upload to the advertiser's library.
-fn upload(account: &AccountContext, endpoint: &str, fields: Value) -> Result<NativeRequest, PlatformError> {
-    let mut body = Map::new();
-    body.insert("advertiser_id".into(), json!(require_ad_account(account)?));
-    if let Value::Object(fields) = fields {
-        body.extend(fields);
-    }
-    let request =
-        NativeRequest::new("POST", format!("{API_PREFIX}{endpoint}")).header("Access-Token", REDACTED);
-    Ok(request.body(Value::Object(body)))
-}
-
 /// Adds `location_ids` and `age_groups` for an ad group.
 fn insert_targeting(
     body: &mut Map<String, Value>,
@@ -362,6 +341,36 @@ fn status_update(
     Ok(())
 }
 
+/// Adds the dispatch's idempotency key as `request_id` (an int64 string), when there is one.
+fn insert_request_id(account: &AccountContext, body: &mut Map<String, Value>) {
+    if let Some(key) = account.dispatch_key.as_deref().filter(|key| key.parse::<i64>().is_ok()) {
+        body.insert("request_id".into(), json!(key));
+    }
+}
+
+/// Adds where an ad group promotes: `WEBSITE` for web outcomes; for app installs the layer's
+/// TikTok app (`app_id`) and its store (`APP_IOS` or `APP_ANDROID`, from the app's store URL).
+fn insert_promotion(
+    account: &AccountContext,
+    body: &mut Map<String, Value>,
+    outcome: &Outcome,
+) -> Result<(), PlatformError> {
+    if *outcome != Outcome::AppInstalls {
+        body.insert("promotion_type".into(), json!("WEBSITE"));
+        return Ok(());
+    }
+    let identity = &account.identity;
+    let missing = |field: &str| {
+        PlatformError::invalid(field, format!("TikTok app-install ad groups need the layer's {field}"))
+    };
+    let app_id = identity.tiktok_app_id.as_deref().ok_or_else(|| missing("tiktokAppId"))?;
+    let store = identity.app_store_url.as_deref().ok_or_else(|| missing("appStoreUrl"))?;
+    let promotion = if store.contains("play.google.com") { "APP_ANDROID" } else { "APP_IOS" };
+    body.insert("app_id".into(), json!(require_id("tiktokAppId", app_id)?));
+    body.insert("promotion_type".into(), json!(promotion));
+    Ok(())
+}
+
 /// Adds one checked id.
 fn insert_id(body: &mut Map<String, Value>, key: &str, field: &str, id: &str) -> Result<(), PlatformError> {
     body.insert(key.into(), json!(require_id(field, id)?));
@@ -371,39 +380,4 @@ fn insert_id(body: &mut Map<String, Value>, key: &str, field: &str, id: &str) ->
 /// An amount as a JSON number in the account's major units.
 fn money(account: &AccountContext, field: &str, cents: i64) -> Result<Value, PlatformError> {
     major_number(field, cents, &account.currency).map(Value::Number)
-}
-
-/// TikTok's budget mode for a budget.
-pub fn budget_mode(budget: &Budget) -> &'static str {
-    match budget {
-        Budget::Daily(_) => "BUDGET_MODE_DAY",
-        Budget::Lifetime(_) => "BUDGET_MODE_TOTAL",
-    }
-}
-
-/// TikTok's objective type for an outcome.
-pub fn objective(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Conversions => "WEB_CONVERSIONS",
-        Outcome::Traffic => "TRAFFIC",
-        Outcome::AppInstalls => "APP_PROMOTION",
-    }
-}
-
-/// What an ad group optimizes for, and how it is billed, from its campaign's outcome.
-pub fn optimization(outcome: &Outcome) -> (&'static str, &'static str) {
-    match outcome {
-        Outcome::Conversions => ("CONVERT", "OCPM"),
-        Outcome::Traffic => ("CLICK", "CPC"),
-        Outcome::AppInstalls => ("INSTALL", "OCPM"),
-    }
-}
-
-/// TikTok's operation status: archived has no TikTok equivalent and is disabled.
-pub fn operation_status(status: &EntityStatus) -> &'static str {
-    match status {
-        EntityStatus::Active => "ENABLE",
-        EntityStatus::Paused | EntityStatus::Archived => "DISABLE",
-        EntityStatus::Deleted => "DELETE",
-    }
 }

@@ -183,6 +183,29 @@ impl PlatformWrite {
         )
     }
 
+    /// Every amount of money the write sends, with its normalized field, in minor units.
+    pub fn amounts(&self) -> Vec<(&'static str, i64)> {
+        let mut amounts = Vec::new();
+        match self {
+            PlatformWrite::CreateCampaign { budget, bid_amount_cents, .. } => {
+                amounts.push((budget.kind().field(), budget.cents()));
+                amounts.extend(bid_amount_cents.map(|cents| ("bidAmountCents", cents)));
+            }
+            PlatformWrite::UpdateCampaignBudget { budget, .. } => {
+                amounts.push((budget.kind().field(), budget.cents()));
+            }
+            PlatformWrite::UpdateCampaignBidding { bid_amount_cents, .. } => {
+                amounts.extend(bid_amount_cents.map(|cents| ("bidAmountCents", cents)));
+            }
+            PlatformWrite::CreateAdSet { daily_budget_cents, bid_amount_cents, .. } => {
+                amounts.extend(daily_budget_cents.map(|cents| ("dailyBudgetCents", cents)));
+                amounts.extend(bid_amount_cents.map(|cents| ("bidAmountCents", cents)));
+            }
+            _ => {}
+        }
+        amounts
+    }
+
     /// The platform id of the object an update changes; `None` for creates.
     pub fn target_id(&self) -> Option<&str> {
         match self {
@@ -200,6 +223,13 @@ impl PlatformWrite {
             }
         }
     }
+}
+
+/// The idempotency key of the write whose audit row is `audit_id`: the row id's low 63 bits
+/// as a decimal string (an int64, as TikTok's `request_id` wants), the same at every attempt.
+pub fn dispatch_key(audit_id: uuid::Uuid) -> String {
+    let low = audit_id.as_u128() as u64;
+    (low & (i64::MAX as u64)).to_string()
 }
 
 /// How a creative the platform holds makes an ad: its media kind, the cover of a TikTok video,
@@ -241,7 +271,7 @@ impl MediaKind {
     }
 }
 
-/// Who ads speak as and where they lead, from the layer's settings.
+/// Who ads speak as, where they lead and what they promote, from the layer's settings.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdIdentity {
     /// Meta: the Facebook Page the ads run from.
@@ -252,6 +282,16 @@ pub struct AdIdentity {
     pub tiktok_identity_id: Option<String>,
     /// Where a tap on an ad leads.
     pub landing_page_url: Option<String>,
+    /// Meta: the pixel conversions ad sets optimize for.
+    pub meta_pixel_id: Option<String>,
+    /// Meta: the pixel's conversion event (`PURCHASE` when unset).
+    pub meta_custom_event_type: Option<String>,
+    /// Meta: the promoted app's Meta application id.
+    pub meta_application_id: Option<String>,
+    /// Meta and TikTok: the promoted app's App Store or Google Play URL.
+    pub app_store_url: Option<String>,
+    /// TikTok: the promoted app's TikTok app id.
+    pub tiktok_app_id: Option<String>,
 }
 
 /// The facts about a layer's connected account that a native request needs.
@@ -271,6 +311,9 @@ pub struct AccountContext {
     pub countries: Vec<String>,
     /// Who the account's ads speak as and where they lead.
     pub identity: AdIdentity,
+    /// A key naming this one write for the platform's idempotency (TikTok's `request_id` on a
+    /// create), derived from the write's audit row; `None` outside a dispatch.
+    pub dispatch_key: Option<String>,
     /// The connected account's access token, decrypted just before sending; `None` in sandbox mode
     /// or when no account is connected. Never recorded: requests show [`super::REDACTED`].
     pub access_token: Option<Secret>,

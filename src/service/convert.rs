@@ -63,7 +63,13 @@ pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, A
             tiktok_identity_type: layer.tiktok_identity_type.clone(),
             tiktok_identity_id: layer.tiktok_identity_id.clone(),
             landing_page_url: layer.landing_page_url.clone(),
+            meta_pixel_id: layer.meta_pixel_id.clone(),
+            meta_custom_event_type: layer.meta_custom_event_type.clone(),
+            meta_application_id: layer.meta_application_id.clone(),
+            app_store_url: layer.app_store_url.clone(),
+            tiktok_app_id: layer.tiktok_app_id.clone(),
         },
+        dispatch_key: None,
         access_token: None,
     })
 }

@@ -122,10 +122,11 @@ impl Services {
         verdict: VerdictRecord,
         mut ticket: Ticket,
     ) -> Result<WriteResult, Interrupted> {
-        let account = match self.account(caller, write, prepared).await? {
+        let mut account = match self.account(caller, write, prepared).await? {
             Ok(account) => account,
             Err(error) => return Ok(self.record_failure(prepared, verdict, ticket, error).await?),
         };
+        account.dispatch_key = Some(crate::platform::dispatch_key(ticket.verdict_id));
         let platform_write = match self
             .with_platform_creative(caller, prepared, &account, platform_write(write, prepared)?)
             .await?

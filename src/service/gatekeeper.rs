@@ -11,6 +11,7 @@ use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
+use crate::domain::money;
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::PlatformError;
@@ -39,7 +40,7 @@ impl Services {
         let prepared = prepare(&txn, caller.organization_id, caller.kind, &write).await?;
         self.require_connected_account(&txn, &prepared.layer).await?;
         self.pushable(&write, &prepared)?;
-        expressible(&write, &prepared)?;
+        self.expressible(&write, &prepared)?;
         let verdict = gate::decide_write(&WriteGateInput {
             actor: caller.kind,
             scopes: &caller.scopes,
@@ -139,12 +140,8 @@ impl Services {
             return Ok(());
         };
         let field = error.field().unwrap_or("creativeId").to_owned();
-        let code = match field.as_str() {
-            "metaPageId" | "tiktokIdentityType" | "tiktokIdentityId" | "landingPageUrl" => {
-                "LAYER_SETTINGS_REQUIRED"
-            }
-            _ => "UNSUPPORTED_BY_PLATFORM",
-        };
+        let code =
+            if is_layer_setting(&field) { "LAYER_SETTINGS_REQUIRED" } else { "UNSUPPORTED_BY_PLATFORM" };
         let message = match &error {
             PlatformError::InvalidRequest { message, .. } => message.clone(),
             other => other.to_string(),
@@ -153,26 +150,60 @@ impl Services {
     }
 }
 
-/// Rejects, before the gate, a write the platform cannot express (campaign-level targeting on
-/// Meta, bidding changes on Apple, ...): it is malformed for that platform, not a decision.
-fn expressible(write: &AdWrite, prepared: &Prepared) -> Result<(), Failure> {
-    let account = super::convert::account_context(&prepared.layer)?;
-    if let AdWrite::CampaignBudget { budget, .. } = write {
-        crate::domain::campaign::validate_budget_kind(*budget, account.platform)
-            .map_err(|err| UserError::field("lifetimeBudgetCents", err.code(), err.to_string()))?;
+impl Services {
+    /// Rejects, before the gate, a write the platform cannot express (campaign-level targeting
+    /// on Meta, bidding changes on Apple, an amount Meta's unit cannot hold, an ad set missing
+    /// what its campaign promotes, ...): it is malformed for that platform, not a decision.
+    fn expressible(&self, write: &AdWrite, prepared: &Prepared) -> Result<(), Failure> {
+        let account = super::convert::account_context(&prepared.layer)?;
+        if let AdWrite::CampaignBudget { budget, .. } = write {
+            crate::domain::campaign::validate_budget_kind(*budget, account.platform)
+                .map_err(|err| UserError::field("lifetimeBudgetCents", err.code(), err.to_string()))?;
+        }
+        if account.platform == crate::domain::Platform::Meta {
+            money::meta_offset(account.currency)
+                .map_err(|err| UserError::field("currency", err.code(), err.to_string()))?;
+        }
+        // A status change the gate will refuse as an illegal transition has no platform write yet.
+        let Ok(platform_write) = super::dispatch::platform_write(write, prepared) else {
+            return Ok(());
+        };
+        if account.platform == crate::domain::Platform::Meta {
+            for (field, cents) in platform_write.amounts() {
+                money::to_meta_units(cents, account.currency)
+                    .map_err(|err| UserError::field(field, err.code(), err.to_string()))?;
+            }
+        }
+        match self.proxy.adapter(account.platform).check_write(&account, &platform_write) {
+            Err(PlatformError::InvalidRequest { field: Some(field), message, .. })
+                if is_layer_setting(&field) =>
+            {
+                Err(UserError::field(&field, "LAYER_SETTINGS_REQUIRED", message).into())
+            }
+            Err(PlatformError::InvalidRequest { message, .. }) => Err(UserError::general(
+                "UNSUPPORTED_BY_PLATFORM",
+                format!("{} cannot take this write: {message}", account.platform),
+            )
+            .into()),
+            _ => Ok(()),
+        }
     }
-    // A status change the gate will refuse as an illegal transition has no platform write yet.
-    let Ok(platform_write) = super::dispatch::platform_write(write, prepared) else {
-        return Ok(());
-    };
-    match crate::platform::build_request(&account, &platform_write) {
-        Err(PlatformError::InvalidRequest { message, .. }) => Err(UserError::general(
-            "UNSUPPORTED_BY_PLATFORM",
-            format!("{} cannot take this write: {message}", account.platform),
-        )
-        .into()),
-        _ => Ok(()),
-    }
+}
+
+/// Whether `field` is a layer setting a write may need (Page, identity, landing page, what the
+/// campaign promotes): its absence is `LAYER_SETTINGS_REQUIRED`, naming it.
+fn is_layer_setting(field: &str) -> bool {
+    matches!(
+        field,
+        "metaPageId"
+            | "tiktokIdentityType"
+            | "tiktokIdentityId"
+            | "landingPageUrl"
+            | "metaPixelId"
+            | "metaApplicationId"
+            | "appStoreUrl"
+            | "tiktokAppId"
+    )
 }
 
 /// The audit row of a decision on `write`.

@@ -109,6 +109,11 @@ fn request(change: &SettingsChange) -> Value {
     if let Some(url) = &change.landing_page_url {
         request.insert("landing_page_url".into(), json!(url));
     }
+    for (key, value) in change.promoted.entries() {
+        if let Some(value) = value {
+            request.insert(key.into(), json!(value));
+        }
+    }
     Value::Object(request)
 }
 
@@ -142,6 +147,18 @@ async fn write<C: sea_orm::ConnectionTrait>(
     }
     if let Some(url) = change.landing_page_url {
         row.landing_page_url = Set(url);
+    }
+    let columns = [
+        layers::Column::MetaPixelId,
+        layers::Column::MetaCustomEventType,
+        layers::Column::MetaApplicationId,
+        layers::Column::AppStoreUrl,
+        layers::Column::TiktokAppId,
+    ];
+    for (column, (_, value)) in columns.into_iter().zip(change.promoted.entries()) {
+        if let Some(value) = value {
+            row.set(column, value.clone().into());
+        }
     }
     Ok(row.update(conn).await?)
 }

@@ -368,11 +368,13 @@ impl Services {
             from_row(row.dispatch_write.as_ref(), "dispatch_write").map_err(Unanswered::ForGood)?;
         let prepared =
             prepare(&self.db, row.organization_id, caller.kind, &write).await.map_err(unanswered)?;
-        let account = self
+        let mut account = self
             .account(&caller, &write, &prepared)
             .await
             .map_err(unanswered)?
             .map_err(platform_unanswered)?;
+        // The same idempotency key the dispatch sent, so the write reads and sends as it did.
+        account.dispatch_key = Some(crate::platform::dispatch_key(row.id));
         Ok(Dispatch { caller, write, prepared, platform_write, account })
     }
 }

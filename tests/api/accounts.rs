@@ -167,7 +167,7 @@ async fn callback(app: &TestApp, platform: &str, query: &[(&str, &str)]) -> (Sta
 /// Meta's code exchange and long-lived exchange for code `code`.
 async fn mock_meta_exchange(server: &MockServer, code: &str) {
     Mock::given(method("GET"))
-        .and(path("/v21.0/oauth/access_token"))
+        .and(path("/v27.0/oauth/access_token"))
         .and(query_param("code", code))
         .and(query_param("client_id", "meta-app"))
         .and(query_param("client_secret", "meta-secret"))
@@ -178,7 +178,7 @@ async fn mock_meta_exchange(server: &MockServer, code: &str) {
         .mount(server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/v21.0/oauth/access_token"))
+        .and(path("/v27.0/oauth/access_token"))
         .and(query_param("grant_type", "fb_exchange_token"))
         .and(query_param("fb_exchange_token", format!("short-{code}")))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -222,7 +222,7 @@ async fn the_authorization_url_names_the_app_the_redirect_and_a_signed_state() {
     let server = MockServer::start().await;
     let (app, _) = live_app(&server, &[]).await;
     let meta = authorization_url(&app, &app.customer(), "META", None).await;
-    assert_eq!(meta.path(), "/v21.0/dialog/oauth");
+    assert_eq!(meta.path(), "/v27.0/dialog/oauth");
     assert_eq!(meta.host_str(), Some("www.facebook.com"));
     assert_eq!(param(&meta, "client_id").as_deref(), Some("meta-app"));
     assert_eq!(
@@ -336,7 +336,7 @@ async fn meta_takes_the_first_ad_account_when_none_is_named() {
     let (app, _) = live_app(&server, &[]).await;
     mock_meta_exchange(&server, "code-1").await;
     Mock::given(method("GET"))
-        .and(path("/v21.0/me/adaccounts"))
+        .and(path("/v27.0/me/adaccounts"))
         .and(wiremock::matchers::header("authorization", format!("Bearer {META_TOKEN}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "data": [{ "account_id": "987", "id": "act_987" }, { "account_id": "654", "id": "act_654" }] })))
@@ -490,7 +490,7 @@ async fn expire_in(app: &TestApp, in_secs: i64) {
 /// Meta's re-exchange of the current long-lived token, answering `response` after `delay_ms`.
 async fn mock_meta_refresh(server: &MockServer, response: ResponseTemplate, expected: u64) {
     Mock::given(method("GET"))
-        .and(path("/v21.0/oauth/access_token"))
+        .and(path("/v27.0/oauth/access_token"))
         .and(query_param("grant_type", "fb_exchange_token"))
         .and(query_param("fb_exchange_token", META_TOKEN))
         .respond_with(response)
@@ -608,7 +608,7 @@ async fn a_live_campaign_reaches_meta_in_its_native_shape_and_a_failed_call_is_r
     let (app, _) = live_app_with(&server, &fast, true).await;
     connect_meta(&app, &server, &app.customer(), "code-live").await;
     Mock::given(method("POST"))
-        .and(path("/v21.0/act_123/campaigns"))
+        .and(path("/v27.0/act_123/campaigns"))
         .and(wiremock::matchers::header("authorization", format!("Bearer {META_TOKEN}").as_str()))
         .and(body_json(json!({
             "name": "M", "objective": "OUTCOME_SALES", "status": "ACTIVE", "special_ad_categories": [],
@@ -626,7 +626,7 @@ async fn a_live_campaign_reaches_meta_in_its_native_shape_and_a_failed_call_is_r
 
     // A budget change meets a 500, then goes through on the retry: applied once, audited.
     Mock::given(method("POST"))
-        .and(path("/v21.0/120200000000000001"))
+        .and(path("/v27.0/120200000000000001"))
         .respond_with(ResponseTemplate::new(500).set_body_json(json!({ "error": {
             "message": "An unknown error occurred", "code": 1, "fbtrace_id": "TRACE500" } })))
         .up_to_n_times(1)
@@ -634,7 +634,7 @@ async fn a_live_campaign_reaches_meta_in_its_native_shape_and_a_failed_call_is_r
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .and(path("/v21.0/120200000000000001"))
+        .and(path("/v27.0/120200000000000001"))
         .and(body_string_contains("\"daily_budget\":6500"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "success": true })))
         .expect(1)
@@ -677,7 +677,7 @@ async fn a_live_refusal_keeps_the_platform_trace_in_the_audit_log_and_changes_no
     let (app, _) = live_app_with(&server, &["--platform-max-attempts", "1"], true).await;
     connect_meta(&app, &server, &app.customer(), "code-refused").await;
     Mock::given(method("POST"))
-        .and(path("/v21.0/act_123/campaigns"))
+        .and(path("/v27.0/act_123/campaigns"))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({ "error": {
             "message": "Invalid parameter", "code": 100, "error_subcode": 1487930, "fbtrace_id": "TRACE400" } })))
         .expect(1)
@@ -1002,7 +1002,7 @@ async fn a_live_meta_launch_pushes_the_video_once_and_each_ad_names_its_ad_creat
     let bearer = bearer.as_str();
     for (edge, id) in [("campaigns", "120200000000000101"), ("adsets", "120200000000000102")] {
         Mock::given(method("POST"))
-            .and(path(format!("/v21.0/act_123/{edge}")))
+            .and(path(format!("/v27.0/act_123/{edge}")))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": id })))
             .expect(1)
             .mount(&server)
@@ -1010,6 +1010,15 @@ async fn a_live_meta_launch_pushes_the_video_once_and_each_ad_names_its_ad_creat
     }
     app.set_defaults("META", "AUTO", "AUTO", "AUTO").await;
     let campaign = create_meta_campaign(&app).await["campaign"]["id"].as_str().expect("campaign").to_owned();
+    let pixel = json!({ "input": { "platform": "META", "metaPixelId": "998877" } });
+    let set = app
+        .ok(
+            &app.customer(),
+            "mutation($input: UpdateLayerSettingsInput!) { updateLayerSettings(input: $input) { userErrors { code } } }",
+            pixel,
+        )
+        .await;
+    assert_eq!(set["updateLayerSettings"]["userErrors"], json!([]), "{set:#}");
     let ad_set = crate::support::create_ad_set(&app, &campaign).await;
     let creative = crate::support::insert_creative(&app, "Spring launch").await;
     let creative_id = layers_dashboard::ids::decode(layers_dashboard::ids::NodeKind::Creative, &creative)
@@ -1034,7 +1043,7 @@ async fn a_live_meta_launch_pushes_the_video_once_and_each_ad_names_its_ad_creat
     assert_eq!(set["updateLayerSettings"]["userErrors"], json!([]), "{set:#}");
 
     Mock::given(method("POST"))
-        .and(path("/v21.0/act_123/advideos"))
+        .and(path("/v27.0/act_123/advideos"))
         .and(wiremock::matchers::header("authorization", bearer))
         .and(body_json(json!({ "name": format!("layers-{creative_id}"), "file_url": media_url })))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "900100" })))
@@ -1042,7 +1051,7 @@ async fn a_live_meta_launch_pushes_the_video_once_and_each_ad_names_its_ad_creat
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/v21.0/900100"))
+        .and(path("/v27.0/900100"))
         .and(query_param("fields", "picture"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "id": "900100", "picture": "https://scontent.example/thumb.jpg" })))
@@ -1050,7 +1059,7 @@ async fn a_live_meta_launch_pushes_the_video_once_and_each_ad_names_its_ad_creat
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .and(path("/v21.0/act_123/adcreatives"))
+        .and(path("/v27.0/act_123/adcreatives"))
         .and(body_json(json!({ "name": "Spring launch", "object_story_spec": { "page_id": "1122334455",
             "video_data": { "video_id": "900100", "image_url": "https://scontent.example/thumb.jpg",
                 "call_to_action": { "type": "LEARN_MORE", "value": { "link": "https://shop.example/app" } } } } })))
@@ -1059,7 +1068,7 @@ async fn a_live_meta_launch_pushes_the_video_once_and_each_ad_names_its_ad_creat
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .and(path("/v21.0/act_123/ads"))
+        .and(path("/v27.0/act_123/ads"))
         .and(body_json(json!({ "name": "Ad", "adset_id": "120200000000000102",
             "creative": { "creative_id": "120330000000000001" }, "status": "ACTIVE" })))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "120200000000000103" })))
@@ -1092,7 +1101,7 @@ async fn an_account_connected_from_a_held_token_is_active_and_its_token_reaches_
     assert_eq!(layer["connectedAccount"]["externalAccountId"], "123", "{layer:#}");
 
     Mock::given(method("POST"))
-        .and(path("/v21.0/act_123/campaigns"))
+        .and(path("/v27.0/act_123/campaigns"))
         .and(wiremock::matchers::header("authorization", "Bearer system-user-token"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "120200000000000201" })))
         .expect(1)
@@ -1230,7 +1239,7 @@ async fn disconnecting_revokes_the_token_at_the_platform_and_records_what_it_sai
         connectedAccount { status } userErrors { code } } }";
     let connected = connect_meta(&app, &server, &app.customer(), "code-revoke").await;
     Mock::given(method("DELETE"))
-        .and(path("/v21.0/me/permissions"))
+        .and(path("/v27.0/me/permissions"))
         .and(wiremock::matchers::header("authorization", format!("Bearer {META_TOKEN}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "success": true })))
         .expect(1)

@@ -108,10 +108,10 @@ async fn malformed_or_foreign_settings_are_user_errors_and_write_nothing() {
 #[tokio::test]
 async fn the_currency_is_fixed_once_the_layer_has_a_campaign() {
     let app = TestApp::new().await;
-    let payload = update(&app, &app.customer(), json!({ "platform": "TIKTOK", "currency": "jpy" })).await;
-    assert_eq!(payload["layer"]["currency"], "JPY", "{payload:#}");
+    let payload = update(&app, &app.customer(), json!({ "platform": "TIKTOK", "currency": "gbp" })).await;
+    assert_eq!(payload["layer"]["currency"], "GBP", "{payload:#}");
     app.campaign("TIKTOK", ("AUTOPILOT", "AUTOPILOT")).await;
     let payload = update(&app, &app.customer(), json!({ "platform": "TIKTOK", "currency": "USD" })).await;
     assert_eq!(payload["userErrors"][0]["code"], "CURRENCY_LOCKED", "{payload:#}");
-    assert_eq!(read(&app, "TIKTOK").await["currency"], "JPY");
+    assert_eq!(read(&app, "TIKTOK").await["currency"], "GBP");
 }

@@ -21,6 +21,7 @@ mod loaders;
 mod migrations;
 mod observability;
 mod optimizer;
+mod platform_truth;
 mod platforms;
 mod policy;
 mod schema;

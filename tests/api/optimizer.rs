@@ -240,6 +240,14 @@ impl layers_dashboard::platform::PlatformAdapter for SlowPlatform {
         self.0.check_push(account, media)
     }
 
+    fn check_write(
+        &self,
+        account: &layers_dashboard::platform::AccountContext,
+        write: &layers_dashboard::platform::PlatformWrite,
+    ) -> Result<(), layers_dashboard::platform::PlatformError> {
+        self.0.check_write(account, write)
+    }
+
     async fn push_creative(
         &self,
         account: &layers_dashboard::platform::AccountContext,

@@ -222,9 +222,9 @@ async fn currencies_without_two_decimals_are_translated_exactly() {
     let layer = app.ok(&app.customer(), "{ layer(platform: TIKTOK) { currency } }", json!({})).await;
     assert_eq!(layer["layer"]["currency"], "JPY");
     let tiktok =
-        native_request(&app, input("TIKTOK", "CONVERSIONS", autopilot, json!({ "dailyBudgetCents": 5050 })))
+        native_request(&app, input("TIKTOK", "CONVERSIONS", autopilot, json!({ "dailyBudgetCents": 7050 })))
             .await;
-    assert_eq!(tiktok["body"]["budget"], json!(5050), "JPY has no minor unit: {tiktok:#}");
+    assert_eq!(tiktok["body"]["budget"], json!(7050), "JPY has no minor unit: {tiktok:#}");
     let apple =
         native_request(&app, input("APPLE", "APP_INSTALLS", autopilot, json!({ "dailyBudgetCents": 5050 })))
             .await;
@@ -246,14 +246,14 @@ async fn currencies_without_two_decimals_are_translated_exactly() {
     );
     let tiktok = native_request(
         &app,
-        input("TIKTOK", "CONVERSIONS", autopilot, json!({ "dailyBudgetCents": 50_500 })),
+        input("TIKTOK", "CONVERSIONS", autopilot, json!({ "dailyBudgetCents": 50_505 })),
     )
     .await;
-    assert_eq!(tiktok["body"]["budget"], json!(50.5), "KWD has three decimals: {tiktok:#}");
+    assert_eq!(tiktok["body"]["budget"], json!(50.505), "KWD has three decimals: {tiktok:#}");
 
     let below =
         create(&app, input("TIKTOK", "CONVERSIONS", autopilot, json!({ "dailyBudgetCents": 5050 }))).await;
-    assert_eq!(below["verdict"]["decision"], "DENY", "5.050 KWD is under TikTok's 50 KWD minimum: {below:#}");
+    assert_eq!(below["verdict"]["decision"], "DENY", "5.050 KWD is under TikTok's 15 KWD minimum: {below:#}");
     assert_eq!(below["verdict"]["reason"], "safety_check_failed:budget_below_minimum");
 }
 

@@ -2,7 +2,7 @@
 """Fake Meta Marketing API / TikTok Business API v1.3 / Apple Search Ads v5 server (stdlib only).
 
 One process, one port, all three platforms (paths do not collide):
-  Meta   : /v21.0/...
+  Meta   : /v27.0/...
   TikTok : /open_api/v1.3/...
   Apple  : /api/v5/...
 Control:
@@ -202,10 +202,10 @@ def meta_view(c, fields):
 def meta_handle(req, viol):
     path, method, p = req["path"], req["method"], req["params"]
     meta_check_token(req, viol)
-    m = re.fullmatch(r"/v21\.0/act_(\d+)/campaigns", path)
-    if not m and re.fullmatch(r"/v\d+\.\d+/.*", path) and not path.startswith("/v21.0/"):
-        viol.append("Meta API version is not v21.0: %s" % path)
-    if re.fullmatch(r"/v21\.0/(\d+)/campaigns", path):
+    m = re.fullmatch(r"/v27\.0/act_(\d+)/campaigns", path)
+    if not m and re.fullmatch(r"/v\d+\.\d+/.*", path) and not path.startswith("/v27.0/"):
+        viol.append("Meta API version is not v27.0: %s" % path)
+    if re.fullmatch(r"/v27\.0/(\d+)/campaigns", path):
         raise meta_error(100, "(#100) Unsupported post request. Ad account ids must carry the act_ prefix",
                          subcode=33, etype="GraphMethodException")
     if m and method == "POST":
@@ -308,7 +308,7 @@ def meta_handle(req, viol):
         if start + limit < len(items):
             out["paging"]["next"] = "http://fake/next"
         return 200, out
-    m = re.fullmatch(r"/v21\.0/(\d+)", path)
+    m = re.fullmatch(r"/v27\.0/(\d+)", path)
     if m:
         cid = m.group(1)
         c = STATE["meta"].get(cid)

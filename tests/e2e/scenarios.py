@@ -177,12 +177,12 @@ def is_write(r):
 
 
 def create_path(platform):
-    return {"meta": "/v21.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/open_api/v1.3/campaign/create/",
+    return {"meta": "/v27.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/open_api/v1.3/campaign/create/",
             "apple": "/api/v5/campaigns"}[platform]
 
 
 def update_match(platform, pid):
-    return {"meta": "/v21.0/%s" % pid, "tiktok": "/open_api/v1.3/campaign/update/",
+    return {"meta": "/v27.0/%s" % pid, "tiktok": "/open_api/v1.3/campaign/update/",
             "apple": "/api/v5/campaigns/%s" % pid}[platform]
 
 
@@ -323,7 +323,7 @@ def a_native_shapes(c):
         for vv in rq.get("violations") or []:
             c.note("%s conformance: %s" % (p, vv))
         if plat == "meta":
-            c.expect(rq["path"] == "/v21.0/act_%s/campaigns" % META_ACCOUNT, "meta path %s" % rq["path"])
+            c.expect(rq["path"] == "/v27.0/act_%s/campaigns" % META_ACCOUNT, "meta path %s" % rq["path"])
             c.expect(str(b.get("daily_budget")) == "5050", "meta daily_budget %r (want 5050 minor units)" % b.get("daily_budget"))
             c.expect("special_ad_categories" in b, "meta special_ad_categories missing")
             c.expect(b.get("objective") == "OUTCOME_SALES", "meta objective %r" % b.get("objective"))
@@ -700,7 +700,7 @@ def b4_500_and_readback_500(c):
     for p in ("META", "TIKTOK", "APPLE"):
         plat = PLAT[p]
         name = "e2e-b4-%s-%s" % (plat, RUN)
-        rb = {"meta": "/v21.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/open_api/v1.3/campaign/get/", "apple": "/api/v5/campaigns/find"}[plat]
+        rb = {"meta": "/v27.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/open_api/v1.3/campaign/get/", "apple": "/api/v5/campaigns/find"}[plat]
         fault(platform=plat, match=create_path(plat), exact=True, method="POST", kind="500", times=1)
         fault(platform=plat, match=rb, exact=True, method="GET" if plat != "apple" else "POST", kind="500", times=1)
         t0 = time.time()
@@ -740,7 +740,7 @@ def e3_readback_fails(c):
     for p in ("META", "TIKTOK", "APPLE"):
         plat = PLAT[p]
         name = "e2e-e3-%s-%s" % (plat, RUN)
-        rb = {"meta": "/v21.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/campaign/get/", "apple": "/campaigns/find"}[plat]
+        rb = {"meta": "/v27.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/campaign/get/", "apple": "/campaigns/find"}[plat]
         fault(platform=plat, match=create_path(plat), exact=True, method="POST", kind="delay", seconds=3, apply=True, times=1)
         fault(platform=plat, match=rb, method="GET" if plat != "apple" else "POST", kind="500", times=4)
         t0 = time.time()

@@ -128,17 +128,16 @@ impl BudgetInputError {
 /// | platform | daily | lifetime |
 /// | --- | --- | --- |
 /// | Meta | 1 major unit | 1 major unit |
-/// | TikTok | 50 major units | 50 major units |
+/// | TikTok | TikTok's minimum in the currency (50 USD or its equivalent, [`super::tiktok_minimum_budget`]) | the same |
 /// | Apple Search Ads | 1 major unit | 1 major unit (Apple takes no lifetime budget; that is refused as input) |
 ///
 /// Minor units are major units × 10^(the currency's minor digits): USD 1 → 100, JPY 1 → 1,
 /// KWD 1 → 1000.
 pub fn minimum_budget(platform: Platform, kind: BudgetKind, currency: Currency) -> i64 {
-    let major = match (platform, kind) {
-        (Platform::Tiktok, _) => 50,
-        (Platform::Meta | Platform::Apple, _) => 1,
-    };
-    major * currency.minor_per_major()
+    match (platform, kind) {
+        (Platform::Tiktok, _) => super::tiktok_minimum_budget(currency),
+        (Platform::Meta | Platform::Apple, _) => currency.minor_per_major(),
+    }
 }
 
 #[cfg(test)]
@@ -199,8 +198,8 @@ mod tests {
             (Platform::Tiktok, BudgetKind::Lifetime, usd, 5000),
             (Platform::Apple, BudgetKind::Daily, usd, 100),
             (Platform::Meta, BudgetKind::Daily, jpy, 1),
-            (Platform::Tiktok, BudgetKind::Daily, jpy, 50),
-            (Platform::Tiktok, BudgetKind::Lifetime, kwd, 50_000),
+            (Platform::Tiktok, BudgetKind::Daily, jpy, 7_000),
+            (Platform::Tiktok, BudgetKind::Lifetime, kwd, 15_000),
             (Platform::Apple, BudgetKind::Daily, kwd, 1000),
         ];
         for (platform, kind, currency, expected) in cases {

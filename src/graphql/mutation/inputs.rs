@@ -217,6 +217,21 @@ pub struct UpdateLayerSettingsInput {
     pub tiktok_identity_id: MaybeUndefined<String>,
     /// Meta and TikTok: where a tap on an ad leads (https; needed to launch creatives).
     pub landing_page_url: MaybeUndefined<String>,
+    /// Meta: the pixel conversions ad sets optimize for (`promoted_object.pixel_id`; needed
+    /// for ad sets of a CONVERSIONS campaign).
+    pub meta_pixel_id: MaybeUndefined<String>,
+    /// Meta: the pixel's conversion event (`PURCHASE`, `LEAD`, `COMPLETE_REGISTRATION`,
+    /// `ADD_TO_CART`, ...); `PURCHASE` when unset.
+    pub meta_custom_event_type: MaybeUndefined<String>,
+    /// Meta: the promoted app's Meta application id (needed for ad sets of an APP_INSTALLS
+    /// campaign, with `appStoreUrl`).
+    pub meta_application_id: MaybeUndefined<String>,
+    /// Meta and TikTok: the promoted app's App Store or Google Play URL (Meta's
+    /// `promoted_object.object_store_url`; on TikTok it tells an iOS app from an Android one).
+    pub app_store_url: MaybeUndefined<String>,
+    /// TikTok: the promoted app's TikTok app id (needed, with `appStoreUrl`, for ad groups of an
+    /// APP_INSTALLS campaign).
+    pub tiktok_app_id: MaybeUndefined<String>,
     /// Compute the verdict only.
     pub dry_run: Option<bool>,
 }

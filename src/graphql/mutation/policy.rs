@@ -6,7 +6,7 @@ use super::inputs::{UpdateCampaignAuthorityInput, UpdateLayerDefaultsInput, Upda
 use super::payloads::{KillSwitchPayload, LayerSettingsPayload, PolicyPayload};
 use super::{validate, writer};
 use crate::domain::authority::AuthorityChange;
-use crate::domain::layer_settings::RequestedSettings;
+use crate::domain::layer_settings::{Promoted, RequestedSettings};
 use crate::error::UserError;
 use crate::graphql::enums::Platform;
 use crate::ids::NodeKind;
@@ -78,7 +78,8 @@ impl PolicyMutations {
     }
 
     /// Changes a layer's platform settings: currency, countries, Apple's app, Meta's Page,
-    /// TikTok's identity, the landing page. Customer only; partners are denied `customer_only`.
+    /// TikTok's identity, the landing page, what app and conversion campaigns promote. Customer
+    /// only; partners are denied `customer_only`.
     async fn update_layer_settings(
         &self,
         ctx: &Context<'_>,
@@ -98,6 +99,13 @@ impl PolicyMutations {
             tiktok_identity_type: clearable(input.tiktok_identity_type),
             tiktok_identity_id: clearable(input.tiktok_identity_id),
             landing_page_url: clearable(input.landing_page_url),
+            promoted: Promoted {
+                meta_pixel_id: clearable(input.meta_pixel_id),
+                meta_custom_event_type: clearable(input.meta_custom_event_type),
+                meta_application_id: clearable(input.meta_application_id),
+                app_store_url: clearable(input.app_store_url),
+                tiktok_app_id: clearable(input.tiktok_app_id),
+            },
         };
         let dry_run = input.dry_run.unwrap_or(false);
         Ok(services.update_layer_settings(caller, input.platform.into(), requested, dry_run).await?.into())

@@ -136,6 +136,31 @@ impl Layer {
         self.0.landing_page_url.as_deref()
     }
 
+    /// Meta: the pixel conversions ad sets optimize for.
+    async fn meta_pixel_id(&self) -> Option<&str> {
+        self.0.meta_pixel_id.as_deref()
+    }
+
+    /// Meta: the pixel's conversion event (conversions ad sets use `PURCHASE` when unset).
+    async fn meta_custom_event_type(&self) -> Option<&str> {
+        self.0.meta_custom_event_type.as_deref()
+    }
+
+    /// Meta: the promoted app's Meta application id.
+    async fn meta_application_id(&self) -> Option<&str> {
+        self.0.meta_application_id.as_deref()
+    }
+
+    /// Meta and TikTok: the promoted app's App Store or Google Play URL.
+    async fn app_store_url(&self) -> Option<&str> {
+        self.0.app_store_url.as_deref()
+    }
+
+    /// TikTok: the promoted app's TikTok app id.
+    async fn tiktok_app_id(&self) -> Option<&str> {
+        self.0.tiktok_app_id.as_deref()
+    }
+
     /// The ad account connected to this layer's platform (the newest that still stands:
     /// active, failing to refresh, or awaiting the customer); null when none is.
     async fn connected_account(

@@ -1,7 +1,7 @@
 //! Meta Marketing API specifics of the live adapter: reading answers, and reading objects back.
 //!
 //! Verified against Meta's reference: an object is read with `GET /{version}/{id}?fields=…`
-//! (budgets come back as strings of minor units, `start_time`/`stop_time` as
+//! (budgets come back as strings in Meta's unit for the currency, compared here in that unit, `start_time`/`stop_time` as
 //! `2026-03-01T00:00:00+0000`); objects under a parent are listed through the
 //! `act_<id>/campaigns`, `<campaign>/adsets` and `<adset>/ads` edges with `fields=id,name,created_time`
 //! and a `filtering` on `name` (names are compared exactly here as well).
@@ -13,6 +13,7 @@ use super::{Candidate, Read, id_string, same_time};
 use crate::domain::money::Budget;
 use crate::platform::common::require_ad_account;
 use crate::platform::error::NativeErrorDetail;
+use crate::platform::meta::meta_money;
 use crate::platform::meta::{bid_strategy, status_code};
 use crate::platform::translate::meta_error;
 use crate::platform::{AccountContext, NativeRequest, PlatformError, PlatformWrite, REDACTED};
@@ -59,19 +60,22 @@ pub(super) fn object_in(body: &Value) -> Option<&Value> {
     body.is_object().then_some(body)
 }
 
-/// Whether the object shows every field the update sets.
-pub(super) fn shows(write: &PlatformWrite, object: &Value) -> bool {
+/// Whether the object shows every field the update sets (amounts in Meta's unit).
+pub(super) fn shows(account: &AccountContext, write: &PlatformWrite, object: &Value) -> bool {
+    let same_money = |value: &Value, cents: i64| {
+        meta_money(account, "amount", cents).is_ok_and(|amount| same_integer(value, amount))
+    };
     match write {
         PlatformWrite::UpdateCampaignBudget { budget, .. } => {
             let key = match budget {
                 Budget::Daily(_) => "daily_budget",
                 Budget::Lifetime(_) => "lifetime_budget",
             };
-            same_integer(&object[key], budget.cents())
+            same_money(&object[key], budget.cents())
         }
         PlatformWrite::UpdateCampaignBidding { bid_strategy: strategy, bid_amount_cents, .. } => {
             object["bid_strategy"] == json!(bid_strategy(strategy))
-                && bid_amount_cents.is_none_or(|cents| same_integer(&object["bid_amount"], cents))
+                && bid_amount_cents.is_none_or(|cents| same_money(&object["bid_amount"], cents))
         }
         PlatformWrite::UpdateCampaignSchedule { start_time, end_time, .. } => {
             start_time.as_ref().is_none_or(|start| same_time(&object["start_time"], Some(start)))

@@ -18,6 +18,7 @@
 
 mod apple;
 mod meta;
+mod meta_usage;
 mod policy;
 mod tiktok;
 mod transport;
@@ -26,6 +27,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde_json::Value;
 
+use meta_usage::Pacer;
+pub use meta_usage::{PACE_FROM_PCT, pace};
 pub use policy::{RetryPolicy, parse_retry_after};
 use transport::{Answer, SendError, Transport};
 
@@ -60,6 +63,8 @@ pub struct LiveAdapter {
     transport: Transport,
     meta_version: String,
     policy: RetryPolicy,
+    /// Meta: when each connected account may be called next (from its usage headers).
+    pacer: std::sync::Arc<Pacer>,
 }
 
 /// A read-only call made while reconciling.
@@ -109,7 +114,8 @@ impl LiveAdapter {
         let policy = RetryPolicy::from_settings(settings);
         let transport = Transport::new(base_url, policy.timeout)
             .map_err(|err| LiveSetupError { platform, message: err.to_string() })?;
-        Ok(LiveAdapter { platform, transport, meta_version: settings.meta_api_version.clone(), policy })
+        let meta_version = settings.meta_api_version.clone();
+        Ok(LiveAdapter { platform, transport, meta_version, policy, pacer: Default::default() })
     }
 
     /// The retry policy in force.
@@ -152,6 +158,15 @@ impl LiveAdapter {
         query: &[(String, String)],
         token: &Secret,
     ) -> Result<Value, Failure> {
+        // Meta: space calls out when the account's usage is high (see `meta_usage`).
+        let paced = (self.platform == Platform::Meta).then(|| Pacer::key(token));
+        if let Some(key) = paced {
+            self.pacer.before_call(key, &self.policy).await.map_err(|error| Failure {
+                error,
+                maybe_applied: false,
+                unanswered: false,
+            })?;
+        }
         let answer = match self.transport.send(request, query, token).await {
             Ok(answer) => answer,
             Err(SendError::NotSent(message)) => {
@@ -169,6 +184,9 @@ impl LiveAdapter {
                 });
             }
         };
+        if let Some(key) = paced {
+            self.pacer.after_answer(key, &answer.usage, &self.policy);
+        }
         self.read_answer(&answer).map_err(|error| {
             let maybe_applied = matches!(error, PlatformError::Transient { .. });
             Failure { error, maybe_applied, unanswered: false }
@@ -235,7 +253,7 @@ impl LiveAdapter {
             return Ok(if deleting { applied(write.target_id(), body) } else { Reconciliation::Unknown });
         };
         let shows = match self.platform {
-            Platform::Meta => meta::shows(write, object),
+            Platform::Meta => meta::shows(account, write, object),
             Platform::Tiktok => tiktok::shows(account, write, object),
             Platform::Apple => apple::shows(account, write, object),
         };

@@ -25,6 +25,8 @@ pub(super) struct Answer {
     pub body: Value,
     /// The `Retry-After` header, in seconds from now.
     pub retry_after_secs: Option<u64>,
+    /// Meta's usage headers (lowercase name, JSON value), when present.
+    pub usage: Vec<(String, String)>,
 }
 
 /// Why no answer came back.
@@ -70,8 +72,15 @@ impl Transport {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| parse_retry_after(value, chrono::Utc::now()));
+        let usage = super::meta_usage::USAGE_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = response.headers().get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect();
         let bytes = response.bytes().await.map_err(|err| self.failure(&err))?;
-        Ok(Answer { status, body: parse_body(&bytes), retry_after_secs })
+        Ok(Answer { status, body: parse_body(&bytes), retry_after_secs, usage })
     }
 
     /// The request to execute, with the real token substituted into its secret headers.

@@ -55,6 +55,7 @@ fn identified(platform: Platform) -> AccountContext {
         tiktok_identity_type: Some("CUSTOMIZED_USER".to_owned()),
         tiktok_identity_id: Some("7001".to_owned()),
         landing_page_url: Some("https://shop.example/app".to_owned()),
+        ..AdIdentity::default()
     };
     account
 }

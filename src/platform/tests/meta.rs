@@ -22,7 +22,7 @@ fn create_campaign_passes_minor_units_through_with_required_fields() {
     let write = create_campaign(Outcome::Conversions, Budget::Daily(5000));
     let request = meta::build_request(&usd(), &write).expect("valid write");
     assert_eq!(request.method, "POST");
-    assert_eq!(request.path, "/v21.0/act_123456789/campaigns");
+    assert_eq!(request.path, "/v27.0/act_123456789/campaigns");
     assert_eq!(
         request.body,
         json!({
@@ -65,7 +65,7 @@ fn objectives_and_statuses_map_to_meta_codes() {
     for (status, code) in cases {
         let write = PlatformWrite::SetCampaignStatus { campaign_id: "120210000000000001".to_owned(), status };
         let request = meta::build_request(&usd(), &write).expect("valid");
-        assert_eq!(request.path, "/v21.0/120210000000000001");
+        assert_eq!(request.path, "/v27.0/120210000000000001");
         assert_eq!(request.body, json!({ "status": code }));
     }
 }
@@ -76,7 +76,7 @@ fn account_id_prefix_is_not_doubled_and_missing_account_is_refused() {
     account.ad_account_id = Some("act_987".to_owned());
     let write = create_campaign(Outcome::Traffic, Budget::Daily(5000));
     let request = meta::build_request(&account, &write).expect("valid");
-    assert_eq!(request.path, "/v21.0/act_987/campaigns");
+    assert_eq!(request.path, "/v27.0/act_987/campaigns");
     account.ad_account_id = None;
     assert_eq!(field_of(meta::build_request(&account, &write)).as_deref(), Some("adAccountId"));
 }
@@ -108,7 +108,7 @@ fn bidding_caps_need_an_amount_and_lowest_cost_takes_none() {
 fn budget_update_and_bad_amounts() {
     let update = |budget| PlatformWrite::UpdateCampaignBudget { campaign_id: "1202".to_owned(), budget };
     let request = meta::build_request(&usd(), &update(Budget::Daily(7500))).expect("valid");
-    assert_eq!(request.path, "/v21.0/1202");
+    assert_eq!(request.path, "/v27.0/1202");
     assert_eq!(request.body, json!({ "daily_budget": 7500 }));
     let refused = meta::build_request(&usd(), &update(Budget::Daily(-1)));
     assert_eq!(field_of(refused).as_deref(), Some("dailyBudgetCents"));
@@ -152,7 +152,7 @@ fn ad_set_carries_targeting_budget_and_bid_in_minor_units() {
         end_time: None,
     };
     let request = meta::build_request(&usd(), &write).expect("valid");
-    assert_eq!(request.path, "/v21.0/act_123456789/adsets");
+    assert_eq!(request.path, "/v27.0/act_123456789/adsets");
     assert_eq!(
         request.body,
         json!({
@@ -196,7 +196,7 @@ fn ads_reference_their_creative() {
         media: None,
     };
     let request = meta::build_request(&usd(), &create).expect("valid");
-    assert_eq!(request.path, "/v21.0/act_123456789/ads");
+    assert_eq!(request.path, "/v27.0/act_123456789/ads");
     assert_eq!(
         request.body,
         json!({ "name": "Video A", "adset_id": "1203", "creative": { "creative_id": "1204" }, "status": "ACTIVE" })
@@ -209,7 +209,7 @@ fn ads_reference_their_creative() {
         media: None,
     };
     let request = meta::build_request(&usd(), &replace).expect("valid");
-    assert_eq!(request.path, "/v21.0/1205");
+    assert_eq!(request.path, "/v27.0/1205");
     assert_eq!(request.body, json!({ "creative": { "creative_id": "1206" } }));
 }
 
@@ -225,4 +225,69 @@ fn malformed_ids_and_terminal_create_statuses_are_refused() {
         *status = EntityStatus::Deleted;
     }
     assert_eq!(field_of(meta::build_request(&usd(), &create)).as_deref(), Some("status"));
+}
+
+#[test]
+fn money_goes_out_in_metas_unit_for_the_currency() {
+    let daily = |currency: &str, cents: i64| {
+        meta::build_request(
+            &account(Platform::Meta, currency),
+            &create_campaign(Outcome::Traffic, Budget::Daily(cents)),
+        )
+    };
+    let huf = daily("HUF", 500_000).expect("5,000.00 HUF");
+    assert_eq!(huf.body["daily_budget"], json!(5000), "HUF is counted in whole forints");
+    let bhd = daily("BHD", 12_340).expect("12.340 BHD");
+    assert_eq!(bhd.body["daily_budget"], json!(1234), "BHD is counted in hundredths");
+    assert_eq!(daily("JPY", 5000).expect("yen").body["daily_budget"], json!(5000));
+    assert_eq!(field_of(daily("HUF", 500_050)).as_deref(), Some("dailyBudgetCents"), "fillér are refused");
+    assert_eq!(field_of(daily("BHD", 12_345)).as_deref(), Some("dailyBudgetCents"));
+    assert_eq!(field_of(daily("KWD", 10_000)).as_deref(), Some("dailyBudgetCents"), "no KWD at Meta");
+    let bid = PlatformWrite::UpdateCampaignBidding {
+        campaign_id: "1202".to_owned(),
+        bid_strategy: BidStrategy::BidCap,
+        bid_amount_cents: Some(25_000),
+    };
+    let request = meta::build_request(&account(Platform::Meta, "HUF"), &bid).expect("250.00 HUF");
+    assert_eq!(request.body["bid_amount"], json!(250));
+}
+
+fn ad_set(outcome: Outcome) -> PlatformWrite {
+    PlatformWrite::CreateAdSet {
+        campaign_id: "1202".to_owned(),
+        name: "Buyers".to_owned(),
+        daily_budget_cents: None,
+        bid_amount_cents: None,
+        targeting: None,
+        status: EntityStatus::Active,
+        outcome: Some(outcome),
+        start_time: None,
+        end_time: None,
+    }
+}
+
+#[test]
+fn conversion_and_app_ad_sets_carry_the_promoted_object_the_layer_holds() {
+    let mut account = usd();
+    let conversions = ad_set(Outcome::Conversions);
+    assert_eq!(field_of(meta::build_request(&account, &conversions)).as_deref(), Some("metaPixelId"));
+    account.identity.meta_pixel_id = Some("998877".to_owned());
+    let body = meta::build_request(&account, &conversions).expect("valid").body;
+    assert_eq!(body["promoted_object"], json!({ "pixel_id": "998877", "custom_event_type": "PURCHASE" }));
+    account.identity.meta_custom_event_type = Some("LEAD".to_owned());
+    let body = meta::build_request(&account, &conversions).expect("valid").body;
+    assert_eq!(body["promoted_object"]["custom_event_type"], "LEAD");
+
+    let installs = ad_set(Outcome::AppInstalls);
+    assert_eq!(field_of(meta::build_request(&account, &installs)).as_deref(), Some("metaApplicationId"));
+    account.identity.meta_application_id = Some("5550001".to_owned());
+    assert_eq!(field_of(meta::build_request(&account, &installs)).as_deref(), Some("appStoreUrl"));
+    account.identity.app_store_url = Some("https://apps.apple.com/app/id835599320".to_owned());
+    let body = meta::build_request(&account, &installs).expect("valid").body;
+    assert_eq!(
+        body["promoted_object"],
+        json!({ "application_id": "5550001", "object_store_url": "https://apps.apple.com/app/id835599320" })
+    );
+    let traffic = meta::build_request(&account, &ad_set(Outcome::Traffic)).expect("valid").body;
+    assert_eq!(traffic.get("promoted_object"), None);
 }

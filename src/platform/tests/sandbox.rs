@@ -45,7 +45,7 @@ async fn updates_echo_the_id_and_every_accepted_request_is_recorded() {
     assert_eq!(paused.native_response, serde_json::json!({ "success": true }));
     let recorded = sandbox.recorded();
     assert_eq!(recorded, vec![created.native_request, paused.native_request]);
-    assert_eq!(recorded[1].path, format!("/v21.0/{id}"));
+    assert_eq!(recorded[1].path, format!("/v27.0/{id}"));
 }
 
 #[tokio::test]

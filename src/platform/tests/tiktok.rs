@@ -46,6 +46,7 @@ fn create_campaign_sends_decimal_major_units_with_redacted_token() {
             "objective_type": "WEB_CONVERSIONS",
             "operation_status": "DISABLE",
             "budget_optimize_on": true,
+            "optimization_goal": "CONVERT",
             "budget_mode": "BUDGET_MODE_DAY",
             "budget": 50.50,
             "bid_type": "BID_TYPE_NO_BID",
@@ -188,11 +189,49 @@ fn ad_group_targets_location_ids_and_age_groups() {
     if let PlatformWrite::CreateAdSet { outcome, .. } = &mut installs {
         *outcome = Some(Outcome::AppInstalls);
     }
-    let request = tiktok::build_request(&in_currency("USD"), &installs).expect("valid");
+    let mut account = in_currency("USD");
+    let refused = tiktok::build_request(&account, &installs);
+    assert_eq!(field_of(refused).as_deref(), Some("tiktokAppId"), "an app ad group names its app");
+    account.identity.tiktok_app_id = Some("7012345678".to_owned());
+    account.identity.app_store_url = Some("https://play.google.com/store/apps/details?id=x.y".to_owned());
+    account.dispatch_key = Some("4611686018427387904".to_owned());
+    let request = tiktok::build_request(&account, &installs).expect("valid");
     assert_eq!(
         (&request.body["optimization_goal"], &request.body["billing_event"]),
         (&json!("INSTALL"), &json!("OCPM"))
     );
+    assert_eq!(
+        (&request.body["app_id"], &request.body["promotion_type"]),
+        (&json!("7012345678"), &json!("APP_ANDROID"))
+    );
+    assert_eq!(request.body["request_id"], "4611686018427387904", "the dispatch's idempotency key");
+}
+
+#[test]
+fn app_install_campaigns_are_app_promotion_with_app_install_and_creates_carry_the_key() {
+    let mut account = in_currency("USD");
+    let write = create_campaign(Outcome::AppInstalls, Budget::Daily(5050));
+    let request = tiktok::build_request(&account, &write).expect("valid");
+    assert_eq!(request.body["objective_type"], "APP_PROMOTION");
+    assert_eq!(request.body["app_promotion_type"], "APP_INSTALL");
+    assert_eq!(request.body["optimization_goal"], "INSTALL");
+    assert_eq!(request.body.get("request_id"), None, "no dispatch, no key");
+    account.dispatch_key = Some(layers_key());
+    let request = tiktok::build_request(&account, &write).expect("valid");
+    assert_eq!(request.body["request_id"], json!(layers_key()));
+    let traffic = tiktok::build_request(&account, &create_campaign(Outcome::Traffic, Budget::Daily(5050)))
+        .expect("valid");
+    assert_eq!(traffic.body.get("app_promotion_type"), None);
+    let update = tiktok::build_request(&account, &budget_update()).expect("valid");
+    assert_eq!(update.body.get("request_id"), None, "only creates carry it");
+}
+
+fn layers_key() -> String {
+    crate::platform::dispatch_key(uuid::Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_002a))
+}
+
+fn budget_update() -> PlatformWrite {
+    PlatformWrite::UpdateCampaignBudget { campaign_id: "17".to_owned(), budget: Budget::Daily(6000) }
 }
 
 #[test]

@@ -30,16 +30,16 @@ async fn a_creative_is_pushed_once_and_every_ad_names_the_same_meta_ad_creative(
     }
     let recorded = sandboxes.meta.recorded();
     let mut sent: Vec<String> = paths(&sandboxes.meta).split_off(before);
-    assert!(sent[1].starts_with("GET /v21.0/"), "the video's thumbnail is read: {sent:?}");
+    assert!(sent[1].starts_with("GET /v27.0/"), "the video's thumbnail is read: {sent:?}");
     sent[1] = "GET <video>".to_owned();
     assert_eq!(
         sent,
         [
-            "POST /v21.0/act_1000000000000001/advideos",
+            "POST /v27.0/act_1000000000000001/advideos",
             "GET <video>",
-            "POST /v21.0/act_1000000000000001/adcreatives",
-            "POST /v21.0/act_1000000000000001/ads",
-            "POST /v21.0/act_1000000000000001/ads",
+            "POST /v27.0/act_1000000000000001/adcreatives",
+            "POST /v27.0/act_1000000000000001/ads",
+            "POST /v27.0/act_1000000000000001/ads",
         ],
         "one push, then one ad per launch"
     );

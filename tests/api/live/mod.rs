@@ -57,6 +57,7 @@ pub fn account(platform: Platform) -> AccountContext {
         apple_adam_id: Some("835599320".to_owned()),
         countries: vec!["US".to_owned(), "GB".to_owned()],
         identity: Default::default(),
+        dispatch_key: None,
         access_token: Some(Secret::from(TOKEN.to_owned())),
     }
 }
