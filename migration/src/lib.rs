@@ -21,6 +21,7 @@ mod m20261122_000007_connected_accounts;
 mod m20261122_000008_dispatch_ledger;
 mod m20261122_000009_dispatch_holder;
 mod m20261122_000010_platform_creatives;
+mod m20261206_000013_apple_platform_api;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_dispatch_ledger::Migration),
             Box::new(m20261122_000009_dispatch_holder::Migration),
             Box::new(m20261122_000010_platform_creatives::Migration),
+            Box::new(m20261206_000013_apple_platform_api::Migration),
         ]
     }
 }
