@@ -3,6 +3,7 @@
 //! keeps a create from being applied twice. The adapters are driven directly through the
 //! library's public API, with tiny timeouts and backoffs so the tests stay fast.
 
+mod apple_v1;
 mod errors;
 mod reconcile;
 mod requests;
