@@ -14,7 +14,8 @@
 //! its `campaignId`, `pricingModel: CPT` and a `bidStrategy` whose `bid` is the default max cost
 //! per tap.
 //!
-//! Chosen where the reference text available here is silent (see the report of this change):
+//! Chosen where the reference text available when this was written is silent (check these first
+//! against Apple's current pages if Apple refuses one):
 //! `status` is sent on create so a paused create stays paused; clearing a campaign's end sends
 //! `endTime: null`; deleting is `DELETE` on the object's path; ads are `POST /v1/ads` with their
 //! `adGroupId` and `PUT`/`DELETE /v1/ads/{id}`, ad groups `PUT`/`DELETE /v1/adgroups/{id}`, the
