@@ -119,6 +119,13 @@ async fn account(app: &TestApp) -> Value {
 async fn a_new_apple_connection_creates_campaigns_in_the_platform_api_shape_with_both_headers() {
     let server = MockServer::start().await;
     let (app, _) = live_app_with(&server, &[], true).await;
+    let query =
+        "query($a: String) { adAccountAuthorizationUrl(platform: APPLE, externalAccountId: $a) { url } }";
+    let named = app.gql(Some(&app.customer()), query, json!({ "a": "acct-7654321" })).await;
+    assert_eq!(
+        named["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "Apple ad account ids are numbers"
+    );
     connect(&app, &server).await;
     assert_eq!(
         account(&app).await,

@@ -161,14 +161,16 @@ impl AccountResult {
 const MAX_ACCOUNT_LEN: usize = 64;
 
 /// A platform account id as given by a caller: ASCII letters, digits, `_` and `-` (Meta's
-/// `act_` prefix removed).
+/// `act_` prefix removed); digits only on Apple, whose ad account ids are numbers.
 fn external_account(platform: Platform, raw: &str) -> Result<String, ApiError> {
     let trimmed = raw.trim();
     let id =
         if platform == Platform::Meta { trimmed.strip_prefix("act_").unwrap_or(trimmed) } else { trimmed };
-    let valid = !id.is_empty()
-        && id.len() <= MAX_ACCOUNT_LEN
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let allowed = |b: u8| match platform {
+        Platform::Apple => b.is_ascii_digit(),
+        Platform::Meta | Platform::Tiktok => b.is_ascii_alphanumeric() || b == b'_' || b == b'-',
+    };
+    let valid = !id.is_empty() && id.len() <= MAX_ACCOUNT_LEN && id.bytes().all(allowed);
     if valid {
         Ok(id.to_owned())
     } else {
