@@ -36,7 +36,8 @@
 //! | `LAYERS_META_BASE_URL` | `--meta-base-url` | `https://graph.facebook.com` | live: Meta Marketing API host |
 //! | `LAYERS_META_API_VERSION` | `--meta-api-version` | `v27.0` | live: Graph API version in every Meta path |
 //! | `LAYERS_TIKTOK_BASE_URL` | `--tiktok-base-url` | `https://business-api.tiktok.com` | live: TikTok Business API host |
-//! | `LAYERS_APPLE_BASE_URL` | `--apple-base-url` | `https://api.searchads.apple.com` | live: Apple Search Ads API host |
+//! | `LAYERS_APPLE_BASE_URL` | `--apple-base-url` | `https://api.searchads.apple.com` | live: Apple Search Ads Campaign Management API v5 host (accounts connected on v5) |
+//! | `LAYERS_APPLE_ADS_BASE_URL` | `--apple-ads-base-url` | `https://api.ads.apple.com` | live: Apple Ads Platform API host (`/v1/…`; new Apple connections) |
 //! | `LAYERS_PLATFORM_TIMEOUT_MS` | `--platform-timeout-ms` | `30000` | live: milliseconds one platform call may take |
 //! | `LAYERS_PLATFORM_MAX_ATTEMPTS` | `--platform-max-attempts` | `5` | live: attempts per write (1–10); only transient failures and rate limits are retried |
 //! | `LAYERS_PLATFORM_BACKOFF_BASE_MS` | `--platform-backoff-base-ms` | `500` | live: first retry's backoff ceiling, doubled per attempt, equal jitter |
@@ -53,7 +54,9 @@
 //! | `LAYERS_TIKTOK_APP_ID` / `LAYERS_TIKTOK_APP_SECRET` | `--tiktok-app-id` / `--tiktok-app-secret` | unset (TikTok cannot be connected) | the TikTok for Business app |
 //! | `LAYERS_TIKTOK_AUTHORIZE_URL` | `--tiktok-authorize-url` | `https://business-api.tiktok.com/portal/auth` | TikTok's advertiser authorization page |
 //! | `LAYERS_APPLE_CLIENT_ID` / `LAYERS_APPLE_CLIENT_SECRET` | `--apple-client-id` / `--apple-client-secret` | unset (Apple cannot be connected) | the Apple Search Ads API client and its ES256 client secret |
-//! | `LAYERS_APPLE_TOKEN_URL` | `--apple-token-url` | `https://appleid.apple.com/auth/oauth2/token` | Apple's OAuth token endpoint |
+//! | `LAYERS_APPLE_TOKEN_URL` | `--apple-token-url` | `https://appleid.apple.com/auth/oauth2/token` | Apple's OAuth token endpoint (v5 connections, and v1 unless the next row is set) |
+//! | `LAYERS_APPLE_ADS_TOKEN_URL` | `--apple-ads-token-url` | unset: `LAYERS_APPLE_TOKEN_URL` | the token endpoint of Apple Ads Platform API connections |
+//! | `LAYERS_APPLE_ADS_OAUTH_SCOPE` | `--apple-ads-oauth-scope` | `searchadsorg` | the scope asked for Apple Ads Platform API tokens |
 //!
 //! This module parses and validates (`check`: every problem at once); only
 //! [`check::database_problems`] opens a connection, and nothing here binds sockets.

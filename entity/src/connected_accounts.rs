@@ -60,6 +60,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// When it was disconnected or superseded.
     pub disconnected_at: Option<DateTimeUtc>,
+    /// Apple only: the API the connection speaks, `v5` (Campaign Management API, retired on
+    /// 2027-01-26) or `v1` (Apple Ads Platform API); null on other platforms.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub api_version: Option<String>,
+    /// When the owner was told (by an audit row) that this connection must be reconnected.
+    pub reconnect_notified_at: Option<DateTimeUtc>,
 }
 
 /// Relations of a connected account.

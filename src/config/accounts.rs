@@ -96,9 +96,19 @@ pub struct AccountSettings {
     )]
     pub apple_private_key: Option<String>,
 
-    /// Apple's OAuth token endpoint.
+    /// Apple's OAuth token endpoint (Campaign Management API v5 connections; also the Apple Ads
+    /// Platform API's unless `LAYERS_APPLE_ADS_TOKEN_URL` says otherwise).
     #[arg(long, env = "LAYERS_APPLE_TOKEN_URL", default_value = "https://appleid.apple.com/auth/oauth2/token", value_parser = parse_url, global = true)]
     pub apple_token_url: String,
+
+    /// The OAuth token endpoint of Apple Ads Platform API connections (new Apple connections);
+    /// unset, `LAYERS_APPLE_TOKEN_URL`.
+    #[arg(long, env = "LAYERS_APPLE_ADS_TOKEN_URL", value_parser = parse_url, global = true)]
+    pub apple_ads_token_url: Option<String>,
+
+    /// The scope asked for Apple Ads Platform API tokens (v5 tokens ask `searchadsorg`).
+    #[arg(long, env = "LAYERS_APPLE_ADS_OAUTH_SCOPE", default_value = "searchadsorg", global = true)]
+    pub apple_ads_oauth_scope: String,
 }
 
 impl Default for AccountSettings {
@@ -124,6 +134,8 @@ impl Default for AccountSettings {
             apple_key_id: None,
             apple_private_key: None,
             apple_token_url: "https://appleid.apple.com/auth/oauth2/token".to_owned(),
+            apple_ads_token_url: None,
+            apple_ads_oauth_scope: "searchadsorg".to_owned(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! GraphQL layers sit around it.
 
 pub mod accounts;
+pub mod apple_api;
 pub mod authority;
 pub mod campaign;
 pub mod classification;

@@ -2,6 +2,10 @@
 //!
 //! Apple takes money as `{amount: "50.50", currency: "USD"}` (an exact decimal string in the
 //! layer's currency), runs app-install campaigns only, and has no lifetime budget since v5.6.
+//! A v5 campaign update ("Update a Campaign", `PUT /api/v5/campaigns/{id}`) changes countries or
+//! regions, the budget, the name and the status only: a campaign's schedule cannot be changed
+//! there, so a schedule change is refused before anything is sent. Accounts on the Apple Ads
+//! Platform API v1 are built by [`super::apple_v1`]; the checks both APIs share live here.
 //! Builders are pure: they must not perform I/O, read the clock or hold a token.
 
 use chrono::{DateTime, Utc};
@@ -15,6 +19,7 @@ use super::error::PlatformError;
 use super::native::{NativeRequest, REDACTED};
 use super::write::{AccountContext, PlatformWrite};
 use crate::domain::Platform;
+use crate::domain::apple_api::AppleApi;
 use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
 use crate::domain::money::Budget;
 use crate::domain::status::EntityStatus;
@@ -22,11 +27,15 @@ use crate::domain::status::EntityStatus;
 /// The path prefix of every Campaign Management API v5 endpoint.
 pub const API_PREFIX: &str = "/api/v5";
 
-/// Translates a normalized write into the Apple Search Ads request that performs it.
+/// Translates a normalized write into the Apple request that performs it, on the API the
+/// account speaks.
 pub fn build_request(
     account: &AccountContext,
     write: &PlatformWrite,
 ) -> Result<NativeRequest, PlatformError> {
+    if account.apple_api == AppleApi::V1 {
+        return super::apple_v1::build_request(account, write);
+    }
     let org_id = require_numeric("appleOrgId", account.apple_org_id.as_deref())?;
     let (method, path, body) = route(account, write)?;
     let request = NativeRequest::new(method, format!("{API_PREFIX}{path}"))
@@ -48,15 +57,14 @@ fn route(
         PlatformWrite::UpdateCampaignBidding { .. } => {
             Err(PlatformError::invalid("bidStrategy", "Apple Search Ads bids on ad groups, not on campaigns"))
         }
-        PlatformWrite::UpdateCampaignSchedule { campaign_id, start_time, end_time } => {
+        PlatformWrite::UpdateCampaignSchedule { start_time, end_time, .. } => {
             check_schedule(start_time.as_ref(), end_time.as_ref())?;
-            let mut fields = Map::new();
-            if let Some(start) = start_time {
-                fields.insert("startTime".into(), json!(apple_time(start)));
-            }
-            let end = end_time.as_ref().map_or(Value::Null, |t| json!(apple_time(t)));
-            fields.insert("endTime".into(), end);
-            update_campaign(campaign_id, fields)
+            Err(PlatformError::invalid(
+                if end_time.is_some() || start_time.is_none() { "endTime" } else { "startTime" },
+                "Apple Search Ads API v5 cannot change a campaign's schedule (its campaign update \
+                 takes countries, budget, name and status only): reconnect the Apple account, \
+                 which moves it to the Apple Ads Platform API, to change it",
+            ))
         }
         PlatformWrite::UpdateCampaignTargeting { campaign_id, targeting } => {
             update_campaign(campaign_id, campaign_targeting(targeting)?)
@@ -91,6 +99,41 @@ fn create_campaign(
     account: &AccountContext,
     write: &PlatformWrite,
 ) -> Result<(&'static str, String, Value), PlatformError> {
+    let create = checked_create(account, write)?;
+    let mut body = create.schedule;
+    body.insert("dailyBudgetAmount".into(), amount(account, "dailyBudgetCents", create.daily_cents)?);
+    body.insert("name".into(), json!(create.name));
+    body.insert("adamId".into(), json!(create.adam_id));
+    body.insert("countriesOrRegions".into(), json!(create.countries));
+    body.insert("supplySources".into(), json!(["APPSTORE_SEARCH_RESULTS"]));
+    body.insert("adChannelType".into(), json!("SEARCH"));
+    body.insert("billingEvent".into(), json!("TAPS"));
+    body.insert("status".into(), json!(create.status));
+    Ok(("POST", "/campaigns".to_owned(), Value::Object(body)))
+}
+
+/// A campaign create both Apple APIs can take, checked: an app-install campaign of the layer's
+/// app in its countries, created active or paused, with a daily budget and no campaign bid cap.
+pub(super) struct CheckedCreate<'a> {
+    /// The campaign name.
+    pub name: &'a str,
+    /// The promoted app's `adamId`.
+    pub adam_id: u64,
+    /// The layer's countries, at least one.
+    pub countries: &'a [String],
+    /// The daily budget in minor units.
+    pub daily_cents: i64,
+    /// `ENABLED` or `PAUSED`.
+    pub status: &'static str,
+    /// `startTime` and `endTime`, those that are set, in Apple's format.
+    pub schedule: Map<String, Value>,
+}
+
+/// Checks a campaign create for Apple.
+pub(super) fn checked_create<'a>(
+    account: &'a AccountContext,
+    write: &'a PlatformWrite,
+) -> Result<CheckedCreate<'a>, PlatformError> {
     let PlatformWrite::CreateCampaign {
         name,
         outcome,
@@ -108,22 +151,20 @@ fn create_campaign(
     require_create_status(status)?;
     require_lowest_cost(bid_strategy, *bid_amount_cents)?;
     check_schedule(start_time.as_ref(), end_time.as_ref())?;
-    let adam_id = require_numeric("appleAdamId", account.apple_adam_id.as_deref())?;
-    let mut body = daily_budget(account, budget)?;
-    body.insert("name".into(), json!(require_name(name)?));
-    body.insert("adamId".into(), json!(adam_id));
-    body.insert("countriesOrRegions".into(), json!(countries(account)?));
-    body.insert("supplySources".into(), json!(["APPSTORE_SEARCH_RESULTS"]));
-    body.insert("adChannelType".into(), json!("SEARCH"));
-    body.insert("billingEvent".into(), json!("TAPS"));
-    body.insert("status".into(), json!(status_code(status)));
-    if let Some(start) = start_time {
-        body.insert("startTime".into(), json!(apple_time(start)));
+    let mut schedule = Map::new();
+    for (field, time) in [("startTime", start_time), ("endTime", end_time)] {
+        if let Some(time) = time {
+            schedule.insert(field.into(), json!(apple_time(time)));
+        }
     }
-    if let Some(end) = end_time {
-        body.insert("endTime".into(), json!(apple_time(end)));
-    }
-    Ok(("POST", "/campaigns".to_owned(), Value::Object(body)))
+    Ok(CheckedCreate {
+        name: require_name(name)?,
+        adam_id: require_numeric("appleAdamId", account.apple_adam_id.as_deref())?,
+        countries: countries(account)?,
+        daily_cents: daily_cents(budget)?,
+        status: status_code(status),
+        schedule,
+    })
 }
 
 /// `POST /campaigns/<cid>/adgroups`: a cost-per-tap ad group with its default max bid.
@@ -131,6 +172,36 @@ fn create_ad_group(
     account: &AccountContext,
     write: &PlatformWrite,
 ) -> Result<(&'static str, String, Value), PlatformError> {
+    let group = checked_ad_group(write)?;
+    let body = json!({
+        "name": group.name,
+        "pricingModel": "CPC",
+        "defaultBidAmount": amount(account, "bidAmountCents", group.bid_cents)?,
+        "automatedKeywordsOptIn": false,
+        "status": group.status,
+        "targetingDimensions": ad_group_targeting(group.targeting)?,
+    });
+    let path = format!("/campaigns/{}/adgroups", require_id("campaignId", group.campaign_id)?);
+    Ok(("POST", path, body))
+}
+
+/// An ad group create both Apple APIs can take, checked: created active or paused, with a
+/// default max bid and no budget of its own.
+pub(super) struct CheckedAdGroup<'a> {
+    /// The platform's campaign id.
+    pub campaign_id: &'a str,
+    /// The ad group name.
+    pub name: &'a str,
+    /// The default max cost per tap, in minor units.
+    pub bid_cents: i64,
+    /// Who to reach, when given.
+    pub targeting: Option<&'a Targeting>,
+    /// `ENABLED` or `PAUSED`.
+    pub status: &'static str,
+}
+
+/// Checks an ad group create for Apple.
+pub(super) fn checked_ad_group(write: &PlatformWrite) -> Result<CheckedAdGroup<'_>, PlatformError> {
     let PlatformWrite::CreateAdSet {
         campaign_id,
         name,
@@ -152,16 +223,13 @@ fn create_ad_group(
     }
     let bid_cents = bid_amount_cents
         .ok_or_else(|| PlatformError::invalid("bidAmountCents", "Apple ad groups need a default max bid"))?;
-    let body = json!({
-        "name": require_name(name)?,
-        "pricingModel": "CPC",
-        "defaultBidAmount": amount(account, "bidAmountCents", bid_cents)?,
-        "automatedKeywordsOptIn": false,
-        "status": status_code(status),
-        "targetingDimensions": ad_group_targeting(targeting.as_ref())?,
-    });
-    let path = format!("/campaigns/{}/adgroups", require_id("campaignId", campaign_id)?);
-    Ok(("POST", path, body))
+    Ok(CheckedAdGroup {
+        campaign_id,
+        name: require_name(name)?,
+        bid_cents,
+        targeting: targeting.as_ref(),
+        status: status_code(status),
+    })
 }
 
 /// `POST /campaigns/<cid>/adgroups/<agid>/ads`: one creative in an ad group.
@@ -210,26 +278,37 @@ fn ad_group_path(campaign_id: &str, ad_set_id: &str) -> Result<String, PlatformE
 
 /// `{dailyBudgetAmount: {amount, currency}}`; a lifetime budget is refused.
 fn daily_budget(account: &AccountContext, budget: &Budget) -> Result<Map<String, Value>, PlatformError> {
+    let mut fields = Map::new();
+    fields.insert("dailyBudgetAmount".into(), amount(account, "dailyBudgetCents", daily_cents(budget)?)?);
+    Ok(fields)
+}
+
+/// A daily budget's amount; Apple has no lifetime budget.
+pub(super) fn daily_cents(budget: &Budget) -> Result<i64, PlatformError> {
     if let Budget::Lifetime(_) = budget {
         return Err(PlatformError::invalid(
             "lifetimeBudgetCents",
             "Apple Search Ads has no lifetime budget since API v5.6: use a daily budget",
         ));
     }
-    let cents = budget_cents(budget)?;
-    let mut fields = Map::new();
-    fields.insert("dailyBudgetAmount".into(), amount(account, "dailyBudgetCents", cents)?);
-    Ok(fields)
+    budget_cents(budget)
 }
 
 /// Apple's money object: the exact decimal string and the layer's currency code.
-fn amount(account: &AccountContext, field: &str, cents: i64) -> Result<Value, PlatformError> {
+pub(super) fn amount(account: &AccountContext, field: &str, cents: i64) -> Result<Value, PlatformError> {
     let value = major_string(field, cents, &account.currency)?;
     Ok(json!({ "amount": value, "currency": account.currency.code() }))
 }
 
 /// The campaign's countries: only countries, since Apple targets ages on ad groups.
 fn campaign_targeting(targeting: &Targeting) -> Result<Map<String, Value>, PlatformError> {
+    let mut fields = Map::new();
+    fields.insert("countriesOrRegions".into(), json!(campaign_countries(targeting)?));
+    Ok(fields)
+}
+
+/// The countries of a campaign targeting change: at least one, and no ages.
+pub(super) fn campaign_countries(targeting: &Targeting) -> Result<&[String], PlatformError> {
     check_targeting(targeting)?;
     if targeting.age_min.is_some() || targeting.age_max.is_some() {
         return Err(PlatformError::invalid(
@@ -243,9 +322,7 @@ fn campaign_targeting(targeting: &Targeting) -> Result<Map<String, Value>, Platf
             "Apple campaigns need at least one country or region",
         ));
     }
-    let mut fields = Map::new();
-    fields.insert("countriesOrRegions".into(), json!(targeting.countries));
-    Ok(fields)
+    Ok(&targeting.countries)
 }
 
 /// An ad group's `targetingDimensions`: age range and countries within the campaign's.
@@ -298,13 +375,13 @@ fn require_lowest_cost(strategy: &BidStrategy, amount: Option<i64>) -> Result<()
 }
 
 /// A required numeric id (org id, app `adamId`, creative id) as a JSON integer.
-fn require_numeric(field: &str, value: Option<&str>) -> Result<u64, PlatformError> {
+pub(super) fn require_numeric(field: &str, value: Option<&str>) -> Result<u64, PlatformError> {
     let value = value.ok_or_else(|| PlatformError::invalid(field, "required for Apple"))?;
     value.parse().map_err(|_| PlatformError::invalid(field, "must be a numeric Apple id"))
 }
 
 /// `{status}` for a campaign, ad group or ad (`ENABLED`, or `PAUSED` for paused and archived).
-fn status_fields(status: &EntityStatus) -> Map<String, Value> {
+pub(super) fn status_fields(status: &EntityStatus) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("status".into(), json!(status_code(status)));
     fields
@@ -319,6 +396,6 @@ pub fn status_code(status: &EntityStatus) -> &'static str {
 }
 
 /// Apple's timestamp format (`2026-03-01T00:00:00.000`, UTC).
-fn apple_time(time: &DateTime<Utc>) -> String {
+pub(super) fn apple_time(time: &DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }

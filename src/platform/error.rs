@@ -36,15 +36,19 @@ pub enum NativeErrorDetail {
         /// TikTok's `request_id`, the id TikTok support asks for.
         request_id: Option<String>,
     },
-    /// An Apple Search Ads error list (the first entry).
+    /// An Apple error: v5's error list (its first entry), or the Apple Ads Platform API's
+    /// `Error` envelope (its `code` and first `details` entry).
     Apple {
         /// The HTTP status of the answer.
         http_status: u16,
-        /// Apple's `messageCode` (`INVALID_INPUT`, …).
+        /// Apple's `messageCode` (v5: `INVALID_INPUT`, …) or `code` (v1: `INVALID_ARGUMENT`, …).
         #[serde(rename = "messageCode")]
         message_code: Option<String>,
-        /// Apple's native `field` path (`campaign.dailyBudgetAmount`).
+        /// Apple's native `field` path (`campaign.dailyBudgetAmount`; v1: a detail's `info.field`).
         field: Option<String>,
+        /// v1: the first detail's `code` (`FIELD_REQUIRED`, …).
+        #[serde(rename = "detailCode", default, skip_serializing_if = "Option::is_none")]
+        detail_code: Option<String>,
     },
     /// An answer whose body said nothing readable: only its HTTP status.
     Http {

@@ -2,13 +2,14 @@
 //! platform's native request and each platform's native failure into a typed [`PlatformError`].
 //!
 //! Two modes plug in behind [`PlatformAdapter`]: the embedded sandbox ([`SandboxAdapter`], the
-//! default) and, later, live HTTP adapters that send the same [`NativeRequest`]s the pure request
+//! default) and the live HTTP adapters that send the same [`NativeRequest`]s the pure request
 //! builders ([`meta`], [`tiktok`], [`apple`]) produce, against configurable base URLs, and read
 //! answers with [`translate`]. This module must not decide whether a write is allowed (the gate
 //! does), touch the database, or record a secret: recorded requests show tokens as `<redacted>`.
 
 pub mod apple;
 mod apple_secret;
+pub mod apple_v1;
 mod common;
 pub mod creative;
 mod error;

@@ -29,6 +29,14 @@
 //!   `{access_token, token_type, expires_in: 3600}`. There is no consent page, so the
 //!   "authorization URL" is this server's own callback carrying the state: opening it connects
 //!   the organization id the caller named. Refresh runs the client credentials grant again.
+//! - **Apple Ads Platform API** (v1, "Implementing OAuth for the Apple Ads Platform API"): the
+//!   same steps (API user invited, key pair, uploaded public key, client secret, access token),
+//!   tokens sent as `Authorization: Bearer` with `X-AP-Context: adAccountId=…`. New Apple
+//!   connections are made on it, for the ad account id the caller names. The token endpoint and
+//!   scope were not in the reference text available here: they are settings
+//!   (`LAYERS_APPLE_ADS_TOKEN_URL`, default the v5 endpoint; `LAYERS_APPLE_ADS_OAUTH_SCOPE`,
+//!   default `searchadsorg`), the documented v5 values being the closest shape. A connection is
+//!   refreshed and revoked at the endpoint of the API it speaks.
 
 use std::time::Duration;
 
@@ -42,6 +50,7 @@ use super::settings::PlatformSettings;
 use crate::auth::Secret;
 use crate::config::accounts::AccountSettings;
 use crate::domain::Platform;
+use crate::domain::apple_api::AppleApi;
 
 /// How long one OAuth call to a platform may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -69,6 +78,8 @@ pub struct OAuthClient {
     apple: Option<App>,
     apple_signer: Option<super::AppleSecretSigner>,
     apple_token_url: String,
+    apple_ads_token_url: String,
+    apple_ads_scope: String,
 }
 
 /// What a platform granted.
@@ -131,6 +142,11 @@ impl OAuthClient {
             },
             apple_signer,
             apple_token_url: accounts.apple_token_url.clone(),
+            apple_ads_token_url: accounts
+                .apple_ads_token_url
+                .clone()
+                .unwrap_or_else(|| accounts.apple_token_url.clone()),
+            apple_ads_scope: accounts.apple_ads_oauth_scope.clone(),
         })
     }
 
@@ -213,19 +229,21 @@ impl OAuthClient {
             }
             Platform::Tiktok => self.tiktok_token(code()?, account, app).await,
             Platform::Apple => {
-                let mut grant = self.apple_token(app).await?;
+                let mut grant = self.apple_token(app, AppleApi::V1).await?;
                 grant.account = account.map(str::to_owned);
                 Ok(grant)
             }
         }
     }
 
-    /// New tokens for an account whose access token is `access` (and refresh token `refresh`).
+    /// New tokens for an account whose access token is `access` (and refresh token `refresh`);
+    /// an Apple account's from the token endpoint of the API it speaks (`apple_api`).
     pub async fn refresh(
         &self,
         platform: Platform,
         access: &Secret,
         refresh: Option<&Secret>,
+        apple_api: AppleApi,
     ) -> Result<TokenGrant, PlatformError> {
         let _ = refresh;
         let app = self.app(platform).map_err(|e| PlatformError::auth_expired(e.to_string()))?;
@@ -240,14 +258,19 @@ impl OAuthClient {
             Platform::Tiktok => Err(PlatformError::auth_expired(
                 "TikTok long-term tokens cannot be refreshed: reconnect the account",
             )),
-            Platform::Apple => self.apple_token(app).await,
+            Platform::Apple => self.apple_token(app, apple_api).await,
         }
     }
 
     /// Revokes `access` at the platform, so a disconnected account's token stops working there
     /// too: Meta `DELETE /me/permissions`, TikTok `/oauth2/revoke_token/`, Apple's `revoke`
-    /// endpoint (beside its token endpoint).
-    pub async fn revoke(&self, platform: Platform, access: &Secret) -> Result<(), PlatformError> {
+    /// endpoint (beside the token endpoint of the API the account speaks, `apple_api`).
+    pub async fn revoke(
+        &self,
+        platform: Platform,
+        access: &Secret,
+        apple_api: AppleApi,
+    ) -> Result<(), PlatformError> {
         let app = || self.app(platform).map_err(|e| PlatformError::permanent(e.to_string()));
         match platform {
             Platform::Meta => {
@@ -268,7 +291,7 @@ impl OAuthClient {
                 }
             }
             Platform::Apple => {
-                let url = match self.apple_token_url.strip_suffix("/token") {
+                let url = match self.apple_endpoint(apple_api).0.strip_suffix("/token") {
                     Some(base) => format!("{base}/revoke"),
                     None => return Err(PlatformError::permanent("Apple's revoke endpoint is not known")),
                 };
@@ -353,15 +376,24 @@ impl OAuthClient {
         }
     }
 
-    async fn apple_token(&self, app: &App) -> Result<TokenGrant, PlatformError> {
+    /// The token endpoint and scope of an Apple API.
+    fn apple_endpoint(&self, api: AppleApi) -> (&str, &str) {
+        match api {
+            AppleApi::V5 => (&self.apple_token_url, "searchadsorg"),
+            AppleApi::V1 => (&self.apple_ads_token_url, &self.apple_ads_scope),
+        }
+    }
+
+    async fn apple_token(&self, app: &App, api: AppleApi) -> Result<TokenGrant, PlatformError> {
         let secret = self.apple_client_secret(app)?;
+        let (url, scope) = self.apple_endpoint(api);
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", app.id.as_str()),
             ("client_secret", secret.expose()),
-            ("scope", "searchadsorg"),
+            ("scope", scope),
         ];
-        let body = send(self.http.post(&self.apple_token_url).form(&form)).await?;
+        let body = send(self.http.post(url).form(&form)).await?;
         grant(&body, None)
     }
 }

@@ -22,9 +22,14 @@ pub struct PlatformSettings {
     #[arg(long, env = "LAYERS_TIKTOK_BASE_URL", default_value = "https://business-api.tiktok.com", value_parser = parse_base_url, global = true)]
     pub tiktok_base_url: String,
 
-    /// Apple Search Ads API base URL (paths start with `/api/v5/`).
+    /// Apple Search Ads Campaign Management API v5 base URL (paths start with `/api/v5/`), for
+    /// accounts connected before the Apple Ads Platform API; Apple retires it on 2027-01-26.
     #[arg(long, env = "LAYERS_APPLE_BASE_URL", default_value = "https://api.searchads.apple.com", value_parser = parse_base_url, global = true)]
     pub apple_base_url: String,
+
+    /// Apple Ads Platform API base URL (paths start with `/v1/`), for new Apple connections.
+    #[arg(long, env = "LAYERS_APPLE_ADS_BASE_URL", default_value = "https://api.ads.apple.com", value_parser = parse_base_url, global = true)]
+    pub apple_ads_base_url: String,
 
     /// Milliseconds one platform call may take (connecting, sending and reading the answer).
     #[arg(long, env = "LAYERS_PLATFORM_TIMEOUT_MS", default_value_t = DEFAULT_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..=600_000), global = true)]
@@ -67,6 +72,7 @@ impl Default for PlatformSettings {
             meta_api_version: super::meta::API_VERSION.to_owned(),
             tiktok_base_url: "https://business-api.tiktok.com".to_owned(),
             apple_base_url: "https://api.searchads.apple.com".to_owned(),
+            apple_ads_base_url: "https://api.ads.apple.com".to_owned(),
             platform_timeout_ms: DEFAULT_TIMEOUT_MS,
             platform_max_attempts: DEFAULT_MAX_ATTEMPTS,
             platform_backoff_base_ms: DEFAULT_BACKOFF_BASE_MS,
@@ -82,7 +88,8 @@ impl PlatformSettings {
         let base_url = parse_base_url(base_url)?;
         self.meta_base_url.clone_from(&base_url);
         self.tiktok_base_url.clone_from(&base_url);
-        self.apple_base_url = base_url;
+        self.apple_base_url.clone_from(&base_url);
+        self.apple_ads_base_url = base_url;
         Ok(self)
     }
 
@@ -96,7 +103,9 @@ impl PlatformSettings {
             );
         }
         problems.extend(parse_meta_version(&self.meta_api_version).err());
-        for url in [&self.meta_base_url, &self.tiktok_base_url, &self.apple_base_url] {
+        for url in
+            [&self.meta_base_url, &self.tiktok_base_url, &self.apple_base_url, &self.apple_ads_base_url]
+        {
             problems.extend(parse_base_url(url).err());
         }
         problems

@@ -90,44 +90,102 @@ pub fn tiktok_envelope(http_status: u16, body: &Value) -> Result<Value, Platform
     Err(typed.with_native(native))
 }
 
-/// Apple's answer to a failed call: `{error: {errors: [{messageCode, message, field}]}}`.
+/// Apple's answer to a failed call, in either API's shape: v5's
+/// `{error: {errors: [{messageCode, message, field}]}}`, or the Apple Ads Platform API's `Error`
+/// (`{code, message, details: [{code, message, info: {field}}]}`, wrapped as `{error: …}` by
+/// the endpoints that answer an `ErrorResponse`).
 pub fn apple_error(http_status: u16, retry_after_secs: Option<u64>, body: &Value) -> PlatformError {
-    let first = &body["error"]["errors"][0];
-    let message = match (first["messageCode"].as_str(), first["message"].as_str()) {
+    let said = AppleSaid::read(body);
+    let message = match (&said.code, &said.message) {
         (Some(code), Some(text)) => format!("{text} ({code})"),
-        (None, Some(text)) => text.to_owned(),
+        (None, Some(text)) => text.clone(),
         _ => format!("Apple answered HTTP {http_status}"),
     };
-    let native = if first.is_object() {
+    let message = match &said.detail {
+        Some(detail) => format!("{message}: {detail}"),
+        None => message,
+    };
+    let native = if said.readable {
         NativeErrorDetail::Apple {
             http_status,
-            message_code: first["messageCode"].as_str().map(str::to_owned),
-            field: first["field"].as_str().map(str::to_owned),
+            message_code: said.code,
+            field: said.field.clone(),
+            detail_code: said.detail_code,
         }
     } else {
         NativeErrorDetail::Http { http_status }
     };
     if http_status == 400 {
-        let field = first["field"].as_str().map(apple_field);
+        let field = said.field.as_deref().and_then(apple_field);
         return PlatformError::invalid_request(field, message).with_native(native);
     }
     by_http_status(http_status, retry_after_secs, &message).with_native(native)
 }
 
-/// The normalized name of an Apple field, where one exists.
-fn apple_field(native: &str) -> String {
-    let leaf = native.rsplit('.').next().unwrap_or(native);
-    let normalized = match leaf {
-        "dailyBudgetAmount" => "dailyBudgetCents",
-        "defaultBidAmount" => "bidAmountCents",
-        "countriesOrRegions" => "targeting.countries",
-        "adamId" => "appleAdamId",
-        "creativeId" => "creativeId",
-        "name" => "name",
-        "status" => "status",
-        other => other,
+/// What an Apple error body said, whichever API answered.
+#[derive(Debug, Default)]
+struct AppleSaid {
+    readable: bool,
+    code: Option<String>,
+    message: Option<String>,
+    field: Option<String>,
+    detail: Option<String>,
+    detail_code: Option<String>,
+}
+
+impl AppleSaid {
+    fn read(body: &Value) -> Self {
+        let text = |value: &Value| value.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+        let first = &body["error"]["errors"][0];
+        if first.is_object() {
+            return AppleSaid {
+                readable: true,
+                code: text(&first["messageCode"]),
+                message: text(&first["message"]),
+                field: text(&first["field"]),
+                ..AppleSaid::default()
+            };
+        }
+        let error = if body["error"].is_object() { &body["error"] } else { body };
+        if !error["code"].is_string() {
+            return AppleSaid::default();
+        }
+        let detail = &error["details"][0];
+        AppleSaid {
+            readable: true,
+            code: text(&error["code"]),
+            message: text(&error["message"]),
+            field: text(&detail["info"]["field"]).or_else(|| text(&detail["field"])),
+            detail: text(&detail["message"]),
+            detail_code: text(&detail["code"]),
+        }
+    }
+}
+
+/// The normalized name of an Apple field (`campaign.dailyBudgetAmount`,
+/// `dailyBudget.value.amount`, `targeting.countryOrRegion`), where one exists: the first segment
+/// of the path that names one, else the path's last segment.
+fn apple_field(native: &str) -> Option<String> {
+    let normalized = |segment: &str| -> Option<&'static str> {
+        Some(match segment {
+            "dailyBudgetAmount" | "dailyBudget" => "dailyBudgetCents",
+            "defaultBidAmount" | "bid" => "bidAmountCents",
+            "countriesOrRegions" | "countryOrRegion" => "targeting.countries",
+            "adamId" | "promotedObjectId" => "appleAdamId",
+            "creativeId" => "creativeId",
+            "startTime" => "startTime",
+            "endTime" => "endTime",
+            "name" => "name",
+            "status" => "status",
+            _ => return None,
+        })
     };
-    normalized.to_owned()
+    let segments: Vec<&str> = native.split('.').filter(|s| !s.is_empty() && *s != "null").collect();
+    segments
+        .iter()
+        .find_map(|segment| normalized(segment))
+        .map(str::to_owned)
+        .or_else(|| segments.last().map(|leaf| (*leaf).to_owned()))
 }
 
 /// The error an HTTP status alone implies (401 auth, 429 throttled, 5xx transient, else permanent).

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::Secret;
 use crate::domain::Platform;
+use crate::domain::apple_api::AppleApi;
 use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
 use crate::domain::money::{Budget, Currency};
 use crate::domain::status::EntityStatus;
@@ -303,8 +304,11 @@ pub struct AccountContext {
     pub ad_account_id: Option<String>,
     /// The layer's currency: money is converted into it at the boundary.
     pub currency: Currency,
-    /// Apple Search Ads organization id (sent as `X-AP-Context: orgId=…`).
+    /// Apple Search Ads organization id (sent as `X-AP-Context: orgId=…` on v5).
     pub apple_org_id: Option<String>,
+    /// Which Apple API the account speaks: v5 writes carry the org id, v1 writes the ad account
+    /// id (`X-AP-Context: adAccountId=…`). Ignored on other platforms.
+    pub apple_api: AppleApi,
     /// Apple's App Store id of the promoted app.
     pub apple_adam_id: Option<String>,
     /// ISO 3166-1 alpha-2 countries the layer runs in (Apple campaigns, default ad set targeting).

@@ -56,6 +56,9 @@ pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, A
         ad_account_id: layer.ad_account_id.clone(),
         currency: currency(layer)?,
         apple_org_id: layer.apple_org_id.clone(),
+        // The layer's own Apple org, as the sandbox simulates it; a connected account says which
+        // API it speaks (see `Services::dispatch_account`).
+        apple_api: crate::domain::apple_api::AppleApi::V5,
         apple_adam_id: layer.apple_adam_id.clone(),
         countries,
         identity: crate::platform::AdIdentity {

@@ -38,9 +38,9 @@ impl Services {
     ) -> Result<WriteResult, Failure> {
         let txn = self.db.begin().await?;
         let prepared = prepare(&txn, caller.organization_id, caller.kind, &write).await?;
-        self.require_connected_account(&txn, &prepared.layer).await?;
+        let connection = self.require_connected_account(&txn, &prepared.layer).await?;
         self.pushable(&write, &prepared)?;
-        self.expressible(&write, &prepared)?;
+        self.expressible(&write, &prepared, connection.as_ref())?;
         let verdict = gate::decide_write(&WriteGateInput {
             actor: caller.kind,
             scopes: &caller.scopes,
@@ -154,8 +154,16 @@ impl Services {
     /// Rejects, before the gate, a write the platform cannot express (campaign-level targeting
     /// on Meta, bidding changes on Apple, an amount Meta's unit cannot hold, an ad set missing
     /// what its campaign promotes, ...): it is malformed for that platform, not a decision.
-    fn expressible(&self, write: &AdWrite, prepared: &Prepared) -> Result<(), Failure> {
-        let account = super::convert::account_context(&prepared.layer)?;
+    fn expressible(
+        &self,
+        write: &AdWrite,
+        prepared: &Prepared,
+        connection: Option<&entity::connected_accounts::Model>,
+    ) -> Result<(), Failure> {
+        let mut account = super::convert::account_context(&prepared.layer)?;
+        if let Some(row) = connection {
+            super::accounts::connect_context(&mut account, row)?;
+        }
         if let AdWrite::CampaignBudget { budget, .. } = write {
             crate::domain::campaign::validate_budget_kind(*budget, account.platform)
                 .map_err(|err| UserError::field("lifetimeBudgetCents", err.code(), err.to_string()))?;

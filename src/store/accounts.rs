@@ -149,6 +149,40 @@ pub async fn due_for_refresh<C: ConnectionTrait>(
         .await
 }
 
+/// Standing Apple connections (of every organization) on `api_version` whose owner has not been
+/// told yet that they must reconnect.
+pub async fn apple_unnotified<C: ConnectionTrait>(
+    conn: &C,
+    api_version: &str,
+    limit: u64,
+) -> Result<Vec<accounts::Model>, DbErr> {
+    accounts::Entity::find()
+        .filter(accounts::Column::Platform.eq(Platform::Apple.as_str()))
+        .filter(accounts::Column::Status.is_in(codes(&STANDING)))
+        .filter(accounts::Column::ApiVersion.eq(api_version))
+        .filter(accounts::Column::ReconnectNotifiedAt.is_null())
+        .order_by_asc(accounts::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// Records that the owner of `row` was told it must reconnect; false when someone already did.
+pub async fn mark_reconnect_notified<C: ConnectionTrait>(
+    conn: &C,
+    row: &accounts::Model,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = accounts::Entity::update_many()
+        .col_expr(accounts::Column::ReconnectNotifiedAt, Expr::value(at))
+        .filter(accounts::Column::Id.eq(row.id))
+        .filter(accounts::Column::OrganizationId.eq(row.organization_id))
+        .filter(accounts::Column::ReconnectNotifiedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Records that the state with `nonce` was used; false when it already had been.
 pub async fn use_state<C: ConnectionTrait>(
     conn: &C,

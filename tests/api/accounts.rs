@@ -17,7 +17,7 @@ use layers_dashboard::platform::{
     AccountContext, DispatchReceipt, PlatformAdapter, PlatformError, PlatformProxy, PlatformWrite,
     SandboxAdapter,
 };
-use layers_dashboard::service::accounts::AccountsConfig;
+use layers_dashboard::service::accounts::{AccountsConfig, Clock as AccountsClock};
 use reqwest::Url;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
@@ -33,7 +33,7 @@ const META_TOKEN: &str = "EAAB-long-lived-meta-token";
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 /// Every access token the platform adapters were handed, in order.
-type Seen = Arc<Mutex<Vec<Option<String>>>>;
+pub(crate) type Seen = Arc<Mutex<Vec<Option<String>>>>;
 
 /// The sandbox, remembering the access token of every dispatch.
 struct Recording {
@@ -79,8 +79,23 @@ async fn live_app(server: &MockServer, extra: &[&str]) -> (TestApp, Seen) {
     live_app_with(server, extra, false).await
 }
 
+/// The day the live tests run on: before Apple retires Campaign Management API v5.
+pub(crate) fn before_v5_retirement() -> AccountsClock {
+    AccountsClock::fixed(chrono::DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z").expect("time").to_utc())
+}
+
 /// Like [`live_app`]; with `http`, the real live adapters send to `server` as every platform.
-async fn live_app_with(server: &MockServer, extra: &[&str], http: bool) -> (TestApp, Seen) {
+pub(crate) async fn live_app_with(server: &MockServer, extra: &[&str], http: bool) -> (TestApp, Seen) {
+    live_app_at(server, extra, http, before_v5_retirement()).await
+}
+
+/// Like [`live_app_with`], with connected accounts seeing the time from `clock`.
+pub(crate) async fn live_app_at(
+    server: &MockServer,
+    extra: &[&str],
+    http: bool,
+    clock: AccountsClock,
+) -> (TestApp, Seen) {
     let base = server.uri();
     let mut args = vec![
         "layers-dashboard".to_owned(),
@@ -107,6 +122,8 @@ async fn live_app_with(server: &MockServer, extra: &[&str], http: bool) -> (Test
         "--apple-token-url".to_owned(),
         format!("{base}/auth/oauth2/token"),
         "--apple-base-url".to_owned(),
+        base.clone(),
+        "--apple-ads-base-url".to_owned(),
         base,
     ];
     if extra.contains(&"--apple-private-key") {
@@ -122,6 +139,7 @@ async fn live_app_with(server: &MockServer, extra: &[&str], http: bool) -> (Test
     assert!(!dev_key);
     let mut config = crate::support::test_config();
     config.accounts = accounts;
+    config.accounts.clock = clock;
     let seen: Seen = Arc::default();
     let adapter = |platform| -> Arc<dyn PlatformAdapter> {
         Arc::new(Recording { inner: SandboxAdapter::new(platform), seen: Arc::clone(&seen) })
@@ -143,17 +161,22 @@ const AUTHORIZE: &str = "query($p: Platform!, $a: String) {
     adAccountAuthorizationUrl(platform: $p, externalAccountId: $a) { platform url expiresAt } }";
 
 /// The authorization URL `token` gets for `platform`.
-async fn authorization_url(app: &TestApp, token: &str, platform: &str, account: Option<&str>) -> Url {
+pub(crate) async fn authorization_url(
+    app: &TestApp,
+    token: &str,
+    platform: &str,
+    account: Option<&str>,
+) -> Url {
     let data = app.ok(token, AUTHORIZE, json!({ "p": platform, "a": account })).await;
     Url::parse(data["adAccountAuthorizationUrl"]["url"].as_str().expect("url")).expect("absolute URL")
 }
 
-fn param(url: &Url, name: &str) -> Option<String> {
+pub(crate) fn param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs().find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
 }
 
 /// GETs the callback and returns its status and JSON body.
-async fn callback(app: &TestApp, platform: &str, query: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(crate) async fn callback(app: &TestApp, platform: &str, query: &[(&str, &str)]) -> (StatusCode, Value) {
     let mut url = Url::parse(&format!("http://local/oauth/{platform}/callback")).expect("url");
     url.query_pairs_mut().extend_pairs(query);
     let uri = format!("{}?{}", url.path(), url.query().unwrap_or_default());
@@ -769,7 +792,8 @@ const APPLE_TOKEN: &str = "apple-live-token";
 const APPLE_CAMPAIGN: &str = "542370642";
 
 /// Connects Apple org [`APPLE_ORG`] through the client-credentials grant (exactly one token call)
-/// and opens the Apple layer's defaults to AUTO.
+/// as a connection made before the Apple Ads Platform API (Campaign Management API v5), and
+/// opens the Apple layer's defaults to AUTO.
 async fn connect_apple(app: &TestApp, server: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/auth/oauth2/token"))
@@ -787,6 +811,7 @@ async fn connect_apple(app: &TestApp, server: &MockServer) {
         (StatusCode::OK, &json!("ACTIVE"), &json!(APPLE_ORG)),
         "{body:#}"
     );
+    crate::apple::connected_on_v5(app).await;
     app.set_defaults("APPLE", "AUTO", "AUTO", "AUTO").await;
 }
 
@@ -799,7 +824,7 @@ fn apple_call(verb: &str, at: &str) -> wiremock::MockBuilder {
 }
 
 /// Creates an app-install campaign of 50.50 USD a day on Apple as the customer and returns the payload.
-async fn create_apple_campaign(app: &TestApp) -> Value {
+pub(crate) async fn create_apple_campaign(app: &TestApp) -> Value {
     let input = json!({ "platform": "APPLE", "name": "A", "dailyBudgetCents": 5050, "outcome": "APP_INSTALLS",
         "campaignManagementMode": "AUTOPILOT", "creativeMode": "AUTOPILOT" });
     app.ok(&app.customer(), crate::support::CREATE_CAMPAIGN, json!({ "input": input })).await["createCampaign"].clone()

@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod apple;
 mod approvals;
 mod auth;
 mod cancellation;

@@ -51,9 +51,28 @@ impl ConnectedAccount {
         Ok(code::<domain::Platform, Platform>(&self.0.platform)?)
     }
 
-    /// The platform's account id: Meta ad account id, TikTok advertiser id, Apple org id.
+    /// The platform's account id: Meta ad account id, TikTok advertiser id, Apple org id (v5) or
+    /// Apple ad account id (Apple Ads Platform API).
     async fn external_account_id(&self) -> &str {
         &self.0.external_account_id
+    }
+
+    /// Apple only: the API the account is connected on, `v5` (Campaign Management API, retired
+    /// by Apple on 2027-01-26) or `v1` (Apple Ads Platform API); null on other platforms.
+    async fn api_version(&self) -> Option<&str> {
+        self.apple_api().map(domain::apple_api::AppleApi::as_str)
+    }
+
+    /// Whether the customer must reconnect this account to keep writing to it: an Apple account
+    /// connected on v5 must be reconnected (which moves it to the Apple Ads Platform API) before
+    /// `reconnectRequiredBy`; after that, writes through it are refused with `APPLE_API_RETIRED`.
+    async fn must_reconnect(&self) -> bool {
+        self.apple_api().is_some_and(domain::apple_api::AppleApi::must_reconnect)
+    }
+
+    /// When the account stops taking writes unless reconnected; null when it need not be.
+    async fn reconnect_required_by(&self) -> Option<DateTime<Utc>> {
+        self.apple_api().and_then(domain::apple_api::AppleApi::retires_at)
     }
 
     /// Where the connection stands.
@@ -104,6 +123,16 @@ impl ConnectedAccount {
     /// When it was disconnected or replaced.
     async fn disconnected_at(&self) -> Option<DateTime<Utc>> {
         self.0.disconnected_at
+    }
+}
+
+impl ConnectedAccount {
+    /// The Apple API of an Apple connection (one stored without a version is v5).
+    fn apple_api(&self) -> Option<domain::apple_api::AppleApi> {
+        if self.0.platform != domain::Platform::Apple.as_str() {
+            return None;
+        }
+        Some(self.0.api_version.as_deref().and_then(|code| code.parse().ok()).unwrap_or_default())
     }
 }
 

@@ -1,4 +1,5 @@
-//! Apple Search Ads v5 specifics of the live adapter: reading answers, and reading objects back.
+//! Apple specifics of the live adapter: reading answers (either API's shape), and reading
+//! objects back; accounts on the Apple Ads Platform API are read back by [`super::apple_v1`].
 //!
 //! Verified against Apple's reference: `GET /api/v5/campaigns/{id}` (and
 //! `…/adgroups/{id}`, `…/adgroups/{id}/ads/{id}`) answers `{data: {…}}` with `dailyBudgetAmount
@@ -13,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::transport::Answer;
 use super::{Candidate, Read, id_string, same_time};
+use crate::domain::apple_api::AppleApi;
 use crate::domain::status::EntityStatus;
 use crate::platform::apple::{API_PREFIX, status_code};
 use crate::platform::common::{major_string, same_decimal};
@@ -28,9 +30,11 @@ pub(super) fn read_answer(answer: &Answer) -> Result<Value, PlatformError> {
     }
 }
 
-/// `data.id` of the created or changed object.
+/// `data.id` (v5) or `result.id` (v1) of the created or changed object.
 pub(super) fn platform_id(write: &PlatformWrite, response: &Value) -> Option<String> {
-    id_string(&response["data"]["id"]).or_else(|| write.target_id().map(str::to_owned))
+    id_string(&response["data"]["id"])
+        .or_else(|| id_string(&response["result"]["id"]))
+        .or_else(|| write.target_id().map(str::to_owned))
 }
 
 /// `GET` the object an update changes.
@@ -38,6 +42,9 @@ pub(super) fn read_object(
     account: &AccountContext,
     write: &PlatformWrite,
 ) -> Result<Option<Read>, PlatformError> {
+    if account.apple_api == AppleApi::V1 {
+        return super::apple_v1::read_object(account, write);
+    }
     let path = match write {
         PlatformWrite::UpdateCampaignBudget { campaign_id, .. }
         | PlatformWrite::UpdateCampaignSchedule { campaign_id, .. }
@@ -54,16 +61,27 @@ pub(super) fn read_object(
     Ok(Some(Read { request: authorized(account, "GET", &path)?, query: Vec::new() }))
 }
 
-/// The object in a read answer: `data`.
+/// The object in a read answer: `data` (v5) or `result` (v1).
 pub(super) fn object_in(body: &Value) -> Option<&Value> {
-    body["data"].is_object().then_some(&body["data"])
+    ["data", "result"].into_iter().map(|key| &body[key]).find(|object| object.is_object())
+}
+
+/// Where a campaign shows its daily budget's money object and its countries (JSON pointers):
+/// v5 `dailyBudgetAmount` and `countriesOrRegions`; v1 `dailyBudget.value` and
+/// `targeting.countryOrRegion.include`.
+fn shape(api: AppleApi) -> (&'static str, &'static str) {
+    match api {
+        AppleApi::V5 => ("/dailyBudgetAmount", "/countriesOrRegions"),
+        AppleApi::V1 => ("/dailyBudget/value", "/targeting/countryOrRegion/include"),
+    }
 }
 
 /// Whether the object shows every field the update sets.
 pub(super) fn shows(account: &AccountContext, write: &PlatformWrite, object: &Value) -> bool {
+    let (budget_at, countries_at) = shape(account.apple_api);
     match write {
         PlatformWrite::UpdateCampaignBudget { budget, .. } => {
-            let money = &object["dailyBudgetAmount"];
+            let money = object.pointer(budget_at).unwrap_or(&Value::Null);
             let Ok(expected) = major_string("dailyBudgetCents", budget.cents(), &account.currency) else {
                 return false;
             };
@@ -75,8 +93,9 @@ pub(super) fn shows(account: &AccountContext, write: &PlatformWrite, object: &Va
                 && same_time(&object["endTime"], end_time.as_ref())
         }
         PlatformWrite::UpdateCampaignTargeting { targeting, .. } => {
-            let shown: BTreeSet<&str> = object["countriesOrRegions"]
-                .as_array()
+            let shown: BTreeSet<&str> = object
+                .pointer(countries_at)
+                .and_then(Value::as_array)
                 .map(|list| list.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             shown == targeting.countries.iter().map(String::as_str).collect()
@@ -97,6 +116,9 @@ pub(super) fn list_created(
     write: &PlatformWrite,
     name: &str,
 ) -> Result<Read, PlatformError> {
+    if account.apple_api == AppleApi::V1 {
+        return super::apple_v1::list_created(account, write, name);
+    }
     let by_name = json!({ "field": "name", "operator": "EQUALS", "values": [name] });
     let (path, conditions) = match write {
         PlatformWrite::CreateCampaign { .. } => ("/campaigns/find".to_owned(), json!([by_name])),
@@ -113,10 +135,11 @@ pub(super) fn list_created(
     Ok(Read { request: authorized(account, "POST", &path)?.body(selector), query: Vec::new() })
 }
 
-/// The found objects of `data`, leaving out deleted ones.
+/// The found objects of `data` (v5) or `result` (v1), leaving out deleted ones.
 pub(super) fn candidates(body: &Value) -> Vec<Candidate<'_>> {
-    body["data"]
-        .as_array()
+    ["data", "result"]
+        .into_iter()
+        .find_map(|key| body[key].as_array())
         .map(|list| {
             list.iter()
                 .filter(|object| object["deleted"] != json!(true))

@@ -17,6 +17,7 @@
 //! token: receipts carry the redacted request.
 
 mod apple;
+mod apple_v1;
 mod meta;
 mod meta_usage;
 mod policy;
@@ -61,6 +62,8 @@ pub struct LiveSetupError {
 pub struct LiveAdapter {
     platform: Platform,
     transport: Transport,
+    /// Apple only: the Apple Ads Platform API host, for requests below `/v1/`.
+    apple_v1: Option<Transport>,
     meta_version: String,
     policy: RetryPolicy,
     /// Meta: when each connected account may be called next (from its usage headers).
@@ -112,10 +115,15 @@ impl LiveAdapter {
             Platform::Apple => &settings.apple_base_url,
         };
         let policy = RetryPolicy::from_settings(settings);
-        let transport = Transport::new(base_url, policy.timeout)
-            .map_err(|err| LiveSetupError { platform, message: err.to_string() })?;
+        let setup = |base_url: &str| {
+            Transport::new(base_url, policy.timeout)
+                .map_err(|err| LiveSetupError { platform, message: err.to_string() })
+        };
+        let transport = setup(base_url)?;
+        let apple_v1 =
+            if platform == Platform::Apple { Some(setup(&settings.apple_ads_base_url)?) } else { None };
         let meta_version = settings.meta_api_version.clone();
-        Ok(LiveAdapter { platform, transport, meta_version, policy, pacer: Default::default() })
+        Ok(LiveAdapter { platform, transport, apple_v1, meta_version, policy, pacer: Default::default() })
     }
 
     /// The retry policy in force.
@@ -151,6 +159,14 @@ impl LiveAdapter {
         })
     }
 
+    /// The host a request goes to: Apple Ads Platform API paths (`/v1/…`) to its own host.
+    fn transport_for(&self, request: &NativeRequest) -> &Transport {
+        match &self.apple_v1 {
+            Some(v1) if request.path.starts_with(super::apple_v1::API_PREFIX) => v1,
+            _ => &self.transport,
+        }
+    }
+
     /// One attempt: send, read the answer.
     async fn attempt(
         &self,
@@ -167,7 +183,7 @@ impl LiveAdapter {
                 unanswered: false,
             })?;
         }
-        let answer = match self.transport.send(request, query, token).await {
+        let answer = match self.transport_for(request).send(request, query, token).await {
             Ok(answer) => answer,
             Err(SendError::NotSent(message)) => {
                 return Err(Failure {

@@ -250,3 +250,20 @@ fn campaign_targeting_changes_countries_only() {
         Some("targeting.countries")
     );
 }
+
+#[test]
+fn a_v5_schedule_change_is_refused_because_the_v5_campaign_update_takes_no_schedule() {
+    let write = PlatformWrite::UpdateCampaignSchedule {
+        campaign_id: "42".to_owned(),
+        start_time: Some(super::fixtures::at(1)),
+        end_time: Some(super::fixtures::at(20)),
+    };
+    let refused = apple::build_request(&in_currency("USD"), &write);
+    assert_eq!(field_of(refused).as_deref(), Some("endTime"));
+    let start_only = PlatformWrite::UpdateCampaignSchedule {
+        campaign_id: "42".to_owned(),
+        start_time: None,
+        end_time: None,
+    };
+    assert!(apple::build_request(&in_currency("USD"), &start_only).is_err(), "nothing is sent on v5");
+}

@@ -15,6 +15,7 @@ pub fn account(platform: Platform, currency: &str) -> AccountContext {
         ad_account_id: Some("123456789".to_owned()),
         currency: Currency::parse(currency).expect("known currency"),
         apple_org_id: Some("40669820".to_owned()),
+        apple_api: crate::domain::apple_api::AppleApi::V5,
         apple_adam_id: Some("835599320".to_owned()),
         countries: vec!["US".to_owned(), "GB".to_owned()],
         identity: Default::default(),

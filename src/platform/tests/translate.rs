@@ -78,6 +78,35 @@ fn apple_statuses_and_fields_map_to_typed_errors() {
 }
 
 #[test]
+fn the_apple_ads_platform_api_error_envelope_maps_to_typed_errors() {
+    let body = json!({ "error": {
+        "code": "INVALID_ARGUMENT",
+        "message": "The request could not be processed because of missing or invalid fields.",
+        "details": [{ "code": "FIELD_REQUIRED", "message": "dailyBudget.value.amount is required",
+            "info": { "field": "dailyBudget.value.amount" } }],
+    } });
+    let invalid = apple_error(400, None, &body);
+    assert_eq!(invalid.code(), "PLATFORM_INVALID_REQUEST");
+    assert_eq!(invalid.field(), Some("dailyBudgetCents"));
+    assert!(
+        invalid.to_string().contains("(INVALID_ARGUMENT): dailyBudget.value.amount is required"),
+        "{invalid}"
+    );
+    let native = &invalid.audit_detail()["native"];
+    assert_eq!(
+        native,
+        &json!({ "platform": "apple", "http_status": 400, "messageCode": "INVALID_ARGUMENT",
+            "field": "dailyBudget.value.amount", "detailCode": "FIELD_REQUIRED" })
+    );
+    let bare = json!({ "code": "NOT_FOUND", "message": "campaign 42 not found", "details": [] });
+    let missing = apple_error(404, None, &bare);
+    assert_eq!(missing.code(), "PLATFORM_PERMANENT");
+    assert_eq!(missing.audit_detail()["native"]["messageCode"], "NOT_FOUND");
+    assert_eq!(apple_error(429, Some(3), &bare).retry_after_secs(), Some(3));
+    assert_eq!(apple_error(401, None, &body).code(), "PLATFORM_AUTH_EXPIRED");
+}
+
+#[test]
 fn codes_and_retryability_are_stable() {
     let cases = [
         (PlatformError::transient("t"), "PLATFORM_TRANSIENT", true),

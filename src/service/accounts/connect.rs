@@ -14,6 +14,7 @@ use super::{AccountResult, Services};
 use crate::auth::oauth_state::{OAuthState, StateError};
 use crate::auth::token_cipher::TokenKind;
 use crate::domain::accounts::{AccountStatus, decide_customer_only, initial_status};
+use crate::domain::apple_api::AppleApi;
 use crate::domain::gate::{Decision, Verdict};
 use crate::domain::{ActorKind, Platform};
 use crate::error::{ApiError, UserError};
@@ -183,6 +184,9 @@ impl Services {
             created_at: now,
             updated_at: now,
             disconnected_at: None,
+            // New Apple connections speak the Apple Ads Platform API.
+            api_version: (platform == Platform::Apple).then(|| AppleApi::V1.as_str().to_owned()),
+            reconnect_notified_at: None,
         };
         row.access_token = Some(self.seal(&row, TokenKind::Access, &grant.access_token)?);
         row.refresh_token =
@@ -317,7 +321,8 @@ impl Services {
         platform: Platform,
         token: &crate::auth::Secret,
     ) -> Result<(), ApiError> {
-        let outcome = self.accounts.config.oauth.revoke(platform, token).await;
+        let api = super::apple::apple_api(row)?;
+        let outcome = self.accounts.config.oauth.revoke(platform, token, api).await;
         let verdict = decide_customer_only(caller.kind);
         let (event, error) = match &outcome {
             Ok(()) => ("ad_account.token_revoked", None),
@@ -394,7 +399,8 @@ async fn locked_layer(
     Ok(tenancy::layer_for_update(txn, org, layer.id).await?.unwrap_or(layer))
 }
 
-/// Points the layer at the active connection's account (its `adAccountId`, Apple's org id).
+/// Points the layer at the active connection's account: its `adAccountId` (also an Apple Ads
+/// Platform API connection's ad account), or a v5 Apple connection's org id.
 async fn point_layer<C: ConnectionTrait>(
     conn: &C,
     layer: &layers::Model,
@@ -402,7 +408,8 @@ async fn point_layer<C: ConnectionTrait>(
 ) -> Result<(), ApiError> {
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let column = if row.platform == Platform::Apple.as_str() {
+    let column = if row.platform == Platform::Apple.as_str() && super::apple::apple_api(row)? == AppleApi::V5
+    {
         layers::Column::AppleOrgId
     } else {
         layers::Column::AdAccountId

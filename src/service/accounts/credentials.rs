@@ -50,40 +50,42 @@ impl Services {
         let Some(row) = accounts::in_use(&self.db, layer.organization_id, platform).await? else {
             return Ok(Err(PlatformError::auth_expired(format!("no {platform} ad account is connected"))));
         };
+        if let Err(error) = self.dispatch_through(&row) {
+            return Ok(Err(error));
+        }
         let token = match self.fresh_token(&row).await? {
             Ok(token) => token,
             Err(error) => return Ok(Err(error)),
         };
-        if platform == Platform::Apple {
-            context.apple_org_id = Some(row.external_account_id.clone());
-        } else {
-            context.ad_account_id = Some(row.external_account_id.clone());
-        }
+        super::apple::connect_context(&mut context, &row)?;
         context.access_token = Some(token);
         Ok(Ok(context))
     }
 
-    /// Refuses, before the gate, a live-mode write on a layer with no connected account in use.
+    /// Refuses, before the gate, a live-mode write on a layer with no connected account in use,
+    /// or whose connection speaks an API its platform has retired (Apple v5 from 2027-01-26).
+    /// Returns the connection in use (none in sandbox mode).
     pub(crate) async fn require_connected_account<C: ConnectionTrait>(
         &self,
         conn: &C,
         layer: &layers::Model,
-    ) -> Result<(), Failure> {
+    ) -> Result<Option<connected_accounts::Model>, Failure> {
         if !self.accounts.config.live {
-            return Ok(());
+            return Ok(None);
         }
         let platform = convert::platform(layer)?;
-        if accounts::in_use(conn, layer.organization_id, platform).await?.is_some() {
-            return Ok(());
-        }
-        Err(UserError::argument(
-            "platform",
-            "AD_ACCOUNT_NOT_CONNECTED",
-            format!(
-                "connect a {platform} ad account before writing to this layer (adAccountAuthorizationUrl)"
-            ),
-        )
-        .into())
+        let Some(row) = accounts::in_use(conn, layer.organization_id, platform).await? else {
+            return Err(UserError::argument(
+                "platform",
+                "AD_ACCOUNT_NOT_CONNECTED",
+                format!(
+                    "connect a {platform} ad account before writing to this layer (adAccountAuthorizationUrl)"
+                ),
+            )
+            .into());
+        };
+        self.refuse_retired_api(&row)?;
+        Ok(Some(row))
     }
 
     /// The access token of `row`, refreshed first when it expires within the margin (or the last
@@ -135,7 +137,8 @@ impl Services {
         let access = self.access_token(&row)?;
         let refresh =
             row.refresh_token.as_deref().map(|t| self.open(&row, TokenKind::Refresh, t)).transpose()?;
-        let outcome = self.accounts.config.oauth.refresh(platform, &access, refresh.as_ref()).await;
+        let api = super::apple::apple_api(&row)?;
+        let outcome = self.accounts.config.oauth.refresh(platform, &access, refresh.as_ref(), api).await;
         match outcome {
             Ok(grant) => {
                 self.store_refresh(&txn, &row, &grant).await?;
@@ -227,7 +230,8 @@ impl Services {
         Ok(())
     }
 
-    /// Refreshes every active token expiring within the margin; returns how many were due.
+    /// Refreshes every active token expiring within the margin, and tells the owners of Apple v5
+    /// connections (once) that they must reconnect; returns how many tokens were due.
     pub async fn refresh_due_tokens(&self) -> Result<usize, ApiError> {
         let before = Utc::now() + self.accounts.config.refresh_margin;
         let due = accounts::due_for_refresh(&self.db, before, SWEEP_BATCH).await?;
@@ -237,6 +241,7 @@ impl Services {
             }
         }
         accounts::purge_states(&self.db, Utc::now() - chrono::Duration::days(1)).await?;
+        self.notify_apple_reconnects().await?;
         Ok(due.len())
     }
 

@@ -4,6 +4,7 @@
 //! Tokens are sealed (`auth::token_cipher`) before they reach the store and opened only to be
 //! handed to the platform adapter, as [`Secret`](crate::auth::Secret)s; nothing here logs one.
 
+mod apple;
 mod connect;
 mod credentials;
 
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 use entity::connected_accounts;
 use uuid::Uuid;
 
+pub(crate) use apple::connect_context;
 pub use connect::{CallbackError, CallbackOutcome, CallbackParams};
 
 use super::{Caller, Services, VerdictRecord};
@@ -41,6 +43,31 @@ pub struct AccountsConfig {
     pub return_url: Option<String>,
     /// A token expiring within this margin is refreshed before use.
     pub refresh_margin: chrono::Duration,
+    /// What time it is for deciding whether Apple has retired an API (fixed in tests).
+    pub clock: Clock,
+}
+
+/// The time as connected accounts see it: the system clock, or a fixed instant in tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    fixed: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Clock { fixed: None }
+    }
+
+    /// A clock that always says `at`.
+    pub fn fixed(at: DateTime<Utc>) -> Self {
+        Clock { fixed: Some(at) }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed.unwrap_or_else(Utc::now)
+    }
 }
 
 /// Why connected accounts cannot be set up from the settings.
@@ -75,6 +102,7 @@ impl AccountsConfig {
             state_ttl: chrono::Duration::seconds(i64::from(accounts.oauth_state_ttl_secs)),
             return_url: accounts.oauth_return_url.clone(),
             refresh_margin: chrono::Duration::seconds(i64::from(accounts.token_refresh_margin_secs)),
+            clock: Clock::system(),
         };
         Ok((config, dev_key))
     }
@@ -138,14 +166,16 @@ impl AccountResult {
 const MAX_ACCOUNT_LEN: usize = 64;
 
 /// A platform account id as given by a caller: ASCII letters, digits, `_` and `-` (Meta's
-/// `act_` prefix removed).
+/// `act_` prefix removed); digits only on Apple, whose ad account ids are numbers.
 fn external_account(platform: Platform, raw: &str) -> Result<String, ApiError> {
     let trimmed = raw.trim();
     let id =
         if platform == Platform::Meta { trimmed.strip_prefix("act_").unwrap_or(trimmed) } else { trimmed };
-    let valid = !id.is_empty()
-        && id.len() <= MAX_ACCOUNT_LEN
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let allowed = |b: u8| match platform {
+        Platform::Apple => b.is_ascii_digit(),
+        Platform::Meta | Platform::Tiktok => b.is_ascii_alphanumeric() || b == b'_' || b == b'-',
+    };
+    let valid = !id.is_empty() && id.len() <= MAX_ACCOUNT_LEN && id.bytes().all(allowed);
     if valid {
         Ok(id.to_owned())
     } else {

@@ -3,6 +3,7 @@
 //! keeps a create from being applied twice. The adapters are driven directly through the
 //! library's public API, with tiny timeouts and backoffs so the tests stay fast.
 
+mod apple_v1;
 mod errors;
 mod reconcile;
 mod requests;
@@ -54,6 +55,7 @@ pub fn account(platform: Platform) -> AccountContext {
         ad_account_id: Some("123456789".to_owned()),
         currency: Currency::parse("USD").expect("USD"),
         apple_org_id: Some("40669820".to_owned()),
+        apple_api: layers_dashboard::domain::apple_api::AppleApi::V5,
         apple_adam_id: Some("835599320".to_owned()),
         countries: vec!["US".to_owned(), "GB".to_owned()],
         identity: Default::default(),
