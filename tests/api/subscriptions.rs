@@ -245,3 +245,23 @@ async fn a_lost_listener_connection_makes_subscribers_resync() {
         tokio::time::timeout(std::time::Duration::from_secs(10), receiver.recv()).await.unwrap().unwrap();
     assert_eq!(received, BusMessage::Resync);
 }
+
+#[tokio::test]
+async fn an_event_whose_row_cannot_be_read_is_a_resync_not_a_silent_loss() {
+    let app = TestApp::new().await;
+    let mut pending = subscribe(&app, &app.customer(), PENDING).await;
+    let mut audit = subscribe(&app, &app.customer(), "subscription { auditEvents { event } }").await;
+    // The database goes away between the change and its re-read (as a pool timing out would).
+    app.services().db.clone().close().await.expect("close the pool");
+    let event =
+        |kind| Event { organization_id: app.org, platform: Some("meta".into()), kind, id: Uuid::now_v7() };
+    app.services().events.committed(vec![
+        event(EventKind::PendingAction { status: "pending".into() }),
+        event(EventKind::Audit),
+    ]);
+
+    let first = next_event(&mut pending, 2000).await.expect("told to resync");
+    assert_eq!(first["data"]["pendingActionEvents"]["kind"], "RESYNC", "{first:#}");
+    let row = next_event(&mut audit, 2000).await.expect("told to resync");
+    assert_eq!(row["errors"][0]["extensions"]["code"], "RESYNC_REQUIRED", "{row:#}");
+}
