@@ -58,6 +58,20 @@ pub struct Event {
     pub kind: EventKind,
     /// The id of the pending action, layer or audit row concerned.
     pub id: Uuid,
+    /// Which broadcast of this process delivered it (0 before it is broadcast), unique per
+    /// delivery: the subscribers of one delivery share one re-read of its row. Not sent between
+    /// instances; each numbers what it receives.
+    #[serde(skip)]
+    pub delivery: u64,
+}
+
+/// The number of the next event this process broadcasts.
+static DELIVERIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// `event`, numbered as a new delivery.
+fn delivered(mut event: Event) -> BusMessage {
+    event.delivery = DELIVERIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    BusMessage::Event(event)
 }
 
 impl Event {
@@ -73,6 +87,7 @@ impl Event {
             platform: Some(action.platform.clone()),
             kind: EventKind::PendingAction { status: action.status.clone() },
             id: action.id,
+            delivery: 0,
         }
     }
 
@@ -83,6 +98,7 @@ impl Event {
             platform: Some(layer.platform.clone()),
             kind: EventKind::KillSwitch { active },
             id: layer.id,
+            delivery: 0,
         }
     }
 
@@ -93,6 +109,7 @@ impl Event {
             platform: row.platform.clone(),
             kind: EventKind::WriteDenied,
             id: row.id,
+            delivery: 0,
         }
     }
 
@@ -103,6 +120,7 @@ impl Event {
             platform: row.platform.clone(),
             kind: EventKind::Audit,
             id: row.id,
+            delivery: 0,
         }
     }
 
@@ -184,7 +202,7 @@ impl EventBus {
         }
         for event in events {
             // No subscriber is not an error: nobody is watching.
-            let _ = self.sender.send(BusMessage::Event(event));
+            let _ = self.sender.send(delivered(event));
         }
     }
 
@@ -213,7 +231,7 @@ async fn listen(
         match received {
             Ok(Some(notification)) => match serde_json::from_str::<Event>(notification.payload()) {
                 Ok(event) => {
-                    let _ = sender.send(BusMessage::Event(event));
+                    let _ = sender.send(delivered(event));
                 }
                 Err(error) => tracing::warn!(%error, "ignoring an unreadable event notification"),
             },

@@ -13,6 +13,7 @@ pub mod mutation;
 pub mod prefetch;
 pub mod query;
 pub mod settings;
+mod shared_reads;
 pub mod subscription;
 pub mod types;
 

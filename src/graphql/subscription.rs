@@ -164,6 +164,10 @@ fn mine(event: &Event, org: Uuid, platform: Option<&str>) -> bool {
 /// event, or the row is not the subscriber's to see), or a failed read.
 type Reread<T> = Result<Option<T>, sea_orm::DbErr>;
 
+/// The re-reads every subscriber of this process shares: one per delivered event and feed.
+static SHARED: std::sync::LazyLock<super::shared_reads::SharedReads> =
+    std::sync::LazyLock::new(Default::default);
+
 /// The items of a feed: each bus message for `org` (and `platform`) turned into an item by
 /// `read`, which re-reads the event's row with the subscriber's tenancy, or `on_resync()` when
 /// events may have been missed: the bus lagged or reconnected, or the re-read failed.
@@ -177,7 +181,7 @@ fn resolved<T, Read, Fut>(
 where
     Read: Fn(Services, Uuid, Event) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = Reread<T>> + Send,
-    T: Send + 'static,
+    T: Clone + Send + Sync + 'static,
 {
     feed(services.clone(), org, platform).filter_map(move |message| {
         let (services, read) = (services.clone(), read.clone());
@@ -187,7 +191,7 @@ where
                     metrics::counter!("layers_subscription_resyncs_total", "reason" => "missed").increment(1);
                     Some(on_resync())
                 }
-                BusMessage::Event(event) => match read(services, org, event).await {
+                BusMessage::Event(event) => match shared_read(services, org, event, read).await {
                     Ok(item) => item,
                     Err(error) => {
                         tracing::warn!(%error, "subscription re-read failed: the subscriber is told to resync");
@@ -199,6 +203,31 @@ where
             }
         }
     })
+}
+
+/// `read` of `event`, done once per delivery for every subscriber of the feed in this process
+/// (they all re-read with the event's own organization, so they all get the same row).
+async fn shared_read<T, Read, Fut>(
+    services: Services,
+    org: Uuid,
+    event: Event,
+    read: Read,
+) -> Result<Option<T>, String>
+where
+    Read: Fn(Services, Uuid, Event) -> Fut,
+    Fut: std::future::Future<Output = Reread<T>>,
+    T: Clone + Send + Sync + 'static,
+{
+    let delivery = event.delivery;
+    let reread = async move { read(services, org, event).await.map_err(|error| error.to_string()) };
+    if delivery == 0 {
+        return reread.await;
+    }
+    let feed = std::any::type_name::<Read>();
+    SHARED
+        .get(feed, delivery, reread)
+        .await
+        .unwrap_or_else(|| Err("a shared re-read of another type".to_owned()))
 }
 
 fn pending_resync() -> PendingActionEvent {

@@ -90,13 +90,28 @@ pub(crate) struct Env {
     pub(crate) hub: WsHub,
 }
 
+/// Bytes read from a socket at a time. Clients send small messages (`connection_init`,
+/// `subscribe`, `pong`: well under 4 KiB); a larger one is read in several chunks. The library's
+/// default, 128 KiB per socket, would hold about 1.2 GiB for 10,000 idle subscribers.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Bytes of outgoing frames buffered before they are written to the socket (each event is one
+/// frame, usually a few hundred bytes; the writer flushes after each).
+const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Accepts a WebSocket upgrade of `/graphql` and serves GraphQL on it.
 ///
 /// Selects `graphql-transport-ws` when offered, else `graphql-ws`; with neither, the socket is
 /// accepted and closed with 4406.
 pub fn upgrade(upgrade: WebSocketUpgrade, state: &AppState, hub: &WsHub) -> Response {
     let limit = hub.config().max_message_bytes;
-    let upgrade = upgrade.protocols([TRANSPORT_WS, LEGACY_WS]).max_message_size(limit).max_frame_size(limit);
+    let upgrade = upgrade
+        .protocols([TRANSPORT_WS, LEGACY_WS])
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(WRITE_BUFFER_BYTES + limit);
     let protocol = upgrade
         .selected_protocol()
         .and_then(|value| value.to_str().ok())

@@ -127,7 +127,8 @@ async fn a_postgres_notification_is_sent_only_if_its_transaction_commits() {
     let app = TestApp::new().await;
     let bus = EventBus::postgres(&url).await.expect("listen");
     let mut receiver = bus.subscribe();
-    let event = |id| Event { organization_id: app.org, platform: None, kind: EventKind::Audit, id };
+    let event =
+        |id| Event { organization_id: app.org, platform: None, kind: EventKind::Audit, id, delivery: 0 };
 
     let rolled_back = Uuid::now_v7();
     let txn = app.services().db.begin().await.unwrap();
@@ -202,6 +203,7 @@ async fn a_subscriber_that_falls_behind_is_told_to_resync() {
             platform: None,
             kind: EventKind::Audit,
             id: Uuid::now_v7(),
+            delivery: 0,
         })
         .collect();
     app.services().events.committed(flood);
@@ -253,8 +255,13 @@ async fn an_event_whose_row_cannot_be_read_is_a_resync_not_a_silent_loss() {
     let mut audit = subscribe(&app, &app.customer(), "subscription { auditEvents { event } }").await;
     // The database goes away between the change and its re-read (as a pool timing out would).
     app.services().db.clone().close().await.expect("close the pool");
-    let event =
-        |kind| Event { organization_id: app.org, platform: Some("meta".into()), kind, id: Uuid::now_v7() };
+    let event = |kind| Event {
+        organization_id: app.org,
+        platform: Some("meta".into()),
+        kind,
+        id: Uuid::now_v7(),
+        delivery: 0,
+    };
     app.services().events.committed(vec![
         event(EventKind::PendingAction { status: "pending".into() }),
         event(EventKind::Audit),
@@ -264,4 +271,39 @@ async fn an_event_whose_row_cannot_be_read_is_a_resync_not_a_silent_loss() {
     assert_eq!(first["data"]["pendingActionEvents"]["kind"], "RESYNC", "{first:#}");
     let row = next_event(&mut audit, 2000).await.expect("told to resync");
     assert_eq!(row["errors"][0]["extensions"]["code"], "RESYNC_REQUIRED", "{row:#}");
+}
+
+#[tokio::test]
+async fn one_event_is_read_once_however_many_subscribe() {
+    let app = TestApp::new().await;
+    let campaign = app.campaign("META", ("DRAFT", "DRAFT")).await;
+    let queued = app
+        .ok(
+            &app.customer(),
+            UPDATE_BUDGET,
+            json!({ "input": { "campaignId": campaign, "dailyBudgetCents": 6000 } }),
+        )
+        .await;
+    let action = queued["updateCampaignBudget"]["pendingAction"]["id"].as_str().expect("queued").to_owned();
+    let (_, action_id) = layers_dashboard::ids::decode_any(&action).expect("a global id");
+    let query = "subscription { pendingActionEvents { kind pendingAction { id status } } }";
+    let mut subscribers = Vec::new();
+    for _ in 0..50 {
+        subscribers.push(subscribe(&app, &app.customer(), query).await);
+    }
+    // The queueing itself was announced before anyone subscribed; announce it again.
+    let before = app.statement_count();
+    app.services().events.committed(vec![Event {
+        organization_id: app.org,
+        platform: Some("meta".into()),
+        kind: EventKind::PendingAction { status: "pending".into() },
+        id: action_id,
+        delivery: 0,
+    }]);
+    for subscriber in &mut subscribers {
+        let event = next_event(subscriber, 2000).await.expect("every subscriber gets the event");
+        assert_eq!(event["data"]["pendingActionEvents"]["pendingAction"]["id"], action);
+    }
+    let reads = app.statement_count() - before;
+    assert_eq!(reads, 1, "one SELECT for 50 subscribers, not one each");
 }
