@@ -93,7 +93,9 @@ async def main():
     parser.add_argument("--bin", default="target/release/layers-dashboard")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="layers_hangup")
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=10, help="how long callers write before hanging up")
+    parser.add_argument("--again-seconds", type=float, default=15,
+                        help="how long the second run writes (longer than the 10 s a busy dispatch target is waited for)")
     parser.add_argument("--callers", type=int, default=32)
     parser.add_argument("--campaigns", type=int, default=20)
     parser.add_argument("--log", default="target/bench/hangup-server.log")
@@ -135,7 +137,7 @@ async def main():
                 break
             await asyncio.sleep(0.5)
         again = {"answered": 0, "busy": 0, "errors": 0}
-        await callers(port, token, campaigns, args.callers, args.seconds, again)
+        await callers(port, token, campaigns, args.callers, args.again_seconds, again)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -145,7 +147,7 @@ async def main():
     print(f"stopped run: {stopped['answered']} answered before the callers hung up "
           f"({stopped['answered'] / args.seconds:.0f} ops/s), {stopped['busy']} busy")
     print(f"left in flight after settling: {left}")
-    print(f"next run: {again['answered']} answered ({again['answered'] / args.seconds:.0f} ops/s), "
+    print(f"next run: {again['answered']} answered ({again['answered'] / args.again_seconds:.0f} ops/s), "
           f"{again['busy']} DISPATCH_TARGET_BUSY, {again['errors']} other errors")
     print(f"transaction warnings in the server log: {len(warnings)}")
     for line in warnings[:5]:
