@@ -4,6 +4,9 @@
 //!
 //! Rate limits are per organization for customer tokens and per key for partner keys (a
 //! partner's traffic never uses up its customer's allowance); system actors are not limited.
+//! Subscription starts draw from a bucket of their own (per organization, or per partner key),
+//! so dashboards reconnecting their live feeds after a deploy never use up the allowance of
+//! queries and mutations, nor the other way round.
 //! They are kept in this process's memory (GCRA, the `governor` crate): with several instances
 //! behind a load balancer, each enforces the limit on the traffic it sees.
 
@@ -61,6 +64,9 @@ pub struct AdmissionConfig {
     pub per_organization: Option<RateLimit>,
     /// The limit per partner key; `None` for no limit.
     pub per_partner_key: Option<RateLimit>,
+    /// The limit on subscription starts, per organization (customers) or partner key; `None`
+    /// for no limit.
+    pub subscriptions: Option<RateLimit>,
 }
 
 impl Default for AdmissionConfig {
@@ -75,6 +81,10 @@ impl Default for AdmissionConfig {
             per_partner_key: Some(RateLimit {
                 per_minute: NonZeroU32::new(300).unwrap_or(NonZeroU32::MIN),
                 burst: NonZeroU32::new(50).unwrap_or(NonZeroU32::MIN),
+            }),
+            subscriptions: Some(RateLimit {
+                per_minute: NonZeroU32::new(600).unwrap_or(NonZeroU32::MIN),
+                burst: NonZeroU32::new(200).unwrap_or(NonZeroU32::MIN),
             }),
         }
     }
@@ -134,6 +144,7 @@ pub struct Admission {
     config: AdmissionConfig,
     organizations: Option<Arc<DefaultKeyedRateLimiter<Uuid>>>,
     partner_keys: Option<Arc<DefaultKeyedRateLimiter<Uuid>>>,
+    subscriptions: Option<Arc<DefaultKeyedRateLimiter<Uuid>>>,
 }
 
 impl std::fmt::Debug for Admission {
@@ -151,6 +162,7 @@ impl Admission {
         Admission {
             organizations: keyed(config.per_organization),
             partner_keys: keyed(config.per_partner_key),
+            subscriptions: keyed(config.subscriptions),
             config,
         }
     }
@@ -163,8 +175,9 @@ impl Admission {
     /// Checks `request` for `auth`; on success the request carries its parsed document, and
     /// introspection is switched off in it when the policy is [`Introspection::Off`].
     pub fn admit(&self, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
+        let subscription = super::operation_of(request).1 == "subscription";
         if let RequestAuth::Authenticated(caller) = auth {
-            self.take_token(caller)?;
+            self.take_token(caller, subscription)?;
         }
         limits::check_text(&request.query, &self.config.limits).map_err(Refused::Limit)?;
         let authenticated = matches!(auth, RequestAuth::Authenticated(_));
@@ -190,8 +203,10 @@ impl Admission {
         Ok(())
     }
 
-    fn take_token(&self, caller: &Caller) -> Result<(), Refused> {
+    fn take_token(&self, caller: &Caller, subscription: bool) -> Result<(), Refused> {
         let (limiter, key) = match (caller.kind, caller.api_key_id) {
+            (ActorKind::Partner, Some(key)) if subscription => (&self.subscriptions, key),
+            (ActorKind::Customer, _) if subscription => (&self.subscriptions, caller.organization_id),
             (ActorKind::Partner, Some(key)) => (&self.partner_keys, key),
             (ActorKind::Customer, _) => (&self.organizations, caller.organization_id),
             _ => return Ok(()),
@@ -207,7 +222,7 @@ impl Admission {
 
     /// Forgets keys whose allowance is full again (called periodically to bound memory).
     pub fn forget_idle(&self) {
-        for limiter in [&self.organizations, &self.partner_keys].into_iter().flatten() {
+        for limiter in [&self.organizations, &self.partner_keys, &self.subscriptions].into_iter().flatten() {
             limiter.retain_recent();
         }
     }

@@ -69,6 +69,16 @@ pub struct GraphqlSettings {
     #[arg(long, env = "LAYERS_RATE_LIMIT_PARTNER_KEY_BURST", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub rate_limit_partner_key_burst: u32,
 
+    /// Subscription starts per minute per organization (customers) or partner key, counted apart
+    /// from queries and mutations (0 turns the limit off).
+    #[arg(long, env = "LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE", default_value_t = 600, global = true)]
+    pub rate_limit_subscribe_per_minute: u32,
+
+    /// Subscription starts an organization or partner key may make at once (a dashboard's
+    /// tabs reconnecting their feeds after a deploy).
+    #[arg(long, env = "LAYERS_RATE_LIMIT_SUBSCRIBE_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub rate_limit_subscribe_burst: u32,
+
     /// Largest request body `/graphql` reads, in bytes (413 beyond).
     #[arg(long, env = "LAYERS_HTTP_MAX_BODY_BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..=67_108_864), global = true)]
     pub http_max_body_bytes: u32,
@@ -102,6 +112,7 @@ impl GraphqlSettings {
                     self.rate_limit_partner_key_per_minute,
                     self.rate_limit_partner_key_burst,
                 ),
+                subscriptions: limit(self.rate_limit_subscribe_per_minute, self.rate_limit_subscribe_burst),
             },
             suggestions: self.graphql_suggestions.unwrap_or(!production),
         }

@@ -74,7 +74,7 @@ impl Default for WsConfig {
             init_timeout: Duration::from_secs(10),
             keep_alive: Duration::from_secs(15),
             max_operations: 100,
-            max_connections_per_org: 50,
+            max_connections_per_org: DEFAULT_MAX_CONNECTIONS_PER_ORG,
             outgoing_queue: 256,
             max_message_bytes: 1 << 20,
         }
@@ -89,6 +89,10 @@ pub(crate) struct Env {
     pub(crate) jwt: Arc<JwtKeys>,
     pub(crate) hub: WsHub,
 }
+
+/// WebSockets one organization may hold on one instance by default: a team of a hundred people
+/// with several dashboard tabs each stays well under it; it bounds what one tenant can take.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ORG: usize = 1_000;
 
 /// Bytes read from a socket at a time. Clients send small messages (`connection_init`,
 /// `subscribe`, `pong`: well under 4 KiB); a larger one is read in several chunks. The library's

@@ -160,3 +160,28 @@ async fn organizations_and_partner_keys_have_their_own_rate_limits() {
     let reply = send(&app, Method::GET, &uri, &[("authorization", &bearer)], Body::empty()).await;
     reply.assert_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
 }
+
+#[tokio::test]
+async fn subscription_starts_have_a_bucket_of_their_own() {
+    let mut config = test_config();
+    config.schema.admission.per_organization = limit(60, 2);
+    config.schema.admission.subscriptions = limit(60, 3);
+    let app = TestApp::new().await.with_config(&config);
+    let customer = app.customer();
+    let viewer = json!({ "query": "{ viewer { actorType } }" });
+    for _ in 0..2 {
+        post_as(&app, Some(&customer), viewer.clone()).await;
+    }
+    post_as(&app, Some(&customer), viewer.clone())
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
+
+    let auth = layers_dashboard::http::authenticate_token(app.services(), &app.state.jwt, &customer).await;
+    let start = || async_graphql::Request::new("subscription { killSwitchEvents { kind } }");
+    for _ in 0..3 {
+        let admitted = layers_dashboard::graphql::admit(&app.state.schema, &auth, &mut start());
+        assert!(admitted.is_ok(), "queries used up their bucket, not the subscriptions': {admitted:?}");
+    }
+    let refused = layers_dashboard::graphql::admit(&app.state.schema, &auth, &mut start());
+    assert_eq!(refused.map_err(|refused| refused.code()), Err("RATE_LIMITED"));
+}

@@ -590,5 +590,6 @@ pub fn test_config() -> AppConfig {
     let mut config = AppConfig::new(Secret::from(SECRET.to_owned()));
     config.schema.admission.per_organization = None;
     config.schema.admission.per_partner_key = None;
+    config.schema.admission.subscriptions = None;
     config
 }
