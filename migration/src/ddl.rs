@@ -105,3 +105,52 @@ pub(crate) async fn drop_tables(manager: &SchemaManager<'_>, tables: Vec<DynIden
     }
     Ok(())
 }
+
+/// SQLite cannot alter a CHECK constraint: rebuilds `table` from its own stored definition
+/// (whatever columns it has by now) with `old` replaced by `new` (a fragment found exactly once),
+/// copies its rows and recreates its indexes. Does nothing when `new` is there already (a
+/// rolled-back migration leaves SQLite's check as it was widened: harmless).
+pub(crate) async fn rebuild_sqlite_check(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), DbErr> {
+    let definition = sqlite_master(manager, table, "table").await?;
+    let [stored] = definition.as_slice() else {
+        return Err(DbErr::Migration(format!("{table} has no stored definition")));
+    };
+    if stored.contains(new) {
+        return Ok(());
+    }
+    if stored.matches(old).count() != 1 {
+        return Err(DbErr::Migration(format!("{table}'s check is not the expected one")));
+    }
+    let rebuilt_name = format!("{table}_rebuilt");
+    let rebuilt =
+        stored.replacen(old, new, 1).replacen(&format!("\"{table}\""), &format!("\"{rebuilt_name}\""), 1);
+    let indexes = sqlite_master(manager, table, "index").await?;
+    let db = manager.get_connection();
+    db.execute_unprepared(&rebuilt).await?;
+    db.execute_unprepared(&format!("INSERT INTO {rebuilt_name} SELECT * FROM {table}")).await?;
+    db.execute_unprepared(&format!("DROP TABLE {table}")).await?;
+    db.execute_unprepared(&format!("ALTER TABLE {rebuilt_name} RENAME TO {table}")).await?;
+    for index in indexes {
+        db.execute_unprepared(&index).await?;
+    }
+    Ok(())
+}
+
+/// The stored SQL of `table` (`kind` `table`) or of its explicit indexes (`index`), on SQLite.
+async fn sqlite_master(manager: &SchemaManager<'_>, table: &str, kind: &str) -> Result<Vec<String>, DbErr> {
+    use sea_orm_migration::sea_orm::{DbBackend, Statement};
+    let rows = manager
+        .get_connection()
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL",
+            [kind.into(), table.into()],
+        ))
+        .await?;
+    rows.iter().map(|row| row.try_get::<String>("", "sql")).collect()
+}

@@ -12,7 +12,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{json_binary_null, text_null, timestamp_with_time_zone_null, uuid_null};
-use sea_orm_migration::sea_orm::{DbBackend, Statement};
+use sea_orm_migration::sea_orm::DbBackend;
 
 /// The audit table's new dispatch columns.
 #[derive(DeriveIden, Clone, Copy)]
@@ -120,43 +120,5 @@ async fn widen_status_check(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
         return Ok(());
     }
-    let definition = sqlite_master(manager, "table").await?;
-    let [table] = definition.as_slice() else {
-        return Err(DbErr::Migration("layer_ads_audit has no stored definition".to_owned()));
-    };
-    if table.contains(NEW_STATUSES) {
-        return Ok(());
-    }
-    if table.matches(OLD_STATUSES).count() != 1 {
-        return Err(DbErr::Migration(
-            "layer_ads_audit's dispatch status check is not the expected one".into(),
-        ));
-    }
-    let rebuilt = table.replacen(OLD_STATUSES, NEW_STATUSES, 1).replacen(
-        "\"layer_ads_audit\"",
-        "\"layer_ads_audit_rebuilt\"",
-        1,
-    );
-    let indexes = sqlite_master(manager, "index").await?;
-    db.execute_unprepared(&rebuilt).await?;
-    db.execute_unprepared("INSERT INTO layer_ads_audit_rebuilt SELECT * FROM layer_ads_audit").await?;
-    db.execute_unprepared("DROP TABLE layer_ads_audit").await?;
-    db.execute_unprepared("ALTER TABLE layer_ads_audit_rebuilt RENAME TO layer_ads_audit").await?;
-    for index in indexes {
-        db.execute_unprepared(&index).await?;
-    }
-    Ok(())
-}
-
-/// The stored SQL of the audit table (`kind` `table`) or of its explicit indexes (`index`).
-async fn sqlite_master(manager: &SchemaManager<'_>, kind: &str) -> Result<Vec<String>, DbErr> {
-    let rows = manager
-        .get_connection()
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT sql FROM sqlite_master WHERE type = ? AND tbl_name = 'layer_ads_audit' AND sql IS NOT NULL",
-            [kind.into()],
-        ))
-        .await?;
-    rows.iter().map(|row| row.try_get::<String>("", "sql")).collect()
+    crate::ddl::rebuild_sqlite_check(manager, "layer_ads_audit", OLD_STATUSES, NEW_STATUSES).await
 }

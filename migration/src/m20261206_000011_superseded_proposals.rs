@@ -11,7 +11,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::text_null;
-use sea_orm_migration::sea_orm::{DbBackend, Statement};
+use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveIden, Clone, Copy)]
 enum PendingActions {
@@ -111,49 +111,5 @@ async fn set_status_check(manager: &SchemaManager<'_>, old: &str, new: &str, all
         .await?;
         return Ok(());
     }
-    let definition = sqlite_master(manager, "table").await?;
-    let [table] = definition.as_slice() else {
-        return Err(DbErr::Migration("optimizer_pending_actions has no stored definition".to_owned()));
-    };
-    if table.contains(new) {
-        return Ok(());
-    }
-    if table.matches(old).count() != 1 {
-        return Err(DbErr::Migration(
-            "optimizer_pending_actions' status check is not the expected one".into(),
-        ));
-    }
-    let rebuilt = table.replacen(old, new, 1).replacen(
-        "\"optimizer_pending_actions\"",
-        "\"optimizer_pending_actions_rebuilt\"",
-        1,
-    );
-    let indexes = sqlite_master(manager, "index").await?;
-    db.execute_unprepared(&rebuilt).await?;
-    db.execute_unprepared(
-        "INSERT INTO optimizer_pending_actions_rebuilt SELECT * FROM optimizer_pending_actions",
-    )
-    .await?;
-    db.execute_unprepared("DROP TABLE optimizer_pending_actions").await?;
-    db.execute_unprepared(
-        "ALTER TABLE optimizer_pending_actions_rebuilt RENAME TO optimizer_pending_actions",
-    )
-    .await?;
-    for index in indexes {
-        db.execute_unprepared(&index).await?;
-    }
-    Ok(())
-}
-
-/// The stored SQL of the pending actions table (`kind` `table`) or of its explicit indexes.
-async fn sqlite_master(manager: &SchemaManager<'_>, kind: &str) -> Result<Vec<String>, DbErr> {
-    let rows = manager
-        .get_connection()
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT sql FROM sqlite_master WHERE type = ? AND tbl_name = 'optimizer_pending_actions' AND sql IS NOT NULL",
-            [kind.into()],
-        ))
-        .await?;
-    rows.iter().map(|row| row.try_get::<String>("", "sql")).collect()
+    crate::ddl::rebuild_sqlite_check(manager, "optimizer_pending_actions", old, new).await
 }
