@@ -3,8 +3,8 @@
 Management API v5) server (stdlib only).
 
 One process, one port, all three platforms (paths do not collide):
-  Meta   : /v27.0/...
-  TikTok : /open_api/v1.3/...
+  Meta   : /v27.0/...              (money in Meta's unit for the account currency)
+  TikTok : /open_api/v1.3/...      (minimum budget per advertiser currency, request_id idempotency)
   Apple  : /v1/...                 (Apple Ads Platform API: X-AP-Context adAccountId=, {result} answers,
                                     {error: {code, message, details}} errors)
            /api/v5/...             (Campaign Management API v5: X-AP-Context orgId=, {data} answers)
@@ -45,6 +45,7 @@ from urllib.parse import urlsplit, parse_qs
 LOCK = threading.Lock()
 STATE = {"meta": {}, "tiktok": {}, "apple": {}}
 APPLE_CHILDREN = {"adgroups": {}, "ads": {}}  # Apple v1 ad groups and ads (not campaigns)
+TT_REQUEST_IDS = {}  # (advertiser_id, request_id) -> campaign_id: TikTok's create idempotency
 CURRENCY = {"meta": "USD", "tiktok": "USD", "apple": "USD"}
 STRICT = {"apple": False}  # --strict-apple: refuse request fields Apple's v1 reference does not document
 REQUESTS = []
@@ -192,6 +193,15 @@ META_STATUS = {"ACTIVE", "PAUSED", "ARCHIVED", "DELETED"}
 META_BID = {"LOWEST_COST_WITHOUT_CAP", "LOWEST_COST_WITH_BID_CAP", "COST_CAP", "LOWEST_COST_WITH_MIN_ROAS"}
 
 
+# Meta's "Currency codes" offsets: amounts are integers in major units x offset. 100 unless listed
+# (BHD and JOD are counted in hundredths, so 100 as well).
+META_OFFSET_1 = {"CLP", "COP", "CRC", "HUF", "IDR", "ISK", "JPY", "KRW", "PYG", "TWD", "VND"}
+
+
+def meta_offset(cur):
+    return 1 if cur in META_OFFSET_1 else 100
+
+
 def meta_check_token(req, v):
     auth = req["headers"].get("authorization", "")
     tok = None
@@ -211,7 +221,7 @@ def meta_int(v, field, viol):
         return v
     if isinstance(v, str) and re.fullmatch(r"\d+", v):
         return int(v)
-    raise meta_error(100, "(#100) Param %s must be an integer (minor units), got %r" % (field, v))
+    raise meta_error(100, "(#100) Param %s must be an integer in the account currency's offset unit, got %r" % (field, v))
 
 
 def meta_view(c, fields):
@@ -264,8 +274,10 @@ def meta_handle(req, viol):
         life = meta_int(p["lifetime_budget"], "lifetime_budget", viol) if p.get("lifetime_budget") not in (None, "") else None
         if daily is not None and life is not None:
             raise meta_error(100, "(#100) daily_budget and lifetime_budget cannot both be set", subcode=1885621)
-        if daily is not None and daily < 100:
-            viol.append("Meta daily_budget %d minor units is below Meta's typical $1.00 minimum" % daily)
+        cur = CURRENCY["meta"]
+        if daily is not None and daily < meta_offset(cur):
+            viol.append("Meta daily_budget %d (%s, offset %d) is below Meta's typical minimum of 1 %s a day"
+                        % (daily, cur, meta_offset(cur), cur))
         if p.get("bid_strategy") and p["bid_strategy"] not in META_BID:
             raise meta_error(100, "(#100) Param bid_strategy invalid")
         for k in p:
@@ -383,6 +395,13 @@ TT_OBJ = {"REACH", "TRAFFIC", "VIDEO_VIEWS", "LEAD_GENERATION", "ENGAGEMENT", "A
 TT_MODES = {"BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_INFINITE", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"}
 
 
+# TikTok's smallest campaign budget: 50 USD "or the equivalent" in the advertiser's currency
+# (daily and lifetime alike), in major units; a currency not listed keeps 50.
+TT_MINIMUM = {"USD": 50, "EUR": 50, "GBP": 40, "CAD": 70, "AUD": 80, "JPY": 7500, "KRW": 70000,
+              "INR": 4200, "BRL": 270, "MXN": 900, "HUF": 18000, "IDR": 820000, "VND": 1300000,
+              "KWD": 16, "BHD": 19, "CHF": 45, "SEK": 530, "TRY": 1800}
+
+
 def tt_view(c):
     out = {k: v for k, v in c.items() if not k.startswith("_")}
     return out
@@ -401,8 +420,10 @@ def tt_budget(v, viol, mode):
         raise tt_error(40002, "budget: Not a valid number.")
     if round(v, 2) != v:
         raise tt_error(40002, "budget: at most two decimal places")
-    if mode == "BUDGET_MODE_DAY" and v < 50:
-        raise tt_error(40002, "The daily budget should be at least 50.00 USD.")
+    cur = CURRENCY["tiktok"]
+    least = TT_MINIMUM.get(cur, 50)
+    if mode in ("BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL") and v < least:
+        raise tt_error(40002, "The budget should be at least %s %s." % (least, cur))
     return v
 
 
@@ -433,6 +454,17 @@ def tt_handle(req, viol):
             raise tt_error(40002, "objective_type: Must be one of: %s." % ", ".join(sorted(TT_OBJ)))
         if obj in ("CONVERSIONS", "APP_INSTALL"):
             viol.append("TikTok objective_type %s is the legacy value; v1.3 uses WEB_CONVERSIONS / APP_PROMOTION" % obj)
+        if obj == "APP_PROMOTION" and b.get("app_promotion_type") not in ("APP_INSTALL", "APP_RETARGETING",
+                                                                          "APP_PREREGISTRATION", "APP_POSTS_PROMOTION"):
+            raise tt_error(40002, "app_promotion_type: Missing or invalid value for an APP_PROMOTION campaign.")
+        rid = b.get("request_id")
+        if rid is not None:
+            if not isinstance(rid, str) or not re.fullmatch(r"\d{1,19}", rid) or int(rid) > 2 ** 63 - 1:
+                raise tt_error(40002, "request_id: Must be an int64 value in string format.")
+            with LOCK:
+                seen = TT_REQUEST_IDS.get((str(adv), rid))
+            if seen:  # the same request_id within the idempotency window: the first create's answer
+                return 200, tt_env(0, "OK", {"campaign_id": seen})
         mode = b.get("budget_mode")
         if mode not in TT_MODES:
             raise tt_error(40002, "budget_mode: Must be one of: %s." % ", ".join(sorted(TT_MODES)))
@@ -460,6 +492,8 @@ def tt_handle(req, viol):
              "_created": t.timestamp(), "_writes": 1}
         with LOCK:
             STATE["tiktok"][cid] = c
+            if rid is not None:
+                TT_REQUEST_IDS[(str(adv), rid)] = cid
         return 200, tt_env(0, "OK", {"campaign_id": cid})
     if path == "/open_api/v1.3/campaign/update/" and method == "POST":
         cid = str(b.get("campaign_id") or "")
@@ -1316,6 +1350,7 @@ class Handler(BaseHTTPRequestHandler):
                         STATE[k].clear()
                     for k in APPLE_CHILDREN:
                         APPLE_CHILDREN[k].clear()
+                    TT_REQUEST_IDS.clear()
                     REQUESTS.clear()
             return self._send(200, {"ok": True})
         if path == "/_control/state":

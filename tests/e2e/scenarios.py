@@ -334,6 +334,9 @@ def a_native_shapes(c):
         elif plat == "tiktok":
             c.expect(b.get("budget") in (50.5, "50.50", "50.5"), "tiktok budget %r (want 50.50 major)" % b.get("budget"))
             c.expect(b.get("budget_mode") == "BUDGET_MODE_DAY", "tiktok budget_mode %r" % b.get("budget_mode"))
+            c.expect(b.get("objective_type") == "WEB_CONVERSIONS", "tiktok objective_type %r" % b.get("objective_type"))
+            c.expect(isinstance(b.get("request_id"), str) and b["request_id"].isdigit(),
+                     "tiktok request_id %r (want the dispatch's int64 idempotency key as a string)" % b.get("request_id"))
             c.expect(str(b.get("advertiser_id")) == TIKTOK_ACCOUNT, "tiktok advertiser_id %r" % b.get("advertiser_id"))
             c.expect(rq["headers"].get("access-token") == "tiktok-long-term-token-e2e", "tiktok Access-Token header")
             c.note("tiktok request body: %s" % json.dumps(b))
