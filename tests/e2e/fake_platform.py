@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Fake Meta Marketing API / TikTok Business API v1.3 / Apple Search Ads v5 server (stdlib only).
+"""Fake Meta Marketing API / TikTok Business API v1.3 / Apple Ads (Platform API v1 and Campaign
+Management API v5) server (stdlib only).
 
 One process, one port, all three platforms (paths do not collide):
-  Meta   : /v27.0/...
-  TikTok : /open_api/v1.3/...
-  Apple  : /api/v5/...
+  Meta   : /v27.0/...              (money in Meta's unit for the account currency)
+  TikTok : /open_api/v1.3/...      (minimum budget per advertiser currency, request_id idempotency)
+  Apple  : /v1/...                 (Apple Ads Platform API: X-AP-Context adAccountId=, {result} answers,
+                                    {error: {code, message, details}} errors)
+           /api/v5/...             (Campaign Management API v5: X-AP-Context orgId=, {data} answers)
+Every account bills in USD unless POST /_control/currency {platform, currency} says otherwise.
 Control:
   POST /_control/fault   {platform, match, method?, kind, times, seconds, apply, apply_at,
                           retry_after, code, status}
@@ -15,12 +19,16 @@ Control:
               "500"    HTTP 500 with the platform's error body
               "tiktok_code"  HTTP 200 with {"code": code} (default 40100)
               "reject" the platform's native permanent refusal (Meta 400 code 100,
-                       TikTok HTTP 200 code 40002, Apple 400 INVALID_INPUT)
+                       TikTok HTTP 200 code 40002, Apple v5 400 INVALID_INPUT, Apple v1 400
+                       INVALID_ARGUMENT with a detail naming the field)
   POST /_control/reset   {"objects": bool}  clear faults (and objects/log if objects=true)
+  POST /_control/currency {platform, currency}  the currency the platform's account bills in
   GET  /_control/state   objects, request log, in-flight (held) requests, faults
 Every request (method, path, query, headers, body, response) goes to the JSONL log.
 Conformance remarks (fields the real API documents differently) are recorded per request
-under "violations" without refusing the write, unless the write is unusable.
+under "violations" without refusing the write, unless the write is unusable. --strict-apple refuses
+Apple v1 query fields the reference does not document (QueryFilter "values", pagination "limit")
+as a strict schema would, instead of reading them.
 """
 import argparse
 import base64
@@ -36,6 +44,10 @@ from urllib.parse import urlsplit, parse_qs
 
 LOCK = threading.Lock()
 STATE = {"meta": {}, "tiktok": {}, "apple": {}}
+APPLE_CHILDREN = {"adgroups": {}, "ads": {}}  # Apple v1 ad groups and ads (not campaigns)
+TT_REQUEST_IDS = {}  # (advertiser_id, request_id) -> campaign_id: TikTok's create idempotency
+CURRENCY = {"meta": "USD", "tiktok": "USD", "apple": "USD"}
+STRICT = {"apple": False}  # --strict-apple: refuse request fields Apple's v1 reference does not document
 REQUESTS = []
 FAULTS = []
 INFLIGHT = {}
@@ -73,7 +85,7 @@ def next_id(p):
 def platform_of(path):
     if path.startswith("/open_api/"):
         return "tiktok"
-    if path.startswith("/api/v5/"):
+    if path.startswith("/api/v5/") or path.startswith("/v1/"):
         return "apple"
     if re.match(r"^/v\d+\.\d+/", path):
         return "meta"
@@ -121,7 +133,19 @@ def apple_error(status, code, message, field=None):
     return Reply(status, {"data": None, "pagination": None, "error": {"errors": [e]}})
 
 
-def fault_reply(platform, kind, f):
+def apple_v1_error(status, code, message, detail_code=None, detail_message=None, field=None):
+    """The Apple Ads Platform API ErrorResponse: {error: {code, message, details: [{code, message, info}]}}."""
+    e = {"code": code, "message": message}
+    if detail_code:
+        d = {"code": detail_code, "message": detail_message or message}
+        if field:
+            d["info"] = {"field": field}
+        e["details"] = [d]
+    return Reply(status, {"error": e})
+
+
+def fault_reply(platform, kind, f, path=""):
+    v1 = platform == "apple" and path.startswith("/v1/")
     if kind == "429":
         ra = str(f.get("retry_after", 1))
         if platform == "meta":
@@ -129,6 +153,8 @@ def fault_reply(platform, kind, f):
                            subcode=2446079, status=429)
         elif platform == "tiktok":
             r = Reply(429, tt_env(40100, "Requests made too frequently. Please try again later."))
+        elif v1:
+            r = apple_v1_error(429, "RATE_LIMIT_EXCEEDED", "The request quota has been exceeded. Retry later.")
         else:
             r = apple_error(429, "RATE_LIMIT_EXCEEDED", "Too many requests")
         r.headers["Retry-After"] = ra
@@ -139,6 +165,8 @@ def fault_reply(platform, kind, f):
                               status=500, transient=True)
         if platform == "tiktok":
             return Reply(500, tt_env(50000, "System error"))
+        if v1:
+            return apple_v1_error(500, "INTERNAL", "An internal error occurred. Retry later.")
         return apple_error(500, "INTERNAL_ERROR", "Internal server error")
     if kind == "tiktok_code":
         code = int(f.get("code", 40100))
@@ -150,6 +178,10 @@ def fault_reply(platform, kind, f):
             return meta_error(100, "Invalid parameter", subcode=1885183, user_title="Ads creative post was created by an app that is in development mode")
         if platform == "tiktok":
             return Reply(200, tt_env(40002, "Campaign name already exists. Please try another one."))
+        if v1:
+            return apple_v1_error(400, "INVALID_ARGUMENT",
+                                  "The request could not be processed because of missing or invalid fields.",
+                                  "DUPLICATE_VALUE", "A campaign with this name already exists.", field="name")
         return apple_error(400, "INVALID_INPUT", "CAMPAIGN NAME IS NOT UNIQUE", field="CampaignUpdate.name")
     raise Reply(500, {"fake": "unknown fault kind %s" % kind})
 
@@ -159,6 +191,15 @@ META_OBJECTIVES = {"OUTCOME_SALES", "OUTCOME_TRAFFIC", "OUTCOME_APP_PROMOTION", 
                    "OUTCOME_AWARENESS", "OUTCOME_ENGAGEMENT"}
 META_STATUS = {"ACTIVE", "PAUSED", "ARCHIVED", "DELETED"}
 META_BID = {"LOWEST_COST_WITHOUT_CAP", "LOWEST_COST_WITH_BID_CAP", "COST_CAP", "LOWEST_COST_WITH_MIN_ROAS"}
+
+
+# Meta's "Currency codes" offsets: amounts are integers in major units x offset. 100 unless listed
+# (BHD and JOD are counted in hundredths, so 100 as well).
+META_OFFSET_1 = {"CLP", "COP", "CRC", "HUF", "IDR", "ISK", "JPY", "KRW", "PYG", "TWD", "VND"}
+
+
+def meta_offset(cur):
+    return 1 if cur in META_OFFSET_1 else 100
 
 
 def meta_check_token(req, v):
@@ -180,7 +221,7 @@ def meta_int(v, field, viol):
         return v
     if isinstance(v, str) and re.fullmatch(r"\d+", v):
         return int(v)
-    raise meta_error(100, "(#100) Param %s must be an integer (minor units), got %r" % (field, v))
+    raise meta_error(100, "(#100) Param %s must be an integer in the account currency's offset unit, got %r" % (field, v))
 
 
 def meta_view(c, fields):
@@ -233,8 +274,10 @@ def meta_handle(req, viol):
         life = meta_int(p["lifetime_budget"], "lifetime_budget", viol) if p.get("lifetime_budget") not in (None, "") else None
         if daily is not None and life is not None:
             raise meta_error(100, "(#100) daily_budget and lifetime_budget cannot both be set", subcode=1885621)
-        if daily is not None and daily < 100:
-            viol.append("Meta daily_budget %d minor units is below Meta's typical $1.00 minimum" % daily)
+        cur = CURRENCY["meta"]
+        if daily is not None and daily < meta_offset(cur):
+            viol.append("Meta daily_budget %d (%s, offset %d) is below Meta's typical minimum of 1 %s a day"
+                        % (daily, cur, meta_offset(cur), cur))
         if p.get("bid_strategy") and p["bid_strategy"] not in META_BID:
             raise meta_error(100, "(#100) Param bid_strategy invalid")
         for k in p:
@@ -352,6 +395,13 @@ TT_OBJ = {"REACH", "TRAFFIC", "VIDEO_VIEWS", "LEAD_GENERATION", "ENGAGEMENT", "A
 TT_MODES = {"BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_INFINITE", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"}
 
 
+# TikTok's smallest campaign budget: 50 USD "or the equivalent" in the advertiser's currency
+# (daily and lifetime alike), in major units; a currency not listed keeps 50.
+TT_MINIMUM = {"USD": 50, "EUR": 50, "GBP": 40, "CAD": 70, "AUD": 80, "JPY": 7500, "KRW": 70000,
+              "INR": 4200, "BRL": 270, "MXN": 900, "HUF": 18000, "IDR": 820000, "VND": 1300000,
+              "KWD": 16, "BHD": 19, "CHF": 45, "SEK": 530, "TRY": 1800}
+
+
 def tt_view(c):
     out = {k: v for k, v in c.items() if not k.startswith("_")}
     return out
@@ -370,8 +420,10 @@ def tt_budget(v, viol, mode):
         raise tt_error(40002, "budget: Not a valid number.")
     if round(v, 2) != v:
         raise tt_error(40002, "budget: at most two decimal places")
-    if mode == "BUDGET_MODE_DAY" and v < 50:
-        raise tt_error(40002, "The daily budget should be at least 50.00 USD.")
+    cur = CURRENCY["tiktok"]
+    least = TT_MINIMUM.get(cur, 50)
+    if mode in ("BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL") and v < least:
+        raise tt_error(40002, "The budget should be at least %s %s." % (least, cur))
     return v
 
 
@@ -402,6 +454,17 @@ def tt_handle(req, viol):
             raise tt_error(40002, "objective_type: Must be one of: %s." % ", ".join(sorted(TT_OBJ)))
         if obj in ("CONVERSIONS", "APP_INSTALL"):
             viol.append("TikTok objective_type %s is the legacy value; v1.3 uses WEB_CONVERSIONS / APP_PROMOTION" % obj)
+        if obj == "APP_PROMOTION" and b.get("app_promotion_type") not in ("APP_INSTALL", "APP_RETARGETING",
+                                                                          "APP_PREREGISTRATION", "APP_POSTS_PROMOTION"):
+            raise tt_error(40002, "app_promotion_type: Missing or invalid value for an APP_PROMOTION campaign.")
+        rid = b.get("request_id")
+        if rid is not None:
+            if not isinstance(rid, str) or not re.fullmatch(r"\d{1,19}", rid) or int(rid) > 2 ** 63 - 1:
+                raise tt_error(40002, "request_id: Must be an int64 value in string format.")
+            with LOCK:
+                seen = TT_REQUEST_IDS.get((str(adv), rid))
+            if seen:  # the same request_id within the idempotency window: the first create's answer
+                return 200, tt_env(0, "OK", {"campaign_id": seen})
         mode = b.get("budget_mode")
         if mode not in TT_MODES:
             raise tt_error(40002, "budget_mode: Must be one of: %s." % ", ".join(sorted(TT_MODES)))
@@ -429,6 +492,8 @@ def tt_handle(req, viol):
              "_created": t.timestamp(), "_writes": 1}
         with LOCK:
             STATE["tiktok"][cid] = c
+            if rid is not None:
+                TT_REQUEST_IDS[(str(adv), rid)] = cid
         return 200, tt_env(0, "OK", {"campaign_id": cid})
     if path == "/open_api/v1.3/campaign/update/" and method == "POST":
         cid = str(b.get("campaign_id") or "")
@@ -533,7 +598,7 @@ def apple_money(v, field, viol):
         amt = float(v["amount"])
     except Exception:
         raise apple_error(400, "INVALID_INPUT", "amount is not a decimal", field=field)
-    if v["currency"] != "USD":
+    if v["currency"] != CURRENCY["apple"]:
         raise apple_error(400, "INVALID_INPUT", "CURRENCY DOES NOT MATCH ORG CURRENCY", field=field)
     return {"amount": str(v["amount"]), "currency": v["currency"]}
 
@@ -574,7 +639,399 @@ def apple_cond(c, cond):
     raise apple_error(400, "INVALID_INPUT", "Invalid operator %s" % op, field="selector.conditions.operator")
 
 
+# ---------------------------------------------------------------- Apple Ads Platform API v1
+APPLE_V1_INVALID = "The request could not be processed because of missing or invalid fields."
+V1_DECIMAL = re.compile(r"(0|[1-9]\d*)(\.\d{1,2})?")
+
+
+def v1_invalid(detail_code, message, field):
+    return apple_v1_error(400, "INVALID_ARGUMENT", APPLE_V1_INVALID, detail_code, message, field)
+
+
+def apple_v1_account(req):
+    ctx = req["headers"].get("x-ap-context", "")
+    m = re.fullmatch(r"\s*adAccountId=(\d+)\s*", ctx)
+    if not m:
+        if "orgId=" in ctx:
+            raise apple_v1_error(400, "INVALID_ARGUMENT", "X-AP-Context must name adAccountId, not orgId "
+                                 "(the Apple Ads Platform API scopes calls to an ad account)")
+        raise apple_v1_error(400, "INVALID_ARGUMENT", "The X-AP-Context header with adAccountId is required.")
+    return int(m.group(1))
+
+
+def v1_money(v, field, viol):
+    """Money {amount: decimal string, currency}, in the ad account's currency."""
+    if not isinstance(v, dict) or "amount" not in v or "currency" not in v:
+        raise v1_invalid("MISSING_REQUIRED_FIELD", "%s must be Money {amount, currency}" % field, field)
+    amt = v["amount"]
+    if not isinstance(amt, str):
+        viol.append("Apple v1 %s.amount sent as %s; Money.amount is a decimal string" % (field, type(amt).__name__))
+        amt = str(amt)
+    if not V1_DECIMAL.fullmatch(amt):
+        raise v1_invalid("INVALID_VALUE", "%s.amount %r is not a decimal string without leading zeros" % (field, amt),
+                         field + ".amount")
+    if v["currency"] != CURRENCY["apple"]:
+        raise v1_invalid("CURRENCY_MISMATCH", "%s.currency %s is not the ad account's currency %s"
+                         % (field, v["currency"], CURRENCY["apple"]), field + ".currency")
+    if float(amt) <= 0:
+        raise v1_invalid("INVALID_VALUE", "%s.amount must be positive" % field, field + ".amount")
+    return {"amount": amt, "currency": v["currency"]}
+
+
+def v1_daily_budget(v, viol):
+    if not isinstance(v, dict) or "value" not in v:
+        raise v1_invalid("MISSING_REQUIRED_FIELD", "dailyBudget must be {value: Money}", "dailyBudget")
+    if set(v) - {"value"}:
+        viol.append("Apple v1 dailyBudget carries %s besides value" % sorted(set(v) - {"value"}))
+    return {"value": v1_money(v["value"], "dailyBudget.value", viol)}
+
+
+def v1_targeting(t, viol, creating):
+    if not isinstance(t, dict):
+        raise v1_invalid("INVALID_VALUE", "targeting must be an object", "targeting")
+    out = {}
+    for k, v in t.items():
+        if k in ("countryOrRegion", "supplyPlacement", "supplySource"):
+            if not isinstance(v, dict) or not isinstance(v.get("include", []), list):
+                raise v1_invalid("INVALID_VALUE", "targeting.%s must be {include: [...]}" % k, "targeting." + k)
+            out[k] = {"include": list(v.get("include") or [])}
+            if k == "countryOrRegion":
+                for cc in out[k]["include"]:
+                    if not (isinstance(cc, str) and re.fullmatch(r"[A-Z]{2}", cc)):
+                        raise v1_invalid("INVALID_VALUE", "%r is not an ISO alpha-2 code" % (cc,),
+                                         "targeting.countryOrRegion.include")
+        else:
+            viol.append("Apple v1 targeting: unknown key %r" % k)
+    if creating and not (out.get("countryOrRegion") or {}).get("include"):
+        raise v1_invalid("MISSING_REQUIRED_FIELD", "targeting.countryOrRegion.include is required for an "
+                         "APPSTORE_APP campaign", "targeting.countryOrRegion")
+    return out
+
+
+def v1_bid_strategy(v, field, viol):
+    if not isinstance(v, dict):
+        raise v1_invalid("INVALID_VALUE", "%s must be an object" % field, field)
+    if v.get("bidStrategyType") not in ("MANUAL_CPT", "MAX_CONVERSIONS", "TARGET_CPA"):
+        raise v1_invalid("INVALID_VALUE", "%s.bidStrategyType %r" % (field, v.get("bidStrategyType")),
+                         field + ".bidStrategyType")
+    if v.get("bidStrategyType") == "MANUAL_CPT" and v.get("bidStrategyGoal", "TAP") != "TAP":
+        raise v1_invalid("INVALID_VALUE", "MANUAL_CPT bids for taps", field + ".bidStrategyGoal")
+    out = dict(v)
+    if "bid" in v:
+        out["bid"] = v1_money(v["bid"], field + ".bid", viol)
+    return out
+
+
+def v1_time(v, field):
+    if v is None:
+        return None
+    if not (isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?", v)):
+        raise v1_invalid("INVALID_VALUE", "%s %r is not yyyy-MM-ddTHH:mm:ss.SSS" % (field, v), field)
+    return v
+
+
+def v1_status(v, field):
+    if v not in ("ENABLED", "PAUSED"):
+        raise v1_invalid("INVALID_VALUE", "%s must be ENABLED or PAUSED" % field, field)
+    return v
+
+
+def v1_view(c):
+    out = {k: v for k, v in c.items() if not k.startswith("_")}
+    return out
+
+
+def v1_touch(c):
+    c["modificationTime"] = apple_time(now_utc())
+    if "status" in c:
+        c["systemStatus"] = "RUNNING" if c["status"] == "ENABLED" else "PAUSED"
+
+
+def v1_lookup(coll, oid, acct):
+    store = STATE["apple"] if coll == "campaigns" else APPLE_CHILDREN[coll]
+    c = store.get(oid)
+    if not c or c.get("_api") != "v1" or c["adAccountId"] != acct or c["deleted"]:
+        raise apple_v1_error(404, "NOT_FOUND", "The %s %s was not found." % (coll[:-1], oid))
+    return c
+
+
+V1_FILTERABLE = {"campaigns": {"id", "name", "status", "systemStatus", "promotedObjectId", "promotedObjectType",
+                               "deleted", "creationTime", "modificationTime"},
+                 "adgroups": {"id", "name", "campaignId", "status", "systemStatus", "deleted", "creationTime"},
+                 "ads": {"id", "name", "campaignId", "adGroupId", "creativeId", "status", "deleted", "creationTime"}}
+
+
+def v1_check_filter(f, coll, viol):
+    """A QueryFilter {field, operator, value, ignoreCase}; the undocumented 'values' is read as 'value'
+    (remarked), or refused with --strict-apple."""
+    if not isinstance(f, dict):
+        raise v1_invalid("INVALID_VALUE", "a filter must be an object", "filters")
+    fld, op = f.get("field"), f.get("operator")
+    if fld not in V1_FILTERABLE[coll]:
+        raise v1_invalid("INVALID_FILTER", "%s is not filterable" % fld, "filters.field")
+    for k in f:
+        if k not in ("field", "operator", "value", "ignoreCase"):
+            if STRICT["apple"]:
+                raise v1_invalid("UNKNOWN_FIELD", "QueryFilter has no field %r" % k, "filters." + k)
+            viol.append("Apple v1 QueryFilter carries %r; QueryFilter documents field, operator, value "
+                        "(a scalar for EQUALS, an array for IN/CONTAINS_ANY/...), ignoreCase" % k)
+    if "value" not in f and op not in ("IS_NULL", "IS_NOT_NULL"):
+        if "values" in f and not STRICT["apple"]:
+            return dict(f, value=f["values"])
+        raise v1_invalid("MISSING_REQUIRED_FIELD", "QueryFilter.value is required for %s" % op, "filters.value")
+    return f
+
+
+def v1_filter_match(c, f, coll, viol):
+    fld, op = f.get("field"), f.get("operator")
+    val = f.get("value")
+    vals = val if isinstance(val, list) else [val]
+    have = c.get(fld)
+    sv = str(have).lower() if isinstance(have, bool) else str(have)
+    norm = [str(x).lower() if isinstance(x, bool) else str(x) for x in vals]
+    if f.get("ignoreCase"):
+        sv, norm = sv.lower(), [x.lower() for x in norm]
+    if op == "EQUALS":
+        if len(vals) != 1:
+            raise v1_invalid("INVALID_VALUE", "EQUALS takes one value", "filters.value")
+        return sv == norm[0]
+    if op == "NOT_EQUALS":
+        return sv != norm[0]
+    if op == "IN":
+        return sv in norm
+    if op == "NOT_IN":
+        return sv not in norm
+    if op == "STARTS_WITH":
+        return sv.startswith(norm[0])
+    if op == "CONTAINS_ANY":
+        return any(x in sv for x in norm)
+    if op == "IS_NULL":
+        return have is None
+    if op == "IS_NOT_NULL":
+        return have is not None
+    if op in ("GREATER_THAN", "LESS_THAN"):
+        return sv > norm[0] if op == "GREATER_THAN" else sv < norm[0]
+    if op == "BETWEEN":
+        return norm[0] <= sv <= norm[1]
+    raise v1_invalid("INVALID_OPERATOR", "operator %r is not supported" % op, "filters.operator")
+
+
+def v1_query(coll, b, acct, viol):
+    if b is None:
+        b = {}
+    if not isinstance(b, dict):
+        raise v1_invalid("INVALID_VALUE", "the body must be a QueryRequest", "body")
+    for k in b:
+        if k not in ("filters", "sorting", "pagination", "fields"):
+            viol.append("Apple v1 QueryRequest: unknown key %r" % k)
+    store = STATE["apple"] if coll == "campaigns" else APPLE_CHILDREN[coll]
+    items = [c for c in store.values() if c.get("_api") == "v1" and c["adAccountId"] == acct]
+    filters = [v1_check_filter(f, coll, viol) for f in (b.get("filters") or [])]
+    if not any(f.get("field") == "deleted" for f in filters):
+        items = [c for c in items if not c["deleted"]]  # deleted objects only when asked for
+    for f in filters:
+        items = [c for c in items if v1_filter_match(c, f, coll, viol)]
+    items.sort(key=lambda c: c["id"])
+    for srt in (b.get("sorting") or [])[:1]:
+        items.sort(key=lambda c: (str(c.get(srt.get("field"))) if srt.get("field") != "id" else c["id"]),
+                   reverse=srt.get("order") == "DESC")
+    pg = b.get("pagination") or {}
+    for k in pg:
+        if k not in ("offset", "pageSize", "fetchTotalCount"):
+            if STRICT["apple"]:
+                raise v1_invalid("UNKNOWN_FIELD", "QueryRequest.pagination has no field %r" % k, "pagination." + k)
+            viol.append("Apple v1 QueryRequest.pagination: unknown key %r (documented: offset, pageSize, "
+                        "fetchTotalCount)" % k)
+    off = int(pg.get("offset", 0))
+    size = int(pg.get("pageSize", pg.get("limit", 20)))
+    if size > 1000:
+        raise v1_invalid("INVALID_VALUE", "pageSize must be at most 1000", "pagination.pageSize")
+    sl = items[off:off + size]
+    return 200, {"result": [v1_view(c) for c in sl],
+                 "pagination": {"offset": off, "pageSize": size, "totalCount": len(items)}}
+
+
+def v1_campaign_create(b, acct, viol):
+    if not isinstance(b, dict):
+        raise v1_invalid("INVALID_VALUE", "the body must be a CampaignCreate", "body")
+    if "campaign" in b:
+        raise v1_invalid("UNKNOWN_FIELD", "CampaignCreate is not wrapped", "campaign")
+    for f in ("name", "promotedObjectType", "promotedObjectId", "dailyBudget", "targeting", "bidStrategy"):
+        if f not in b:
+            raise v1_invalid("MISSING_REQUIRED_FIELD", "The field '%s' is required." % f, f)
+    for f in ("adamId", "countriesOrRegions", "dailyBudgetAmount", "orgId", "supplySources", "adChannelType"):
+        if f in b:
+            raise v1_invalid("UNKNOWN_FIELD", "%s is a Campaign Management API v5 field" % f, f)
+    if not isinstance(b["name"], str) or not b["name"].strip() or len(b["name"]) > 200:
+        raise v1_invalid("INVALID_VALUE", "name must be 1-200 characters", "name")
+    if b["promotedObjectType"] not in ("APPSTORE_APP", "BUSINESS_BRAND"):
+        raise v1_invalid("INVALID_VALUE", "promotedObjectType must be APPSTORE_APP or BUSINESS_BRAND",
+                         "promotedObjectType")
+    poid = b["promotedObjectId"]
+    if not isinstance(poid, str):
+        viol.append("Apple v1 promotedObjectId sent as %s; the API documents a string" % type(poid).__name__)
+    if not re.fullmatch(r"\d+", str(poid)):
+        raise v1_invalid("INVALID_VALUE", "promotedObjectId must be the app's adamId", "promotedObjectId")
+    billing = b.get("billingEvent")
+    if billing is None:
+        viol.append("Apple v1 campaign create without billingEvent")
+        billing = "TAPS"
+    if b["promotedObjectType"] == "APPSTORE_APP" and billing != "TAPS":
+        raise v1_invalid("INVALID_VALUE", "App Store campaigns bill on TAPS", "billingEvent")
+    daily = v1_daily_budget(b["dailyBudget"], viol)
+    targeting = v1_targeting(b["targeting"], viol, creating=True)
+    bid = v1_bid_strategy(b["bidStrategy"], "bidStrategy", viol)
+    st = v1_status(b.get("status", "ENABLED"), "status")
+    start, end = v1_time(b.get("startTime"), "startTime"), v1_time(b.get("endTime"), "endTime")
+    known = {"name", "promotedObjectType", "promotedObjectId", "billingEvent", "dailyBudget", "targeting",
+             "bidStrategy", "status", "startTime", "endTime", "sharedBudgets", "invoiceDetail"}
+    for k in b:
+        if k not in known:
+            viol.append("Apple v1 CampaignCreate: unknown field %r" % k)
+    cid = next_id("apple")
+    t = now_utc()
+    c = {"id": cid, "adAccountId": acct, "name": b["name"], "promotedObjectType": b["promotedObjectType"],
+         "promotedObjectId": str(poid), "billingEvent": billing, "status": st,
+         "systemStatus": "RUNNING" if st == "ENABLED" else "PAUSED", "systemStatusReasons": [],
+         "startTime": start, "endTime": end, "dailyBudget": daily, "targeting": targeting,
+         "bidStrategy": bid, "deleted": False, "creationTime": apple_time(t), "modificationTime": apple_time(t),
+         "_api": "v1", "_created": t.timestamp(), "_writes": 1}
+    with LOCK:
+        STATE["apple"][str(cid)] = c
+    return 200, {"result": v1_view(c)}
+
+
+def v1_campaign_update(c, b, viol):
+    if not isinstance(b, dict) or not b:
+        raise v1_invalid("INVALID_VALUE", "the body must be a CampaignUpdate with at least one field", "body")
+    if "campaign" in b:
+        raise v1_invalid("UNKNOWN_FIELD", "CampaignUpdate is flat: the v5 {campaign: {...}} wrapper is not "
+                         "accepted", "campaign")
+    new = {}
+    for k, v in b.items():
+        if k in ("promotedObjectType", "promotedObjectId", "billingEvent"):
+            raise v1_invalid("IMMUTABLE_FIELD", "%s cannot be changed after the campaign is created" % k, k)
+        if k == "dailyBudget":
+            new[k] = v1_daily_budget(v, viol)
+        elif k == "status":
+            new[k] = v1_status(v, "status")
+        elif k == "name":
+            if not isinstance(v, str) or not v.strip():
+                raise v1_invalid("INVALID_VALUE", "name must not be empty", "name")
+            new[k] = v
+        elif k in ("startTime", "endTime"):
+            new[k] = v1_time(v, k)
+        elif k == "targeting":
+            t = v1_targeting(v, viol, creating=False)
+            merged = dict(c["targeting"])
+            merged.update(t)
+            new[k] = merged
+        elif k == "bidStrategy":
+            new[k] = v1_bid_strategy(v, "bidStrategy", viol)
+        elif k in ("sharedBudgets", "invoiceDetail"):
+            new[k] = v
+        else:
+            raise v1_invalid("UNKNOWN_FIELD", "%s is not a CampaignUpdate field" % k, k)
+    with LOCK:
+        c.update(new)
+        v1_touch(c)
+        c["_writes"] += 1
+    return 200, {"result": v1_view(c)}
+
+
+def v1_child_create(coll, b, acct, viol):
+    if not isinstance(b, dict):
+        raise v1_invalid("INVALID_VALUE", "the body must be an object", "body")
+    parent_field = "campaignId" if coll == "adgroups" else "adGroupId"
+    for f in ("name", parent_field):
+        if f not in b:
+            raise v1_invalid("MISSING_REQUIRED_FIELD", "The field '%s' is required." % f, f)
+    if coll == "adgroups":
+        v1_lookup("campaigns", str(b["campaignId"]), acct)
+        if b.get("pricingModel", "CPT") != "CPT":
+            raise v1_invalid("INVALID_VALUE", "pricingModel must be CPT", "pricingModel")
+        if "bidStrategy" in b:
+            v1_bid_strategy(b["bidStrategy"], "bidStrategy", viol)
+        campaign_id = int(b["campaignId"])
+    else:
+        g = v1_lookup("adgroups", str(b["adGroupId"]), acct)
+        campaign_id = g["campaignId"]
+    st = v1_status(b.get("status", "ENABLED"), "status")
+    oid = next_id("apple")
+    t = now_utc()
+    c = dict(b)
+    c.update({"id": oid, "adAccountId": acct, "campaignId": campaign_id, "status": st,
+              "systemStatus": "RUNNING" if st == "ENABLED" else "PAUSED", "deleted": False,
+              "creationTime": apple_time(t), "modificationTime": apple_time(t),
+              "_api": "v1", "_created": t.timestamp(), "_writes": 1})
+    if coll == "ads":
+        c["adGroupId"] = int(b["adGroupId"])
+    with LOCK:
+        APPLE_CHILDREN[coll][str(oid)] = c
+    return 200, {"result": v1_view(c)}
+
+
+def apple_v1_handle(req, viol):
+    path, method = req["path"], req["method"]
+    auth = req["headers"].get("authorization", "")
+    if not auth.startswith("Bearer ") or (TOKENS.get("apple") and auth[7:] != TOKENS["apple"]):
+        raise apple_v1_error(401, "UNAUTHENTICATED", "The access token is missing, invalid or expired.")
+    acct = apple_v1_account(req)
+    b = req["json"]
+    if method in ("POST", "PUT") and not req["headers"].get("content-type", "").startswith("application/json"):
+        viol.append("Apple v1 %s without Content-Type: application/json" % method)
+    m = re.fullmatch(r"/v1/(campaigns|adgroups|ads)(/query|/(\d+))?", path)
+    if not m:
+        raise apple_v1_error(404, "NOT_FOUND", "No such endpoint %s %s" % (method, path))
+    coll, rest, oid = m.group(1), m.group(2), m.group(3)
+    if rest == "/query":
+        if method != "POST":
+            raise apple_v1_error(405, "METHOD_NOT_ALLOWED", "query is POST")
+        return v1_query(coll, b, acct, viol)
+    if rest is None:
+        if method != "POST":
+            raise apple_v1_error(405, "METHOD_NOT_ALLOWED", "%s %s is not supported" % (method, path))
+        if coll == "campaigns":
+            return v1_campaign_create(b, acct, viol)
+        return v1_child_create(coll, b, acct, viol)
+    c = v1_lookup(coll, oid, acct)
+    if method == "GET":
+        return 200, {"result": v1_view(c)}
+    if method == "PUT":
+        if coll == "campaigns":
+            return v1_campaign_update(c, b, viol)
+        if not isinstance(b, dict):
+            raise v1_invalid("INVALID_VALUE", "the body must be an object", "body")
+        new = {}
+        for k, v in b.items():
+            if k == "status":
+                new[k] = v1_status(v, "status")
+            elif k in ("name", "bidStrategy", "startTime", "endTime", "targeting"):
+                new[k] = v
+            else:
+                raise v1_invalid("UNKNOWN_FIELD", "%s cannot be updated" % k, k)
+        with LOCK:
+            c.update(new)
+            v1_touch(c)
+            c["_writes"] += 1
+        return 200, {"result": v1_view(c)}
+    if method == "DELETE":
+        with LOCK:
+            c["deleted"] = True
+            c["modificationTime"] = apple_time(now_utc())
+            c["_writes"] += 1
+        return 200, {"result": v1_view(c)}
+    raise apple_v1_error(405, "METHOD_NOT_ALLOWED", "%s %s is not supported" % (method, path))
+
+
+# ---------------------------------------------------------------- Apple dispatch
 def apple_handle(req, viol):
+    if req["path"].startswith("/v1/"):
+        return apple_v1_handle(req, viol)
+    return apple_v5_handle(req, viol)
+
+
+def apple_v5_handle(req, viol):
     path, method = req["path"], req["method"]
     auth = req["headers"].get("authorization", "")
     if not auth.startswith("Bearer "):
@@ -632,7 +1089,7 @@ def apple_handle(req, viol):
         return 200, {"data": apple_view(c), "pagination": None, "error": None}
     if path == "/api/v5/campaigns" and method == "GET":
         q = req["params"]
-        items = [c for c in STATE["apple"].values() if c["orgId"] == org]
+        items = [c for c in STATE["apple"].values() if c.get("orgId") == org]
         items.sort(key=lambda c: c["id"])
         off, lim = int(q.get("offset") or 0), int(q.get("limit") or 20)
         if lim > 1000:
@@ -644,7 +1101,7 @@ def apple_handle(req, viol):
         if not isinstance(b, dict):
             raise apple_error(400, "INVALID_JSON_REQUEST", "selector required")
         sel = b.get("selector", b)  # the documented body is the Selector itself
-        items = [c for c in STATE["apple"].values() if c["orgId"] == org]
+        items = [c for c in STATE["apple"].values() if c.get("orgId") == org]
         for cond in sel.get("conditions") or []:
             items = [c for c in items if apple_cond(c, cond)]
         for ob in (sel.get("orderBy") or [])[:1]:
@@ -658,7 +1115,7 @@ def apple_handle(req, viol):
     m = re.fullmatch(r"/api/v5/campaigns/(\d+)", path)
     if m:
         c = STATE["apple"].get(m.group(1))
-        if not c or c["orgId"] != org or c["deleted"]:
+        if not c or c.get("orgId") != org or c["deleted"]:
             raise apple_error(404, "RESOURCE_NOT_FOUND", "Resource not found", field="campaignId")
         if method == "GET":
             return 200, {"data": apple_view(c), "pagination": None, "error": None}
@@ -846,14 +1303,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         if f and f["kind"] == "500" and f.get("apply"):
             st, body, hdrs = run_handler()  # the write commits, then the gateway answers 500
-            r = fault_reply(platform, "500", f)
+            r = fault_reply(platform, "500", f, path)
             self._send(r.status, r.body, r.headers)
             rec.update(status=r.status, response=r.body, response_headers=r.headers, applied=(st == 200),
                        applied_answer=body)
             log_request(rec)
             return
         if f:
-            r = fault_reply(platform, f["kind"], f)
+            r = fault_reply(platform, f["kind"], f, path)
             self._send(r.status, r.body, r.headers)
             rec.update(status=r.status, response=r.body, response_headers=r.headers, applied=False)
             log_request(rec)
@@ -879,6 +1336,11 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_control/clock" and self.command == "POST":
             CLOCK["skew"] = float(b.get("skew", 0))
             return self._send(200, {"ok": True, "skew": CLOCK["skew"]})
+        if path == "/_control/currency" and self.command == "POST":
+            if b.get("platform") not in CURRENCY or not re.fullmatch(r"[A-Z]{3}", str(b.get("currency"))):
+                return self._send(400, {"error": "want {platform, currency}"})
+            CURRENCY[b["platform"]] = b["currency"]
+            return self._send(200, {"ok": True, "currency": dict(CURRENCY)})
         if path == "/_control/reset" and self.command == "POST":
             with LOCK:
                 FAULTS.clear()
@@ -886,11 +1348,16 @@ class Handler(BaseHTTPRequestHandler):
                 if b.get("objects"):
                     for k in STATE:
                         STATE[k].clear()
+                    for k in APPLE_CHILDREN:
+                        APPLE_CHILDREN[k].clear()
+                    TT_REQUEST_IDS.clear()
                     REQUESTS.clear()
             return self._send(200, {"ok": True})
         if path == "/_control/state":
             with LOCK:
                 snap = {"objects": {k: {i: {kk: vv for kk, vv in c.items()} for i, c in v.items()} for k, v in STATE.items()},
+                        "apple_children": {k: dict(v) for k, v in APPLE_CHILDREN.items()},
+                        "currency": dict(CURRENCY),
                         "requests": list(REQUESTS), "inflight": list(INFLIGHT.values()), "faults": list(FAULTS)}
             return self._send(200, json.loads(json.dumps(snap, default=str)))
         return self._send(404, {"error": "no such control"})
@@ -906,7 +1373,10 @@ def main():
     ap.add_argument("--meta-token")
     ap.add_argument("--tiktok-token")
     ap.add_argument("--apple-token")
+    ap.add_argument("--strict-apple", action="store_true",
+                    help="refuse (400 INVALID_ARGUMENT) undocumented Apple v1 query fields instead of remarking them")
     a = ap.parse_args()
+    STRICT["apple"] = a.strict_apple
     LOGFILE = a.log
     open(LOGFILE, "w").close()
     for k in ("meta", "tiktok", "apple"):

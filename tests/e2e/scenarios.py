@@ -18,7 +18,7 @@ WORK = os.environ["E2E_WORK"]
 BIN = os.environ["E2E_BIN"]
 META_ACCOUNT = os.environ["META_ACCOUNT"].replace("act_", "")
 TIKTOK_ACCOUNT = os.environ["TIKTOK_ACCOUNT"]
-APPLE_ORG = os.environ["APPLE_ORG"]
+APPLE_ACCOUNT = os.environ["APPLE_ACCOUNT"]  # the Apple Ads ad account id (Apple Ads Platform API)
 ADAM_ID = "1234567890"
 RUN = str(int(time.time()))[-5:]
 PROC = {"p": None, "n": 0}
@@ -173,17 +173,17 @@ def brief(r):
 
 
 def is_write(r):
-    return r["method"] in ("POST", "PUT") and not r["path"].endswith("/find")
+    return r["method"] in ("POST", "PUT") and not r["path"].endswith(("/find", "/query"))
 
 
 def create_path(platform):
     return {"meta": "/v27.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/open_api/v1.3/campaign/create/",
-            "apple": "/api/v5/campaigns"}[platform]
+            "apple": "/v1/campaigns"}[platform]
 
 
 def update_match(platform, pid):
     return {"meta": "/v27.0/%s" % pid, "tiktok": "/open_api/v1.3/campaign/update/",
-            "apple": "/api/v5/campaigns/%s" % pid}[platform]
+            "apple": "/v1/campaigns/%s" % pid}[platform]
 
 
 def fake_budget_major(platform, o):
@@ -191,6 +191,8 @@ def fake_budget_major(platform, o):
         return int(o["daily_budget"]) / 100
     if platform == "tiktok":
         return float(o["budget"])
+    if "dailyBudget" in o:  # Apple Ads Platform API
+        return float(o["dailyBudget"]["value"]["amount"])
     return float(o["dailyBudgetAmount"]["amount"])
 
 
@@ -332,14 +334,22 @@ def a_native_shapes(c):
         elif plat == "tiktok":
             c.expect(b.get("budget") in (50.5, "50.50", "50.5"), "tiktok budget %r (want 50.50 major)" % b.get("budget"))
             c.expect(b.get("budget_mode") == "BUDGET_MODE_DAY", "tiktok budget_mode %r" % b.get("budget_mode"))
+            c.expect(b.get("objective_type") == "WEB_CONVERSIONS", "tiktok objective_type %r" % b.get("objective_type"))
+            c.expect(isinstance(b.get("request_id"), str) and b["request_id"].isdigit(),
+                     "tiktok request_id %r (want the dispatch's int64 idempotency key as a string)" % b.get("request_id"))
             c.expect(str(b.get("advertiser_id")) == TIKTOK_ACCOUNT, "tiktok advertiser_id %r" % b.get("advertiser_id"))
             c.expect(rq["headers"].get("access-token") == "tiktok-long-term-token-e2e", "tiktok Access-Token header")
             c.note("tiktok request body: %s" % json.dumps(b))
         else:
-            c.expect(rq["headers"].get("x-ap-context") == "orgId=%s" % APPLE_ORG, "apple X-AP-Context %r" % rq["headers"].get("x-ap-context"))
-            c.expect(b.get("dailyBudgetAmount") == {"amount": "50.50", "currency": "USD"}, "apple dailyBudgetAmount %r" % b.get("dailyBudgetAmount"))
-            c.expect(str(b.get("adamId")) == ADAM_ID, "apple adamId %r" % b.get("adamId"))
-            c.expect(sorted(b.get("countriesOrRegions") or []) == ["GB", "US"], "apple countriesOrRegions %r" % b.get("countriesOrRegions"))
+            c.expect(rq["path"] == "/v1/campaigns", "apple path %s (want the Apple Ads Platform API)" % rq["path"])
+            c.expect(rq["headers"].get("x-ap-context") == "adAccountId=%s" % APPLE_ACCOUNT, "apple X-AP-Context %r" % rq["headers"].get("x-ap-context"))
+            c.expect(b.get("dailyBudget") == {"value": {"amount": "50.50", "currency": "USD"}}, "apple dailyBudget %r" % b.get("dailyBudget"))
+            c.expect(b.get("promotedObjectType") == "APPSTORE_APP", "apple promotedObjectType %r" % b.get("promotedObjectType"))
+            c.expect(b.get("promotedObjectId") == ADAM_ID, "apple promotedObjectId %r" % b.get("promotedObjectId"))
+            c.expect(b.get("billingEvent") == "TAPS", "apple billingEvent %r" % b.get("billingEvent"))
+            countries = ((b.get("targeting") or {}).get("countryOrRegion") or {}).get("include") or []
+            c.expect(sorted(countries) == ["GB", "US"], "apple targeting.countryOrRegion.include %r" % countries)
+            c.expect((b.get("bidStrategy") or {}).get("bidStrategyType") == "MANUAL_CPT", "apple bidStrategy %r" % b.get("bidStrategy"))
             c.expect(rq["headers"].get("authorization") == "Bearer apple-access-token-e2e", "apple auth header")
             c.note("apple request body: %s" % json.dumps(b))
         if local:
@@ -618,7 +628,7 @@ def g_permanent_refusal(c):
         elif plat == "tiktok":
             ids = [resp["request_id"], "40002"]
         else:
-            ids = ["INVALID_INPUT", "CampaignUpdate.name"]
+            ids = ["INVALID_ARGUMENT", "DUPLICATE_VALUE"]
         for i in ids:
             c.expect(i in d, "%s: audit dispatch does not carry %r" % (p, i))
         err = (v and v["dispatch"] or {}).get("error") or {}
@@ -700,7 +710,7 @@ def b4_500_and_readback_500(c):
     for p in ("META", "TIKTOK", "APPLE"):
         plat = PLAT[p]
         name = "e2e-b4-%s-%s" % (plat, RUN)
-        rb = {"meta": "/v27.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/open_api/v1.3/campaign/get/", "apple": "/api/v5/campaigns/find"}[plat]
+        rb = {"meta": "/v27.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/open_api/v1.3/campaign/get/", "apple": "/v1/campaigns/query"}[plat]
         fault(platform=plat, match=create_path(plat), exact=True, method="POST", kind="500", times=1)
         fault(platform=plat, match=rb, exact=True, method="GET" if plat != "apple" else "POST", kind="500", times=1)
         t0 = time.time()
@@ -740,7 +750,7 @@ def e3_readback_fails(c):
     for p in ("META", "TIKTOK", "APPLE"):
         plat = PLAT[p]
         name = "e2e-e3-%s-%s" % (plat, RUN)
-        rb = {"meta": "/v27.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/campaign/get/", "apple": "/campaigns/find"}[plat]
+        rb = {"meta": "/v27.0/act_%s/campaigns" % META_ACCOUNT, "tiktok": "/campaign/get/", "apple": "/v1/campaigns/query"}[plat]
         fault(platform=plat, match=create_path(plat), exact=True, method="POST", kind="delay", seconds=3, apply=True, times=1)
         fault(platform=plat, match=rb, method="GET" if plat != "apple" else "POST", kind="500", times=4)
         t0 = time.time()
