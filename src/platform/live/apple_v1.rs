@@ -5,11 +5,13 @@
 //! response, `CampaignResponse`), a query as `{result: […], pagination}`
 //! (`CampaignQueryResponse`); a `Campaign` shows `dailyBudget.value {amount, currency}`,
 //! `targeting.countryOrRegion.include`, `startTime`/`endTime`, `status`, `deleted` and
-//! `creationTime` (`2025-01-10T08:00:00.000`, read as UTC). Chosen where the text available here
-//! is silent: objects are read with `GET /v1/campaigns/{id}`, `/v1/adgroups/{id}` and
-//! `/v1/ads/{id}`, and searched with `POST /v1/campaigns/query` (and `/v1/adgroups/query`, named
-//! by Apple's `AdGroup` page, `/v1/ads/query`) taking
-//! `{filters: [{field, operator: "EQUALS", values}], pagination: {offset, limit}}`.
+//! `creationTime` (`2025-01-10T08:00:00.000`, read as UTC). Objects are searched with
+//! `POST /v1/campaigns/query` (and `/v1/adgroups/query`, `/v1/ads/query`) taking Apple's
+//! `QueryRequest`: `{filters: [QueryFilter {field, operator: "EQUALS", value: [..]}],
+//! pagination: {offset, pageSize}}` (the `QueryRequest` and `QueryFilter` pages; `value` holds
+//! one value or several, as in Apple's own `EQUALS` examples). Chosen where the text available
+//! here is silent: objects are read with `GET /v1/campaigns/{id}`, `/v1/adgroups/{id}` and
+//! `/v1/ads/{id}`.
 
 use serde_json::json;
 
@@ -34,14 +36,16 @@ pub(super) fn read_object(
     Ok(Some(Read { request: authorized(account, "GET", &path)?, query: Vec::new() }))
 }
 
+/// Objects read back per query: one page holds every object a create could have made twice.
+const PAGE_SIZE: u32 = 1000;
+
 /// Finds the objects a create would have made: by exact name under the parent.
 pub(super) fn list_created(
     account: &AccountContext,
     write: &PlatformWrite,
     name: &str,
 ) -> Result<Read, PlatformError> {
-    let equals =
-        |field: &str, value: &str| json!({ "field": field, "operator": "EQUALS", "values": [value] });
+    let equals = |field: &str, value: &str| json!({ "field": field, "operator": "EQUALS", "value": [value] });
     let (path, filters) = match write {
         PlatformWrite::CreateCampaign { .. } => ("/campaigns/query", json!([equals("name", name)])),
         PlatformWrite::CreateAdSet { campaign_id, .. } => {
@@ -52,6 +56,6 @@ pub(super) fn list_created(
         }
         _ => return Err(PlatformError::invalid("write", "not a create")),
     };
-    let query = json!({ "filters": filters, "pagination": { "offset": 0, "limit": 1000 } });
+    let query = json!({ "filters": filters, "pagination": { "offset": 0, "pageSize": PAGE_SIZE } });
     Ok(Read { request: authorized(account, "POST", path)?.body(query), query: Vec::new() })
 }

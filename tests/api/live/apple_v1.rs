@@ -39,7 +39,7 @@ async fn a_500_on_a_v1_create_is_settled_by_a_query_by_name_and_sent_once() {
     let found = json!({ "result": [
         { "id": 555, "name": "Spring sale", "creationTime": apple_now(), "deleted": false },
         { "id": 556, "name": "Spring sale", "creationTime": "2020-01-01T00:00:00.000", "deleted": false },
-    ], "pagination": { "totalResults": 2, "startIndex": 0, "itemsPerPage": 2 } });
+    ], "pagination": { "offset": 0, "pageSize": 1000, "totalCount": 2 } });
     answer(&server, "POST", "/v1/campaigns/query", 200, found, None).await;
     let receipt = adapter(Platform::Apple, &server)
         .dispatch(&v1_account(), &create_campaign(Outcome::AppInstalls))
@@ -49,9 +49,13 @@ async fn a_500_on_a_v1_create_is_settled_by_a_query_by_name_and_sent_once() {
     let sent = received(&server).await;
     let paths: Vec<_> = sent.iter().map(|request| request.path.as_str()).collect();
     assert_eq!(paths, ["/v1/campaigns", "/v1/campaigns/query"], "the create is not sent twice");
+    // Apple's QueryRequest: QueryFilter `value`, pagination `pageSize` (no `values`, no `limit`).
     assert_eq!(
-        sent[1].body["filters"][0],
-        json!({ "field": "name", "operator": "EQUALS", "values": ["Spring sale"] })
+        sent[1].body,
+        json!({
+            "filters": [{ "field": "name", "operator": "EQUALS", "value": ["Spring sale"] }],
+            "pagination": { "offset": 0, "pageSize": 1000 },
+        })
     );
     for request in &sent {
         assert_eq!(request.header("x-ap-context"), Some("adAccountId=7654321"));
