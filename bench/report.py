@@ -36,20 +36,25 @@ def ratio(a, b):
 
 print("# Benchmark report\n")
 print("```\n" + (out / "machine.txt").read_text().strip() + "\n```\n")
-page = {t: rounds("page", t) for t in ("server-pg", "reference", "postgraphile", "server-sqlite")}
+page = {t: rounds("page", t) for t in ("server-pg", "reference", "postgraphile", "server-sqlite", "server-pg-before")}
 if any(page.values()):
     sizes = (out / "page-sizes.txt").read_text().strip() if (out / "page-sizes.txt").exists() else ""
     print("## Dashboard page (`bench/page.graphql`)\n")
     print("| target | figure (median of rounds, range) |\n| --- | --- |")
     names = {"server-pg": "this server, PostgreSQL", "reference": "hand-written axum + SQL, PostgreSQL",
              "postgraphile": "PostGraphile v5, PostgreSQL (no classification, no creative state)",
-             "server-sqlite": "this server, SQLite"}
+             "server-sqlite": "this server, SQLite",
+             "server-pg-before": "BENCH_BASELINE build of this server, PostgreSQL"}
     for t, rs in page.items():
+        if t == "server-pg-before" and not rs:
+            continue
         print(f"| {names[t]} | {fig(rs)} |")
     print("\n| ratio (req/s) | value | goal |\n| --- | --- | --- |")
     print(f"| server / reference (PostgreSQL) | {ratio(page['server-pg'], page['reference'])} | >= 0.9x |")
     print(f"| server / PostGraphile (PostgreSQL) | {ratio(page['server-pg'], page['postgraphile'])} | >= 1.5x |")
     print(f"| server on SQLite / server on PostgreSQL | {ratio(page['server-sqlite'], page['server-pg'])} | >= 1.0x |")
+    if page["server-pg-before"]:
+        print(f"| server / BENCH_BASELINE build (PostgreSQL): after / before | {ratio(page['server-pg'], page['server-pg-before'])} | |")
     print(f"\nAnswer sizes (bytes):\n```\n{sizes}\n```\n")
 writes = {t: rounds("writes", t) for t in ("auto", "draft")}
 if any(writes.values()):

@@ -12,6 +12,9 @@
 #                      is dropped and re-created there
 #   BENCH_SEED         RNG seed of the dataset (12)    BENCH_SKIP_SEED=1 keeps the databases as they are
 #   BENCH_OUT          output directory (target/bench)
+#   BENCH_SKIP_BUILD=1 use the binaries already in target/release
+#   BENCH_BASELINE     path to another layers-dashboard binary (an earlier build): served on the same
+#                      PostgreSQL database as "server-pg-before" in the page rounds, for before/after ratios
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -42,13 +45,18 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-wait_http() { # url
-  for _ in $(seq 1 200); do curl -fs -o /dev/null -X POST -H 'content-type: application/json' -d '{"query":"{__typename}"}' "$1" && return 0; sleep 0.2; done
+wait_http() { # url: any HTTP answer will do
+  for _ in $(seq 1 200); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{"query":"{__typename}"}' "$1")" != 000 ] && return 0
+    sleep 0.2
+  done
   echo "no answer from $1" >&2; return 1
 }
 
-log "build (release)"
-run cargo build --release --locked -p layers-dashboard -p layers-bench
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  log "build (release)"
+  run cargo build --release --locked -p layers-dashboard -p layers-bench
+fi
 
 if has page; then
   log "PostGraphile $PGL_VERSION (npm, cached in $OUT/node)"
@@ -60,7 +68,7 @@ fi
 
 seed() { # url dir
   run env LAYERS_DATABASE_URL="$1" "$BIN/layers-dashboard" migrate > "$OUT/logs/migrate.log" 2>&1
-  run "$BIN/layers-bench" seed --database-url "$1" --out "$2"
+  run "$BIN/layers-bench" seed --database-url "$1" --out "$2" --seed "${BENCH_SEED:-12}"
 }
 if [ "${BENCH_SKIP_SEED:-0}" != 1 ]; then
   log "seed PostgreSQL ($PG_URL) and SQLite ($SQLITE_URL)"
@@ -73,12 +81,12 @@ TOKEN_PG=$(head -1 "$OUT/data-pg/tokens.txt")
 TOKEN_SQLITE=$(head -1 "$OUT/data-sqlite/tokens.txt")
 ORG=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$OUT/data-pg/orgs.json")
 
-serve() { # name database-url [extra env...]; sets PORT and PID
-  local name=$1 url=$2; shift 2
+serve() { # name database-url [extra env...]; sets PORT and PID (SERVE_BIN: another binary)
+  local name=$1 url=$2 bin=${SERVE_BIN:-$BIN/layers-dashboard}; shift 2
   PORT=$(free_port)
   env LAYERS_DATABASE_URL="$url" LAYERS_LISTEN="127.0.0.1:$PORT" LAYERS_SEED_DEMO=never LAYERS_LOG=warn \
     LAYERS_RATE_LIMIT_ORG_PER_MINUTE=0 LAYERS_WS_MAX_CONNECTIONS_PER_ORG=20000 LAYERS_INSTANCE_ID="bench-$name" \
-    LAYERS_OPTIMIZER_INTERVAL_SECS=86400 "$@" "$BIN/layers-dashboard" serve > "$OUT/logs/$name.log" 2>&1 &
+    LAYERS_OPTIMIZER_INTERVAL_SECS=86400 "$@" "$bin" serve > "$OUT/logs/$name.log" 2>&1 &
   PID=$!; PIDS+=("$PID")
   echo "serve $name: LAYERS_DATABASE_URL=$url LAYERS_LISTEN=127.0.0.1:$PORT $* layers-dashboard serve" >> "$OUT/commands.txt"
   wait_http "http://127.0.0.1:$PORT/graphql"
@@ -88,8 +96,8 @@ wrk_round() { # part target pid url lua args...
   local part=$1 target=$2 pid=$3 url=$4 lua=$5; shift 5
   local before after line
   before=$(cpu_ticks "$pid")
-  echo "wrk -t1 -c$CONNS -d${DURATION}s --latency -s bench/wrk/$lua $url -- $*" >> "$OUT/commands.txt"
-  line=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "$ROOT/bench/wrk/$lua" "$url" -- "$@" 2>>"$OUT/logs/wrk.err" | grep '^{')
+  echo "wrk -t1 -c$CONNS -d${DURATION}s --timeout 30s --latency -s bench/wrk/$lua $url -- $*" >> "$OUT/commands.txt"
+  line=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 30s --latency -s "$ROOT/bench/wrk/$lua" "$url" -- "$@" 2>>"$OUT/logs/wrk.err" | grep '^{')
   after=$(cpu_ticks "$pid")
   python3 - "$part" "$target" "$ROUND" "$before" "$after" "$line" >> "$RESULTS" <<'PY'
 import json, os, sys
@@ -108,16 +116,20 @@ fi
 
 if has page; then
   serve server-sqlite "$SQLITE_URL"; SRV_LITE=$PORT; SRV_LITE_PID=$PID
+  if [ -n "${BENCH_BASELINE:-}" ]; then
+    SERVE_BIN=$BENCH_BASELINE serve server-pg-before "$PG_URL"; SRV_OLD=$PORT; SRV_OLD_PID=$PID
+  fi
   REF=$(free_port)
   "$BIN/layers-bench" reference --database-url "$PG_URL" --listen "127.0.0.1:$REF" > "$OUT/logs/reference.log" 2>&1 &
   REF_PID=$!; PIDS+=("$REF_PID")
   echo "layers-bench reference --database-url $PG_URL --listen 127.0.0.1:$REF" >> "$OUT/commands.txt"
   PGL=$(free_port)
-  (cd "$OUT/node" && DATABASE_URL=$PG_URL PORT=$PGL NODE_ENV=production NODE_OPTIONS="--require $ROOT/bench/postgraphile/polyfill.cjs" \
-    exec node_modules/.bin/postgraphile -C "$ROOT/bench/postgraphile/graphile.config.mjs") > "$OUT/logs/postgraphile.log" 2>&1 &
+  cp bench/postgraphile/graphile.config.mjs bench/postgraphile/polyfill.cjs "$OUT/node/"
+  (cd "$OUT/node" && DATABASE_URL=$PG_URL PORT=$PGL NODE_ENV=production NODE_OPTIONS="--require ./polyfill.cjs" \
+    exec node_modules/.bin/postgraphile -C ./graphile.config.mjs) > "$OUT/logs/postgraphile.log" 2>&1 &
   PGL_PID=$!; PIDS+=("$PGL_PID")
   echo "DATABASE_URL=$PG_URL PORT=$PGL postgraphile -C bench/postgraphile/graphile.config.mjs" >> "$OUT/commands.txt"
-  wait_http "http://127.0.0.1:$REF/graphql" || true
+  wait_http "http://127.0.0.1:$REF/graphql"
   wait_http "http://127.0.0.1:$PGL/graphql"
 
   python3 -c 'import json,sys; print(json.dumps({"query": open(sys.argv[1]).read()}))' bench/page.graphql > "$OUT/page-body.json"
@@ -131,6 +143,10 @@ if has page; then
   log "same JSON: server (PostgreSQL) and reference; server on SQLite and on PostgreSQL"
   run "$BIN/layers-bench" same-json "$OUT/page-server-pg.json" "$OUT/page-reference.json"
   run "$BIN/layers-bench" same-json "$OUT/page-server-pg.json" "$OUT/page-server-sqlite.json"
+  if [ -n "${BENCH_BASELINE:-}" ]; then
+    fetch "http://127.0.0.1:$SRV_OLD/graphql" "$TOKEN_PG" "$OUT/page-body.json" "$OUT/page-server-pg-before.json"
+    run "$BIN/layers-bench" same-json "$OUT/page-server-pg.json" "$OUT/page-server-pg-before.json"
+  fi
   if grep -q '"errors"' "$OUT/page-postgraphile.json"; then echo "PostGraphile answered errors" >&2; exit 1; fi
   wc -c "$OUT"/page-*.json > "$OUT/page-sizes.txt"
 
@@ -140,8 +156,11 @@ if has page; then
     wrk_round page reference "$REF_PID" "http://127.0.0.1:$REF/graphql" post.lua "$OUT/page-body.json" "$TOKEN_PG"
     wrk_round page postgraphile "$PGL_PID" "http://127.0.0.1:$PGL/graphql" post.lua "$OUT/page-body-postgraphile.json" ""
     wrk_round page server-sqlite "$SRV_LITE_PID" "http://127.0.0.1:$SRV_LITE/graphql" post.lua "$OUT/page-body.json" "$TOKEN_SQLITE"
+    if [ -n "${BENCH_BASELINE:-}" ]; then
+      wrk_round page server-pg-before "$SRV_OLD_PID" "http://127.0.0.1:$SRV_OLD/graphql" post.lua "$OUT/page-body.json" "$TOKEN_PG"
+    fi
   done
-  kill "$SRV_LITE_PID" "$REF_PID" "$PGL_PID" 2>/dev/null || true
+  kill "$SRV_LITE_PID" "$REF_PID" "$PGL_PID" ${SRV_OLD_PID:-} 2>/dev/null || true
 fi
 
 if has writes; then

@@ -83,11 +83,7 @@ pub struct MetricRow {
 
 /// Classifies every peer `(ad, ad set, live since)` against the other ads of its ad set, as the
 /// server does (day 0 of a history is the ad's first recorded day).
-pub fn classify(
-    peers: &[Peer],
-    days: &[MetricRow],
-    t: &Thresholds,
-) -> HashMap<Uuid, Classification> {
+pub fn classify(peers: &[Peer], days: &[MetricRow], t: &Thresholds) -> HashMap<Uuid, Classification> {
     let mut first: HashMap<Uuid, NaiveDate> = HashMap::new();
     for d in days {
         first.entry(d.ad_id).and_modify(|f| *f = (*f).min(d.day)).or_insert(d.day);
