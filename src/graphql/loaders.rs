@@ -12,8 +12,10 @@ use entity::{
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use crate::domain::classification::classify_peers;
 use crate::domain::gate::PendingStatus;
 use crate::error::ApiError;
+use crate::store::metrics;
 
 /// Loads rows of one organization, batched.
 #[derive(Debug, Clone)]
@@ -242,7 +244,8 @@ impl Loader<AdsOfCreative> for OrgLoader {
     }
 }
 
-/// An ad's classification, computed from its metrics against its ad set's peers.
+/// An ad's classification, computed from its metrics (aggregated in SQL) against its ad set's
+/// peers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClassificationOf(pub Uuid);
 
@@ -254,20 +257,15 @@ impl Loader<ClassificationOf> for OrgLoader {
         &self,
         keys: &[ClassificationOf],
     ) -> Result<HashMap<ClassificationOf, Self::Value>, Self::Error> {
-        let wanted = ads::Entity::find()
-            .filter(ads::Column::OrganizationId.eq(self.org))
-            .filter(ads::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
-        let sets: Vec<Uuid> = wanted.iter().map(|ad| ad.ad_set_id).collect();
-        let peers = ads::Entity::find()
-            .filter(ads::Column::OrganizationId.eq(self.org))
-            .filter(ads::Column::AdSetId.is_in(sets))
-            .all(&self.db)
-            .await?;
-        let peer_ids: Vec<Uuid> = peers.iter().map(|ad| ad.id).collect();
-        let histories = crate::service::metrics::histories(&self.db, self.org, &peer_ids).await?;
-        let classes = crate::service::optimizer::classify_ads(&peers, &histories, &self.thresholds);
+        let sets = metrics::ad_sets_of(&self.db, self.org, &ids(keys, |k| k.0)).await?;
+        let (peers, summaries) = tokio::try_join!(
+            metrics::peers(&self.db, self.org, &sets),
+            metrics::summaries(&self.db, self.org, &sets, &self.thresholds)
+        )?;
+        let now = chrono::Utc::now();
+        let ages: Vec<(Uuid, Uuid, i64)> =
+            peers.iter().map(|ad| (ad.id, ad.ad_set_id, (now - ad.live_since).num_hours())).collect();
+        let classes = classify_peers(&ages, &summaries, &self.thresholds);
         Ok(keys.iter().filter_map(|key| Some((*key, *classes.get(&key.0)?))).collect())
     }
 }
