@@ -9,7 +9,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers, pending_actions,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::domain::classification::classify_peers;
@@ -230,17 +230,35 @@ impl Loader<CreativeId> for OrgLoader {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AdsOfCreative(pub Uuid);
 
+/// An ad showing a creative, as much as its state needs: which ad, and whether it is active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShownAd {
+    /// The ad.
+    pub id: Uuid,
+    /// Whether its status is `active`.
+    pub active: bool,
+}
+
 impl Loader<AdsOfCreative> for OrgLoader {
-    type Value = Vec<ads::Model>;
+    type Value = Vec<ShownAd>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[AdsOfCreative]) -> Result<HashMap<AdsOfCreative, Self::Value>, Self::Error> {
-        let rows = ads::Entity::find()
+        let rows: Vec<(Uuid, Option<Uuid>, String)> = ads::Entity::find()
+            .select_only()
+            .columns([ads::Column::Id, ads::Column::ContentContainerId, ads::Column::Status])
             .filter(ads::Column::OrganizationId.eq(self.org))
             .filter(ads::Column::ContentContainerId.is_in(ids(keys, |k| k.0)))
+            .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(group(keys, rows, |row| AdsOfCreative(row.content_container_id.unwrap_or_default())))
+        let mut grouped: HashMap<AdsOfCreative, Self::Value> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for (id, creative, status) in rows {
+            let shown = ShownAd { id, active: status == "active" };
+            grouped.entry(AdsOfCreative(creative.unwrap_or_default())).or_default().push(shown);
+        }
+        Ok(grouped)
     }
 }
 

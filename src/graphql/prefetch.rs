@@ -71,7 +71,7 @@ async fn ad_set_relations(
         loaders.load_many(containers.iter().map(|id| CreativeId(*id))).await?;
         if creative.field("state").exists() || creative.field("classification").exists() {
             let shown = loaders.load_many(containers.iter().map(|id| AdsOfCreative(*id))).await?;
-            let active = shown.values().flatten().filter(|ad| ad.status == "active");
+            let active = shown.values().flatten().filter(|ad| ad.active);
             classify.extend(active.map(|ad| ClassificationOf(ad.id)));
         }
     }
