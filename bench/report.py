@@ -63,6 +63,12 @@ if any(writes.values()):
     print(f"| AUTO (sandbox dispatch) | {fig(writes['auto'])} | >= 1,000 ops/s, p99 < 50 ms |")
     print(f"| DRAFT (queued) | {fig(writes['draft'])} | >= 1,500 ops/s, p99 < 50 ms |")
     print(f"\nAUTO / DRAFT: {ratio(writes['auto'], writes['draft'])}\n")
+    print("Each round (a round's end hangs up on its callers mid-request, as a client may):\n")
+    print("| round | AUTO | DRAFT |\n| --- | --- | --- |")
+    for n in sorted({r["round"] for rs in writes.values() for r in rs}):
+        cell = lambda t: fig([r for r in writes[t] if r["round"] == n])
+        print(f"| {n} | {cell('auto')} | {cell('draft')} |")
+    print()
 fan = [r for r in rows if r.get("part") in ("fanout-one", "fanout-two", "memory")]
 if fan:
     print("## Fan-out and memory (`pendingActionEvents`, PostgreSQL)\n")
