@@ -49,6 +49,7 @@
 //! Inputs are expected non-negative (the `ad_daily_metrics` CHECKs guarantee it).
 
 mod cpa;
+mod summary;
 mod thresholds;
 
 #[cfg(test)]
@@ -60,6 +61,7 @@ use std::str::FromStr;
 use crate::domain::UnknownCode;
 
 pub use cpa::{Totals, cpa_cents, cpa_degradation_pct, median_cpa_cents, recent_totals};
+pub use summary::{Summary, classify_peers};
 pub use thresholds::{InvalidThresholds, Thresholds};
 
 /// What the optimizer makes of a live ad.
@@ -152,71 +154,55 @@ pub fn classify(
     peer_median_cpa_cents: Option<i64>,
     t: &Thresholds,
 ) -> Classification {
+    classify_summary(age_hours, &Summary::of(history, t), peer_median_cpa_cents, t)
+}
+
+/// [`classify`] from what the rules read of the history: a [`Summary`], whether computed here
+/// ([`Summary::of`]) or aggregated by the database.
+pub fn classify_summary(
+    age_hours: i64,
+    summary: &Summary,
+    peer_median_cpa_cents: Option<i64>,
+    t: &Thresholds,
+) -> Classification {
     if age_hours < t.min_age_hours {
         return Classification::TooYoung;
     }
-    let days = by_day(history);
     let target = peer_median_cpa_cents.filter(|cpa| *cpa > 0);
-    if is_critical(&days, target, t) {
+    if is_critical(summary, target, t) {
         Classification::Critical
-    } else if is_learning(age_hours, &days, t) {
+    } else if summary.conversions < t.learning_conversions && age_hours < t.learning_max_age_hours {
         Classification::LearningPhase
-    } else if is_fatigued(&days, t) {
+    } else if is_fatigued(summary, t) {
         Classification::Fatigued
     } else {
-        performance(history, target, t)
+        performance(summary.recent, target, t)
     }
 }
 
-/// The history sorted by day (stable: rows sharing a day keep their order).
-fn by_day(history: &[DailyMetrics]) -> Vec<&DailyMetrics> {
-    let mut days: Vec<&DailyMetrics> = history.iter().collect();
-    days.sort_by_key(|day| day.day_index);
-    days
-}
-
-/// Day 1 and day 7 of the trailing window of `window_days`, when both rows exist.
-fn compared_days<'a>(
-    days: &[&'a DailyMetrics],
-    window_days: u32,
-) -> Option<(&'a DailyMetrics, &'a DailyMetrics)> {
-    let day7 = *days.last()?;
-    let day1_index = day7.day_index.checked_sub(window_days.saturating_sub(1))?;
-    let day1 = days.iter().find(|day| day.day_index == day1_index)?;
-    Some((day1, day7))
-}
-
 /// Rule 2: spending without converting, or a collapsed CPA.
-fn is_critical(days: &[&DailyMetrics], target: Option<i64>, t: &Thresholds) -> bool {
-    let dry_spend = cpa::spend_since_last_conversion(days);
-    let burnt = dry_spend > 0
+fn is_critical(s: &Summary, target: Option<i64>, t: &Thresholds) -> bool {
+    let burnt = s.dry_spend_cents > 0
         && match target {
-            Some(target) => cpa::amount_at_least_pct(dry_spend, target, t.critical_spend_pct),
-            None => dry_spend >= t.critical_spend_floor_cents,
+            Some(target) => cpa::amount_at_least_pct(s.dry_spend_cents, target, t.critical_spend_pct),
+            None => s.dry_spend_cents >= t.critical_spend_floor_cents,
         };
     burnt
-        || compared_days(days, t.fatigue_window_days).is_some_and(|(day1, day7)| {
-            day7.conversions > 0 && cpa::degraded_by_at_least(day1, day7, t.critical_degradation_pct)
+        || s.compared.is_some_and(|(day1, day7)| {
+            day7.conversions > 0 && cpa::degraded_by_at_least(&day1, &day7, t.critical_degradation_pct)
         })
 }
 
-/// Rule 3: too few conversions and too young to leave the learning phase.
-fn is_learning(age_hours: i64, days: &[&DailyMetrics], t: &Thresholds) -> bool {
-    let conversions = days.iter().fold(0_i64, |sum, day| sum.saturating_add(day.conversions.max(0)));
-    conversions < t.learning_conversions && age_hours < t.learning_max_age_hours
-}
-
 /// Rule 4: high frequency on day 7 and a day-7 CPA degraded against day 1.
-fn is_fatigued(days: &[&DailyMetrics], t: &Thresholds) -> bool {
-    compared_days(days, t.fatigue_window_days).is_some_and(|(day1, day7)| {
+fn is_fatigued(s: &Summary, t: &Thresholds) -> bool {
+    s.compared.is_some_and(|(day1, day7)| {
         day7.frequency >= t.fatigue_frequency
-            && cpa::degraded_by_at_least(day1, day7, t.fatigue_degradation_pct)
+            && cpa::degraded_by_at_least(&day1, &day7, t.fatigue_degradation_pct)
     })
 }
 
 /// Rules 5 to 8: the recent CPA against the target.
-fn performance(history: &[DailyMetrics], target: Option<i64>, t: &Thresholds) -> Classification {
-    let recent = recent_totals(history, t.performance_window_days);
+fn performance(recent: Totals, target: Option<i64>, t: &Thresholds) -> Classification {
     match target {
         None => Classification::Healthy,
         Some(_) if recent.is_empty() => Classification::Healthy,

@@ -9,11 +9,13 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers, pending_actions,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use crate::domain::classification::classify_peers;
 use crate::domain::gate::PendingStatus;
 use crate::error::ApiError;
+use crate::store::metrics;
 
 /// Loads rows of one organization, batched.
 #[derive(Debug, Clone)]
@@ -228,21 +230,40 @@ impl Loader<CreativeId> for OrgLoader {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AdsOfCreative(pub Uuid);
 
+/// An ad showing a creative, as much as its state needs: which ad, and whether it is active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShownAd {
+    /// The ad.
+    pub id: Uuid,
+    /// Whether its status is `active`.
+    pub active: bool,
+}
+
 impl Loader<AdsOfCreative> for OrgLoader {
-    type Value = Vec<ads::Model>;
+    type Value = Vec<ShownAd>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[AdsOfCreative]) -> Result<HashMap<AdsOfCreative, Self::Value>, Self::Error> {
-        let rows = ads::Entity::find()
+        let rows: Vec<(Uuid, Option<Uuid>, String)> = ads::Entity::find()
+            .select_only()
+            .columns([ads::Column::Id, ads::Column::ContentContainerId, ads::Column::Status])
             .filter(ads::Column::OrganizationId.eq(self.org))
             .filter(ads::Column::ContentContainerId.is_in(ids(keys, |k| k.0)))
+            .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(group(keys, rows, |row| AdsOfCreative(row.content_container_id.unwrap_or_default())))
+        let mut grouped: HashMap<AdsOfCreative, Self::Value> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for (id, creative, status) in rows {
+            let shown = ShownAd { id, active: status == "active" };
+            grouped.entry(AdsOfCreative(creative.unwrap_or_default())).or_default().push(shown);
+        }
+        Ok(grouped)
     }
 }
 
-/// An ad's classification, computed from its metrics against its ad set's peers.
+/// An ad's classification, computed from its metrics (aggregated in SQL) against its ad set's
+/// peers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClassificationOf(pub Uuid);
 
@@ -254,20 +275,15 @@ impl Loader<ClassificationOf> for OrgLoader {
         &self,
         keys: &[ClassificationOf],
     ) -> Result<HashMap<ClassificationOf, Self::Value>, Self::Error> {
-        let wanted = ads::Entity::find()
-            .filter(ads::Column::OrganizationId.eq(self.org))
-            .filter(ads::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
-        let sets: Vec<Uuid> = wanted.iter().map(|ad| ad.ad_set_id).collect();
-        let peers = ads::Entity::find()
-            .filter(ads::Column::OrganizationId.eq(self.org))
-            .filter(ads::Column::AdSetId.is_in(sets))
-            .all(&self.db)
-            .await?;
-        let peer_ids: Vec<Uuid> = peers.iter().map(|ad| ad.id).collect();
-        let histories = crate::service::metrics::histories(&self.db, self.org, &peer_ids).await?;
-        let classes = crate::service::optimizer::classify_ads(&peers, &histories, &self.thresholds);
+        let sets = metrics::ad_sets_of(&self.db, self.org, &ids(keys, |k| k.0)).await?;
+        let (peers, summaries) = tokio::try_join!(
+            metrics::peers(&self.db, self.org, &sets),
+            metrics::summaries(&self.db, self.org, &sets, &self.thresholds)
+        )?;
+        let now = chrono::Utc::now();
+        let ages: Vec<(Uuid, Uuid, i64)> =
+            peers.iter().map(|ad| (ad.id, ad.ad_set_id, (now - ad.live_since).num_hours())).collect();
+        let classes = classify_peers(&ages, &summaries, &self.thresholds);
         Ok(keys.iter().filter_map(|key| Some((*key, *classes.get(&key.0)?))).collect())
     }
 }

@@ -59,16 +59,24 @@ async fn ad_set_relations(
         return Ok(());
     }
     let loaded = loaders.load_many(sets.iter().map(|s| AdsOf(s.id))).await?;
-    let creative = ads.field("edges").field("node").field("creative");
+    let node = ads.field("edges").field("node");
+    let mut classify: Vec<ClassificationOf> = Vec::new();
+    if node.field("classification").exists() {
+        classify.extend(loaded.values().flatten().map(|ad| ClassificationOf(ad.id)));
+    }
+    let creative = node.field("creative");
     if creative.exists() {
         let containers: Vec<Uuid> =
             loaded.values().flatten().filter_map(|ad| ad.content_container_id).collect();
         loaders.load_many(containers.iter().map(|id| CreativeId(*id))).await?;
-        if creative.field("state").exists() {
+        if creative.field("state").exists() || creative.field("classification").exists() {
             let shown = loaders.load_many(containers.iter().map(|id| AdsOfCreative(*id))).await?;
-            let active = shown.values().flatten().filter(|ad| ad.status == "active");
-            loaders.load_many(active.map(|ad| ClassificationOf(ad.id))).await?;
+            let active = shown.values().flatten().filter(|ad| ad.active);
+            classify.extend(active.map(|ad| ClassificationOf(ad.id)));
         }
+    }
+    if !classify.is_empty() {
+        loaders.load_many(classify).await?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod campaigns;
+pub mod metrics;
 pub mod page;
 pub mod pending;
 pub mod platform_creatives;

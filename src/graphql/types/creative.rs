@@ -128,7 +128,7 @@ impl Creative {
             .map_err(ApiError::from)?
             .unwrap_or_default();
         let active: Vec<ClassificationOf> =
-            ads.iter().filter(|ad| ad.status == "active").map(|ad| ClassificationOf(ad.id)).collect();
+            ads.iter().filter(|ad| ad.active).map(|ad| ClassificationOf(ad.id)).collect();
         let classes = if active.is_empty() {
             Default::default()
         } else {
@@ -158,7 +158,7 @@ impl Creative {
             .map_err(ApiError::from)?
             .unwrap_or_default();
         let active: Vec<ClassificationOf> =
-            ads.iter().filter(|ad| ad.status == "active").map(|ad| ClassificationOf(ad.id)).collect();
+            ads.iter().filter(|ad| ad.active).map(|ad| ClassificationOf(ad.id)).collect();
         if active.is_empty() {
             return Ok(None);
         }
@@ -260,7 +260,7 @@ pub async fn prefetch_states(ctx: &Context<'_>, creatives: &[uuid::Uuid]) -> Res
     }
     let loaders = loaders(ctx)?;
     let shown = loaders.load_many(creatives.iter().map(|id| AdsOfCreative(*id))).await?;
-    let active = shown.values().flatten().filter(|ad| ad.status == "active");
+    let active = shown.values().flatten().filter(|ad| ad.active);
     loaders.load_many(active.map(|ad| ClassificationOf(ad.id))).await?;
     Ok(())
 }

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Turns target/bench/results.jsonl (written by bench/run.sh) into report.md: figures per
+target (median of the rounds, with the range), ratios from the same run, machine and commands."""
+import json
+import statistics
+import sys
+from pathlib import Path
+
+out = Path(sys.argv[1])
+rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]
+
+
+def rounds(part, target):
+    return [r for r in rows if r.get("part") == part and r.get("target") == target]
+
+
+def med(rs, key):
+    return statistics.median(r[key] for r in rs) if rs else None
+
+
+def fig(rs):
+    if not rs:
+        return "not run"
+    rps = [r["rps"] for r in rs]
+    errors = sum(r["errors"] + r.get("unexpected", 0) for r in rs)
+    text = (f"{med(rs, 'rps'):.0f} req/s ({min(rps):.0f}-{max(rps):.0f}), p50 {med(rs, 'p50_ms'):.1f} ms, "
+            f"p99 {med(rs, 'p99_ms'):.1f} ms, {med(rs, 'cpu_ms_per_req'):.1f} ms server CPU/req")
+    return text + (f", **{errors} errors or unexpected answers**" if errors else "")
+
+
+def ratio(a, b):
+    if not a or not b:
+        return "n/a"
+    return f"{med(a, 'rps') / med(b, 'rps'):.2f}x"
+
+
+print("# Benchmark report\n")
+print("```\n" + (out / "machine.txt").read_text().strip() + "\n```\n")
+page = {t: rounds("page", t) for t in ("server-pg", "reference", "postgraphile", "server-sqlite", "server-pg-before")}
+if any(page.values()):
+    sizes = (out / "page-sizes.txt").read_text().strip() if (out / "page-sizes.txt").exists() else ""
+    print("## Dashboard page (`bench/page.graphql`)\n")
+    print("| target | figure (median of rounds, range) |\n| --- | --- |")
+    names = {"server-pg": "this server, PostgreSQL", "reference": "hand-written axum + SQL, PostgreSQL",
+             "postgraphile": "PostGraphile v5, PostgreSQL (no classification, no creative state)",
+             "server-sqlite": "this server, SQLite",
+             "server-pg-before": "BENCH_BASELINE build of this server, PostgreSQL"}
+    for t, rs in page.items():
+        if t == "server-pg-before" and not rs:
+            continue
+        print(f"| {names[t]} | {fig(rs)} |")
+    print("\n| ratio (req/s) | value | goal |\n| --- | --- | --- |")
+    print(f"| server / reference (PostgreSQL) | {ratio(page['server-pg'], page['reference'])} | >= 0.9x |")
+    print(f"| server / PostGraphile (PostgreSQL) | {ratio(page['server-pg'], page['postgraphile'])} | >= 1.5x |")
+    print(f"| server on SQLite / server on PostgreSQL | {ratio(page['server-sqlite'], page['server-pg'])} | >= 1.0x |")
+    if page["server-pg-before"]:
+        print(f"| server / BENCH_BASELINE build (PostgreSQL): after / before | {ratio(page['server-pg'], page['server-pg-before'])} | |")
+    print(f"\nAnswer sizes (bytes):\n```\n{sizes}\n```\n")
+writes = {t: rounds("writes", t) for t in ("auto", "draft")}
+if any(writes.values()):
+    print("## Gated writes (`updateCampaignBudget`, random campaigns, PostgreSQL)\n")
+    print("| tactical axis | figure | goal |\n| --- | --- | --- |")
+    print(f"| AUTO (sandbox dispatch) | {fig(writes['auto'])} | >= 1,000 ops/s, p99 < 50 ms |")
+    print(f"| DRAFT (queued) | {fig(writes['draft'])} | >= 1,500 ops/s, p99 < 50 ms |")
+    print(f"\nAUTO / DRAFT: {ratio(writes['auto'], writes['draft'])}\n")
+    print("Each round (a round's end hangs up on its callers mid-request, as a client may):\n")
+    print("| round | AUTO | DRAFT |\n| --- | --- | --- |")
+    for n in sorted({r["round"] for rs in writes.values() for r in rs}):
+        cell = lambda t: fig([r for r in writes[t] if r["round"] == n])
+        print(f"| {n} | {cell('auto')} | {cell('draft')} |")
+    print()
+fan = [r for r in rows if r.get("part") in ("fanout-one", "fanout-two", "memory")]
+if fan:
+    print("## Fan-out and memory (`pendingActionEvents`, PostgreSQL)\n")
+    print("| run | connections | delivery p50 / p99 / max | missing deliveries | VmRSS (all instances) |\n| --- | --- | --- | --- | --- |")
+    for r in fan:
+        for s in r["stages"]:
+            print(f"| {r['part']} | {s['connections']} ({s['failed_connections']} failed) | {s['p50_ms']:.0f} / {s['p99_ms']:.0f} / {s['max_ms']:.0f} ms "
+                  f"| {s['missing']} of {s['connections'] * s['events']} | {s['rss_kb'] / 1024:.0f} MB |")
+    for r in fan:
+        print(f"\n{r['part']}: VmRSS idle {r['rss_idle_kb'] / 1024:.0f} MB, after the WebSockets closed {r['rss_closed_kb'] / 1024:.0f} MB.")
+    print()
+print("## Commands\n\n```\n" + (out / "commands.txt").read_text().strip() + "\n```")
