@@ -150,7 +150,8 @@ async fn a_postgres_notification_is_sent_only_if_its_transaction_commits() {
     })
     .await
     .unwrap();
-    assert_eq!(received, event(committed), "the rolled-back event was delivered");
+    assert!(received.delivery > 0, "numbered as it was delivered");
+    assert_eq!(Event { delivery: 0, ..received }, event(committed), "the rolled-back event was delivered");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,9 +244,16 @@ async fn a_lost_listener_connection_makes_subscribers_resync() {
         ))
         .await
         .unwrap();
-    let received =
-        tokio::time::timeout(std::time::Duration::from_secs(10), receiver.recv()).await.unwrap().unwrap();
-    assert_eq!(received, BusMessage::Resync);
+    // The channel is database-wide: other tests' events may arrive first; skip them.
+    let resync = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if receiver.recv().await.unwrap() == BusMessage::Resync {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(resync.is_ok(), "no resync after the listener's connection was lost");
 }
 
 #[tokio::test]
