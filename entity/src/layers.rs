@@ -79,6 +79,12 @@ pub struct Model {
     /// TikTok: the promoted app's TikTok app id (app-promotion ad groups).
     #[sea_orm(column_type = "Text", nullable)]
     pub tiktok_app_id: Option<String>,
+    /// TikTok: the pixel a conversions ad group optimizes for.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub tiktok_pixel_id: Option<String>,
+    /// TikTok: the pixel event a conversions ad group optimizes for (`SHOPPING`, `FORM`, ...).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub tiktok_optimization_event: Option<String>,
     /// Bumped on every change to the defaults block or kill switch.
     pub version: i64,
     /// When the layer was created.

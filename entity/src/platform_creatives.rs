@@ -23,6 +23,10 @@ pub struct Model {
     /// The platform's ad account it was pushed to (a reconnected account gets its own).
     #[sea_orm(column_type = "Text")]
     pub ad_account_id: String,
+    /// Where ads showing it lead: `landing_page`, or `app_store` (Meta app-install ad creatives;
+    /// TikTok's uploads serve every destination and are kept as `landing_page`).
+    #[sea_orm(column_type = "Text")]
+    pub destination: String,
     /// `video` or `image`.
     #[sea_orm(column_type = "Text")]
     pub media_kind: String,

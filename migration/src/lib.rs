@@ -24,6 +24,7 @@ mod m20261122_000010_platform_creatives;
 mod m20261206_000011_superseded_proposals;
 mod m20261206_000012_platform_settings;
 mod m20261206_000013_apple_platform_api;
+mod m20261206_000014_tiktok_pixel;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_superseded_proposals::Migration),
             Box::new(m20261206_000012_platform_settings::Migration),
             Box::new(m20261206_000013_apple_platform_api::Migration),
+            Box::new(m20261206_000014_tiktok_pixel::Migration),
         ]
     }
 }

@@ -8,7 +8,9 @@
 
 mod promoted;
 
-pub use promoted::{DEFAULT_META_CUSTOM_EVENT_TYPE, META_CUSTOM_EVENT_TYPES, Promoted};
+pub use promoted::{
+    DEFAULT_META_CUSTOM_EVENT_TYPE, DEFAULT_TIKTOK_OPTIMIZATION_EVENT, META_CUSTOM_EVENT_TYPES, Promoted,
+};
 
 use super::Platform;
 use super::campaign::validate_targeting;
@@ -102,7 +104,7 @@ fn applies(field: &'static str, platform: Platform) -> Result<(), SettingsError>
         "metaPageId" | "metaPixelId" | "metaCustomEventType" | "metaApplicationId" => {
             platform == Platform::Meta
         }
-        "tiktokAppId" => platform == Platform::Tiktok,
+        "tiktokAppId" | "tiktokPixelId" | "tiktokOptimizationEvent" => platform == Platform::Tiktok,
         "appStoreUrl" => platform != Platform::Apple,
         "tiktokIdentityType" | "tiktokIdentityId" => platform == Platform::Tiktok,
         "landingPageUrl" => platform != Platform::Apple,

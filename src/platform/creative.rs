@@ -3,7 +3,8 @@
 //! - **Meta**: a video is uploaded by URL (`POST /act_<id>/advideos` with `file_url`), its
 //!   thumbnail read back (`GET /<video id>?fields=picture`), then an ad creative made from it
 //!   (`POST /act_<id>/adcreatives` with `object_story_spec.video_data`, the layer's Page and
-//!   landing page). An image needs no upload: the ad creative names it (`link_data.picture`).
+//!   a `LEARN_MORE` call to action to its landing page; for an app-install campaign an
+//!   `INSTALL_MOBILE_APP` one to the app's store URL). An image needs no upload: the ad creative names it (`link_data.picture`).
 //!   Ads name the ad creative id.
 //! - **TikTok**: a video is uploaded by URL (`/file/video/ad/upload/`, `UPLOAD_BY_URL`), then its
 //!   cover frame as an image (`/file/image/ad/upload/`); an image is uploaded by URL alone. Ads
@@ -26,6 +27,7 @@ use super::native::NativeRequest;
 use super::write::{AccountContext, MediaKind};
 use super::{meta, tiktok};
 use crate::domain::Platform;
+use crate::domain::campaign::Outcome;
 
 /// One of our creatives, as a platform needs it to make its own.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +38,44 @@ pub struct CreativeMedia {
     pub name: String,
     /// Where the finished media is served from (fetched by the platform).
     pub media_url: String,
+    /// Where a tap on the ad leads, from the campaign the ad runs in.
+    pub destination: Destination,
+}
+
+/// Where a tap on an ad leads, from its campaign's outcome: Meta's ad creative carries it
+/// (`LEARN_MORE` to the landing page, or `INSTALL_MOBILE_APP` to the app's store page).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Destination {
+    /// The layer's landing page: traffic and conversions campaigns.
+    #[default]
+    LandingPage,
+    /// The promoted app's App Store or Google Play page: app-install campaigns.
+    AppStore,
+}
+
+impl Destination {
+    /// Where ads of a campaign with `outcome` lead (the landing page when it has none).
+    pub fn of(outcome: Option<&Outcome>) -> Self {
+        match outcome {
+            Some(Outcome::AppInstalls) => Destination::AppStore,
+            _ => Destination::LandingPage,
+        }
+    }
+
+    /// The destination a creative pushed to `platform` is kept under: Meta's ad creative holds
+    /// its call to action and link, so Meta keeps one per destination; TikTok's upload is the
+    /// media alone (the ad carries the rest) and serves every destination.
+    pub fn kept_on(self, platform: Platform) -> Self {
+        if platform == Platform::Meta { self } else { Destination::LandingPage }
+    }
+
+    /// The stored name: `landing_page` or `app_store`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Destination::LandingPage => "landing_page",
+            Destination::AppStore => "app_store",
+        }
+    }
 }
 
 impl CreativeMedia {
@@ -75,7 +115,8 @@ pub trait Exchange: Send + Sync {
 }
 
 /// Whether `account` can take `media` at all, without I/O: Apple never can; Meta needs the
-/// layer's Page and landing page; TikTok its identity and landing page.
+/// layer's Page and landing page (its app's store URL for an app-install campaign); TikTok its
+/// identity and landing page.
 pub fn check_push(account: &AccountContext, media: &CreativeMedia) -> Result<(), PlatformError> {
     if media.media_url.trim().is_empty() {
         return Err(PlatformError::invalid("mediaUrl", "the creative has no media to push"));

@@ -13,7 +13,7 @@ use super::common::{
     ad_set_countries, budget_cents, check_bid, check_schedule, check_targeting, iso8601, positive_cents,
     require_ad_account, require_create_status, require_id, require_name,
 };
-use super::creative::CreativeMedia;
+use super::creative::{CreativeMedia, Destination};
 use super::error::PlatformError;
 use super::native::{NativeRequest, REDACTED};
 use super::write::{AccountContext, PlatformWrite};
@@ -77,8 +77,10 @@ pub(crate) fn image_spec(media: &CreativeMedia) -> Value {
     json!({ "link_data": { "picture": media.media_url } })
 }
 
-/// `POST /act_<id>/adcreatives`: the ad creative an ad names, speaking as the layer's Page and
-/// leading to its landing page. `media_spec` is [`video_spec`] or [`image_spec`].
+/// `POST /act_<id>/adcreatives`: the ad creative an ad names, speaking as the layer's Page,
+/// with a `LEARN_MORE` call to action to its landing page or, for an app-install campaign, an
+/// `INSTALL_MOBILE_APP` one to the app's store URL (Meta's app ads link to the App Store or
+/// Google Play). `media_spec` is [`video_spec`] or [`image_spec`].
 pub(crate) fn ad_creative(
     account: &AccountContext,
     media: &CreativeMedia,
@@ -88,10 +90,8 @@ pub(crate) fn ad_creative(
     let page_id = account.identity.meta_page_id.as_deref().ok_or_else(|| {
         PlatformError::invalid("metaPageId", "Meta ads run from a Facebook Page: set the layer's metaPageId")
     })?;
-    let link = account.identity.landing_page_url.as_deref().ok_or_else(|| {
-        PlatformError::invalid("landingPageUrl", "Meta ads lead somewhere: set the layer's landingPageUrl")
-    })?;
-    let call_to_action = json!({ "type": "LEARN_MORE", "value": { "link": link } });
+    let (action, link) = ad_destination(account, media.destination)?;
+    let call_to_action = json!({ "type": action, "value": { "link": link } });
     let mut story = Map::new();
     story.insert("page_id".into(), json!(require_id("metaPageId", page_id)?));
     if let Some(Value::Object(spec)) = media_spec.get("video_data") {
@@ -106,6 +106,29 @@ pub(crate) fn ad_creative(
     }
     let body = json!({ "name": require_name(&media.name)?, "object_story_spec": Value::Object(story) });
     Ok(versioned(account_edge(account, "adcreatives", body)?, version))
+}
+
+/// The call to action of an ad creative and the link it leads to.
+fn ad_destination(
+    account: &AccountContext,
+    destination: Destination,
+) -> Result<(&'static str, &str), PlatformError> {
+    let identity = &account.identity;
+    let (action, field, link, why) = match destination {
+        Destination::LandingPage => {
+            ("LEARN_MORE", "landingPageUrl", &identity.landing_page_url, "Meta ads lead somewhere")
+        }
+        Destination::AppStore => (
+            "INSTALL_MOBILE_APP",
+            "appStoreUrl",
+            &identity.app_store_url,
+            "Meta app-install ads lead to the app's store page",
+        ),
+    };
+    let link = link
+        .as_deref()
+        .ok_or_else(|| PlatformError::invalid(field, format!("{why}: set the layer's {field}")))?;
+    Ok((action, link))
 }
 
 /// Translates a normalized write into the Meta Marketing API request that performs it, against

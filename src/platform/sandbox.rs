@@ -196,7 +196,7 @@ impl Exchange for SandboxAdapter {
 const SANDBOX_MEDIA: &str = "https://sandbox.layers.invalid";
 
 /// `account` with what a sandbox layer has not set filled in (Meta's Page, pixel and app,
-/// TikTok's identity and app, the landing page), so the simulation runs without a real account's
+/// TikTok's identity, app and pixel, the landing page), so the simulation runs without a real account's
 /// settings.
 fn simulated(account: &AccountContext) -> AccountContext {
     let mut account = account.clone();
@@ -209,6 +209,7 @@ fn simulated(account: &AccountContext) -> AccountContext {
     identity.meta_application_id.get_or_insert_with(|| "100000000000004".to_owned());
     identity.app_store_url.get_or_insert_with(|| "https://apps.apple.com/app/id100000005".to_owned());
     identity.tiktok_app_id.get_or_insert_with(|| "7000000000000000006".to_owned());
+    identity.tiktok_pixel_id.get_or_insert_with(|| "7000000000000000007".to_owned());
     account
 }
 

@@ -3,7 +3,7 @@
 //! TikTok takes money as a decimal number in major units (`5050` USD cents → `50.50`, JPY `5050`
 //! → `5050`), built from the exact decimal string, never from float arithmetic. App-install
 //! campaigns are `APP_PROMOTION` with `app_promotion_type: APP_INSTALL`, and their ad groups name
-//! the layer's TikTok app. Creates carry the dispatch's `request_id` (TikTok's idempotency key),
+//! the layer's TikTok app; conversions ad groups optimize for the layer's pixel and its event. Creates carry the dispatch's `request_id` (TikTok's idempotency key),
 //! so a create sent again after a lost answer is not applied twice. Builders are pure: they must
 //! not perform I/O, read the clock or hold a token (`Access-Token` is redacted).
 
@@ -19,6 +19,7 @@ use super::native::{NativeRequest, REDACTED};
 use super::tiktok_geo::{age_groups, location_id};
 use super::write::{AccountContext, AdMedia, MediaKind, PlatformWrite};
 use crate::domain::campaign::{BidStrategy, Outcome, Targeting};
+use crate::domain::layer_settings::DEFAULT_TIKTOK_OPTIMIZATION_EVENT;
 use crate::domain::status::EntityStatus;
 
 mod codes;
@@ -348,21 +349,31 @@ fn insert_request_id(account: &AccountContext, body: &mut Map<String, Value>) {
     }
 }
 
-/// Adds where an ad group promotes: `WEBSITE` for web outcomes; for app installs the layer's
+/// Adds where an ad group promotes: `WEBSITE` for web outcomes, conversions optimizing for the
+/// layer's pixel (`pixel_id`) and its event (`optimization_event`); for app installs the layer's
 /// TikTok app (`app_id`) and its store (`APP_IOS` or `APP_ANDROID`, from the app's store URL).
 fn insert_promotion(
     account: &AccountContext,
     body: &mut Map<String, Value>,
     outcome: &Outcome,
 ) -> Result<(), PlatformError> {
+    let identity = &account.identity;
+    let missing = |field: &str, what: &str| {
+        PlatformError::invalid(field, format!("TikTok {what} ad groups need the layer's {field}"))
+    };
     if *outcome != Outcome::AppInstalls {
         body.insert("promotion_type".into(), json!("WEBSITE"));
+        if *outcome == Outcome::Conversions {
+            let pixel_id =
+                identity.tiktok_pixel_id.as_deref().ok_or_else(|| missing("tiktokPixelId", "conversions"))?;
+            let event =
+                identity.tiktok_optimization_event.as_deref().unwrap_or(DEFAULT_TIKTOK_OPTIMIZATION_EVENT);
+            body.insert("pixel_id".into(), json!(require_id("tiktokPixelId", pixel_id)?));
+            body.insert("optimization_event".into(), json!(event));
+        }
         return Ok(());
     }
-    let identity = &account.identity;
-    let missing = |field: &str| {
-        PlatformError::invalid(field, format!("TikTok app-install ad groups need the layer's {field}"))
-    };
+    let missing = |field: &str| missing(field, "app-install");
     let app_id = identity.tiktok_app_id.as_deref().ok_or_else(|| missing("tiktokAppId"))?;
     let store = identity.app_store_url.as_deref().ok_or_else(|| missing("appStoreUrl"))?;
     let promotion = if store.contains("play.google.com") { "APP_ANDROID" } else { "APP_IOS" };

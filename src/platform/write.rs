@@ -293,6 +293,10 @@ pub struct AdIdentity {
     pub app_store_url: Option<String>,
     /// TikTok: the promoted app's TikTok app id.
     pub tiktok_app_id: Option<String>,
+    /// TikTok: the pixel conversions ad groups optimize for.
+    pub tiktok_pixel_id: Option<String>,
+    /// TikTok: the pixel event they optimize for (`SHOPPING` when unset).
+    pub tiktok_optimization_event: Option<String>,
 }
 
 /// The facts about a layer's connected account that a native request needs.

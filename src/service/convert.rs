@@ -71,22 +71,35 @@ pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, A
             meta_application_id: layer.meta_application_id.clone(),
             app_store_url: layer.app_store_url.clone(),
             tiktok_app_id: layer.tiktok_app_id.clone(),
+            tiktok_pixel_id: layer.tiktok_pixel_id.clone(),
+            tiktok_optimization_event: layer.tiktok_optimization_event.clone(),
         },
         dispatch_key: None,
         access_token: None,
     })
 }
 
-/// A creative's media, as a platform needs it to make a creative of its own; `None` while the
+/// A creative's media, as a platform needs it to make a creative of its own for ads of
+/// `campaign` (which says where they lead); `None` while the
 /// creative has no media (still rendering, or failed).
 pub(crate) fn creative_media(
     container: &entity::content_containers::Model,
+    campaign: Option<&entity::campaigns::Model>,
 ) -> Option<crate::platform::CreativeMedia> {
     Some(crate::platform::CreativeMedia {
         id: container.id,
         name: container.name.clone(),
         media_url: container.media_url.clone()?,
+        destination: destination(campaign),
     })
+}
+
+/// Where ads of `campaign` lead (its outcome's destination; the landing page without one).
+pub(crate) fn destination(
+    campaign: Option<&entity::campaigns::Model>,
+) -> crate::platform::creative::Destination {
+    let outcome = campaign.and_then(|campaign| campaign.outcome.parse().ok());
+    crate::platform::creative::Destination::of(outcome.as_ref())
 }
 
 /// Whether a creative may be shown now (`domain::lifecycle::is_eligible` on its stored rows).

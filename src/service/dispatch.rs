@@ -216,11 +216,12 @@ impl Services {
             layer_id: prepared.layer.id,
             platform: account.platform,
             ad_account_id,
+            destination: super::convert::destination(prepared.campaign.as_ref()).kept_on(account.platform),
         };
         let held = match platform_creatives::find(&self.db, holder, creative.id).await? {
             Some(held) => held,
             None => {
-                let Some(media) = super::convert::creative_media(creative) else {
+                let Some(media) = super::convert::creative_media(creative, prepared.campaign.as_ref()) else {
                     return Ok(Shown::Refused(PlatformError::invalid(
                         "mediaUrl",
                         "the creative has no media to push",

@@ -132,7 +132,12 @@ impl Services {
         }
         // A creative with no media yet (still rendering, failed) is the gate's to refuse as not
         // eligible: that is a decision, and it is audited.
-        let Some(media) = prepared.creative.as_ref().and_then(super::convert::creative_media) else {
+        let campaign = prepared.campaign.as_ref();
+        let Some(media) = prepared
+            .creative
+            .as_ref()
+            .and_then(|creative| super::convert::creative_media(creative, campaign))
+        else {
             return Ok(());
         };
         let account = super::convert::account_context(&prepared.layer)?;
@@ -211,6 +216,7 @@ fn is_layer_setting(field: &str) -> bool {
             | "metaApplicationId"
             | "appStoreUrl"
             | "tiktokAppId"
+            | "tiktokPixelId"
     )
 }
 

@@ -154,6 +154,8 @@ async fn write<C: sea_orm::ConnectionTrait>(
         layers::Column::MetaApplicationId,
         layers::Column::AppStoreUrl,
         layers::Column::TiktokAppId,
+        layers::Column::TiktokPixelId,
+        layers::Column::TiktokOptimizationEvent,
     ];
     for (column, (_, value)) in columns.into_iter().zip(change.promoted.entries()) {
         if let Some(value) = value {

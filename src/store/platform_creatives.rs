@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::Platform;
 use crate::platform::PushedCreative;
+use crate::platform::creative::Destination;
 
 /// Where a creative was pushed: one layer's ad account.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +21,8 @@ pub struct Holder<'a> {
     pub platform: Platform,
     /// The platform's ad account id.
     pub ad_account_id: &'a str,
+    /// Where the ads showing it lead, as the platform keeps it ([`Destination::kept_on`]).
+    pub destination: Destination,
 }
 
 /// What `holder`'s ad account holds for creative `creative_id`, if it was pushed there.
@@ -33,6 +36,7 @@ pub async fn find<C: ConnectionTrait>(
         .filter(platform_creatives::Column::LayerId.eq(holder.layer_id))
         .filter(platform_creatives::Column::AdAccountId.eq(holder.ad_account_id))
         .filter(platform_creatives::Column::CreativeId.eq(creative_id))
+        .filter(platform_creatives::Column::Destination.eq(holder.destination.as_str()))
         .one(conn)
         .await
 }
@@ -51,7 +55,8 @@ pub async fn of_creative<C: ConnectionTrait>(
         .await
 }
 
-/// Records a push; when another dispatch recorded one for the same creative and account first,
+/// Records a push; when another dispatch recorded one for the same creative, account and
+/// destination first,
 /// that one stands (and is returned), so every ad names the same platform creative.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,
@@ -66,6 +71,7 @@ pub async fn record<C: ConnectionTrait>(
         creative_id: Set(creative_id),
         platform: Set(holder.platform.as_str().to_owned()),
         ad_account_id: Set(holder.ad_account_id.to_owned()),
+        destination: Set(holder.destination.as_str().to_owned()),
         media_kind: Set(pushed.kind.as_str().to_owned()),
         platform_creative_id: Set(pushed.platform_creative_id.clone()),
         cover_image_id: Set(pushed.cover_image_id.clone()),
@@ -76,6 +82,7 @@ pub async fn record<C: ConnectionTrait>(
         platform_creatives::Column::LayerId,
         platform_creatives::Column::AdAccountId,
         platform_creatives::Column::CreativeId,
+        platform_creatives::Column::Destination,
     ])
     .do_nothing()
     .to_owned();

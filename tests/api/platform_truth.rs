@@ -25,7 +25,7 @@ const META_CAMPAIGNS: &str = "/v27.0/act_123/campaigns";
 
 /// A live-mode app whose live adapters send every platform's calls to `server`, with `platform`
 /// connected (Meta `act_123`, TikTok advertiser `222`) and its layer's defaults on AUTO.
-async fn live(server: &MockServer, platform: Platform) -> TestApp {
+pub(crate) async fn live(server: &MockServer, platform: Platform) -> TestApp {
     let base = server.uri();
     let args = [
         "layers-dashboard",
@@ -63,14 +63,14 @@ async fn live(server: &MockServer, platform: Platform) -> TestApp {
 }
 
 /// Changes the layer settings of `platform` as the customer and returns the payload.
-async fn settings(app: &TestApp, platform: &str, input: Value) -> Value {
+pub(crate) async fn settings(app: &TestApp, platform: &str, input: Value) -> Value {
     let mut input = input;
     input["platform"] = json!(platform);
     let data = app
         .ok(
             &app.customer(),
             "mutation($input: UpdateLayerSettingsInput!) { updateLayerSettings(input: $input) {
-                layer { currency metaPixelId metaCustomEventType tiktokAppId appStoreUrl }
+                layer { currency metaPixelId metaCustomEventType tiktokAppId appStoreUrl tiktokPixelId tiktokOptimizationEvent }
                 userErrors { field code message } } }",
             json!({ "input": input }),
         )
@@ -79,7 +79,7 @@ async fn settings(app: &TestApp, platform: &str, input: Value) -> Value {
 }
 
 /// Creates a campaign as the customer and returns the payload.
-async fn create(app: &TestApp, platform: &str, outcome: &str, daily_cents: i64) -> Value {
+pub(crate) async fn create(app: &TestApp, platform: &str, outcome: &str, daily_cents: i64) -> Value {
     let input = json!({ "platform": platform, "name": "Truth", "dailyBudgetCents": daily_cents,
         "outcome": outcome, "campaignManagementMode": "AUTOPILOT", "creativeMode": "AUTOPILOT" });
     app.ok(&app.customer(), CREATE_CAMPAIGN, json!({ "input": input })).await["createCampaign"].clone()

@@ -232,6 +232,12 @@ pub struct UpdateLayerSettingsInput {
     /// TikTok: the promoted app's TikTok app id (needed, with `appStoreUrl`, for ad groups of an
     /// APP_INSTALLS campaign).
     pub tiktok_app_id: MaybeUndefined<String>,
+    /// TikTok: the pixel conversions ad groups optimize for (`pixel_id`; needed for ad groups of
+    /// a CONVERSIONS campaign).
+    pub tiktok_pixel_id: MaybeUndefined<String>,
+    /// TikTok: the pixel event they optimize for (`optimization_event`: `SHOPPING`,
+    /// `ON_WEB_CART`, `INITIATE_ORDER`, `FORM`, `ON_WEB_REGISTER`, ...); `SHOPPING` when unset.
+    pub tiktok_optimization_event: MaybeUndefined<String>,
     /// Compute the verdict only.
     pub dry_run: Option<bool>,
 }

@@ -105,6 +105,8 @@ impl PolicyMutations {
                 meta_application_id: clearable(input.meta_application_id),
                 app_store_url: clearable(input.app_store_url),
                 tiktok_app_id: clearable(input.tiktok_app_id),
+                tiktok_pixel_id: clearable(input.tiktok_pixel_id),
+                tiktok_optimization_event: clearable(input.tiktok_optimization_event),
             },
         };
         let dry_run = input.dry_run.unwrap_or(false);

@@ -161,6 +161,16 @@ impl Layer {
         self.0.tiktok_app_id.as_deref()
     }
 
+    /// TikTok: the pixel conversions ad groups optimize for.
+    async fn tiktok_pixel_id(&self) -> Option<&str> {
+        self.0.tiktok_pixel_id.as_deref()
+    }
+
+    /// TikTok: the pixel event conversions ad groups optimize for (`SHOPPING` when unset).
+    async fn tiktok_optimization_event(&self) -> Option<&str> {
+        self.0.tiktok_optimization_event.as_deref()
+    }
+
     /// The ad account connected to this layer's platform (the newest that still stands:
     /// active, failing to refresh, or awaiting the customer); null when none is.
     async fn connected_account(

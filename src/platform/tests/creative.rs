@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::fixtures::account;
 use crate::domain::Platform;
 use crate::domain::status::EntityStatus;
-use crate::platform::creative::{self, Exchange};
+use crate::platform::creative::{self, Destination, Exchange};
 use crate::platform::{
     AccountContext, AdIdentity, AdMedia, CreativeMedia, MediaKind, NativeRequest, PlatformError,
     PlatformWrite, tiktok,
@@ -65,6 +65,7 @@ fn media(url: &str) -> CreativeMedia {
         id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001),
         name: "Spring launch".to_owned(),
         media_url: url.to_owned(),
+        destination: Destination::LandingPage,
     }
 }
 
@@ -117,6 +118,26 @@ async fn a_meta_image_needs_only_the_ad_creative() {
         sent[0].0.body["object_story_spec"]["link_data"],
         json!({ "picture": "https://cdn.example/spring.png", "link": "https://shop.example/app",
             "call_to_action": { "type": "LEARN_MORE", "value": { "link": "https://shop.example/app" } } })
+    );
+}
+
+#[tokio::test]
+async fn a_meta_app_install_creative_leads_to_the_store_with_an_install_call_to_action() {
+    let store = "https://apps.apple.com/app/id835599320";
+    let image =
+        CreativeMedia { destination: Destination::AppStore, ..media("https://cdn.example/spring.png") };
+    let mut account = identified(Platform::Meta);
+    let refused = creative::check_push(&account, &image).expect_err("no store URL");
+    assert!(
+        matches!(refused, PlatformError::InvalidRequest { field: Some(ref f), .. } if f == "appStoreUrl")
+    );
+    account.identity.app_store_url = Some(store.to_owned());
+    let exchange = Scripted::new(vec![Ok(json!({ "id": "120330000000000003" }))]);
+    creative::push(&account, &image, "v21.0", &exchange).await.expect("pushed");
+    assert_eq!(
+        exchange.sent()[0].0.body["object_story_spec"]["link_data"],
+        json!({ "picture": "https://cdn.example/spring.png", "link": store,
+            "call_to_action": { "type": "INSTALL_MOBILE_APP", "value": { "link": store } } })
     );
 }
 

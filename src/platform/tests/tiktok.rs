@@ -31,6 +31,15 @@ fn ad_group(targeting: Option<Targeting>) -> PlatformWrite {
     }
 }
 
+/// An ad group of a campaign with `outcome`.
+fn ad_group_of(outcome: Outcome) -> PlatformWrite {
+    let mut write = ad_group(None);
+    if let PlatformWrite::CreateAdSet { outcome: of, .. } = &mut write {
+        *of = Some(outcome);
+    }
+    write
+}
+
 #[test]
 fn create_campaign_sends_decimal_major_units_with_redacted_token() {
     let write = create_campaign(Outcome::Conversions, Budget::Daily(5050));
@@ -185,10 +194,7 @@ fn ad_group_targets_location_ids_and_age_groups() {
     assert_eq!(request.body["budget_mode"], "BUDGET_MODE_DAY");
     assert_eq!(request.body["budget"], json!(20.0));
     assert_eq!(request.body.get("optimization_goal"), None, "no outcome, no goal");
-    let mut installs = ad_group(None);
-    if let PlatformWrite::CreateAdSet { outcome, .. } = &mut installs {
-        *outcome = Some(Outcome::AppInstalls);
-    }
+    let installs = ad_group_of(Outcome::AppInstalls);
     let mut account = in_currency("USD");
     let refused = tiktok::build_request(&account, &installs);
     assert_eq!(field_of(refused).as_deref(), Some("tiktokAppId"), "an app ad group names its app");
@@ -205,6 +211,28 @@ fn ad_group_targets_location_ids_and_age_groups() {
         (&json!("7012345678"), &json!("APP_ANDROID"))
     );
     assert_eq!(request.body["request_id"], "4611686018427387904", "the dispatch's idempotency key");
+}
+
+#[test]
+fn conversions_ad_groups_optimize_for_the_layers_pixel_and_event() {
+    let conversions = ad_group_of(Outcome::Conversions);
+    let mut account = in_currency("USD");
+    let refused = tiktok::build_request(&account, &conversions);
+    assert_eq!(field_of(refused).as_deref(), Some("tiktokPixelId"), "a conversions ad group names its pixel");
+    account.identity.tiktok_pixel_id = Some("7012345679".to_owned());
+    let request = tiktok::build_request(&account, &conversions).expect("valid");
+    assert_eq!(
+        (&request.body["optimization_goal"], &request.body["promotion_type"]),
+        (&json!("CONVERT"), &json!("WEBSITE"))
+    );
+    assert_eq!(
+        (&request.body["pixel_id"], &request.body["optimization_event"]),
+        (&json!("7012345679"), &json!("SHOPPING")),
+        "SHOPPING (a completed payment) when the layer names no event"
+    );
+    account.identity.tiktok_optimization_event = Some("FORM".to_owned());
+    let request = tiktok::build_request(&account, &conversions).expect("valid");
+    assert_eq!(request.body["optimization_event"], "FORM");
 }
 
 #[test]

@@ -118,3 +118,43 @@ async fn a_refused_push_fails_the_launch_and_the_next_launch_pushes_again() {
     let pushes = paths(&sandboxes.meta).iter().filter(|path| path.ends_with("/adcreatives")).count();
     assert_eq!(pushes, 1, "the refused push recorded nothing; the retry pushed once");
 }
+
+#[tokio::test]
+async fn a_meta_app_install_ad_gets_an_install_ad_creative_of_its_own() {
+    let mut app = TestApp::new().await;
+    let sandboxes = with_sandboxes(&mut app);
+    let conversions = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+    let input = json!({ "input": { "platform": "META", "name": "Installs", "dailyBudgetCents": 5000,
+        "outcome": "APP_INSTALLS", "campaignManagementMode": "AUTOPILOT", "creativeMode": "AUTOPILOT" } });
+    let installs = app.ok(&app.customer(), crate::support::CREATE_CAMPAIGN, input).await;
+    let installs = installs["createCampaign"]["campaign"]["id"].as_str().expect("campaign").to_owned();
+    let web_set = create_ad_set(&app, &conversions).await;
+    let app_set = create_ad_set(&app, &installs).await;
+    let creative = insert_creative(&app, "Spring launch").await;
+    let before = sandboxes.meta.recorded().len();
+
+    for ad_set in [&web_set, &app_set, &app_set, &web_set] {
+        let payload = launch(&app, ad_set, &creative).await;
+        assert_eq!(payload["ad"]["status"], "ACTIVE", "{payload:#}");
+    }
+    let recorded = sandboxes.meta.recorded();
+    let calls: Vec<(&Value, Value)> = recorded[before..]
+        .iter()
+        .filter(|request| request.path.ends_with("/adcreatives"))
+        .map(|request| {
+            let action = &request.body["object_story_spec"]["video_data"]["call_to_action"];
+            (&action["type"], action["value"]["link"].clone())
+        })
+        .collect();
+    assert_eq!(calls.len(), 2, "one ad creative per destination, each reused: {calls:?}");
+    assert_eq!(calls[0].0, "LEARN_MORE", "{calls:?}");
+    assert_eq!(calls[1].0, "INSTALL_MOBILE_APP", "{calls:?}");
+    assert!(calls[1].1.as_str().is_some_and(|link| link.starts_with("https://apps.apple.com/")), "{calls:?}");
+    let ads: Vec<&Value> = recorded[before..]
+        .iter()
+        .filter(|request| request.path.ends_with("/ads"))
+        .map(|ad| &ad.body["creative"]["creative_id"])
+        .collect();
+    assert_eq!((ads[0], ads[1]), (ads[3], ads[2]), "each destination's ads name its ad creative");
+    assert_ne!(ads[0], ads[1], "an app-install ad names the install ad creative");
+}
