@@ -85,7 +85,7 @@ serve() { # name database-url [extra env...]; sets PORT and PID (SERVE_BIN: anot
   local name=$1 url=$2 bin=${SERVE_BIN:-$BIN/layers-dashboard}; shift 2
   PORT=$(free_port)
   env LAYERS_DATABASE_URL="$url" LAYERS_LISTEN="127.0.0.1:$PORT" LAYERS_SEED_DEMO=never LAYERS_LOG=warn \
-    LAYERS_RATE_LIMIT_ORG_PER_MINUTE=0 LAYERS_WS_MAX_CONNECTIONS_PER_ORG=20000 LAYERS_INSTANCE_ID="bench-$name" \
+    LAYERS_RATE_LIMIT_ORG_PER_MINUTE=0 LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE=0 LAYERS_WS_MAX_CONNECTIONS_PER_ORG=20000 LAYERS_INSTANCE_ID="bench-$name" \
     LAYERS_OPTIMIZER_INTERVAL_SECS=86400 "$@" "$bin" serve > "$OUT/logs/$name.log" 2>&1 &
   PID=$!; PIDS+=("$PID")
   echo "serve $name: LAYERS_DATABASE_URL=$url LAYERS_LISTEN=127.0.0.1:$PORT $* layers-dashboard serve" >> "$OUT/commands.txt"

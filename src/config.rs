@@ -30,7 +30,7 @@
 //! | `LAYERS_GRAPHQL_SUGGESTIONS` | `--graphql-suggestions` | `true` (production `false`) | "Did you mean" in validation errors |
 //! | `LAYERS_RATE_LIMIT_ORG_PER_MINUTE` / `_BURST` | `--rate-limit-org-*` | `600` / `100` | customer requests per organization |
 //! | `LAYERS_RATE_LIMIT_PARTNER_KEY_PER_MINUTE` / `_BURST` | `--rate-limit-partner-key-*` | `300` / `50` | requests per partner key |
-//! | `LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE` / `_BURST` | `--rate-limit-subscribe-*` | `600` / `200` | subscription starts per organization or partner key, apart from queries |
+//! | `LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE` / `_BURST` | `--rate-limit-subscribe-*` | `3000` / `3000` | subscription starts per organization or partner key, apart from queries |
 //! | `LAYERS_DISPATCH_LEASE_SECS` | `--dispatch-lease-secs` | `300` | seconds a dispatch may take before a reconciler may settle it instead (longer than any platform call with its retries) |
 //! | `LAYERS_RECONCILE_INTERVAL_SECS` | `--reconcile-interval-secs` | `15` | seconds between reconciler runs (one also runs at start-up) settling dispatches left in flight |
 //! | `LAYERS_INSTANCE_ID` | `--instance-id` | `<hostname>:<port>` | this instance's name, unique among running instances and stable across its restarts (a restarted instance settles its previous process's dispatches at once) |

@@ -83,8 +83,8 @@ impl Default for AdmissionConfig {
                 burst: NonZeroU32::new(50).unwrap_or(NonZeroU32::MIN),
             }),
             subscriptions: Some(RateLimit {
-                per_minute: NonZeroU32::new(600).unwrap_or(NonZeroU32::MIN),
-                burst: NonZeroU32::new(200).unwrap_or(NonZeroU32::MIN),
+                per_minute: NonZeroU32::new(3_000).unwrap_or(NonZeroU32::MIN),
+                burst: NonZeroU32::new(3_000).unwrap_or(NonZeroU32::MIN),
             }),
         }
     }

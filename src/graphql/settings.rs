@@ -71,12 +71,12 @@ pub struct GraphqlSettings {
 
     /// Subscription starts per minute per organization (customers) or partner key, counted apart
     /// from queries and mutations (0 turns the limit off).
-    #[arg(long, env = "LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE", default_value_t = 600, global = true)]
+    #[arg(long, env = "LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE", default_value_t = 3_000, global = true)]
     pub rate_limit_subscribe_per_minute: u32,
 
     /// Subscription starts an organization or partner key may make at once (a dashboard's
     /// tabs reconnecting their feeds after a deploy).
-    #[arg(long, env = "LAYERS_RATE_LIMIT_SUBSCRIBE_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    #[arg(long, env = "LAYERS_RATE_LIMIT_SUBSCRIBE_BURST", default_value_t = 3_000, value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub rate_limit_subscribe_burst: u32,
 
     /// Largest request body `/graphql` reads, in bytes (413 beyond).
