@@ -154,3 +154,38 @@ async fn sqlite_master(manager: &SchemaManager<'_>, table: &str, kind: &str) -> 
         .await?;
     rows.iter().map(|row| row.try_get::<String>("", "sql")).collect()
 }
+
+/// Adds the nullable text `columns` to `table`, one `ALTER TABLE` each (SQLite takes one column
+/// per statement).
+pub(crate) async fn add_text_columns<T, C>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    columns: &[C],
+) -> Result<(), DbErr>
+where
+    T: IntoIden + Copy + 'static,
+    C: IntoIden + Copy + 'static,
+{
+    for column in columns {
+        let add =
+            Table::alter().table(table).add_column(sea_orm_migration::schema::text_null(*column)).to_owned();
+        manager.alter_table(add).await?;
+    }
+    Ok(())
+}
+
+/// Drops `columns` from `table`, last first.
+pub(crate) async fn drop_columns<T, C>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    columns: &[C],
+) -> Result<(), DbErr>
+where
+    T: IntoIden + Copy + 'static,
+    C: IntoIden + Copy + 'static,
+{
+    for column in columns.iter().rev() {
+        manager.alter_table(Table::alter().table(table).drop_column(*column).to_owned()).await?;
+    }
+    Ok(())
+}

@@ -5,7 +5,6 @@
 //! Never edit once applied anywhere: later schema changes go in a new migration.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::text_null;
 
 /// The layer columns app and conversion campaigns need.
 #[derive(DeriveIden, Clone, Copy)]
@@ -35,23 +34,12 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite takes one column per ALTER TABLE.
-        for column in COLUMNS {
-            manager
-                .alter_table(
-                    Table::alter().table(LayerPromoted::Table).add_column(text_null(column)).to_owned(),
-                )
-                .await?;
-        }
+        crate::ddl::add_text_columns(manager, LayerPromoted::Table, &COLUMNS).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in COLUMNS.into_iter().rev() {
-            manager
-                .alter_table(Table::alter().table(LayerPromoted::Table).drop_column(column).to_owned())
-                .await?;
-        }
+        crate::ddl::drop_columns(manager, LayerPromoted::Table, &COLUMNS).await?;
         Ok(())
     }
 }

@@ -9,7 +9,7 @@
 //! Never edit once applied anywhere: later schema changes go in a new migration.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{text, text_null};
+use sea_orm_migration::schema::text;
 
 use crate::ddl::{create_indexes, unique_index};
 
@@ -48,14 +48,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite takes one column per ALTER TABLE.
-        for column in COLUMNS {
-            manager
-                .alter_table(
-                    Table::alter().table(LayerTiktokPixel::Table).add_column(text_null(column)).to_owned(),
-                )
-                .await?;
-        }
+        crate::ddl::add_text_columns(manager, LayerTiktokPixel::Table, &COLUMNS).await?;
         use PlatformCreatives as P;
         let destination = text(P::Destination).default("landing_page").to_owned();
         manager.alter_table(Table::alter().table(P::Table).add_column(destination).to_owned()).await?;
@@ -78,11 +71,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         manager.alter_table(Table::alter().table(P::Table).drop_column(P::Destination).to_owned()).await?;
-        for column in COLUMNS.into_iter().rev() {
-            manager
-                .alter_table(Table::alter().table(LayerTiktokPixel::Table).drop_column(column).to_owned())
-                .await?;
-        }
+        crate::ddl::drop_columns(manager, LayerTiktokPixel::Table, &COLUMNS).await?;
         Ok(())
     }
 }
