@@ -23,10 +23,9 @@ type Answer = Arc<dyn Any + Send + Sync>;
 /// A delivery, the feed reading it, and the type of its answer.
 type Key = (u64, &'static str, TypeId);
 
-#[derive(Default)]
 struct Entry {
     cell: Arc<OnceCell<Answer>>,
-    created: Option<Instant>,
+    created: Instant,
 }
 
 /// The shared re-reads of this process.
@@ -49,12 +48,16 @@ impl SharedReads {
         answer.downcast_ref::<T>().cloned()
     }
 
+    /// The cell of `key`. Expired answers are dropped only when a new key arrives (once per
+    /// delivery and feed), not on every subscriber's lookup.
     fn cell(&self, key: Key) -> Arc<OnceCell<Answer>> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.get(&key) {
+            return Arc::clone(&entry.cell);
+        }
         let now = Instant::now();
-        entries.retain(|_, entry| entry.created.is_some_and(|created| now.duration_since(created) < KEEP));
-        let entry = entries.entry(key).or_default();
-        entry.created.get_or_insert(now);
+        entries.retain(|_, entry| now.duration_since(entry.created) < KEEP);
+        let entry = entries.entry(key).or_insert_with(|| Entry { cell: Arc::default(), created: now });
         Arc::clone(&entry.cell)
     }
 
