@@ -8,8 +8,8 @@
 #   BENCH_PARTS        what to run, comma-separated: page,writes,fanout,memory (default: all)
 #   BENCH_DURATION     seconds per wrk round (10)      BENCH_ROUNDS  rounds per figure (3)
 #   BENCH_CONNECTIONS  concurrent callers (32)         BENCH_EVENTS  events timed per fan-out stage (5)
-#   BENCH_PG_URL       PostgreSQL server (postgres://postgres@127.0.0.1:5432); database layers_bench
-#                      is dropped and re-created there
+#   BENCH_PG_URL       PostgreSQL server (postgres://postgres@127.0.0.1:5432)
+#   BENCH_PG_DB        database dropped, re-created and seeded there (layers_bench)
 #   BENCH_SEED         RNG seed of the dataset (12)    BENCH_SKIP_SEED=1 keeps the databases as they are
 #   BENCH_OUT          output directory (target/bench)
 #   BENCH_SKIP_BUILD=1 use the binaries already in target/release
@@ -25,7 +25,8 @@ ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-32}
 EVENTS=${BENCH_EVENTS:-5}
 PG_BASE=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
-PG_URL=$PG_BASE/layers_bench
+PG_DB=${BENCH_PG_DB:-layers_bench}
+PG_URL=$PG_BASE/$PG_DB
 SQLITE_URL="sqlite://$OUT/layers_bench.db?mode=rwc"
 PGL_VERSION=5.1.5
 export LAYERS_JWT_SECRET=bench-only-secret-0123456789abcdef0123456789
@@ -72,7 +73,7 @@ seed() { # url dir
 }
 if [ "${BENCH_SKIP_SEED:-0}" != 1 ]; then
   log "seed PostgreSQL ($PG_URL) and SQLite ($SQLITE_URL)"
-  run psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS layers_bench" -c "CREATE DATABASE layers_bench"
+  run psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB"
   rm -f "$OUT"/layers_bench.db*
   seed "$PG_URL" "$OUT/data-pg"
   seed "$SQLITE_URL" "$OUT/data-sqlite"
