@@ -6,16 +6,19 @@
 //! - [`fixtures`]: shared set-up and read-back through the API;
 //! - [`events`]: subscriptions run in-process;
 //! - [`fake_platform`]: a platform adapter scripted call by call, for failures the sandbox
-//!   cannot show.
+//!   cannot show;
+//! - [`snapshot`]: redactions for snapshot tests of payloads and audit rows.
 
 pub mod app;
 pub mod db;
 pub mod events;
 pub mod fake_platform;
 pub mod fixtures;
+pub mod snapshot;
 
 pub use app::*;
 pub use db::*;
 pub use events::*;
 pub use fake_platform::*;
 pub use fixtures::*;
+pub use snapshot::redacted;
