@@ -16,7 +16,7 @@ use crate::config::{Environment, PlatformMode, SeedDemo, Settings, check::Proble
 use crate::events::EventBus;
 use crate::http::AppState;
 use crate::ws::WsHub;
-use crate::{AppConfig, build_state_with, db, seed};
+use crate::{AppConfig, build_state_with_reads, db, seed};
 
 /// A start-up or serving failure.
 pub type AppError = Box<dyn Error + Send + Sync>;
@@ -175,7 +175,8 @@ async fn serving_state(settings: &Settings, db: DatabaseConnection) -> Result<Ap
         PlatformMode::Sandbox => crate::platform::PlatformProxy::sandbox(),
         PlatformMode::Live => crate::platform::PlatformProxy::live(&settings.platforms)?,
     });
-    Ok(build_state_with(db, &app_config(settings)?, proxy, events))
+    let reads = db::connect_reads(&settings.database_url, &db, settings.db_max_connections).await?;
+    Ok(build_state_with_reads(db, reads, &app_config(settings)?, proxy, events))
 }
 
 /// Seeds the demo organization when `LAYERS_SEED_DEMO` asks for it and the settings allow it

@@ -19,7 +19,7 @@
 //! | `LAYERS_WS_KEEPALIVE_SECS` | `--ws-keepalive-secs` | `15` | seconds of silence before the server pings a WebSocket |
 //! | `LAYERS_WS_MAX_SUBSCRIPTIONS` | `--ws-max-subscriptions` | `100` | subscriptions per WebSocket |
 //! | `LAYERS_WS_MAX_CONNECTIONS_PER_ORG` | `--ws-max-connections-per-org` | `1000` | WebSockets per organization per instance |
-//! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` (PostgreSQL; SQLite always uses 1) | connection pool size |
+//! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | PostgreSQL pool size; on a SQLite file, read-only connections beside the one writer |
 //! | `LAYERS_LOG` | `--log` | `info` | log filter (`tracing` env-filter syntax) |
 //! | `LAYERS_LOG_FORMAT` | `--log-format` | `human` | `human` or `json` |
 //! | `LAYERS_ENV` | `--environment` | `development` | `production`: introspection and suggestions off by default, a real JWT secret required |
@@ -129,7 +129,8 @@ pub struct Settings {
     #[arg(long, env = "LAYERS_WS_MAX_CONNECTIONS_PER_ORG", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
     pub ws_max_connections_per_org: u32,
 
-    /// Connection pool size on PostgreSQL (SQLite always uses a single connection).
+    /// Connection pool size on PostgreSQL; on a SQLite file, the read-only connections queries use
+    /// beside the one writing connection.
     #[arg(long, env = "LAYERS_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
 

@@ -1,4 +1,5 @@
-//! Opening the database: SQLite (embedded, WAL, one connection) or PostgreSQL (a pool).
+//! Opening the database: SQLite (embedded, WAL: one writing connection and a pool of read-only
+//! ones) or PostgreSQL (one pool for both).
 //!
 //! Only connection setup lives here; queries live in `store`.
 
@@ -34,6 +35,34 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             .test_before_acquire(false)
             .map_sqlx_postgres_before_acquire(|conn, _| Box::pin(outside_any_transaction(conn)));
     }
+    Database::connect(options).await
+}
+
+/// Opens the pool that reads outside any transaction (GraphQL queries, subscription re-reads)
+/// use, for `url`, next to the pool `writes` that [`connect`] opened.
+///
+/// On a SQLite file: `readers` read-only connections. In WAL mode readers never wait for the
+/// writer nor for each other, so the dashboard's reads run on every core while the one writing
+/// connection keeps its transactions serialized. Elsewhere (PostgreSQL, an in-memory SQLite
+/// database that other connections cannot see) the reads share `writes`.
+pub async fn connect_reads(
+    url: &str,
+    writes: &DatabaseConnection,
+    readers: u32,
+) -> Result<DatabaseConnection, DbErr> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(writes.clone());
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(readers.max(1))
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.read_only(true).create_if_missing(false).busy_timeout(SQLITE_BUSY_TIMEOUT).foreign_keys(true)
+        });
     Database::connect(options).await
 }
 

@@ -116,8 +116,20 @@ pub fn build_state_with(
     proxy: Arc<PlatformProxy>,
     events: EventBus,
 ) -> AppState {
+    build_state_with_reads(db.clone(), db, config, proxy, events)
+}
+
+/// [`build_state_with`], with queries reading through `reads` (see `db::connect_reads`).
+pub fn build_state_with_reads(
+    db: DatabaseConnection,
+    reads: DatabaseConnection,
+    config: &AppConfig,
+    proxy: Arc<PlatformProxy>,
+    events: EventBus,
+) -> AppState {
     let services = Services {
         db,
+        reads,
         proxy,
         events,
         pending_ttl: config.pending_ttl,

@@ -119,7 +119,7 @@ pub async fn execute(
     };
     let mutation = operation_of(&mut request).1 == "mutation";
     let request =
-        request.data(auth).data(loaders::loaders_with(services.db.clone(), org, services.thresholds));
+        request.data(auth).data(loaders::loaders_with(services.reads.clone(), org, services.thresholds));
     if mutation {
         execute_detached(schema, services, request).await
     } else {

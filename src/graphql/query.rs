@@ -30,8 +30,9 @@ impl QueryRoot {
     /// The caller's three platform layers.
     async fn layers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Layer>> {
         let caller = reader(ctx)?;
-        let mut layers =
-            tenancy::layers_of(&services(ctx)?.db, caller.organization_id).await.map_err(ApiError::from)?;
+        let mut layers = tenancy::layers_of(&services(ctx)?.reads, caller.organization_id)
+            .await
+            .map_err(ApiError::from)?;
         layers.sort_by_key(|layer| layer.platform.parse::<domain::Platform>().ok());
         Ok(layers.into_iter().map(Layer).collect())
     }
@@ -39,9 +40,10 @@ impl QueryRoot {
     /// One platform layer: defaults, kill switch, currency, campaigns.
     async fn layer(&self, ctx: &Context<'_>, platform: Platform) -> async_graphql::Result<Option<Layer>> {
         let caller = reader(ctx)?;
-        let layer = tenancy::layer_by_platform(&services(ctx)?.db, caller.organization_id, platform.into())
-            .await
-            .map_err(ApiError::from)?;
+        let layer =
+            tenancy::layer_by_platform(&services(ctx)?.reads, caller.organization_id, platform.into())
+                .await
+                .map_err(ApiError::from)?;
         Ok(layer.map(Layer))
     }
 
@@ -49,7 +51,7 @@ impl QueryRoot {
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Campaign>> {
         let caller = reader(ctx)?;
         let id = ids::decode(NodeKind::Campaign, &id).map_err(ApiError::from)?;
-        let found = tenancy::campaign(&services(ctx)?.db, caller.organization_id, id)
+        let found = tenancy::campaign(&services(ctx)?.reads, caller.organization_id, id)
             .await
             .map_err(ApiError::from)?;
         Ok(found.map(Campaign))
@@ -66,7 +68,7 @@ impl QueryRoot {
         let caller = reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
         let page = store::campaigns::list(
-            &services(ctx)?.db,
+            &services(ctx)?.reads,
             caller.organization_id,
             None,
             platform.map(Into::into),
@@ -98,7 +100,7 @@ impl QueryRoot {
                 .transpose()
                 .map_err(ApiError::from)?,
         };
-        let page = store::pending::list(&services(ctx)?.db, caller.organization_id, &filter, request)
+        let page = store::pending::list(&services(ctx)?.reads, caller.organization_id, &filter, request)
             .await
             .map_err(ApiError::from)?;
         Ok(connection(page, |a| a.id, PendingAction))
@@ -142,7 +144,7 @@ impl QueryRoot {
             decision: decision.map(|d| domain::gate::Decision::from(d).as_str().to_owned()),
             dispatch_status,
         };
-        let page = store::audit::list(&services(ctx)?.db, caller.organization_id, &filter, request)
+        let page = store::audit::list(&services(ctx)?.reads, caller.organization_id, &filter, request)
             .await
             .map_err(ApiError::from)?;
         Ok(connection(page, |row| row.id, AuditRow))
@@ -158,7 +160,7 @@ impl QueryRoot {
             ))
             .into());
         };
-        let row = store::audit::find(&services(ctx)?.db, caller.organization_id, id)
+        let row = store::audit::find(&services(ctx)?.reads, caller.organization_id, id)
             .await
             .map_err(ApiError::from)?;
         Ok(row.map(AuditRow))
@@ -175,7 +177,7 @@ impl QueryRoot {
     ) -> async_graphql::Result<Conn<Creative>> {
         let caller = reader(ctx)?;
         let services = services(ctx)?;
-        let db = &services.db;
+        let db = &services.reads;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
         let page = services
             .creatives_page(caller.organization_id, state.map(Into::into), request)
@@ -206,7 +208,7 @@ impl QueryRoot {
         let select = entity::optimizer_runs::Entity::find()
             .filter(entity::optimizer_runs::Column::OrganizationId.eq(caller.organization_id));
         let page =
-            store::page::fetch(&services(ctx)?.db, select, entity::optimizer_runs::Column::Id, request)
+            store::page::fetch(&services(ctx)?.reads, select, entity::optimizer_runs::Column::Id, request)
                 .await
                 .map_err(ApiError::from)?;
         Ok(connection(page, |run| run.id, crate::graphql::types::OptimizerRun))
@@ -234,7 +236,7 @@ impl QueryRoot {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let caller = reader(ctx)?;
         let (kind, id) = ids::decode_any(&id).map_err(ApiError::from)?;
-        let (db, org) = (&services(ctx)?.db, caller.organization_id);
+        let (db, org) = (&services(ctx)?.reads, caller.organization_id);
         let node = match kind {
             NodeKind::Layer => {
                 tenancy::layer(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::Layer(Layer(m)))

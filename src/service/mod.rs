@@ -46,8 +46,11 @@ use crate::platform::PlatformProxy;
 /// Everything an operation needs: the database, the platform proxy and the event bus.
 #[derive(Clone)]
 pub struct Services {
-    /// The database pool.
+    /// The database pool: transactions and everything a write reads.
     pub db: DatabaseConnection,
+    /// The pool for reads outside any transaction (GraphQL queries): on a SQLite file, read-only
+    /// connections beside the one writer (`db::connect_reads`); elsewhere the same pool as `db`.
+    pub reads: DatabaseConnection,
     /// One adapter per platform.
     pub proxy: Arc<PlatformProxy>,
     /// Where committed changes are announced.

@@ -38,7 +38,7 @@ impl Services {
 
     /// The organization `id`.
     pub async fn organization(&self, id: Uuid) -> Result<Option<organizations::Model>, DbErr> {
-        organizations::Entity::find_by_id(id).one(&self.db).await
+        organizations::Entity::find_by_id(id).one(&self.reads).await
     }
 
     /// How many organizations exist.

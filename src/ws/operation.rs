@@ -129,7 +129,7 @@ async fn run(env: Env, start: Start, operations: Operations, generation: u64, _c
 /// socket closing or a `complete` from the client stops the wait for its answer, never the write.
 fn execute(env: &Env, caller: Caller, mut request: async_graphql::Request) -> BoxStream<'static, Response> {
     let loaders = graphql::loaders::loaders_with(
-        env.services.db.clone(),
+        env.services.reads.clone(),
         caller.organization_id,
         env.services.thresholds,
     );

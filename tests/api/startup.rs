@@ -4,6 +4,7 @@
 
 use clap::Parser;
 use layers_dashboard::application::Application;
+use layers_dashboard::auth::JwtKeys;
 use migration::MigratorTrait;
 use sea_orm::{ConnectionTrait, Database};
 
@@ -158,4 +159,42 @@ async fn an_unreachable_database_is_named_with_the_other_problems() {
     let error = Application::build(&broken).await.err().expect("refused").to_string();
     assert!(error.contains("cannot be reached"), "{error}");
     assert!(error.contains("LAYERS_TOKEN_ENCRYPTION_KEY"), "{error}");
+}
+
+/// POSTs `query` to the running server as a customer of `org`.
+async fn query(running: &Running, jwt: &JwtKeys, org: uuid::Uuid, query: &str) -> serde_json::Value {
+    let now = chrono::Utc::now().timestamp();
+    let token = layers_dashboard::auth::mint_customer_token(jwt, org, "user-1", now, 600).expect("token");
+    reqwest::Client::new()
+        .post(format!("{}/graphql", running.base))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "query": query }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON answer")
+}
+
+#[tokio::test]
+async fn queries_answer_while_a_write_transaction_is_open_and_see_only_what_committed() {
+    use sea_orm::TransactionTrait;
+    let (url, _db) = empty_database().await;
+    let app = Application::build(&settings(&url, &[])).await.expect("starts");
+    let org = app.seeded().expect("seeded").id;
+    let (writes, jwt) = (app.state().services.db.clone(), app.state().jwt.clone());
+    let running = Running::start(app);
+    let rename = "UPDATE organizations SET name = 'Renamed Co'";
+    let txn = writes.begin().await.expect("begin on the writing connection");
+    txn.execute_unprepared(rename).await.expect("uncommitted rename");
+    let read = "{ viewer { organizationName } }";
+    let during = tokio::time::timeout(std::time::Duration::from_secs(5), query(&running, &jwt, org, read))
+        .await
+        .expect("a query does not wait for the open write transaction");
+    assert_eq!(during["data"]["viewer"]["organizationName"], "Demo Co", "{during}");
+    txn.commit().await.expect("commit");
+    let after = query(&running, &jwt, org, read).await;
+    assert_eq!(after["data"]["viewer"]["organizationName"], "Renamed Co", "{after}");
+    running.stop().await;
 }

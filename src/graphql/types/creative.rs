@@ -190,7 +190,7 @@ impl Creative {
     /// the platform's own creative (Meta ad creative, TikTok video or image) every ad names.
     async fn platform_creatives(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlatformCreative>> {
         let caller = crate::graphql::context::reader(ctx)?;
-        let db = &crate::graphql::context::services(ctx)?.db;
+        let db = &crate::graphql::context::services(ctx)?.reads;
         let rows =
             crate::store::platform_creatives::of_creative(db, caller.organization_id, self.container.id)
                 .await

@@ -193,7 +193,7 @@ impl Layer {
         let caller = reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(crate::error::ApiError::from)?;
         let page = crate::store::campaigns::list(
-            &services(ctx)?.db,
+            &services(ctx)?.reads,
             caller.organization_id,
             Some(self.0.id),
             None,
