@@ -23,7 +23,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// `application/graphql-response+json`.
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -327,6 +327,29 @@ fn selects_mutation(query: &str, operation_name: Option<&str>) -> bool {
     operation.is_some_and(|operation| operation.node.ty == OperationType::Mutation)
 }
 
+/// A GraphQL response as it goes on the wire, serialized straight from the executor's values:
+/// `data` (left out for a request error, which never executed), `errors` and `extensions` when
+/// there are any.
+#[derive(serde::Serialize)]
+struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+impl<'a> ResponseBody<'a> {
+    fn of(response: &'a async_graphql::Response, request_error: bool) -> Self {
+        ResponseBody {
+            data: (!request_error).then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
+        }
+    }
+}
+
 /// The HTTP response of an executed (or refused by the executor) GraphQL request.
 pub fn respond(response: async_graphql::Response, media: MediaType) -> Response {
     // A request error (the document failed to parse or validate, or its variables to coerce)
@@ -336,26 +359,16 @@ pub fn respond(response: async_graphql::Response, media: MediaType) -> Response 
         && response.errors.iter().all(|error| error.path.is_empty());
     let cache_control = response.is_ok().then(|| response.cache_control.value()).flatten();
     let extra_headers = response.http_headers.clone();
-    let mut body = match serde_json::to_value(&response) {
-        Ok(Value::Object(body)) => body,
-        _ => {
-            let mut body = Map::new();
-            body.insert(
-                "errors".to_owned(),
-                json!([{ "message": "internal error", "extensions": { "code": "INTERNAL" } }]),
-            );
-            body
-        }
-    };
-    if request_error {
-        body.remove("data");
-    }
+    let body = serde_json::to_vec(&ResponseBody::of(&response, request_error)).unwrap_or_else(|error| {
+        tracing::error!(%error, "a GraphQL response could not be serialized");
+        br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_vec()
+    });
     let status = if request_error && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let mut http = Response::new(Body::from(Value::Object(body).to_string()));
+    let mut http = Response::new(Body::from(body));
     *http.status_mut() = status;
     let headers = http.headers_mut();
     headers.extend(extra_headers);

@@ -63,7 +63,8 @@ pub fn encode_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(format!("cursor:{id}"))
 }
 
-fn decode_cursor(cursor: &str) -> Result<Uuid, PageError> {
+/// The id a cursor of [`encode_cursor`] names.
+pub fn decode_cursor(cursor: &str) -> Result<Uuid, PageError> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| PageError::Cursor)?;
     let text = String::from_utf8(bytes).map_err(|_| PageError::Cursor)?;
     let raw = text.strip_prefix("cursor:").ok_or(PageError::Cursor)?;

@@ -28,7 +28,24 @@ use crate::store::Page;
 use crate::store::page::{PageRequest, encode_cursor};
 
 /// A Relay connection keyed by opaque cursors.
-pub type Conn<T> = Connection<String, T>;
+pub type Conn<T> = Connection<Cursor, T>;
+
+/// The cursor of one edge: the row's id, encoded only if the client selects it (`cursor`,
+/// `pageInfo.endCursor`), so a page costs no string per edge it never shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor(pub uuid::Uuid);
+
+impl async_graphql::connection::CursorType for Cursor {
+    type Error = crate::store::page::PageError;
+
+    fn decode_cursor(cursor: &str) -> Result<Self, Self::Error> {
+        crate::store::page::decode_cursor(cursor).map(Cursor)
+    }
+
+    fn encode_cursor(&self) -> String {
+        encode_cursor(self.0)
+    }
+}
 
 /// Builds a connection from a store page.
 pub fn connection<M, T: OutputType>(
@@ -37,9 +54,7 @@ pub fn connection<M, T: OutputType>(
     mut wrap: impl FnMut(M) -> T,
 ) -> Conn<T> {
     let mut connection = Connection::new(page.has_previous_page, page.has_next_page);
-    connection
-        .edges
-        .extend(page.items.into_iter().map(|item| Edge::new(encode_cursor(id(&item)), wrap(item))));
+    connection.edges.extend(page.items.into_iter().map(|item| Edge::new(Cursor(id(&item)), wrap(item))));
     connection
 }
 

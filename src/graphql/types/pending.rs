@@ -81,13 +81,13 @@ impl PendingAction {
     }
 
     /// The target as it was when queued.
-    async fn before(&self) -> Json<serde_json::Value> {
-        Json(self.0.before.clone())
+    async fn before(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.before)
     }
 
     /// The write that approval would apply.
-    async fn after(&self) -> Json<serde_json::Value> {
-        Json(self.0.after.clone())
+    async fn after(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.after)
     }
 
     /// The target's version when queued.
