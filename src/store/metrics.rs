@@ -111,11 +111,12 @@ pub async fn summaries<C: ConnectionTrait>(
 
 /// The aggregation, for `sets` ad sets: columns `ad_id, conversions, dry_spend, recent_spend,
 /// recent_conversions, day7 (spend, conversions, frequency), day1 (spend, conversions,
-/// frequency)`. Only the date arithmetic differs between the two databases.
+/// frequency)`. Only the date arithmetic differs between the two databases; it runs once per ad
+/// (in `e`), never per metric row (SQLite's `date()` parses its text each call).
 fn summary_sql(backend: DbBackend, sets: usize, t: &Thresholds) -> String {
     let back = |days: u32| match backend {
-        DbBackend::Postgres => format!("(e.last_day - {days})"),
-        _ => format!("date(e.last_day, '-{days} days')"),
+        DbBackend::Postgres => format!("(MAX(day) - {days})"),
+        _ => format!("date(MAX(day), '-{days} days')"),
     };
     let placeholders: Vec<String> = match backend {
         DbBackend::Postgres => (2..sets + 2).map(|n| format!("${n}")).collect(),
@@ -128,20 +129,20 @@ fn summary_sql(backend: DbBackend, sets: usize, t: &Thresholds) -> String {
         "WITH m AS (SELECT d.ad_id, d.day, d.frequency, d.spend_cents, d.conversions, \
            CASE WHEN d.spend_cents > 0 THEN d.spend_cents ELSE 0 END AS spend, \
            CASE WHEN d.conversions > 0 THEN d.conversions ELSE 0 END AS conv \
-           FROM ad_daily_metrics d JOIN ads a ON a.id = d.ad_id AND a.organization_id = d.organization_id \
-           WHERE d.organization_id = {org} AND a.ad_set_id IN ({sets})), \
-         e AS (SELECT ad_id, MAX(day) AS last_day, MAX(CASE WHEN conversions > 0 THEN day END) AS last_conv \
-           FROM m GROUP BY ad_id) \
+           FROM ads a JOIN ad_daily_metrics d ON d.ad_id = a.id \
+           WHERE a.organization_id = {org} AND a.ad_set_id IN ({sets})), \
+         e AS (SELECT ad_id, MAX(day) AS last_day, {recent_from} AS recent_from, {day1} AS first_day, \
+           MAX(CASE WHEN conversions > 0 THEN day END) AS last_conv FROM m GROUP BY ad_id) \
          SELECT m.ad_id, CAST(SUM(m.conv) AS BIGINT), \
            CAST(SUM(CASE WHEN e.last_conv IS NULL OR m.day > e.last_conv THEN m.spend ELSE 0 END) AS BIGINT), \
-           CAST(SUM(CASE WHEN m.day >= {recent_from} THEN m.spend ELSE 0 END) AS BIGINT), \
-           CAST(SUM(CASE WHEN m.day >= {recent_from} THEN m.conv ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN m.day >= e.recent_from THEN m.spend ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN m.day >= e.recent_from THEN m.conv ELSE 0 END) AS BIGINT), \
            MAX(CASE WHEN m.day = e.last_day THEN m.spend_cents END), \
            MAX(CASE WHEN m.day = e.last_day THEN m.conversions END), \
            MAX(CASE WHEN m.day = e.last_day THEN m.frequency END), \
-           MAX(CASE WHEN m.day = {day1} THEN m.spend_cents END), \
-           MAX(CASE WHEN m.day = {day1} THEN m.conversions END), \
-           MAX(CASE WHEN m.day = {day1} THEN m.frequency END) \
+           MAX(CASE WHEN m.day = e.first_day THEN m.spend_cents END), \
+           MAX(CASE WHEN m.day = e.first_day THEN m.conversions END), \
+           MAX(CASE WHEN m.day = e.first_day THEN m.frequency END) \
          FROM m JOIN e ON e.ad_id = m.ad_id GROUP BY m.ad_id",
         sets = placeholders.join(", "),
     )
