@@ -12,7 +12,6 @@ pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
 pub mod query;
-pub mod settings;
 mod shared_reads;
 pub mod subscription;
 pub mod types;

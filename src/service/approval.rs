@@ -1,4 +1,4 @@
-//! Approving and rejecting pending actions (DESIGN 3.4).
+//! Approving and rejecting pending actions (README.md, "The gate": approving a pending action is gated again).
 //!
 //! The action row is locked for the length of the deciding transaction, so concurrent approvals
 //! of one action queue up: the first moves it out of `pending`, every later one sees that and is

@@ -1,4 +1,4 @@
-//! Submitting an ad write through the gate (DESIGN 3.2).
+//! Submitting an ad write through the gate (README.md, "The gate").
 //!
 //! One transaction reads the state, decides, and records the decision: a denial's audit row, or a
 //! queued write's audit row and pending action, or an allowed write's audit row marked in flight.

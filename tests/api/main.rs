@@ -10,6 +10,7 @@ mod apple;
 mod approvals;
 mod auth;
 mod cancellation;
+mod config;
 mod creatives;
 mod dispatch;
 mod gate_matrix;

@@ -1,4 +1,4 @@
-//! Policy writes (DESIGN 3.3): campaign authority, layer defaults and the customer-only kill
+//! Policy writes (README.md, "The gate": policy writes): campaign authority, layer defaults and the customer-only kill
 //! switch, for customers and for partners with and without `ads:write:policy`.
 
 use layers_dashboard::domain::Scope;
