@@ -1,13 +1,12 @@
-//! GraphQL enums (SCREAMING_CASE on the wire) and their mapping to the domain's codes.
+//! GraphQL enums (SCREAMING_CASE on the wire) for the domain's enums: each names its domain
+//! type with `#[graphql(remote = ...)]`, which derives the conversions both ways (a variant
+//! missing on either side does not compile).
 
 use async_graphql::Enum;
 
-use crate::domain;
-use crate::domain::authority::{self, Axis};
-use crate::domain::gate;
-
 /// An ad platform.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::Platform")]
 pub enum Platform {
     /// Meta (Facebook and Instagram) Marketing API.
     Meta,
@@ -19,6 +18,7 @@ pub enum Platform {
 
 /// What an authority axis does with a write.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::authority::AxisMode")]
 pub enum AxisMode {
     /// Deny (`authority_axis_off`).
     Off,
@@ -30,6 +30,7 @@ pub enum AxisMode {
 
 /// The simplified create's modes: `MANUAL` → `OFF`, `DRAFT` → `DRAFT`, `AUTOPILOT` → `AUTO`.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::authority::ManagementMode")]
 pub enum ManagementMode {
     /// No automation: the customer drives every change.
     Manual,
@@ -41,6 +42,7 @@ pub enum ManagementMode {
 
 /// The gate's decision.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::gate::Decision")]
 pub enum Decision {
     /// Dispatched (or applied) now.
     Allow,
@@ -52,6 +54,7 @@ pub enum Decision {
 
 /// What a campaign optimizes for.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::campaign::Outcome")]
 pub enum Outcome {
     /// Conversions (Meta `OUTCOME_SALES`, TikTok `CONVERSIONS`).
     Conversions,
@@ -63,6 +66,7 @@ pub enum Outcome {
 
 /// A status change.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::StatusAction")]
 pub enum StatusAction {
     /// Stop delivery for now.
     Pause,
@@ -76,6 +80,7 @@ pub enum StatusAction {
 
 /// The status of a campaign, ad set or ad.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::EntityStatus")]
 pub enum EntityStatus {
     /// Delivering.
     Active,
@@ -89,6 +94,7 @@ pub enum EntityStatus {
 
 /// Where a campaign's authority comes from.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::authority::AuthoritySource")]
 pub enum AuthoritySource {
     /// The campaign's own authority row.
     Campaign,
@@ -98,6 +104,7 @@ pub enum AuthoritySource {
 
 /// A bid strategy.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::campaign::BidStrategy")]
 pub enum BidStrategy {
     /// Spend the budget at the lowest cost, no cap.
     LowestCost,
@@ -109,6 +116,7 @@ pub enum BidStrategy {
 
 /// The status of a pending action.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::gate::PendingStatus")]
 pub enum PendingActionStatus {
     /// Waiting for approval.
     Pending,
@@ -132,6 +140,7 @@ pub enum PendingActionStatus {
 
 /// Who acted.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::ActorKind")]
 pub enum ActorType {
     /// A dashboard user.
     Customer,
@@ -145,6 +154,7 @@ pub enum ActorType {
 
 /// An authority axis.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::authority::Axis")]
 pub enum AuthorityAxis {
     /// Push, replace or prune creatives.
     Creative,
@@ -153,33 +163,3 @@ pub enum AuthorityAxis {
     /// Create, pause, resume, archive, delete.
     Structural,
 }
-
-macro_rules! mirror {
-    ($api:ident <=> $domain:path { $($variant:ident),+ $(,)? }) => {
-        impl From<$domain> for $api {
-            fn from(value: $domain) -> Self {
-                use $domain as D;
-                match value { $(D::$variant => $api::$variant),+ }
-            }
-        }
-        impl From<$api> for $domain {
-            fn from(value: $api) -> Self {
-                use $domain as D;
-                match value { $($api::$variant => D::$variant),+ }
-            }
-        }
-    };
-}
-
-mirror!(Platform <=> domain::Platform { Meta, Tiktok, Apple });
-mirror!(AxisMode <=> authority::AxisMode { Off, Draft, Auto });
-mirror!(ManagementMode <=> authority::ManagementMode { Manual, Draft, Autopilot });
-mirror!(Decision <=> gate::Decision { Allow, QueueForApproval, Deny });
-mirror!(Outcome <=> domain::campaign::Outcome { Conversions, Traffic, AppInstalls });
-mirror!(StatusAction <=> domain::status::StatusAction { Pause, Resume, Archive, Delete });
-mirror!(EntityStatus <=> domain::status::EntityStatus { Active, Paused, Archived, Deleted });
-mirror!(AuthoritySource <=> authority::AuthoritySource { Campaign, LayerDefaults });
-mirror!(BidStrategy <=> domain::campaign::BidStrategy { LowestCost, CostCap, BidCap });
-mirror!(PendingActionStatus <=> gate::PendingStatus { Pending, Approved, Dispatched, Failed, Rejected, Cancelled, Stale, Expired, Superseded });
-mirror!(ActorType <=> domain::ActorKind { Customer, Partner, Optimizer, System });
-mirror!(AuthorityAxis <=> Axis { Creative, Tactical, Structural });
