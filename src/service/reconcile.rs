@@ -340,7 +340,7 @@ fn from_row<T: serde::de::DeserializeOwned>(value: Option<&Value>, column: &str)
 /// The audit detail of a failure on our side.
 fn failure_detail(failure: Failure) -> Value {
     match failure {
-        Failure::User(error) => json!({ "code": error.code, "message": error.message }),
+        Failure::User(error) => json!({ "code": error.code.as_str(), "message": error.message }),
         Failure::Api(error) => {
             tracing::error!(?error, "reconciler could not read a dispatch back");
             json!({ "code": "INTERNAL", "message": "the dispatch could not be read back" })

@@ -10,6 +10,7 @@ mod apple;
 mod approvals;
 mod auth;
 mod cancellation;
+mod codes;
 mod config;
 mod creatives;
 mod dispatch;
