@@ -16,6 +16,7 @@ mod creatives;
 mod dispatch;
 mod gate_matrix;
 mod http;
+mod http_rules;
 mod inputs;
 mod layer_settings;
 mod limits;
