@@ -3,14 +3,14 @@
 
 use layers_dashboard::domain::UserErrorCode;
 
-/// The values of `enum <name>` in the served SDL.
+/// The values of `enum <name>` in the served SDL (its description lines left out).
 fn enum_values(sdl: &str, name: &str) -> Vec<String> {
     let start = sdl.find(&format!("enum {name} {{")).unwrap_or_else(|| panic!("no enum {name}"));
     let body = &sdl[start..];
     let body = &body[body.find('{').unwrap_or(0) + 1..body.find('}').unwrap_or(0)];
     body.lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('"'))
+        .filter(|line| !line.is_empty() && line.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
         .map(str::to_owned)
         .collect()
 }
