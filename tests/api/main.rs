@@ -25,6 +25,7 @@ mod loaders;
 mod migrations;
 mod observability;
 mod optimizer;
+mod payload_snapshots;
 mod platform_promotion;
 mod platform_truth;
 mod platforms;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, insert_creative};
+use crate::support::{FakePlatform, Op, TestApp, insert_creative};
 
 const RUN: &str = "mutation { runOptimizer { run { id trigger proposals {
     action adId adSetId creativeId classification verdictId decision reason skipped } } } }";
@@ -222,50 +222,6 @@ async fn only_the_customer_runs_the_optimizer() {
     assert_eq!(response["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
 
-/// A Meta sandbox whose calls take a while: a dispatch stays in flight long enough for another
-/// decision to be made meanwhile.
-struct SlowPlatform(layers_dashboard::platform::SandboxAdapter);
-
-#[async_trait::async_trait]
-impl layers_dashboard::platform::PlatformAdapter for SlowPlatform {
-    fn platform(&self) -> layers_dashboard::domain::Platform {
-        self.0.platform()
-    }
-
-    fn check_push(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        media: &layers_dashboard::platform::CreativeMedia,
-    ) -> Result<(), layers_dashboard::platform::PlatformError> {
-        self.0.check_push(account, media)
-    }
-
-    fn check_write(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        write: &layers_dashboard::platform::PlatformWrite,
-    ) -> Result<(), layers_dashboard::platform::PlatformError> {
-        self.0.check_write(account, write)
-    }
-
-    async fn push_creative(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        media: &layers_dashboard::platform::CreativeMedia,
-    ) -> Result<layers_dashboard::platform::PushedCreative, layers_dashboard::platform::PlatformError> {
-        self.0.push_creative(account, media).await
-    }
-
-    async fn dispatch(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        write: &layers_dashboard::platform::PlatformWrite,
-    ) -> Result<layers_dashboard::platform::DispatchReceipt, layers_dashboard::platform::PlatformError> {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        self.0.dispatch(account, write).await
-    }
-}
-
 #[tokio::test]
 async fn simultaneous_prunes_never_take_the_last_active_ad_out_together() {
     use layers_dashboard::domain::Platform;
@@ -276,9 +232,12 @@ async fn simultaneous_prunes_never_take_the_last_active_ad_out_together() {
     use std::sync::Arc;
 
     let mut app = TestApp::with_connections(10).await;
+    // Meta's calls take a while: a dispatch stays in flight long enough for another decision
+    // to be made meanwhile.
+    let slow = FakePlatform::new(Platform::Meta).delay(Op::Dispatch, std::time::Duration::from_millis(300));
     crate::dispatch::install(
         &mut app,
-        Arc::new(SlowPlatform(SandboxAdapter::new(Platform::Meta))),
+        Arc::new(slow),
         Arc::new(SandboxAdapter::new(Platform::Tiktok)),
         Arc::new(SandboxAdapter::new(Platform::Apple)),
     );

@@ -829,6 +829,8 @@ def main():
     print("\n==== SUMMARY")
     for r in RESULTS:
         print("%-5s %s" % ("PASS" if r["pass"] else "FAIL", r["scenario"]))
+    passed = sum(1 for r in RESULTS if r["pass"])
+    print("e2e: %d passed, %d failed" % (passed, len(RESULTS) - passed))
     try:
         kill9()
     except Exception:

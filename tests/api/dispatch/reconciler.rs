@@ -2,7 +2,11 @@
 //! dispatch from what the platform shows: applied once, or failed and retryable; never a dispatch
 //! whose lease is still live, and never twice when several reconcilers race.
 
+use std::sync::Arc;
+
 use chrono::{Duration, Utc};
+use layers_dashboard::domain::Platform;
+use layers_dashboard::platform::{PlatformError, Reconciliation};
 use layers_dashboard::service::reconcile::ReconcileReport;
 use serde_json::json;
 
@@ -10,7 +14,12 @@ use super::{
     approve, budget_dispatches, budget_requests, change_budget, crash_approval, crash_budget_change, install,
     verdict, with_sandboxes,
 };
-use crate::support::{TestApp, read_campaign};
+use crate::support::{Answer, FakePlatform, Op, TestApp, read_campaign};
+
+/// A Meta platform that takes writes but cannot read them back: every read-back is `Unknown`.
+fn no_read_back() -> Arc<FakePlatform> {
+    Arc::new(FakePlatform::new(Platform::Meta).always(Op::Reconcile, Answer::Reads(Reconciliation::Unknown)))
+}
 
 /// Later than every lease taken now.
 fn after_the_lease(app: &TestApp) -> chrono::DateTime<Utc> {
@@ -119,40 +128,6 @@ async fn racing_reconcilers_settle_each_dispatch_once() {
     assert_eq!(budget_requests(&sandboxes.meta), 3);
 }
 
-/// A platform that takes writes but cannot read them back: `reconcile` is the default `Unknown`.
-struct NoReadBack(std::sync::Arc<layers_dashboard::platform::SandboxAdapter>);
-
-#[async_trait::async_trait]
-impl layers_dashboard::platform::PlatformAdapter for NoReadBack {
-    fn platform(&self) -> layers_dashboard::domain::Platform {
-        self.0.platform()
-    }
-
-    fn check_push(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        media: &layers_dashboard::platform::CreativeMedia,
-    ) -> Result<(), layers_dashboard::platform::PlatformError> {
-        self.0.check_push(account, media)
-    }
-
-    async fn push_creative(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        media: &layers_dashboard::platform::CreativeMedia,
-    ) -> Result<layers_dashboard::platform::PushedCreative, layers_dashboard::platform::PlatformError> {
-        self.0.push_creative(account, media).await
-    }
-
-    async fn dispatch(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        write: &layers_dashboard::platform::PlatformWrite,
-    ) -> Result<layers_dashboard::platform::DispatchReceipt, layers_dashboard::platform::PlatformError> {
-        self.0.dispatch(account, write).await
-    }
-}
-
 #[tokio::test]
 async fn an_update_the_platform_cannot_account_for_is_sent_again_and_applied_once() {
     let mut app = TestApp::new().await;
@@ -162,13 +137,11 @@ async fn an_update_the_platform_cannot_account_for_is_sent_again_and_applied_onc
     crash_approval(&app, &crashed.meta, &action).await;
 
     let restarted = with_sandboxes(&mut app);
-    let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
-        layers_dashboard::domain::Platform::Meta,
-    ));
-    install(&mut app, std::sync::Arc::new(NoReadBack(blind.clone())), restarted.tiktok, restarted.apple);
+    let blind = no_read_back();
+    install(&mut app, blind.clone(), restarted.tiktok, restarted.apple);
     let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
     assert_eq!(report, ReconcileReport { succeeded: 1, ..Default::default() });
-    assert_eq!(budget_requests(&blind), 1, "sent again once: it sets an absolute value");
+    assert_eq!(budget_requests(blind.sandbox()), 1, "sent again once: it sets an absolute value");
     let read = read_campaign(&app, &campaign).await;
     assert_eq!((&read["dailyBudgetCents"], &read["version"]), (&json!(6600), &json!(2)), "{read:#}");
     let status = "query($id: ID!) { node(id: $id) { ... on PendingAction { status } } }";
@@ -180,7 +153,7 @@ async fn an_update_the_platform_cannot_account_for_is_sent_again_and_applied_onc
     let again =
         app.services().reconcile_dispatches(after_the_lease(&app) + Duration::hours(1)).await.unwrap();
     assert_eq!(again, ReconcileReport::default());
-    assert_eq!(budget_requests(&blind), 1, "settled: never sent a third time");
+    assert_eq!(budget_requests(blind.sandbox()), 1, "settled: never sent a third time");
 }
 
 #[tokio::test]
@@ -193,13 +166,11 @@ async fn an_update_is_not_sent_again_once_the_kill_switch_is_tripped() {
     crate::support::set_kill_switch(&app, "META", true).await;
 
     let restarted = with_sandboxes(&mut app);
-    let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
-        layers_dashboard::domain::Platform::Meta,
-    ));
-    install(&mut app, std::sync::Arc::new(NoReadBack(blind.clone())), restarted.tiktok, restarted.apple);
+    let blind = no_read_back();
+    install(&mut app, blind.clone(), restarted.tiktok, restarted.apple);
     let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
     assert_eq!(report, ReconcileReport { unknown: 1, ..Default::default() });
-    assert!(blind.recorded().is_empty(), "no platform call after the trip");
+    assert!(blind.sandbox().recorded().is_empty(), "no platform call after the trip");
     assert_eq!(read_campaign(&app, &campaign).await, before);
     let rows = budget_dispatches(&app, &campaign).await;
     assert_eq!(rows[0]["dispatchStatus"], "unknown", "{rows:#?}");
@@ -221,10 +192,8 @@ async fn a_create_the_platform_cannot_account_for_is_marked_unknown_and_never_re
     let campaigns_before = crate::support::row_totals(&app).await.2;
 
     let restarted = with_sandboxes(&mut app);
-    let blind = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
-        layers_dashboard::domain::Platform::Meta,
-    ));
-    install(&mut app, std::sync::Arc::new(NoReadBack(blind.clone())), restarted.tiktok, restarted.apple);
+    let blind = no_read_back();
+    install(&mut app, blind.clone(), restarted.tiktok, restarted.apple);
     let report = app.services().reconcile_dispatches(after_the_lease(&app)).await.unwrap();
     assert_eq!(report, ReconcileReport { unknown: 1, ..Default::default() });
 
@@ -240,7 +209,7 @@ async fn a_create_the_platform_cannot_account_for_is_marked_unknown_and_never_re
     let again =
         app.services().reconcile_dispatches(after_the_lease(&app) + Duration::hours(1)).await.unwrap();
     assert_eq!(again, ReconcileReport::default());
-    assert!(blind.recorded().is_empty(), "a create is never sent again blindly");
+    assert!(blind.sandbox().recorded().is_empty(), "a create is never sent again blindly");
     let bad = app
         .gql(Some(&app.customer()), "{ auditLog(dispatchStatus: \"lost\") { nodes { action } } }", json!({}))
         .await;
@@ -283,67 +252,19 @@ async fn a_dispatch_decided_but_never_started_fails_once_its_decider_had_a_whole
     assert_eq!(read_campaign(&app, &campaign).await, before);
 }
 
-/// A platform that applies every write but answers that it cannot tell (a create that timed out
-/// and could not be read back); asked later, it shows the write applied.
-struct AppliedButUnconfirmed(std::sync::Arc<layers_dashboard::platform::SandboxAdapter>);
-
-#[async_trait::async_trait]
-impl layers_dashboard::platform::PlatformAdapter for AppliedButUnconfirmed {
-    fn platform(&self) -> layers_dashboard::domain::Platform {
-        self.0.platform()
-    }
-
-    fn check_push(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        media: &layers_dashboard::platform::CreativeMedia,
-    ) -> Result<(), layers_dashboard::platform::PlatformError> {
-        self.0.check_push(account, media)
-    }
-
-    async fn push_creative(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        media: &layers_dashboard::platform::CreativeMedia,
-    ) -> Result<layers_dashboard::platform::PushedCreative, layers_dashboard::platform::PlatformError> {
-        self.0.push_creative(account, media).await
-    }
-
-    async fn dispatch(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        write: &layers_dashboard::platform::PlatformWrite,
-    ) -> Result<layers_dashboard::platform::DispatchReceipt, layers_dashboard::platform::PlatformError> {
-        self.0.dispatch(account, write).await?;
-        Err(layers_dashboard::platform::PlatformError::transient("no answer within 30000 ms")
-            .into_outcome_unknown("the platform could not confirm it"))
-    }
-
-    async fn reconcile(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        write: &layers_dashboard::platform::PlatformWrite,
-        sent_after: chrono::DateTime<Utc>,
-    ) -> Result<layers_dashboard::platform::Reconciliation, layers_dashboard::platform::PlatformError> {
-        self.0.reconcile(account, write, sent_after).await
-    }
-}
-
 #[tokio::test]
 async fn an_unknown_outcome_stays_in_flight_until_the_next_reconciler_run_finds_it_applied() {
     let mut app = TestApp::new().await;
     let sandboxes = with_sandboxes(&mut app);
     let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
     let before = read_campaign(&app, &campaign).await;
-    let platform = std::sync::Arc::new(layers_dashboard::platform::SandboxAdapter::new(
-        layers_dashboard::domain::Platform::Meta,
-    ));
-    install(
-        &mut app,
-        std::sync::Arc::new(AppliedButUnconfirmed(platform.clone())),
-        sandboxes.tiktok,
-        sandboxes.apple,
-    );
+    // The platform applies every write but answers that it cannot tell (a create that timed out
+    // and could not be read back); asked later, it shows the write applied.
+    let lost = PlatformError::transient("no answer within 30000 ms")
+        .into_outcome_unknown("the platform could not confirm it");
+    let platform =
+        Arc::new(FakePlatform::new(Platform::Meta).always(Op::Dispatch, Answer::ApplyThenFail(lost)));
+    install(&mut app, platform.clone(), sandboxes.tiktok, sandboxes.apple);
 
     let payload = change_budget(&app, &campaign, 7100).await;
     assert_eq!(payload["verdict"]["decision"], "ALLOW", "{payload:#}");
@@ -364,5 +285,5 @@ async fn an_unknown_outcome_stays_in_flight_until_the_next_reconciler_run_finds_
         "the first error stays on record: {rows:#?}"
     );
     assert_eq!(read_campaign(&app, &campaign).await["dailyBudgetCents"], 7100);
-    assert_eq!(budget_requests(&platform), 1, "sent once, never again");
+    assert_eq!(budget_requests(platform.sandbox()), 1, "sent once, never again");
 }

@@ -3,14 +3,10 @@
 //! be asked yet leaves the dispatch in flight until it can, never resent and never lost.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use layers_dashboard::domain::Platform;
-use layers_dashboard::platform::{
-    AccountContext, DispatchReceipt, PlatformAdapter, PlatformError, PlatformWrite, Reconciliation,
-    SandboxAdapter,
-};
+use layers_dashboard::platform::{PlatformError, SandboxAdapter};
 use layers_dashboard::service::reconcile::ReconcileReport;
 use sea_orm::{ActiveModelTrait, Set};
 
@@ -18,7 +14,7 @@ use super::{
     budget_dispatches, budget_requests, crash_budget_change, install, restart, restart_as, verdict,
     with_sandboxes,
 };
-use crate::support::{TestApp, read_campaign};
+use crate::support::{FakePlatform, Op, TestApp, read_campaign};
 
 #[tokio::test]
 async fn a_restarted_server_settles_the_dispatch_its_previous_process_left_in_flight_at_once() {
@@ -88,64 +84,18 @@ async fn a_dispatch_decided_but_not_started_before_a_restart_fails_at_once_and_c
     assert_eq!(budget_requests(&fresh), 1);
 }
 
-/// A platform that is down for the first `down` read-backs, then answers as the sandbox does.
-struct DownForAWhile {
-    platform: Arc<SandboxAdapter>,
-    down: usize,
-    asked: AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl PlatformAdapter for DownForAWhile {
-    fn platform(&self) -> Platform {
-        self.platform.platform()
-    }
-
-    fn check_push(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        media: &layers_dashboard::platform::CreativeMedia,
-    ) -> Result<(), layers_dashboard::platform::PlatformError> {
-        self.platform.check_push(account, media)
-    }
-
-    async fn push_creative(
-        &self,
-        account: &layers_dashboard::platform::AccountContext,
-        media: &layers_dashboard::platform::CreativeMedia,
-    ) -> Result<layers_dashboard::platform::PushedCreative, layers_dashboard::platform::PlatformError> {
-        self.platform.push_creative(account, media).await
-    }
-
-    async fn dispatch(
-        &self,
-        account: &AccountContext,
-        write: &PlatformWrite,
-    ) -> Result<DispatchReceipt, PlatformError> {
-        self.platform.dispatch(account, write).await
-    }
-
-    async fn reconcile(
-        &self,
-        account: &AccountContext,
-        write: &PlatformWrite,
-        sent_after: DateTime<Utc>,
-    ) -> Result<Reconciliation, PlatformError> {
-        if self.asked.fetch_add(1, Ordering::SeqCst) < self.down {
-            return Err(PlatformError::transient("connection refused"));
-        }
-        self.platform.reconcile(account, write, sent_after).await
-    }
-}
-
 #[tokio::test]
 async fn a_platform_that_cannot_be_asked_yet_leaves_the_dispatch_in_flight_until_it_can() {
     let mut app = TestApp::new().await;
     let sandboxes = with_sandboxes(&mut app);
     let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
     crash_budget_change(&app, &sandboxes.meta, &campaign, 9400).await;
-    let flaky =
-        Arc::new(DownForAWhile { platform: sandboxes.meta.clone(), down: 2, asked: AtomicUsize::new(0) });
+    // The platform is down for the first two read-backs, then answers as the sandbox does.
+    let flaky = Arc::new(FakePlatform::over(sandboxes.meta.clone()).fail_next(
+        Op::Reconcile,
+        2,
+        PlatformError::transient("connection refused"),
+    ));
     restart(&mut app, flaky.clone(), sandboxes.tiktok.clone(), sandboxes.apple.clone());
 
     for run in 1..=2 {
@@ -157,7 +107,7 @@ async fn a_platform_that_cannot_be_asked_yet_leaves_the_dispatch_in_flight_until
     let report = app.services().reconcile_dispatches(Utc::now()).await.unwrap();
     assert_eq!(report, ReconcileReport { succeeded: 1, ..Default::default() });
     assert_eq!(read_campaign(&app, &campaign).await["dailyBudgetCents"], 9400);
-    assert_eq!(flaky.asked.load(Ordering::SeqCst), 3);
+    assert_eq!(flaky.calls(Op::Reconcile).len(), 3);
     assert_eq!(budget_requests(&sandboxes.meta), 1, "never sent again");
 }
 
