@@ -268,31 +268,51 @@ async fn serve(settings: &Settings) -> CliResult {
         );
     }
     let app = Application::build(settings).await?;
-    if let Some(url) = app.graphiql_url() {
-        println!("GraphiQL: {url}");
-    }
-    if dev_secret {
-        print_dev_token(&app).await?;
+    for line in startup_lines(&app, settings).await? {
+        println!("{line}");
     }
     app.run_until_stopped(shutdown_signal()).await
 }
 
-/// Prints a customer token for the oldest organization, signed with the development secret.
-async fn print_dev_token(app: &Application) -> CliResult {
+/// What `serve` prints once it is ready: the GraphiQL URL, if it is served; and in development
+/// with the development secret, a customer token for the oldest organization, with the GraphiQL
+/// link carrying it in its fragment (GraphiQL opens authenticated). Never a token otherwise.
+pub async fn startup_lines(
+    app: &Application,
+    settings: &Settings,
+) -> Result<Vec<String>, Box<dyn Error + Send + Sync>> {
+    let url = app.graphiql_url();
+    let development = settings.environment == crate::config::Environment::Development;
+    let token = match settings.jwt_secret() {
+        (_, true) if development => dev_token(app).await?,
+        _ => None,
+    };
+    let mut lines = Vec::new();
+    match (&url, &token) {
+        (Some(url), Some((_, token))) => {
+            lines.push(format!("GraphiQL: {}", crate::http::graphiql_link(url, token)))
+        }
+        (Some(url), None) => lines.push(format!("GraphiQL: {url}")),
+        (None, _) => {}
+    }
+    if let Some((org, token)) = token {
+        lines.push(format!("Dev token for {} ({}):\n{token}", org.name, org.id));
+    }
+    Ok(lines)
+}
+
+/// A customer token for the oldest organization, signed with the development secret.
+async fn dev_token(
+    app: &Application,
+) -> Result<Option<(entity::organizations::Model, String)>, Box<dyn Error + Send + Sync>> {
     let state = app.state();
     let oldest = entity::organizations::Entity::find()
         .order_by_asc(entity::organizations::Column::Id)
         .one(&state.services.db)
         .await?;
-    if let Some(org) = oldest {
-        println!(
-            "Dev token for {} ({}):\n{}",
-            org.name,
-            org.id,
-            mint(&state.jwt, org.id, "dev-user", 24 * 3600)?
-        );
-    }
-    Ok(())
+    let Some(org) = oldest else { return Ok(None) };
+    let token = mint(&state.jwt, org.id, "dev-user", 24 * 3600)?;
+    Ok(Some((org, token)))
 }
 
 async fn shutdown_signal() {

@@ -7,6 +7,8 @@
 
 use sea_orm::DbErr;
 
+use crate::domain::UserErrorCode;
+
 /// A failure that ends a request.
 ///
 /// Deliberately not `Display`: async-graphql converts any `Display` error into a GraphQL error
@@ -31,6 +33,16 @@ impl ApiError {
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
             ApiError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The same code, for a `userErrors` entry.
+    pub fn user_error_code(&self) -> UserErrorCode {
+        match self {
+            ApiError::Unauthenticated(_) => UserErrorCode::Unauthenticated,
+            ApiError::Forbidden(_) => UserErrorCode::Forbidden,
+            ApiError::BadUserInput(_) => UserErrorCode::BadUserInput,
+            ApiError::Internal(_) => UserErrorCode::Internal,
         }
     }
 
@@ -73,26 +85,22 @@ impl From<serde_json::Error> for ApiError {
 pub struct UserError {
     /// Path to the input field at fault (`["input", "dailyBudgetCents"]`), if one is.
     pub field: Option<Vec<String>>,
-    /// Stable SCREAMING_SNAKE code.
-    pub code: String,
+    /// Its stable code.
+    pub code: UserErrorCode,
     /// A sentence for the dashboard user.
     pub message: String,
 }
 
 impl UserError {
     /// A user error about one input field.
-    pub fn field(field: &str, code: impl Into<String>, message: impl Into<String>) -> Self {
-        UserError {
-            field: Some(vec!["input".to_owned(), field.to_owned()]),
-            code: code.into(),
-            message: message.into(),
-        }
+    pub fn field(field: &str, code: UserErrorCode, message: impl Into<String>) -> Self {
+        UserError { field: Some(vec!["input".to_owned(), field.to_owned()]), code, message: message.into() }
     }
 
     /// A user error about a mutation's own argument (`id`, `ids`, `reason`) rather than a field
     /// of its `input`.
-    pub fn argument(name: &str, code: impl Into<String>, message: impl Into<String>) -> Self {
-        UserError { field: Some(vec![name.to_owned()]), code: code.into(), message: message.into() }
+    pub fn argument(name: &str, code: UserErrorCode, message: impl Into<String>) -> Self {
+        UserError { field: Some(vec![name.to_owned()]), code, message: message.into() }
     }
 
     /// The same error, about a mutation's own argument of that name rather than an `input` field.
@@ -106,12 +114,12 @@ impl UserError {
     }
 
     /// A user error about the request as a whole.
-    pub fn general(code: impl Into<String>, message: impl Into<String>) -> Self {
-        UserError { field: None, code: code.into(), message: message.into() }
+    pub fn general(code: UserErrorCode, message: impl Into<String>) -> Self {
+        UserError { field: None, code, message: message.into() }
     }
 
     /// The target does not exist or belongs to another organization (the two are indistinguishable).
     pub fn not_found(field: &str, what: &str) -> Self {
-        UserError::field(field, "NOT_FOUND", format!("{what} not found"))
+        UserError::field(field, UserErrorCode::NotFound, format!("{what} not found"))
     }
 }

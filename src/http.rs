@@ -11,17 +11,15 @@ pub mod oauth;
 use async_graphql::http::GraphiQLSource;
 use axum::Extension;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::http::{HeaderMap, Method, Uri};
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use graphql_http::Refusal;
+use graphql_http::{Incoming, Refusal};
 
 use crate::auth::{self, AuthError, JwtKeys};
 use crate::graphql::{self, AppSchema, RequestAuth};
@@ -132,39 +130,24 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `/graphql`: a WebSocket upgrade goes to `ws`; GET and POST are read by
+/// [`graphql_http::read`], authenticated, admitted and executed.
 async fn graphql_handler(
     State(state): State<AppState>,
     Extension(ws): Extension<WsHub>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
         return crate::ws::upgrade(upgrade, &state, &ws);
     }
-    if method != Method::GET && method != Method::POST {
-        return Refusal::method_not_allowed(&method).into_response();
-    }
-    let media = match graphql_http::negotiate(&headers) {
-        Ok(media) => media,
+    let headers = request.headers().clone();
+    let Incoming { mut request, media, get } = match graphql_http::read(request).await {
+        Ok(incoming) => incoming,
         Err(refusal) => return refusal.into_response(),
     };
-    let request = if method == Method::GET {
-        graphql_http::from_get(&uri)
-    } else {
-        match &body {
-            Ok(body) => graphql_http::from_post(&headers, body),
-            Err(rejection) => Err(Refusal::unreadable_body(rejection.status(), &rejection.body_text())),
-        }
-    };
-    let mut request = match request {
-        Ok(request) => request,
-        Err(refusal) => return refusal.sent_as(media).into_response(),
-    };
     let auth = authenticate(&state, &headers).await;
-    if method == Method::GET && matches!(auth, RequestAuth::Anonymous) {
+    if get && matches!(auth, RequestAuth::Anonymous) {
         return Refusal::anonymous_get().sent_as(media).into_response();
     }
     let started = std::time::Instant::now();
@@ -174,22 +157,62 @@ async fn graphql_handler(
         telemetry::graphql_request(operation.as_deref(), kind, "refused", started.elapsed());
         return Refusal::refused(&refused, media).into_response();
     }
-    let response = graphql::execute(&state.schema, &state.services, auth, request).await;
-    let outcome = if response.is_ok() { "ok" } else { "error" };
+    let executed = graphql::try_execute(&state.schema, &state.services, auth, request).await;
+    let outcome = match &executed {
+        Ok(response) if response.is_ok() => "ok",
+        _ => "error",
+    };
     telemetry::graphql_request(operation.as_deref(), kind, outcome, started.elapsed());
-    graphql_http::respond(response, media)
+    match executed {
+        Ok(response) => graphql_http::respond(response, media),
+        Err(graphql::Panicked) => Refusal::internal().sent_as(media).into_response(),
+    }
 }
 
+/// GraphiQL, from async-graphql's page. Subscriptions run over WebSocket on `/graphql` too;
+/// GraphiQL sends its headers pane as the `connection_init` payload (so `Authorization` works
+/// there as on HTTP). A `#token=<jwt>` fragment (the link `serve` prints in development) fills the
+/// headers pane before GraphiQL first fetches the schema (see [`GRAPHIQL_TOKEN_SCRIPT`]).
 async fn graphiql() -> impl IntoResponse {
-    // Subscriptions run over WebSocket on `/graphql` too; GraphiQL sends its headers pane as the
-    // `connection_init` payload (so `Authorization` works there as on HTTP).
+    let plugins = [async_graphql::http::GraphiQLPlugin {
+        name: "layersTokenFromFragment",
+        body_assets: Some(GRAPHIQL_TOKEN_SCRIPT),
+        ..Default::default()
+    }];
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
             .subscription_endpoint("/graphql")
             .title("Layers dashboard API")
+            .plugins(&plugins)
             .finish(),
     )
+}
+
+/// Served with GraphiQL, before it renders: a `#token=<jwt>` fragment becomes the headers
+/// pane's `Authorization: Bearer <jwt>`, so the docs explorer's schema introspection (answered
+/// to authenticated callers only) works on first open; the fragment is then removed from the
+/// address bar. A fragment never reaches a server or its logs.
+pub const GRAPHIQL_TOKEN_SCRIPT: &str = r#"<script>
+      (function () {
+        var token = new URLSearchParams(window.location.hash.slice(1)).get('token');
+        if (!token || !window.GraphiQL) return;
+        history.replaceState(null, '', window.location.pathname + window.location.search);
+        var headers = JSON.stringify({ Authorization: 'Bearer ' + token }, null, 2);
+        var Inner = window.GraphiQL;
+        var WithToken = function (props) {
+          return React.createElement(Inner, Object.assign({ defaultHeaders: headers }, props));
+        };
+        Object.assign(WithToken, Inner);
+        WithToken.createFetcher = Inner.createFetcher;
+        window.GraphiQL = WithToken;
+      })();
+    </script>"#;
+
+/// The GraphiQL link that opens with `token` in its headers pane (`/graphiql#token=<token>`):
+/// for development only, where the token is a development one.
+pub fn graphiql_link(graphiql_url: &str, token: &str) -> String {
+    format!("{graphiql_url}#token={token}")
 }
 
 /// Resolves the caller from the `Authorization` header.

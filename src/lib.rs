@@ -39,8 +39,8 @@ use crate::http::AppState;
 use crate::platform::PlatformProxy;
 use crate::service::Services;
 
-/// The default for [`AppConfig::max_body_bytes`]: 1 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The default for [`AppConfig::max_body_bytes`]: `LAYERS_HTTP_MAX_BODY_BYTES`'s, 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = config::graphql::DEFAULT_HTTP_MAX_BODY_BYTES as usize;
 
 /// How to build an app around an open database.
 #[derive(Debug, Clone)]
@@ -76,17 +76,17 @@ impl AppConfig {
     pub fn new(jwt_secret: Secret) -> Self {
         AppConfig {
             jwt_secret,
-            pending_ttl: chrono::Duration::hours(72),
+            pending_ttl: chrono::Duration::hours(i64::from(config::DEFAULT_PENDING_TTL_HOURS)),
             thresholds: domain::classification::Thresholds::default(),
             schema: graphql::SchemaConfig::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             metrics_token: None,
             accounts: service::accounts::AccountsConfig::sandbox(),
             dispatch_lease: chrono::Duration::seconds(i64::from(
-                service::reconcile::DEFAULT_DISPATCH_LEASE_SECS,
+                config::dispatch::DEFAULT_DISPATCH_LEASE_SECS,
             )),
             dispatch_settle: chrono::Duration::seconds(i64::from(
-                service::reconcile::DEFAULT_DISPATCH_SETTLE_SECS,
+                config::dispatch::DEFAULT_DISPATCH_SETTLE_SECS,
             )),
             instance: format!("instance-{}", uuid::Uuid::now_v7()),
             graphiql: true,

@@ -1,7 +1,7 @@
 //! Settings of connected ad accounts: the token encryption key, the OAuth apps of each platform,
 //! where the platforms send the customer back, and when tokens are refreshed.
 //!
-//! Flattened into [`crate::config::Settings`]. Validated by [`AccountSettings::validate`]: in
+//! Flattened into [`crate::config::Settings`]. Checked by [`AccountSettings::problems`]: in
 //! live mode the encryption key is required; in sandbox mode a development key is used, with a
 //! warning. Secrets are read through [`Secret`] and never printed.
 
@@ -13,6 +13,25 @@ use crate::auth::token_cipher::{CipherError, TokenCipher};
 /// The development token encryption key (32 bytes, base64): worthless outside development.
 pub const DEV_TOKEN_KEY: &str = "bGF5ZXJzLWRldi10b2tlbi1rZXktZG8tbm90LXVzZSE=";
 
+/// Default `LAYERS_OAUTH_REDIRECT_BASE_URL`: this server on its default address.
+pub const DEFAULT_OAUTH_REDIRECT_BASE_URL: &str = "http://127.0.0.1:8080";
+/// Default `LAYERS_META_DIALOG_BASE_URL`.
+pub const DEFAULT_META_DIALOG_BASE_URL: &str = "https://www.facebook.com";
+/// Default `LAYERS_META_OAUTH_SCOPES`.
+pub const DEFAULT_META_OAUTH_SCOPES: &str = "ads_management,ads_read";
+/// Default `LAYERS_TIKTOK_AUTHORIZE_URL`.
+pub const DEFAULT_TIKTOK_AUTHORIZE_URL: &str = "https://business-api.tiktok.com/portal/auth";
+/// Default `LAYERS_APPLE_TOKEN_URL`.
+pub const DEFAULT_APPLE_TOKEN_URL: &str = "https://appleid.apple.com/auth/oauth2/token";
+/// Default `LAYERS_APPLE_ADS_OAUTH_SCOPE`.
+pub const DEFAULT_APPLE_ADS_OAUTH_SCOPE: &str = "searchadsorg";
+/// Default `LAYERS_OAUTH_STATE_TTL_SECS`.
+pub const DEFAULT_OAUTH_STATE_TTL_SECS: u32 = 900;
+/// Default `LAYERS_TOKEN_REFRESH_MARGIN_SECS`.
+pub const DEFAULT_TOKEN_REFRESH_MARGIN_SECS: u32 = 600;
+/// Default `LAYERS_TOKEN_REFRESH_SWEEP_SECS`.
+pub const DEFAULT_TOKEN_REFRESH_SWEEP_SECS: u32 = 300;
+
 /// Connected ad account settings.
 #[derive(Debug, Clone, Args)]
 pub struct AccountSettings {
@@ -21,7 +40,7 @@ pub struct AccountSettings {
     pub token_encryption_key: Option<String>,
 
     /// Public base URL of this server: the platforms redirect to `<it>/oauth/<platform>/callback`.
-    #[arg(long, env = "LAYERS_OAUTH_REDIRECT_BASE_URL", default_value = "http://127.0.0.1:8080", value_parser = parse_url, global = true)]
+    #[arg(long, env = "LAYERS_OAUTH_REDIRECT_BASE_URL", default_value = DEFAULT_OAUTH_REDIRECT_BASE_URL, value_parser = parse_url, global = true)]
     pub oauth_redirect_base_url: String,
 
     /// The dashboard page the callback sends the customer's browser back to (`303 See Other`,
@@ -30,15 +49,15 @@ pub struct AccountSettings {
     pub oauth_return_url: Option<String>,
 
     /// Seconds an OAuth `state` (an authorization URL) stays valid.
-    #[arg(long, env = "LAYERS_OAUTH_STATE_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(60..=86_400), global = true)]
+    #[arg(long, env = "LAYERS_OAUTH_STATE_TTL_SECS", default_value_t = DEFAULT_OAUTH_STATE_TTL_SECS, value_parser = clap::value_parser!(u32).range(60..=86_400), global = true)]
     pub oauth_state_ttl_secs: u32,
 
     /// A token expiring within this many seconds is refreshed before a dispatch uses it.
-    #[arg(long, env = "LAYERS_TOKEN_REFRESH_MARGIN_SECS", default_value_t = 600, value_parser = clap::value_parser!(u32).range(0..=604_800), global = true)]
+    #[arg(long, env = "LAYERS_TOKEN_REFRESH_MARGIN_SECS", default_value_t = DEFAULT_TOKEN_REFRESH_MARGIN_SECS, value_parser = clap::value_parser!(u32).range(0..=604_800), global = true)]
     pub token_refresh_margin_secs: u32,
 
     /// Seconds between sweeps that refresh tokens about to expire.
-    #[arg(long, env = "LAYERS_TOKEN_REFRESH_SWEEP_SECS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(10..=86_400), global = true)]
+    #[arg(long, env = "LAYERS_TOKEN_REFRESH_SWEEP_SECS", default_value_t = DEFAULT_TOKEN_REFRESH_SWEEP_SECS, value_parser = clap::value_parser!(u32).range(10..=86_400), global = true)]
     pub token_refresh_sweep_secs: u32,
 
     /// Meta app id (`client_id`).
@@ -50,11 +69,11 @@ pub struct AccountSettings {
     pub meta_app_secret: Option<String>,
 
     /// Host of Meta's login dialog (`<it>/<version>/dialog/oauth`).
-    #[arg(long, env = "LAYERS_META_DIALOG_BASE_URL", default_value = "https://www.facebook.com", value_parser = parse_url, global = true)]
+    #[arg(long, env = "LAYERS_META_DIALOG_BASE_URL", default_value = DEFAULT_META_DIALOG_BASE_URL, value_parser = parse_url, global = true)]
     pub meta_dialog_base_url: String,
 
     /// Permissions asked of Meta, comma-separated.
-    #[arg(long, env = "LAYERS_META_OAUTH_SCOPES", default_value = "ads_management,ads_read", global = true)]
+    #[arg(long, env = "LAYERS_META_OAUTH_SCOPES", default_value = DEFAULT_META_OAUTH_SCOPES, global = true)]
     pub meta_oauth_scopes: String,
 
     /// TikTok for Business app id.
@@ -66,7 +85,7 @@ pub struct AccountSettings {
     pub tiktok_app_secret: Option<String>,
 
     /// TikTok's advertiser authorization page.
-    #[arg(long, env = "LAYERS_TIKTOK_AUTHORIZE_URL", default_value = "https://business-api.tiktok.com/portal/auth", value_parser = parse_url, global = true)]
+    #[arg(long, env = "LAYERS_TIKTOK_AUTHORIZE_URL", default_value = DEFAULT_TIKTOK_AUTHORIZE_URL, value_parser = parse_url, global = true)]
     pub tiktok_authorize_url: String,
 
     /// Apple Search Ads API client id (`SEARCHADS.…`).
@@ -98,7 +117,7 @@ pub struct AccountSettings {
 
     /// Apple's OAuth token endpoint (Campaign Management API v5 connections; also the Apple Ads
     /// Platform API's unless `LAYERS_APPLE_ADS_TOKEN_URL` says otherwise).
-    #[arg(long, env = "LAYERS_APPLE_TOKEN_URL", default_value = "https://appleid.apple.com/auth/oauth2/token", value_parser = parse_url, global = true)]
+    #[arg(long, env = "LAYERS_APPLE_TOKEN_URL", default_value = DEFAULT_APPLE_TOKEN_URL, value_parser = parse_url, global = true)]
     pub apple_token_url: String,
 
     /// The OAuth token endpoint of Apple Ads Platform API connections (new Apple connections);
@@ -107,7 +126,7 @@ pub struct AccountSettings {
     pub apple_ads_token_url: Option<String>,
 
     /// The scope asked for Apple Ads Platform API tokens (v5 tokens ask `searchadsorg`).
-    #[arg(long, env = "LAYERS_APPLE_ADS_OAUTH_SCOPE", default_value = "searchadsorg", global = true)]
+    #[arg(long, env = "LAYERS_APPLE_ADS_OAUTH_SCOPE", default_value = DEFAULT_APPLE_ADS_OAUTH_SCOPE, global = true)]
     pub apple_ads_oauth_scope: String,
 }
 
@@ -116,26 +135,26 @@ impl Default for AccountSettings {
     fn default() -> Self {
         AccountSettings {
             token_encryption_key: None,
-            oauth_redirect_base_url: "http://127.0.0.1:8080".to_owned(),
+            oauth_redirect_base_url: DEFAULT_OAUTH_REDIRECT_BASE_URL.to_owned(),
             oauth_return_url: None,
-            oauth_state_ttl_secs: 900,
-            token_refresh_margin_secs: 600,
-            token_refresh_sweep_secs: 300,
+            oauth_state_ttl_secs: DEFAULT_OAUTH_STATE_TTL_SECS,
+            token_refresh_margin_secs: DEFAULT_TOKEN_REFRESH_MARGIN_SECS,
+            token_refresh_sweep_secs: DEFAULT_TOKEN_REFRESH_SWEEP_SECS,
             meta_app_id: None,
             meta_app_secret: None,
-            meta_dialog_base_url: "https://www.facebook.com".to_owned(),
-            meta_oauth_scopes: "ads_management,ads_read".to_owned(),
+            meta_dialog_base_url: DEFAULT_META_DIALOG_BASE_URL.to_owned(),
+            meta_oauth_scopes: DEFAULT_META_OAUTH_SCOPES.to_owned(),
             tiktok_app_id: None,
             tiktok_app_secret: None,
-            tiktok_authorize_url: "https://business-api.tiktok.com/portal/auth".to_owned(),
+            tiktok_authorize_url: DEFAULT_TIKTOK_AUTHORIZE_URL.to_owned(),
             apple_client_id: None,
             apple_client_secret: None,
             apple_team_id: None,
             apple_key_id: None,
             apple_private_key: None,
-            apple_token_url: "https://appleid.apple.com/auth/oauth2/token".to_owned(),
+            apple_token_url: DEFAULT_APPLE_TOKEN_URL.to_owned(),
             apple_ads_token_url: None,
-            apple_ads_oauth_scope: "searchadsorg".to_owned(),
+            apple_ads_oauth_scope: DEFAULT_APPLE_ADS_OAUTH_SCOPE.to_owned(),
         }
     }
 }

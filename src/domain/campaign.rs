@@ -97,10 +97,12 @@ pub enum PlatformInputError {
 
 impl PlatformInputError {
     /// Stable code for user errors.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            PlatformInputError::OutcomeUnsupported { .. } => "OUTCOME_UNSUPPORTED",
-            PlatformInputError::LifetimeBudgetUnsupported(_) => "BUDGET_LIFETIME_UNSUPPORTED",
+            PlatformInputError::OutcomeUnsupported { .. } => crate::domain::UserErrorCode::OutcomeUnsupported,
+            PlatformInputError::LifetimeBudgetUnsupported(_) => {
+                crate::domain::UserErrorCode::BudgetLifetimeUnsupported
+            }
         }
     }
 }
@@ -140,11 +142,11 @@ pub enum NameError {
 
 impl NameError {
     /// Stable code for user errors.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            NameError::Empty => "NAME_EMPTY",
-            NameError::TooLong => "NAME_TOO_LONG",
-            NameError::Invalid => "NAME_INVALID",
+            NameError::Empty => crate::domain::UserErrorCode::NameEmpty,
+            NameError::TooLong => crate::domain::UserErrorCode::NameTooLong,
+            NameError::Invalid => crate::domain::UserErrorCode::NameInvalid,
         }
     }
 }
@@ -175,9 +177,9 @@ pub enum ScheduleError {
 
 impl ScheduleError {
     /// Stable code for user errors.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            ScheduleError::EndNotAfterStart => "SCHEDULE_END_NOT_AFTER_START",
+            ScheduleError::EndNotAfterStart => crate::domain::UserErrorCode::ScheduleEndNotAfterStart,
         }
     }
 }
@@ -214,14 +216,14 @@ mod tests {
         let expected =
             PlatformInputError::OutcomeUnsupported { platform: Platform::Apple, outcome: Outcome::Traffic };
         assert_eq!(err, Err(expected));
-        assert_eq!(expected.code(), "OUTCOME_UNSUPPORTED");
+        assert_eq!(expected.code().as_str(), "OUTCOME_UNSUPPORTED");
         assert_eq!(expected.to_string(), "Apple Search Ads cannot run the traffic outcome");
         assert_eq!(validate_outcome(Outcome::Traffic, Platform::Tiktok), Ok(Outcome::Traffic));
 
         let lifetime = Budget::Lifetime(10_000);
         let refused = validate_budget_kind(lifetime, Platform::Apple);
         assert_eq!(refused, Err(PlatformInputError::LifetimeBudgetUnsupported(Platform::Apple)));
-        assert_eq!(refused.map_err(|e| e.code()), Err("BUDGET_LIFETIME_UNSUPPORTED"));
+        assert_eq!(refused.map_err(|e| e.code().as_str()), Err("BUDGET_LIFETIME_UNSUPPORTED"));
         assert_eq!(validate_budget_kind(lifetime, Platform::Meta), Ok(lifetime));
         let daily = Budget::Daily(100);
         assert_eq!(validate_budget_kind(daily, Platform::Apple), Ok(daily));
@@ -237,9 +239,9 @@ mod tests {
         let exact = "é".repeat(MAX_NAME_CHARS);
         assert_eq!(validate_name(&exact), Ok(exact.clone()));
         assert_eq!(validate_name(&format!("{exact}x")), Err(NameError::TooLong));
-        assert_eq!(NameError::Empty.code(), "NAME_EMPTY");
-        assert_eq!(NameError::TooLong.code(), "NAME_TOO_LONG");
-        assert_eq!(NameError::Invalid.code(), "NAME_INVALID");
+        assert_eq!(NameError::Empty.code().as_str(), "NAME_EMPTY");
+        assert_eq!(NameError::TooLong.code().as_str(), "NAME_TOO_LONG");
+        assert_eq!(NameError::Invalid.code().as_str(), "NAME_INVALID");
     }
 
     #[test]
@@ -250,6 +252,6 @@ mod tests {
         assert_eq!(validate_schedule(Some(100), Some(101)), Ok(()));
         assert_eq!(validate_schedule(Some(100), Some(100)), Err(ScheduleError::EndNotAfterStart));
         assert_eq!(validate_schedule(Some(100), Some(50)), Err(ScheduleError::EndNotAfterStart));
-        assert_eq!(ScheduleError::EndNotAfterStart.code(), "SCHEDULE_END_NOT_AFTER_START");
+        assert_eq!(ScheduleError::EndNotAfterStart.code().as_str(), "SCHEDULE_END_NOT_AFTER_START");
     }
 }

@@ -1,4 +1,4 @@
-//! The write gate (DESIGN 3.2) and the approval gate (DESIGN 3.4).
+//! The write gate and the approval gate (README.md, "The gate").
 //!
 //! Every ad write, whoever proposes it, is decided here from facts the caller gathered: who is
 //! asking, their scopes, the kill switch, the authority in force and the safety results. The
@@ -31,7 +31,7 @@ pub struct WriteGateInput<'a> {
     pub scopes: &'a [Scope],
     /// Whether the target layer's kill switch is tripped.
     pub kill_switch_active: bool,
-    /// The axis the write needs (DESIGN 3.1).
+    /// The axis the write needs (README.md, "The gate": which axis a write needs).
     pub axis: Axis,
     /// The authority in force for the target.
     pub authority: ResolvedAuthority,
@@ -39,7 +39,7 @@ pub struct WriteGateInput<'a> {
     pub safety: &'a [SafetyResult],
 }
 
-/// Decides an ad write, in the order of DESIGN 3.2: scope (partners need `ads:write`) → kill
+/// Decides an ad write, in the order README.md's "The gate" lists: scope (partners need `ads:write`) → kill
 /// switch → axis mode (`off` denies) → safety checks (first failure denies) → `allow` for
 /// `auto`, `queue_for_approval` for `draft`.
 ///

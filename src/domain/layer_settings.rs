@@ -79,12 +79,12 @@ pub enum SettingsError {
 
 impl SettingsError {
     /// The user error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            SettingsError::NotForPlatform { .. } => "SETTING_NOT_FOR_PLATFORM",
-            SettingsError::Invalid { .. } => "INVALID_SETTING",
-            SettingsError::CurrencyLocked(_) => "CURRENCY_LOCKED",
-            SettingsError::CurrencyNotSupported { .. } => "CURRENCY_NOT_SUPPORTED",
+            SettingsError::NotForPlatform { .. } => crate::domain::UserErrorCode::SettingNotForPlatform,
+            SettingsError::Invalid { .. } => crate::domain::UserErrorCode::InvalidSetting,
+            SettingsError::CurrencyLocked(_) => crate::domain::UserErrorCode::CurrencyLocked,
+            SettingsError::CurrencyNotSupported { .. } => crate::domain::UserErrorCode::CurrencyNotSupported,
         }
     }
 
@@ -245,7 +245,7 @@ mod tests {
         let change = check(Platform::Apple, adam.clone(), false, "USD").expect("apple takes it");
         assert_eq!(change.apple_adam_id, Some(Some("835599320".to_owned())));
         let refused = check(Platform::Meta, adam, false, "USD").expect_err("not a Meta setting");
-        assert_eq!((refused.code(), refused.field()), ("SETTING_NOT_FOR_PLATFORM", "appleAdamId"));
+        assert_eq!((refused.code().as_str(), refused.field()), ("SETTING_NOT_FOR_PLATFORM", "appleAdamId"));
         let landing =
             RequestedSettings { landing_page_url: Some(Some("https://shop.example/x".into())), ..request() };
         assert!(check(Platform::Tiktok, landing.clone(), false, "USD").is_ok());
@@ -269,7 +269,7 @@ mod tests {
         ];
         for (requested, field) in cases {
             let error = check(Platform::Meta, requested, false, "USD").expect_err(field);
-            assert_eq!((error.code(), error.field()), ("INVALID_SETTING", field));
+            assert_eq!((error.code().as_str(), error.field()), ("INVALID_SETTING", field));
         }
     }
 
@@ -299,7 +299,7 @@ mod tests {
         let change = check(Platform::Tiktok, jpy.clone(), false, "USD").expect("no campaigns yet");
         assert_eq!(change.currency.map(Currency::code), Some("JPY"));
         let error = check(Platform::Tiktok, jpy, true, "USD").expect_err("campaigns exist");
-        assert_eq!(error.code(), "CURRENCY_LOCKED");
+        assert_eq!(error.code().as_str(), "CURRENCY_LOCKED");
         let same = RequestedSettings { currency: Some("USD".into()), ..request() };
         assert!(check(Platform::Tiktok, same, true, "USD").expect("unchanged").is_empty());
     }
@@ -309,7 +309,7 @@ mod tests {
         for code in ["KWD", "OMR", "TND", "IQD"] {
             let requested = RequestedSettings { currency: Some(code.into()), ..request() };
             let error = check(Platform::Meta, requested.clone(), false, "USD").expect_err(code);
-            assert_eq!((error.code(), error.field()), ("CURRENCY_NOT_SUPPORTED", "currency"));
+            assert_eq!((error.code().as_str(), error.field()), ("CURRENCY_NOT_SUPPORTED", "currency"));
             assert!(check(Platform::Tiktok, requested, false, "USD").is_ok(), "{code} on TikTok");
         }
         for code in ["HUF", "BHD", "JPY", "CRC"] {

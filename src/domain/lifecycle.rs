@@ -280,18 +280,18 @@ pub enum TransitionError {
 
 impl TransitionError {
     /// The stable user error code.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> crate::domain::UserErrorCode {
         match self {
-            TransitionError::Processing => "CREATIVE_PROCESSING",
-            TransitionError::GenerationFailed => "CREATIVE_FAILED",
-            TransitionError::Archived => "CREATIVE_ARCHIVED",
-            TransitionError::AlreadyApproved => "ALREADY_APPROVED",
-            TransitionError::ApprovalNotRequired => "APPROVAL_NOT_REQUIRED",
-            TransitionError::NotApproved => "NOT_APPROVED",
-            TransitionError::AlreadyRejected => "ALREADY_REJECTED",
-            TransitionError::AlreadyArchived => "ALREADY_ARCHIVED",
-            TransitionError::HasActiveAds => "CREATIVE_HAS_ACTIVE_ADS",
-            TransitionError::NotProcessing => "NOT_PROCESSING",
+            TransitionError::Processing => crate::domain::UserErrorCode::CreativeProcessing,
+            TransitionError::GenerationFailed => crate::domain::UserErrorCode::CreativeFailed,
+            TransitionError::Archived => crate::domain::UserErrorCode::CreativeArchived,
+            TransitionError::AlreadyApproved => crate::domain::UserErrorCode::AlreadyApproved,
+            TransitionError::ApprovalNotRequired => crate::domain::UserErrorCode::ApprovalNotRequired,
+            TransitionError::NotApproved => crate::domain::UserErrorCode::NotApproved,
+            TransitionError::AlreadyRejected => crate::domain::UserErrorCode::AlreadyRejected,
+            TransitionError::AlreadyArchived => crate::domain::UserErrorCode::AlreadyArchived,
+            TransitionError::HasActiveAds => crate::domain::UserErrorCode::CreativeHasActiveAds,
+            TransitionError::NotProcessing => crate::domain::UserErrorCode::NotProcessing,
         }
     }
 }

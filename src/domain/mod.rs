@@ -9,6 +9,7 @@ pub mod apple_api;
 pub mod authority;
 pub mod campaign;
 pub mod classification;
+pub mod codes;
 pub mod gate;
 pub mod layer_settings;
 pub mod lifecycle;
@@ -18,6 +19,8 @@ pub mod status;
 
 use std::fmt;
 use std::str::FromStr;
+
+pub use codes::UserErrorCode;
 
 /// An ad platform a layer connects to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]

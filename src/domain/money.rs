@@ -44,14 +44,14 @@ pub enum MoneyError {
 
 impl MoneyError {
     /// Stable code for user errors.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            MoneyError::Zero => "MONEY_ZERO",
-            MoneyError::Negative => "MONEY_NEGATIVE",
-            MoneyError::Overflow => "MONEY_OVERFLOW",
-            MoneyError::UnknownCurrency(_) => "UNKNOWN_CURRENCY",
-            MoneyError::TooPrecise => "MONEY_TOO_PRECISE",
-            MoneyError::Malformed => "MONEY_MALFORMED",
+            MoneyError::Zero => crate::domain::UserErrorCode::MoneyZero,
+            MoneyError::Negative => crate::domain::UserErrorCode::MoneyNegative,
+            MoneyError::Overflow => crate::domain::UserErrorCode::MoneyOverflow,
+            MoneyError::UnknownCurrency(_) => crate::domain::UserErrorCode::UnknownCurrency,
+            MoneyError::TooPrecise => crate::domain::UserErrorCode::MoneyTooPrecise,
+            MoneyError::Malformed => crate::domain::UserErrorCode::MoneyMalformed,
         }
     }
 }
@@ -253,7 +253,7 @@ mod tests {
             (MoneyError::Malformed, "MONEY_MALFORMED"),
         ];
         for (error, code) in cases {
-            assert_eq!(error.code(), code);
+            assert_eq!(error.code().as_str(), code);
             assert!(!error.to_string().is_empty());
         }
         assert_eq!(

@@ -1,4 +1,4 @@
-//! Policy writes (DESIGN 3.3): authority and layer defaults changes, and the kill switch.
+//! Policy writes (README.md, "The gate": policy writes): authority and layer defaults changes, and the kill switch.
 //!
 //! A customer's policy applies at once. A partner (with `ads:write:policy`) may lower modes at
 //! once, but any raise is queued for the customer, so no partner can escalate itself past

@@ -112,8 +112,8 @@ pub struct IllegalTransition {
 
 impl IllegalTransition {
     /// Stable code for user errors.
-    pub fn code(&self) -> &'static str {
-        "ILLEGAL_STATUS_TRANSITION"
+    pub fn code(&self) -> crate::domain::UserErrorCode {
+        crate::domain::UserErrorCode::IllegalStatusTransition
     }
 }
 
@@ -174,7 +174,10 @@ mod tests {
     fn illegal_transition_reads_well() {
         let err = transition(Deleted, Resume).err();
         assert_eq!(err.map(|e| e.to_string()), Some("cannot resume from deleted".to_owned()));
-        assert_eq!(IllegalTransition { from: Archived, action: Resume }.code(), "ILLEGAL_STATUS_TRANSITION");
+        assert_eq!(
+            IllegalTransition { from: Archived, action: Resume }.code().as_str(),
+            "ILLEGAL_STATUS_TRANSITION"
+        );
     }
 
     #[test]

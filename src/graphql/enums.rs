@@ -1,13 +1,12 @@
-//! GraphQL enums (SCREAMING_CASE on the wire) and their mapping to the domain's codes.
+//! GraphQL enums (SCREAMING_CASE on the wire) for the domain's enums: each names its domain
+//! type with `#[graphql(remote = ...)]`, which derives the conversions both ways (a variant
+//! missing on either side does not compile).
 
 use async_graphql::Enum;
 
-use crate::domain;
-use crate::domain::authority::{self, Axis};
-use crate::domain::gate;
-
 /// An ad platform.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::Platform")]
 pub enum Platform {
     /// Meta (Facebook and Instagram) Marketing API.
     Meta,
@@ -19,6 +18,7 @@ pub enum Platform {
 
 /// What an authority axis does with a write.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::authority::AxisMode")]
 pub enum AxisMode {
     /// Deny (`authority_axis_off`).
     Off,
@@ -30,6 +30,7 @@ pub enum AxisMode {
 
 /// The simplified create's modes: `MANUAL` → `OFF`, `DRAFT` → `DRAFT`, `AUTOPILOT` → `AUTO`.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::authority::ManagementMode")]
 pub enum ManagementMode {
     /// No automation: the customer drives every change.
     Manual,
@@ -41,6 +42,7 @@ pub enum ManagementMode {
 
 /// The gate's decision.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::gate::Decision")]
 pub enum Decision {
     /// Dispatched (or applied) now.
     Allow,
@@ -52,6 +54,7 @@ pub enum Decision {
 
 /// What a campaign optimizes for.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::campaign::Outcome")]
 pub enum Outcome {
     /// Conversions (Meta `OUTCOME_SALES`, TikTok `CONVERSIONS`).
     Conversions,
@@ -63,6 +66,7 @@ pub enum Outcome {
 
 /// A status change.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::StatusAction")]
 pub enum StatusAction {
     /// Stop delivery for now.
     Pause,
@@ -76,6 +80,7 @@ pub enum StatusAction {
 
 /// The status of a campaign, ad set or ad.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::status::EntityStatus")]
 pub enum EntityStatus {
     /// Delivering.
     Active,
@@ -89,6 +94,7 @@ pub enum EntityStatus {
 
 /// Where a campaign's authority comes from.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::authority::AuthoritySource")]
 pub enum AuthoritySource {
     /// The campaign's own authority row.
     Campaign,
@@ -98,6 +104,7 @@ pub enum AuthoritySource {
 
 /// A bid strategy.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::campaign::BidStrategy")]
 pub enum BidStrategy {
     /// Spend the budget at the lowest cost, no cap.
     LowestCost,
@@ -109,6 +116,7 @@ pub enum BidStrategy {
 
 /// The status of a pending action.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::gate::PendingStatus")]
 pub enum PendingActionStatus {
     /// Waiting for approval.
     Pending,
@@ -132,6 +140,7 @@ pub enum PendingActionStatus {
 
 /// Who acted.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::ActorKind")]
 pub enum ActorType {
     /// A dashboard user.
     Customer,
@@ -145,6 +154,7 @@ pub enum ActorType {
 
 /// An authority axis.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::authority::Axis")]
 pub enum AuthorityAxis {
     /// Push, replace or prune creatives.
     Creative,
@@ -154,32 +164,146 @@ pub enum AuthorityAxis {
     Structural,
 }
 
-macro_rules! mirror {
-    ($api:ident <=> $domain:path { $($variant:ident),+ $(,)? }) => {
-        impl From<$domain> for $api {
-            fn from(value: $domain) -> Self {
-                use $domain as D;
-                match value { $(D::$variant => $api::$variant),+ }
-            }
-        }
-        impl From<$api> for $domain {
-            fn from(value: $api) -> Self {
-                use $domain as D;
-                match value { $($api::$variant => D::$variant),+ }
-            }
-        }
-    };
+/// The code of a `userErrors` entry: stable, one per kind of expected failure.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::UserErrorCode")]
+pub enum UserErrorCode {
+    /// The caller's credentials are missing or do not verify.
+    Unauthenticated,
+    /// The caller may not do this.
+    Forbidden,
+    /// The request cannot be used as given.
+    BadUserInput,
+    /// Something failed on our side; nothing of it is shown.
+    Internal,
+    /// An id that is malformed or names another kind of object.
+    InvalidId,
+    /// The target does not exist or belongs to another organization (the two look the same).
+    NotFound,
+    /// A text longer than 1000 characters.
+    TextTooLong,
+    /// A text with NUL characters.
+    TextInvalid,
+    /// An empty or blank name.
+    NameEmpty,
+    /// A name longer than 255 characters.
+    NameTooLong,
+    /// A name with control characters (line breaks, tabs).
+    NameInvalid,
+    /// Both a daily and a lifetime budget.
+    BudgetBothGiven,
+    /// Neither a daily nor a lifetime budget.
+    BudgetMissing,
+    /// A lifetime budget on a platform without them (Apple).
+    BudgetLifetimeUnsupported,
+    /// An amount of zero where one is needed.
+    MoneyZero,
+    /// A negative amount.
+    MoneyNegative,
+    /// An amount too large to handle.
+    MoneyOverflow,
+    /// An amount finer than the currency's minor unit.
+    MoneyTooPrecise,
+    /// An amount that is not a plain decimal number.
+    MoneyMalformed,
+    /// An amount Meta's unit for the currency cannot hold (never rounded).
+    MoneyNotExpressible,
+    /// A currency code this service does not know.
+    UnknownCurrency,
+    /// A currency the platform does not take.
+    CurrencyNotSupported,
+    /// A currency change on a layer that has campaigns.
+    CurrencyLocked,
+    /// An outcome the platform cannot run.
+    OutcomeUnsupported,
+    /// A capped bid strategy without its amount.
+    BidAmountRequired,
+    /// An amount with the lowest-cost strategy.
+    BidAmountNotAllowed,
+    /// Targeting without a country.
+    TargetingNoCountries,
+    /// A country that is not an ISO 3166-1 alpha-2 code.
+    TargetingInvalidCountry,
+    /// More than 250 countries.
+    TargetingTooManyCountries,
+    /// An age outside 13 to 65.
+    TargetingAgeOutOfRange,
+    /// A minimum age above the maximum.
+    TargetingAgeRangeInverted,
+    /// A schedule that ends before it starts.
+    ScheduleEndNotAfterStart,
+    /// A status change the object's status does not allow.
+    IllegalStatusTransition,
+    /// Axis modes given together with `inheritDefaults`.
+    AuthorityConflict,
+    /// A layer setting of another platform.
+    SettingNotForPlatform,
+    /// A malformed layer setting.
+    InvalidSetting,
+    /// A write that needs a layer setting the layer lacks (the field names it).
+    LayerSettingsRequired,
+    /// A write the platform cannot express.
+    UnsupportedByPlatform,
+    /// More ids than one bulk call takes.
+    TooManyIds,
+    /// More than 400 days of metrics in one import.
+    TooManyDays,
+    /// A number of days to simulate outside 1 to 365.
+    DaysOutOfRange,
+    /// Negative or non-finite metrics.
+    MetricsInvalid,
+    /// A creative still being generated.
+    CreativeProcessing,
+    /// A creative whose generation failed.
+    CreativeFailed,
+    /// An archived creative.
+    CreativeArchived,
+    /// A creative approved already.
+    AlreadyApproved,
+    /// A creative that needs no approval.
+    ApprovalNotRequired,
+    /// A creative that needs approval and has none.
+    NotApproved,
+    /// A creative rejected already.
+    AlreadyRejected,
+    /// A creative archived already.
+    AlreadyArchived,
+    /// A creative still shown by active ads.
+    CreativeHasActiveAds,
+    /// A generation report for a creative no longer being generated.
+    NotProcessing,
+    /// A completed generation without its media URL.
+    MediaUrlRequired,
+    /// A media URL that is not an absolute https URL.
+    MediaUrlInvalid,
+    /// A failed generation without its reason.
+    FailureReasonRequired,
+    /// A generation report with fields of both outcomes.
+    OutcomeConflict,
+    /// A live write to a layer with no connected ad account.
+    AdAccountNotConnected,
+    /// A write through an Apple connection on the retired Campaign Management API v5.
+    AppleApiRetired,
+    /// A confirmation of a connection that is not waiting for one.
+    AccountNotAwaitingCustomer,
+    /// A change to a connection already disconnected.
+    AccountDisconnected,
+    /// Another write to the same platform object was in flight; nothing was sent.
+    DispatchTargetBusy,
+    /// The dispatch outlived its lease and the reconciler settled it (see the audit row).
+    DispatchReconciled,
+    /// The platform's answer is not known yet; the reconciler settles the write.
+    DispatchOutcomePending,
+    /// The platform failed for now (timeouts, 5xx) after every retry.
+    PlatformTransient,
+    /// The platform asked to wait longer than allowed.
+    PlatformRateLimited,
+    /// The connected account's authorization expired or was revoked.
+    PlatformAuthExpired,
+    /// The platform refused the write.
+    PlatformPermanent,
+    /// Whether the platform applied the write is not known.
+    PlatformOutcomeUnknown,
+    /// The platform found the write invalid.
+    PlatformInvalidRequest,
 }
-
-mirror!(Platform <=> domain::Platform { Meta, Tiktok, Apple });
-mirror!(AxisMode <=> authority::AxisMode { Off, Draft, Auto });
-mirror!(ManagementMode <=> authority::ManagementMode { Manual, Draft, Autopilot });
-mirror!(Decision <=> gate::Decision { Allow, QueueForApproval, Deny });
-mirror!(Outcome <=> domain::campaign::Outcome { Conversions, Traffic, AppInstalls });
-mirror!(StatusAction <=> domain::status::StatusAction { Pause, Resume, Archive, Delete });
-mirror!(EntityStatus <=> domain::status::EntityStatus { Active, Paused, Archived, Deleted });
-mirror!(AuthoritySource <=> authority::AuthoritySource { Campaign, LayerDefaults });
-mirror!(BidStrategy <=> domain::campaign::BidStrategy { LowestCost, CostCap, BidCap });
-mirror!(PendingActionStatus <=> gate::PendingStatus { Pending, Approved, Dispatched, Failed, Rejected, Cancelled, Stale, Expired, Superseded });
-mirror!(ActorType <=> domain::ActorKind { Customer, Partner, Optimizer, System });
-mirror!(AuthorityAxis <=> Axis { Creative, Tactical, Structural });

@@ -1,6 +1,19 @@
 //! The one place errors become GraphQL errors, each with a stable `extensions.code`.
+//!
+//! Resolver errors carry their code from [`ApiError`]. Request errors get theirs where
+//! async-graphql raises them, through the [`RequestErrorCodes`] extension: a document that does
+//! not parse is `GRAPHQL_PARSE_FAILED`; one that breaks a validation rule is
+//! `GRAPHQL_VALIDATION_FAILED`, except a value that does not fit its argument's type (an unknown
+//! enum value, `null` for a non-null variable, a string for an `Int`): `BAD_USER_INPUT`.
+//! [`with_codes`] codes what async-graphql raises outside those phases.
 
-use async_graphql::{ErrorExtensions, Response, ServerError};
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::error::ApiError;
 
@@ -33,9 +46,73 @@ pub fn internal_error() -> ServerError {
     error
 }
 
-/// Gives every error of `response` a code: errors raised by resolvers carry their own; errors
-/// from parsing, validation or variable coercion get `GRAPHQL_PARSE_FAILED`,
-/// `GRAPHQL_VALIDATION_FAILED` or `BAD_USER_INPUT`.
+/// The schema extension that codes request errors in the phase that raises them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestErrorCodes;
+
+impl ExtensionFactory for RequestErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RequestErrorCodes)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for RequestErrorCodes {
+    /// Parsing fails with `GRAPHQL_PARSE_FAILED`; a document that parses but nests too deep or
+    /// holds too many directives (checked in this phase too) with `GRAPHQL_VALIDATION_FAILED`.
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|error| {
+            let parses = async_graphql::parser::parse_query(query).is_ok();
+            coded(error, if parses { VALIDATION_FAILED } else { PARSE_FAILED })
+        })
+    }
+
+    /// Every validation error is `GRAPHQL_VALIDATION_FAILED`, except the argument-type rule's.
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|error| {
+                    let code =
+                        if is_argument_value_error(&error) { BAD_USER_INPUT } else { VALIDATION_FAILED };
+                    coded(error, code)
+                })
+                .collect()
+        })
+    }
+}
+
+const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+
+/// The error of async-graphql's argument-type rule (`ArgumentsOfCorrectType`): the one
+/// validation rule about the values a client sent rather than the document it wrote. It has no
+/// kind of its own, only this message (`tests/api/inputs.rs` fails if the wording changes).
+fn is_argument_value_error(error: &ServerError) -> bool {
+    error.message.starts_with("Invalid value for argument")
+}
+
+fn coded(mut error: ServerError, code: &'static str) -> ServerError {
+    error.extensions.get_or_insert_with(Default::default).set("code", code);
+    error
+}
+
+/// Gives every error of `response` a code: resolver errors and request errors carry their own
+/// (above); what async-graphql raises elsewhere gets one here. Without a path: choosing the
+/// operation (`operationName` naming none, or missing among several), `GRAPHQL_VALIDATION_FAILED`.
+/// At a path, without a code: an argument whose value failed to coerce as the field ran
+/// (`BAD_USER_INPUT`), else an error of ours, `INTERNAL`, its message logged and hidden.
 pub fn with_codes(mut response: Response) -> Response {
     for error in &mut response.errors {
         if error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some()) {
@@ -52,22 +129,13 @@ pub fn with_codes(mut response: Response) -> Response {
 }
 
 fn classify(error: &ServerError) -> &'static str {
+    if error.path.is_empty() {
+        return VALIDATION_FAILED;
+    }
     let message = error.message.as_str();
-    if !error.path.is_empty() {
-        // A resolver error without a code: an argument that failed to parse (an unknown enum
-        // value, an out-of-range Int) is the client's fault; anything else is ours.
-        if message.starts_with("Failed to parse") || message.starts_with("Invalid value") {
-            "BAD_USER_INPUT"
-        } else {
-            "INTERNAL"
-        }
-    } else if message.starts_with(" --> ")
-        || message.contains("expected") && error.locations.len() <= 1 && message.contains("-->")
-    {
-        "GRAPHQL_PARSE_FAILED"
-    } else if message.starts_with("Invalid value for argument") || message.contains("variable") {
-        "BAD_USER_INPUT"
+    if message.starts_with("Failed to parse") || message.starts_with("Invalid value") {
+        BAD_USER_INPUT
     } else {
-        "GRAPHQL_VALIDATION_FAILED"
+        "INTERNAL"
     }
 }

@@ -57,16 +57,18 @@ pub struct QueryLimits {
 }
 
 impl Default for QueryLimits {
+    /// The `LAYERS_GRAPHQL_MAX_*` defaults ([`crate::config::graphql`]).
     fn default() -> Self {
+        use crate::config::graphql as defaults;
         QueryLimits {
-            max_document_bytes: 32 * 1024,
-            max_tokens: 1_000,
-            max_fields: 250,
-            max_aliases: 15,
-            max_directives_per_field: 5,
-            max_directives: 50,
-            max_depth: 6,
-            max_cost: 5_000,
+            max_document_bytes: defaults::DEFAULT_MAX_DOCUMENT_BYTES as usize,
+            max_tokens: defaults::DEFAULT_MAX_TOKENS as usize,
+            max_fields: defaults::DEFAULT_MAX_FIELDS as usize,
+            max_aliases: defaults::DEFAULT_MAX_ALIASES as usize,
+            max_directives_per_field: defaults::DEFAULT_MAX_DIRECTIVES_PER_FIELD as usize,
+            max_directives: defaults::DEFAULT_MAX_DIRECTIVES as usize,
+            max_depth: defaults::DEFAULT_MAX_DEPTH as usize,
+            max_cost: defaults::DEFAULT_MAX_COST,
         }
     }
 }

@@ -12,12 +12,12 @@ pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
 pub mod query;
-pub mod settings;
 mod shared_reads;
 pub mod subscription;
 pub mod types;
 
 use async_graphql::{Request, Response, SDLExportOptions, Schema};
+use futures_util::FutureExt;
 
 pub use admission::{Admission, AdmissionConfig, Refused};
 
@@ -49,6 +49,7 @@ impl Default for SchemaConfig {
 /// Builds the schema around `services`.
 pub fn build_schema(services: Services, config: &SchemaConfig) -> AppSchema {
     let mut builder = schema_builder()
+        .extension(errors::RequestErrorCodes)
         .limit_directives(config.admission.limits.max_directives_per_field)
         .data(services)
         .data(Admission::new(config.admission));
@@ -103,16 +104,36 @@ pub fn operation_of(request: &mut Request) -> (Option<String>, &'static str) {
     }
 }
 
-/// Runs one request for an authenticated (or anonymous) caller, with per-request loaders.
-///
-/// A mutation runs detached (`Services::detached`): once it has started, it runs to its end even
-/// if the caller hangs up and this future is dropped, so no write stops half-way.
+/// An operation whose execution did not return: it panicked. The panic is logged; the client is
+/// told only `INTERNAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panicked;
+
+/// Runs one request for an authenticated (or anonymous) caller, with per-request loaders; an
+/// operation that panicked answers one `INTERNAL` error (see [`try_execute`]).
 pub async fn execute(
     schema: &AppSchema,
     services: &Services,
     auth: RequestAuth,
-    mut request: Request,
+    request: Request,
 ) -> Response {
+    try_execute(schema, services, auth, request)
+        .await
+        .unwrap_or_else(|Panicked| Response::from_errors(vec![errors::internal_error()]))
+}
+
+/// Runs one request for an authenticated (or anonymous) caller, with per-request loaders, telling
+/// an operation that panicked apart (HTTP answers it with a 500).
+///
+/// A mutation runs detached (`Services::detached`): once it has started, it runs to its end even
+/// if the caller hangs up and this future is dropped, so no write stops half-way. A query runs
+/// here, its panic caught.
+pub async fn try_execute(
+    schema: &AppSchema,
+    services: &Services,
+    auth: RequestAuth,
+    mut request: Request,
+) -> Result<Response, Panicked> {
     let org = match &auth {
         RequestAuth::Authenticated(caller) => caller.organization_id,
         _ => uuid::Uuid::nil(),
@@ -121,18 +142,33 @@ pub async fn execute(
     let request =
         request.data(auth).data(loaders::loaders_with(services.reads.clone(), org, services.thresholds));
     if mutation {
-        execute_detached(schema, services, request).await
-    } else {
-        errors::with_codes(schema.execute(request).await)
+        return try_execute_detached(schema, services, request).await;
+    }
+    match std::panic::AssertUnwindSafe(schema.execute(request)).catch_unwind().await {
+        Ok(response) => Ok(errors::with_codes(response)),
+        Err(_) => {
+            tracing::error!("an operation panicked");
+            Err(Panicked)
+        }
     }
 }
 
 /// Runs `request` (a mutation, with its data attached) detached: to its end whatever happens to
 /// the future awaiting it; a panic answers `INTERNAL`.
 pub async fn execute_detached(schema: &AppSchema, services: &Services, request: Request) -> Response {
+    try_execute_detached(schema, services, request)
+        .await
+        .unwrap_or_else(|Panicked| Response::from_errors(vec![errors::internal_error()]))
+}
+
+async fn try_execute_detached(
+    schema: &AppSchema,
+    services: &Services,
+    request: Request,
+) -> Result<Response, Panicked> {
     let schema = schema.clone();
     match services.detached.run(async move { schema.execute(request).await }).await {
-        Ok(response) => errors::with_codes(response),
-        Err(_) => Response::from_errors(vec![errors::internal_error()]),
+        Ok(response) => Ok(errors::with_codes(response)),
+        Err(_) => Err(Panicked),
     }
 }

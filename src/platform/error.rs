@@ -117,6 +117,19 @@ pub enum PlatformError {
 }
 
 impl PlatformError {
+    /// The same code for a `userErrors` entry.
+    pub fn user_error_code(&self) -> crate::domain::UserErrorCode {
+        use crate::domain::UserErrorCode as Code;
+        match self {
+            PlatformError::Transient { .. } => Code::PlatformTransient,
+            PlatformError::RateLimited { .. } => Code::PlatformRateLimited,
+            PlatformError::AuthExpired { .. } => Code::PlatformAuthExpired,
+            PlatformError::Permanent { .. } => Code::PlatformPermanent,
+            PlatformError::OutcomeUnknown { .. } => Code::PlatformOutcomeUnknown,
+            PlatformError::InvalidRequest { .. } => Code::PlatformInvalidRequest,
+        }
+    }
+
     /// A stable code for the audit row and the API (`PLATFORM_RATE_LIMITED`, …).
     pub fn code(&self) -> &'static str {
         match self {

@@ -20,7 +20,6 @@ mod native;
 mod oauth;
 mod proxy;
 mod sandbox;
-mod settings;
 pub mod tiktok;
 mod tiktok_geo;
 pub mod translate;
@@ -34,6 +33,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::Platform;
 
+pub use crate::config::platforms::PlatformSettings;
 pub use apple_secret::AppleSecretSigner;
 pub use creative::{CreativeMedia, PushedCreative};
 pub use error::{NativeErrorDetail, PlatformError};
@@ -41,7 +41,6 @@ pub use native::{DispatchReceipt, NativeRequest, REDACTED};
 pub use oauth::{AuthorizeError, OAuthClient, TokenGrant};
 pub use proxy::{AdapterMismatch, PlatformProxy};
 pub use sandbox::{SandboxAdapter, new_platform_id};
-pub use settings::PlatformSettings;
 pub use write::{AccountContext, AdIdentity, AdMedia, MediaKind, PlatformWrite, dispatch_key};
 
 /// Sends normalized writes to one ad platform.

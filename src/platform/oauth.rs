@@ -46,7 +46,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::PlatformError;
-use super::settings::PlatformSettings;
+use super::PlatformSettings;
 use crate::auth::Secret;
 use crate::config::accounts::AccountSettings;
 use crate::domain::Platform;

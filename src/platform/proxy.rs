@@ -7,11 +7,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::PlatformAdapter;
+use super::PlatformSettings;
 use super::error::PlatformError;
 use super::live::{LiveAdapter, LiveSetupError};
 use super::native::DispatchReceipt;
 use super::sandbox::SandboxAdapter;
-use super::settings::PlatformSettings;
 use super::write::{AccountContext, PlatformWrite};
 use crate::domain::Platform;
 

@@ -1,4 +1,4 @@
-//! Approving and rejecting pending actions (DESIGN 3.4).
+//! Approving and rejecting pending actions (README.md, "The gate": approving a pending action is gated again).
 //!
 //! The action row is locked for the length of the deciding transaction, so concurrent approvals
 //! of one action queue up: the first moves it out of `pending`, every later one sees that and is
@@ -48,7 +48,7 @@ impl Services {
         let proposer: ActorKind = action.proposed_by_type.parse()?;
         let prepared = match prepare(&txn, caller.organization_id, proposer, &write).await {
             Ok(prepared) => prepared,
-            Err(Failure::User(error)) if error.code == "NOT_FOUND" => {
+            Err(Failure::User(error)) if error.code == crate::domain::UserErrorCode::NotFound => {
                 let decided = target_gone(caller, status, action.axis.as_deref())?;
                 return self.refuse(txn, caller, action, status, decided, dry_run).await;
             }

@@ -25,6 +25,7 @@ use super::apply::{Applied, apply};
 use super::prepare::Prepared;
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
+use crate::domain::UserErrorCode;
 use crate::domain::gate::{Decision, DenyReason, PendingStatus, Verdict};
 use crate::domain::status::{EntityStatus, StatusAction, transition};
 use crate::error::{ApiError, UserError};
@@ -148,7 +149,7 @@ impl Services {
                 self.settle_failure(ticket, ledger::FAILED, json!({ "error": error })).await?;
                 let mut result = super::gatekeeper::targets(prepared, verdict);
                 result.user_errors.push(UserError::general(
-                    "DISPATCH_TARGET_BUSY",
+                    UserErrorCode::DispatchTargetBusy,
                     "another write to the same platform object is still in flight; try again",
                 ));
                 return Ok(result);
@@ -435,8 +436,8 @@ impl Services {
         let message = format!("the platform did not accept the write: {error}");
         result.user_errors.push(match error.field() {
             // The input field the platform named, translated to ours (`dailyBudgetCents`, ...).
-            Some(field) => UserError::field(field, error.code(), message),
-            None => UserError::general(error.code(), message),
+            Some(field) => UserError::field(field, error.user_error_code(), message),
+            None => UserError::general(error.user_error_code(), message),
         });
         Ok(result)
     }
@@ -465,7 +466,7 @@ enum Begun {
 fn taken_over(prepared: &Prepared, verdict: VerdictRecord) -> WriteResult {
     let mut result = super::gatekeeper::targets(prepared, verdict);
     result.user_errors.push(UserError::general(
-        "DISPATCH_RECONCILED",
+        UserErrorCode::DispatchReconciled,
         "the dispatch outlived its lease and was settled by the reconciler: see the audit row",
     ));
     result
@@ -517,7 +518,7 @@ async fn move_pending<C: sea_orm::ConnectionTrait>(
 fn outcome_pending(prepared: &Prepared, verdict: VerdictRecord, why: &str) -> WriteResult {
     let mut result = super::gatekeeper::targets(prepared, verdict);
     result.user_errors.push(UserError::general(
-        "DISPATCH_OUTCOME_PENDING",
+        UserErrorCode::DispatchOutcomePending,
         format!("{why}; the write will be settled from what the platform shows: see the audit row"),
     ));
     result

@@ -1,4 +1,4 @@
-//! Submitting an ad write through the gate (DESIGN 3.2).
+//! Submitting an ad write through the gate (README.md, "The gate").
 //!
 //! One transaction reads the state, decides, and records the decision: a denial's audit row, or a
 //! queued write's audit row and pending action, or an allowed write's audit row marked in flight.
@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
+use crate::domain::UserErrorCode;
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
 use crate::domain::money;
 use crate::error::{ApiError, UserError};
@@ -145,8 +146,11 @@ impl Services {
             return Ok(());
         };
         let field = error.field().unwrap_or("creativeId").to_owned();
-        let code =
-            if is_layer_setting(&field) { "LAYER_SETTINGS_REQUIRED" } else { "UNSUPPORTED_BY_PLATFORM" };
+        let code = if is_layer_setting(&field) {
+            UserErrorCode::LayerSettingsRequired
+        } else {
+            UserErrorCode::UnsupportedByPlatform
+        };
         let message = match &error {
             PlatformError::InvalidRequest { message, .. } => message.clone(),
             other => other.to_string(),
@@ -191,10 +195,10 @@ impl Services {
             Err(PlatformError::InvalidRequest { field: Some(field), message, .. })
                 if is_layer_setting(&field) =>
             {
-                Err(UserError::field(&field, "LAYER_SETTINGS_REQUIRED", message).into())
+                Err(UserError::field(&field, UserErrorCode::LayerSettingsRequired, message).into())
             }
             Err(PlatformError::InvalidRequest { message, .. }) => Err(UserError::general(
-                "UNSUPPORTED_BY_PLATFORM",
+                UserErrorCode::UnsupportedByPlatform,
                 format!("{} cannot take this write: {message}", account.platform),
             )
             .into()),

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{Caller, Services};
 use crate::domain::Scope;
+use crate::domain::UserErrorCode;
 use crate::domain::classification::DailyMetrics;
 use crate::error::{ApiError, UserError};
 use crate::platform::metrics::{MetricsProfile, sandbox_daily_metrics};
@@ -99,7 +100,7 @@ fn invalid_day(day: &MetricsDay) -> Option<UserError> {
     bad.then(|| {
         UserError::field(
             "days",
-            "METRICS_INVALID",
+            UserErrorCode::MetricsInvalid,
             format!("the metrics of {} are negative or not finite", day.day),
         )
     })

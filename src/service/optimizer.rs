@@ -123,7 +123,7 @@ impl Services {
             proposal.decision = Some(verdict.decision.as_str().to_owned());
             proposal.reason = verdict.reason;
         } else if let Some(error) = result.user_errors.first() {
-            proposal.skipped = Some(error.code.clone());
+            proposal.skipped = Some(error.code.as_str().to_owned());
         }
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! Policy writes (DESIGN 3.3): campaign authority, layer defaults and the kill switch.
+//! Policy writes (README.md, "The gate": policy writes): campaign authority, layer defaults and the kill switch.
 //!
 //! A customer's policy change applies at once. A partner needs `ads:write:policy`; a change that
 //! only lowers modes (or the cap) applies at once, any raise is queued as a policy pending action

@@ -74,7 +74,7 @@ pub struct NewCampaign {
 }
 
 impl AdWrite {
-    /// The axis this write needs (DESIGN 3.1).
+    /// The axis this write needs (README.md, "The gate": which axis a write needs).
     pub fn axis(&self) -> Axis {
         match self {
             AdWrite::LaunchAd { .. } | AdWrite::ReplaceAdCreative { .. } | AdWrite::PruneAd { .. } => {

@@ -49,17 +49,19 @@ use crate::service::Services;
 /// WebSocket limits and timers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WsConfig {
-    /// How long a new connection may wait before sending `connection_init` (default 10 s);
-    /// then it is closed with 4408.
+    /// How long a new connection may wait before sending `connection_init`
+    /// (`LAYERS_WS_INIT_TIMEOUT_SECS`); then it is closed with 4408.
     pub init_timeout: Duration,
     /// How long a connection may stay idle (nothing sent to the client) before the server
-    /// sends a keep-alive: `ping` (graphql-transport-ws) or `ka` (legacy). Default 15 s.
+    /// sends a keep-alive: `ping` (graphql-transport-ws) or `ka` (legacy)
+    /// (`LAYERS_WS_KEEPALIVE_SECS`).
     pub keep_alive: Duration,
-    /// Operations one connection may run at once (default 100); one more gets an `error`
-    /// message with code `TOO_MANY_SUBSCRIPTIONS` and the connection stays open.
+    /// Operations one connection may run at once (`LAYERS_WS_MAX_SUBSCRIPTIONS`); one more gets
+    /// an `error` message with code `TOO_MANY_SUBSCRIPTIONS` and the connection stays open.
     pub max_operations: usize,
-    /// Authenticated connections one organization may hold on this instance (default 50);
-    /// one more is closed with 4403 "too many connections for this organization".
+    /// Authenticated connections one organization may hold on this instance
+    /// (`LAYERS_WS_MAX_CONNECTIONS_PER_ORG`); one more is closed with 4403 "too many connections
+    /// for this organization".
     pub max_connections_per_org: usize,
     /// Messages that may wait for the socket, per connection (default 256).
     pub outgoing_queue: usize,
@@ -69,12 +71,14 @@ pub struct WsConfig {
 }
 
 impl Default for WsConfig {
+    /// The `LAYERS_WS_*` defaults ([`crate::config::ws`]), a 256-message queue and 1 MiB messages.
     fn default() -> Self {
+        use crate::config::ws as defaults;
         WsConfig {
-            init_timeout: Duration::from_secs(10),
-            keep_alive: Duration::from_secs(15),
-            max_operations: 100,
-            max_connections_per_org: DEFAULT_MAX_CONNECTIONS_PER_ORG,
+            init_timeout: Duration::from_secs(u64::from(defaults::DEFAULT_INIT_TIMEOUT_SECS)),
+            keep_alive: Duration::from_secs(u64::from(defaults::DEFAULT_KEEPALIVE_SECS)),
+            max_operations: defaults::DEFAULT_MAX_SUBSCRIPTIONS as usize,
+            max_connections_per_org: defaults::DEFAULT_MAX_CONNECTIONS_PER_ORG as usize,
             outgoing_queue: 256,
             max_message_bytes: 1 << 20,
         }
@@ -89,10 +93,6 @@ pub(crate) struct Env {
     pub(crate) jwt: Arc<JwtKeys>,
     pub(crate) hub: WsHub,
 }
-
-/// WebSockets one organization may hold on one instance by default: a team of a hundred people
-/// with several dashboard tabs each stays well under it; it bounds what one tenant can take.
-pub const DEFAULT_MAX_CONNECTIONS_PER_ORG: usize = 1_000;
 
 /// Bytes read from a socket at a time. Clients send small messages (`connection_init`,
 /// `subscribe`, `pong`: well under 4 KiB); a larger one is read in several chunks. The library's

@@ -1,4 +1,4 @@
-//! Approving and rejecting pending actions (DESIGN 3.4): the approval gate, its statuses, bulk
+//! Approving and rejecting pending actions (README.md, "The gate": approving a pending action is gated again): the approval gate, its statuses, bulk
 //! answers, expiry, and exactly one winner among concurrent approvals.
 
 use std::sync::Arc;

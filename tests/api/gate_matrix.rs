@@ -1,4 +1,4 @@
-//! The write gate through the API (DESIGN 3.2): every axis × authority source × mode × kill
+//! The write gate through the API (README.md, "The gate"): every axis × authority source × mode × kill
 //! switch × actor as a dry run, checked against a small table written independently of the
 //! product; then real writes, with what each decision writes, applies and audits.
 
@@ -56,7 +56,7 @@ struct Expected {
     axis_ran: bool,
 }
 
-/// DESIGN 3.2's order, written out: scope (partners need `ads:write`) → kill switch → axis mode.
+/// The gate's order (README.md, "The gate"), written out: scope (partners need `ads:write`) → kill switch → axis mode.
 fn expected(actor: Actor, kill_switch: bool, mode: &str) -> Expected {
     let deny = |reason, decided_by, axis_ran| Expected {
         decision: "DENY",

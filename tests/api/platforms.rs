@@ -1,4 +1,4 @@
-//! The simplified create on Meta, TikTok and Apple (DESIGN 3.1, 4 and 5): the authority it gives
+//! The simplified create on Meta, TikTok and Apple (README.md: "The gate", its money paragraph, and "Live mode"): the authority it gives
 //! the new campaign, the native request each platform would have received (money translated at
 //! the proxy boundary, per currency), the layer defaults gating it, and what it refuses.
 

@@ -73,10 +73,10 @@ pub enum BiddingError {
 impl BiddingError {
     /// Stable code for user errors (`BID_AMOUNT_REQUIRED`, `BID_AMOUNT_NOT_ALLOWED`, or the
     /// money code).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            BiddingError::AmountRequired(_) => "BID_AMOUNT_REQUIRED",
-            BiddingError::AmountNotAllowed => "BID_AMOUNT_NOT_ALLOWED",
+            BiddingError::AmountRequired(_) => crate::domain::UserErrorCode::BidAmountRequired,
+            BiddingError::AmountNotAllowed => crate::domain::UserErrorCode::BidAmountNotAllowed,
             BiddingError::Money(error) => error.code(),
         }
     }
@@ -107,11 +107,14 @@ mod tests {
             assert_eq!(validate_bidding(strategy, Some(250)), Ok(Some(250)));
             assert_eq!(validate_bidding(strategy, None), Err(BiddingError::AmountRequired(strategy)));
             assert_eq!(validate_bidding(strategy, Some(0)), Err(BiddingError::Money(MoneyError::Zero)));
-            assert_eq!(validate_bidding(strategy, Some(-3)).map_err(|e| e.code()), Err("MONEY_NEGATIVE"));
+            assert_eq!(
+                validate_bidding(strategy, Some(-3)).map_err(|e| e.code().as_str()),
+                Err("MONEY_NEGATIVE")
+            );
         }
-        assert_eq!(BiddingError::AmountNotAllowed.code(), "BID_AMOUNT_NOT_ALLOWED");
+        assert_eq!(BiddingError::AmountNotAllowed.code().as_str(), "BID_AMOUNT_NOT_ALLOWED");
         let required = BiddingError::AmountRequired(BidStrategy::BidCap);
-        assert_eq!(required.code(), "BID_AMOUNT_REQUIRED");
+        assert_eq!(required.code().as_str(), "BID_AMOUNT_REQUIRED");
         assert_eq!(required.to_string(), "the bid_cap bid strategy needs a bid amount");
         for strategy in BidStrategy::ALL {
             assert_eq!(strategy.as_str().parse(), Ok(strategy));

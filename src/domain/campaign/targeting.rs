@@ -51,13 +51,15 @@ pub enum TargetingError {
 
 impl TargetingError {
     /// Stable code for user errors.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            TargetingError::NoCountries => "TARGETING_NO_COUNTRIES",
-            TargetingError::InvalidCountry(_) => "TARGETING_INVALID_COUNTRY",
-            TargetingError::TooManyCountries(_) => "TARGETING_TOO_MANY_COUNTRIES",
-            TargetingError::AgeOutOfRange(_) => "TARGETING_AGE_OUT_OF_RANGE",
-            TargetingError::AgeRangeInverted { .. } => "TARGETING_AGE_RANGE_INVERTED",
+            TargetingError::NoCountries => crate::domain::UserErrorCode::TargetingNoCountries,
+            TargetingError::InvalidCountry(_) => crate::domain::UserErrorCode::TargetingInvalidCountry,
+            TargetingError::TooManyCountries(_) => crate::domain::UserErrorCode::TargetingTooManyCountries,
+            TargetingError::AgeOutOfRange(_) => crate::domain::UserErrorCode::TargetingAgeOutOfRange,
+            TargetingError::AgeRangeInverted { .. } => {
+                crate::domain::UserErrorCode::TargetingAgeRangeInverted
+            }
         }
     }
 }
@@ -182,7 +184,7 @@ mod tests {
             (TargetingError::AgeRangeInverted { min: 30, max: 20 }, "TARGETING_AGE_RANGE_INVERTED"),
         ];
         for (error, code) in cases {
-            assert_eq!(error.code(), code);
+            assert_eq!(error.code().as_str(), code);
         }
         assert_eq!(
             TargetingError::InvalidCountry("USA".into()).to_string(),

@@ -1,4 +1,4 @@
-//! Approving and rejecting pending actions (DESIGN 3.4).
+//! Approving and rejecting pending actions (README.md, "The gate": approving a pending action is gated again).
 //!
 //! Approval is itself gated: the action must still be pending, the approver entitled, and for
 //! ad writes the kill switch, the axis, the target's version and the safety checks are looked

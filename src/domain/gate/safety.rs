@@ -1,4 +1,4 @@
-//! The gate's state-dependent safety checks (DESIGN 3.2, step 5).
+//! The gate's state-dependent safety checks (README.md, "The gate", step 5).
 //!
 //! The service reads the facts (budget, minimum, cap, status, ad age, active ads) and these
 //! helpers turn them into pass/fail results the gate consumes in order. They must not read

@@ -153,7 +153,7 @@ mod tests {
         assert_eq!(checked.meta_pixel_id, Some(Some("1234567890".to_owned())));
         assert_eq!(checked.meta_custom_event_type, Some(Some("LEAD".to_owned())));
         let refused = check(Platform::Tiktok, meta).expect_err("Meta settings");
-        assert_eq!((refused.code(), refused.field()), ("SETTING_NOT_FOR_PLATFORM", "metaPixelId"));
+        assert_eq!((refused.code().as_str(), refused.field()), ("SETTING_NOT_FOR_PLATFORM", "metaPixelId"));
         let tiktok = Promoted { tiktok_app_id: Some(Some("7012345".into())), ..Promoted::default() };
         assert!(check(Platform::Tiktok, tiktok.clone()).is_ok());
         assert!(check(Platform::Meta, tiktok).is_err());
@@ -177,7 +177,7 @@ mod tests {
         ];
         for (requested, field) in cases {
             let error = check(Platform::Meta, requested).expect_err(field);
-            assert_eq!((error.code(), error.field()), ("INVALID_SETTING", field));
+            assert_eq!((error.code().as_str(), error.field()), ("INVALID_SETTING", field));
         }
         let clear = Promoted { meta_pixel_id: Some(None), ..Promoted::default() };
         assert_eq!(check(Platform::Meta, clear).expect("clears").meta_pixel_id, Some(None));
@@ -194,11 +194,14 @@ mod tests {
         assert_eq!(checked.tiktok_pixel_id, Some(Some("7012345678".to_owned())));
         assert_eq!(checked.tiktok_optimization_event, Some(Some("ON_WEB_CART".to_owned())));
         let refused = check(Platform::Meta, tiktok).expect_err("TikTok settings");
-        assert_eq!((refused.code(), refused.field()), ("SETTING_NOT_FOR_PLATFORM", "tiktokPixelId"));
+        assert_eq!((refused.code().as_str(), refused.field()), ("SETTING_NOT_FOR_PLATFORM", "tiktokPixelId"));
         for event in ["", "ON WEB", "1ST", "on-web-cart"] {
             let bad = Promoted { tiktok_optimization_event: Some(Some(event.into())), ..Promoted::default() };
             let error = check(Platform::Tiktok, bad).expect_err(event);
-            assert_eq!((error.code(), error.field()), ("INVALID_SETTING", "tiktokOptimizationEvent"));
+            assert_eq!(
+                (error.code().as_str(), error.field()),
+                ("INVALID_SETTING", "tiktokOptimizationEvent")
+            );
         }
     }
 }

@@ -111,7 +111,7 @@ fn check(
 ) -> Result<(), &'static str> {
     let facts =
         TransitionFacts { container_status: status, approval_status: approval, archived, active_ads: active };
-    check_transition(&facts, t).map_err(TransitionError::code)
+    check_transition(&facts, t).map_err(|error| error.code().as_str())
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn archiving_needs_its_ads_paused() {
 fn only_processing_creatives_complete() {
     assert_eq!(check_completion("processing"), Ok(()));
     assert_eq!(check_completion("completed"), Err(TransitionError::NotProcessing));
-    assert_eq!(check_completion("failed").map_err(TransitionError::code), Err("NOT_PROCESSING"));
+    assert_eq!(check_completion("failed").map_err(|error| error.code().as_str()), Err("NOT_PROCESSING"));
 }
 
 #[test]

@@ -106,10 +106,10 @@ pub enum BudgetInputError {
 
 impl BudgetInputError {
     /// Stable code for user errors (`BUDGET_BOTH_GIVEN`, `BUDGET_MISSING`, or the money code).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            BudgetInputError::BothBudgets => "BUDGET_BOTH_GIVEN",
-            BudgetInputError::NoBudget => "BUDGET_MISSING",
+            BudgetInputError::BothBudgets => crate::domain::UserErrorCode::BudgetBothGiven,
+            BudgetInputError::NoBudget => crate::domain::UserErrorCode::BudgetMissing,
             BudgetInputError::Money(_, error) => error.code(),
         }
     }
@@ -165,14 +165,14 @@ mod tests {
     #[test]
     fn error_codes_and_fields() {
         let both = BudgetInputError::BothBudgets;
-        assert_eq!((both.code(), both.field()), ("BUDGET_BOTH_GIVEN", "dailyBudgetCents"));
+        assert_eq!((both.code().as_str(), both.field()), ("BUDGET_BOTH_GIVEN", "dailyBudgetCents"));
         let none = BudgetInputError::NoBudget;
-        assert_eq!((none.code(), none.field()), ("BUDGET_MISSING", "dailyBudgetCents"));
+        assert_eq!((none.code().as_str(), none.field()), ("BUDGET_MISSING", "dailyBudgetCents"));
         let money = BudgetInputError::Money(BudgetKind::Lifetime, MoneyError::Negative);
-        assert_eq!((money.code(), money.field()), ("MONEY_NEGATIVE", "lifetimeBudgetCents"));
+        assert_eq!((money.code().as_str(), money.field()), ("MONEY_NEGATIVE", "lifetimeBudgetCents"));
         assert_eq!(money.to_string(), "invalid lifetime budget: the amount must not be negative");
         let daily = BudgetInputError::Money(BudgetKind::Daily, MoneyError::Zero);
-        assert_eq!((daily.code(), daily.field()), ("MONEY_ZERO", "dailyBudgetCents"));
+        assert_eq!((daily.code().as_str(), daily.field()), ("MONEY_ZERO", "dailyBudgetCents"));
     }
 
     #[test]

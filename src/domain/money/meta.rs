@@ -91,10 +91,10 @@ pub enum MetaMoneyError {
 
 impl MetaMoneyError {
     /// The stable user error code (`CURRENCY_NOT_SUPPORTED`, `MONEY_NOT_EXPRESSIBLE`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::domain::UserErrorCode {
         match self {
-            MetaMoneyError::Unsupported(_) => "CURRENCY_NOT_SUPPORTED",
-            MetaMoneyError::NotExpressible { .. } => "MONEY_NOT_EXPRESSIBLE",
+            MetaMoneyError::Unsupported(_) => crate::domain::UserErrorCode::CurrencyNotSupported,
+            MetaMoneyError::NotExpressible { .. } => crate::domain::UserErrorCode::MoneyNotExpressible,
         }
     }
 }
@@ -176,7 +176,7 @@ mod tests {
             assert_eq!(to_meta_units(500_000, c), Ok(5000), "{code} 5,000.00 is 5000");
             assert_eq!(from_meta_units(5000, c), Some(500_000), "{code} read back");
             let error = to_meta_units(500_050, c).expect_err("a fraction of the unit");
-            assert_eq!(error.code(), "MONEY_NOT_EXPRESSIBLE", "{code}");
+            assert_eq!(error.code().as_str(), "MONEY_NOT_EXPRESSIBLE", "{code}");
         }
     }
 
@@ -210,7 +210,7 @@ mod tests {
             assert!(!meta_supports(c), "{code}");
             let error = to_meta_units(1000, c).expect_err(code);
             assert_eq!(
-                (error.code(), &error),
+                (error.code().as_str(), &error),
                 ("CURRENCY_NOT_SUPPORTED", &MetaMoneyError::Unsupported(c.code()))
             );
             assert_eq!(from_meta_units(1000, c), None);

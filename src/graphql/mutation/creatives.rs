@@ -9,6 +9,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use super::payloads::{UserError as ApiUserError, Verdict};
 use super::{validate, writer};
 use crate::domain::ActorKind;
+use crate::domain::UserErrorCode;
 use crate::domain::lifecycle::OverrideMode;
 use crate::error::{ApiError, UserError};
 use crate::graphql::types::Creative;
@@ -252,7 +253,11 @@ fn outcome(input: &CompleteCreativeGenerationInput) -> Result<GenerationOutcome,
             return Err(conflict("failureReason", "a successful generation has no failure reason"));
         }
         let url = media_url.ok_or_else(|| {
-            UserError::field("mediaUrl", "MEDIA_URL_REQUIRED", "a completed creative needs its media URL")
+            UserError::field(
+                "mediaUrl",
+                UserErrorCode::MediaUrlRequired,
+                "a completed creative needs its media URL",
+            )
         })?;
         Ok(GenerationOutcome::Completed { media_url: media_url_checked(url)? })
     } else {
@@ -262,7 +267,7 @@ fn outcome(input: &CompleteCreativeGenerationInput) -> Result<GenerationOutcome,
         let reason = reason.ok_or_else(|| {
             UserError::field(
                 "failureReason",
-                "FAILURE_REASON_REQUIRED",
+                UserErrorCode::FailureReasonRequired,
                 "a failed generation needs its reason",
             )
         })?;
@@ -279,12 +284,12 @@ fn media_url_checked(url: &str) -> Result<String, UserError> {
     } else {
         Err(UserError::field(
             "mediaUrl",
-            "MEDIA_URL_INVALID",
+            UserErrorCode::MediaUrlInvalid,
             "the media URL must be an http(s) URL of at most 2048 characters",
         ))
     }
 }
 
 fn conflict(field: &str, message: &str) -> UserError {
-    UserError::field(field, "OUTCOME_CONFLICT", message)
+    UserError::field(field, UserErrorCode::OutcomeConflict, message)
 }

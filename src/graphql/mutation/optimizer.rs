@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use super::payloads::UserError as ApiUserError;
 use super::{validate, writer};
 use crate::domain::ActorKind;
+use crate::domain::UserErrorCode;
 use crate::error::{ApiError, UserError};
 use crate::graphql::enums::Platform;
 use crate::graphql::types::OptimizerRun;
@@ -110,7 +111,11 @@ impl OptimizerMutations {
     ) -> async_graphql::Result<MetricsPayload> {
         let (caller, services) = writer(ctx)?;
         if input.days.len() > 400 {
-            return Ok(rejected(UserError::field("days", "TOO_MANY_DAYS", "at most 400 days per import")));
+            return Ok(rejected(UserError::field(
+                "days",
+                UserErrorCode::TooManyDays,
+                "at most 400 days per import",
+            )));
         }
         let ad_id = match validate::id(NodeKind::Ad, "adId", &input.ad_id) {
             Ok(id) => id,
@@ -140,7 +145,7 @@ impl OptimizerMutations {
         let Ok(days @ 1..=365) = u32::try_from(input.days) else {
             return Ok(rejected(UserError::field(
                 "days",
-                "DAYS_OUT_OF_RANGE",
+                UserErrorCode::DaysOutOfRange,
                 "days must be between 1 and 365",
             )));
         };

@@ -3,7 +3,7 @@
 use async_graphql::{ID, SimpleObject};
 
 use crate::error;
-use crate::graphql::enums::{AuthorityAxis, Decision};
+use crate::graphql::enums::{AuthorityAxis, Decision, UserErrorCode};
 use crate::graphql::types::{Ad, AdSet, Campaign, Layer, PendingAction};
 use crate::service::{PolicyResult, VerdictRecord, WriteResult};
 
@@ -13,14 +13,14 @@ pub struct UserError {
     /// Path to the input field at fault (`["input", "dailyBudgetCents"]`).
     pub field: Option<Vec<String>>,
     /// Stable code (`BUDGET_BOTH_GIVEN`, `NOT_FOUND`, `INVALID_ID`, ...).
-    pub code: String,
+    pub code: UserErrorCode,
     /// A sentence for the user.
     pub message: String,
 }
 
 impl From<error::UserError> for UserError {
     fn from(e: error::UserError) -> Self {
-        UserError { field: e.field, code: e.code, message: e.message }
+        UserError { field: e.field, code: e.code.into(), message: e.message }
     }
 }
 

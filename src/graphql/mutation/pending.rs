@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::payloads::{BulkPendingActionPayload, PendingActionResult, RejectPayload};
 use super::{WritePayload, validate, writer};
+use crate::domain::UserErrorCode;
 use crate::error::{ApiError, UserError};
 use crate::ids::NodeKind;
 use crate::service::WriteResult;
@@ -111,7 +112,7 @@ fn item(outcome: Result<WriteResult, ApiError>) -> WriteResult {
         if let ApiError::Internal(detail) = &error {
             tracing::error!(detail = %detail, "bulk item failed");
         }
-        WriteResult::rejected(UserError::general(error.code(), error.client_message()))
+        WriteResult::rejected(UserError::general(error.user_error_code(), error.client_message()))
     })
 }
 
@@ -119,7 +120,8 @@ fn too_many(ids: &[ID]) -> Option<BulkPendingActionPayload> {
     (ids.len() > MAX_BULK).then(|| BulkPendingActionPayload {
         results: Vec::new(),
         user_errors: vec![
-            UserError::argument("ids", "TOO_MANY_IDS", format!("at most {MAX_BULK} ids per call")).into(),
+            UserError::argument("ids", UserErrorCode::TooManyIds, format!("at most {MAX_BULK} ids per call"))
+                .into(),
         ],
     })
 }

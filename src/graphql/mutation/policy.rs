@@ -5,6 +5,7 @@ use async_graphql::{Context, MaybeUndefined, Object};
 use super::inputs::{UpdateCampaignAuthorityInput, UpdateLayerDefaultsInput, UpdateLayerSettingsInput};
 use super::payloads::{KillSwitchPayload, LayerSettingsPayload, PolicyPayload};
 use super::{validate, writer};
+use crate::domain::UserErrorCode;
 use crate::domain::authority::AuthorityChange;
 use crate::domain::layer_settings::{Promoted, RequestedSettings};
 use crate::error::UserError;
@@ -39,7 +40,7 @@ impl PolicyMutations {
         if inherit && !change.is_empty() {
             let error = UserError::field(
                 "inheritDefaults",
-                "AUTHORITY_CONFLICT",
+                UserErrorCode::AuthorityConflict,
                 "give either axis modes or inheritDefaults, not both",
             );
             return Ok(PolicyResult::rejected(error).into());

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::Platform;
+use crate::domain::UserErrorCode;
 use crate::domain::campaign::{self, BidStrategy, Outcome, Targeting};
 use crate::domain::money::Budget;
 use crate::error::UserError;
@@ -17,7 +18,11 @@ use super::inputs::TargetingInput;
 /// A global id of `kind` in input field `field`.
 pub fn id(kind: NodeKind, field: &str, value: &ID) -> Result<Uuid, UserError> {
     ids::decode(kind, value).map_err(|_| {
-        UserError::field(field, "INVALID_ID", format!("`{field}` is not a valid {} id", kind.type_name()))
+        UserError::field(
+            field,
+            UserErrorCode::InvalidId,
+            format!("`{field}` is not a valid {} id", kind.type_name()),
+        )
     })
 }
 
@@ -77,12 +82,16 @@ pub fn schedule(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Res
 /// (which PostgreSQL cannot store).
 pub fn note(field: &str, value: Option<String>) -> Result<Option<String>, UserError> {
     match value {
-        Some(text) if text.chars().count() > 1000 => {
-            Err(UserError::field(field, "TEXT_TOO_LONG", format!("`{field}` is longer than 1000 characters")))
-        }
-        Some(text) if text.contains('\0') => {
-            Err(UserError::field(field, "TEXT_INVALID", format!("`{field}` must not contain NUL characters")))
-        }
+        Some(text) if text.chars().count() > 1000 => Err(UserError::field(
+            field,
+            UserErrorCode::TextTooLong,
+            format!("`{field}` is longer than 1000 characters"),
+        )),
+        Some(text) if text.contains('\0') => Err(UserError::field(
+            field,
+            UserErrorCode::TextInvalid,
+            format!("`{field}` must not contain NUL characters"),
+        )),
         other => Ok(other.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty())),
     }
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Services;
 use crate::domain::Platform;
+use crate::domain::UserErrorCode;
 use crate::domain::apple_api::AppleApi;
 use crate::domain::gate::{Decision, Verdict};
 use crate::error::{ApiError, UserError};
@@ -66,7 +67,7 @@ impl Services {
     pub(crate) fn refuse_retired_api(&self, row: &connected_accounts::Model) -> Result<(), UserError> {
         match self.retired_api(row) {
             Ok(()) => Ok(()),
-            Err(message) => Err(UserError::argument("platform", "APPLE_API_RETIRED", message)),
+            Err(message) => Err(UserError::argument("platform", UserErrorCode::AppleApiRetired, message)),
         }
     }
 

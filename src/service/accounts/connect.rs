@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{AccountResult, Services};
 use crate::auth::oauth_state::{OAuthState, StateError};
 use crate::auth::token_cipher::TokenKind;
+use crate::domain::UserErrorCode;
 use crate::domain::accounts::{AccountStatus, decide_customer_only, initial_status};
 use crate::domain::apple_api::AppleApi;
 use crate::domain::gate::{Decision, Verdict};
@@ -233,7 +234,7 @@ impl Services {
         let Some(row) = accounts::lock(&txn, caller.organization_id, id).await? else {
             return Ok(AccountResult::rejected(UserError::argument(
                 "id",
-                "NOT_FOUND",
+                UserErrorCode::NotFound,
                 "connected account not found",
             )));
         };
@@ -259,14 +260,14 @@ impl Services {
             ("confirm", _) => {
                 return Ok(AccountResult::rejected(UserError::argument(
                     "id",
-                    "ACCOUNT_NOT_AWAITING_CUSTOMER",
+                    UserErrorCode::AccountNotAwaitingCustomer,
                     format!("this connection is {status}, not waiting for confirmation"),
                 )));
             }
             (_, AccountStatus::Disconnected) => {
                 return Ok(AccountResult::rejected(UserError::argument(
                     "id",
-                    "ACCOUNT_DISCONNECTED",
+                    UserErrorCode::AccountDisconnected,
                     "this connection is already disconnected",
                 )));
             }

@@ -20,6 +20,7 @@ use super::Services;
 use crate::auth::Secret;
 use crate::auth::token_cipher::TokenKind;
 use crate::domain::Platform;
+use crate::domain::UserErrorCode;
 use crate::domain::accounts::{AccountStatus, needs_refresh};
 use crate::domain::gate::{Decision, Verdict};
 use crate::error::{ApiError, UserError};
@@ -77,7 +78,7 @@ impl Services {
         let Some(row) = accounts::in_use(conn, layer.organization_id, platform).await? else {
             return Err(UserError::argument(
                 "platform",
-                "AD_ACCOUNT_NOT_CONNECTED",
+                UserErrorCode::AdAccountNotConnected,
                 format!(
                     "connect a {platform} ad account before writing to this layer (adAccountAuthorizationUrl)"
                 ),

@@ -1,5 +1,6 @@
-//! Policy writes (DESIGN 3.3): campaign authority, layer defaults and the customer-only kill
-//! switch, for customers and for partners with and without `ads:write:policy`.
+//! Policy writes (README.md, "The gate": policy writes): campaign authority, layer defaults and
+//! the customer-only kill switch, for customers and for partners with and without
+//! `ads:write:policy`.
 //!
 //! This module holds the policy mutations and read-backs the tests share; the tests are grouped
 //! by who writes:

@@ -1,9 +1,10 @@
-//! Where the live platform APIs are, and how patiently they are called.
+//! Where the live platform APIs are, and how patiently they are called (`LAYERS_META_*`,
+//! `LAYERS_TIKTOK_BASE_URL`, `LAYERS_APPLE_*_BASE_URL`, `LAYERS_PLATFORM_*`).
 //!
 //! Flattened into [`crate::config::Settings`]; every base URL is configurable so tests and staging
 //! can point the live adapters at a local server. The timeout, attempts, backoff and `Retry-After`
 //! cap bound how long one write may keep a dispatch waiting. Used only when
-//! `LAYERS_PLATFORM_MODE=live`.
+//! `LAYERS_PLATFORM_MODE=live`. Parsing only: nothing here opens a connection.
 
 use clap::Args;
 
@@ -11,24 +12,24 @@ use clap::Args;
 #[derive(Debug, Clone, Args)]
 pub struct PlatformSettings {
     /// Meta Marketing API base URL (Graph API host, without the version).
-    #[arg(long, env = "LAYERS_META_BASE_URL", default_value = "https://graph.facebook.com", value_parser = parse_base_url, global = true)]
+    #[arg(long, env = "LAYERS_META_BASE_URL", default_value = DEFAULT_META_BASE_URL, value_parser = parse_base_url, global = true)]
     pub meta_base_url: String,
 
     /// Meta Marketing API version every Meta path starts with.
-    #[arg(long, env = "LAYERS_META_API_VERSION", default_value = super::meta::API_VERSION, value_parser = parse_meta_version, global = true)]
+    #[arg(long, env = "LAYERS_META_API_VERSION", default_value = crate::platform::meta::API_VERSION, value_parser = parse_meta_version, global = true)]
     pub meta_api_version: String,
 
     /// TikTok Business API base URL (paths start with `/open_api/v1.3/`).
-    #[arg(long, env = "LAYERS_TIKTOK_BASE_URL", default_value = "https://business-api.tiktok.com", value_parser = parse_base_url, global = true)]
+    #[arg(long, env = "LAYERS_TIKTOK_BASE_URL", default_value = DEFAULT_TIKTOK_BASE_URL, value_parser = parse_base_url, global = true)]
     pub tiktok_base_url: String,
 
     /// Apple Search Ads Campaign Management API v5 base URL (paths start with `/api/v5/`), for
     /// accounts connected before the Apple Ads Platform API; Apple retires it on 2027-01-26.
-    #[arg(long, env = "LAYERS_APPLE_BASE_URL", default_value = "https://api.searchads.apple.com", value_parser = parse_base_url, global = true)]
+    #[arg(long, env = "LAYERS_APPLE_BASE_URL", default_value = DEFAULT_APPLE_BASE_URL, value_parser = parse_base_url, global = true)]
     pub apple_base_url: String,
 
     /// Apple Ads Platform API base URL (paths start with `/v1/`), for new Apple connections.
-    #[arg(long, env = "LAYERS_APPLE_ADS_BASE_URL", default_value = "https://api.ads.apple.com", value_parser = parse_base_url, global = true)]
+    #[arg(long, env = "LAYERS_APPLE_ADS_BASE_URL", default_value = DEFAULT_APPLE_ADS_BASE_URL, value_parser = parse_base_url, global = true)]
     pub apple_ads_base_url: String,
 
     /// Milliseconds one platform call may take (connecting, sending and reading the answer).
@@ -52,6 +53,14 @@ pub struct PlatformSettings {
     pub platform_retry_after_cap_secs: u64,
 }
 
+/// Default `LAYERS_META_BASE_URL`: the Graph API host.
+pub const DEFAULT_META_BASE_URL: &str = "https://graph.facebook.com";
+/// Default `LAYERS_TIKTOK_BASE_URL`: the TikTok Business API host.
+pub const DEFAULT_TIKTOK_BASE_URL: &str = "https://business-api.tiktok.com";
+/// Default `LAYERS_APPLE_BASE_URL`: the Campaign Management API v5 host.
+pub const DEFAULT_APPLE_BASE_URL: &str = "https://api.searchads.apple.com";
+/// Default `LAYERS_APPLE_ADS_BASE_URL`: the Apple Ads Platform API host.
+pub const DEFAULT_APPLE_ADS_BASE_URL: &str = "https://api.ads.apple.com";
 /// Default `LAYERS_PLATFORM_TIMEOUT_MS`: 30 seconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Default `LAYERS_PLATFORM_MAX_ATTEMPTS`.
@@ -64,15 +73,15 @@ pub const DEFAULT_BACKOFF_CAP_MS: u64 = 20_000;
 pub const DEFAULT_RETRY_AFTER_CAP_SECS: u64 = 60;
 
 impl Default for PlatformSettings {
-    /// The documented defaults: the real platform hosts, Graph API [`super::meta::API_VERSION`], 30 s per call, three
-    /// attempts with 0.5 s–20 s backoff, `Retry-After` honoured up to 60 s.
+    /// The documented defaults: the real platform hosts, Graph API
+    /// [`crate::platform::meta::API_VERSION`], and the `DEFAULT_*` timing above.
     fn default() -> Self {
         PlatformSettings {
-            meta_base_url: "https://graph.facebook.com".to_owned(),
-            meta_api_version: super::meta::API_VERSION.to_owned(),
-            tiktok_base_url: "https://business-api.tiktok.com".to_owned(),
-            apple_base_url: "https://api.searchads.apple.com".to_owned(),
-            apple_ads_base_url: "https://api.ads.apple.com".to_owned(),
+            meta_base_url: DEFAULT_META_BASE_URL.to_owned(),
+            meta_api_version: crate::platform::meta::API_VERSION.to_owned(),
+            tiktok_base_url: DEFAULT_TIKTOK_BASE_URL.to_owned(),
+            apple_base_url: DEFAULT_APPLE_BASE_URL.to_owned(),
+            apple_ads_base_url: DEFAULT_APPLE_ADS_BASE_URL.to_owned(),
             platform_timeout_ms: DEFAULT_TIMEOUT_MS,
             platform_max_attempts: DEFAULT_MAX_ATTEMPTS,
             platform_backoff_base_ms: DEFAULT_BACKOFF_BASE_MS,
