@@ -18,7 +18,7 @@
 //! | `LAYERS_WS_INIT_TIMEOUT_SECS` | `--ws-init-timeout-secs` | `10` | seconds a WebSocket may take to send `connection_init` |
 //! | `LAYERS_WS_KEEPALIVE_SECS` | `--ws-keepalive-secs` | `15` | seconds of silence before the server pings a WebSocket |
 //! | `LAYERS_WS_MAX_SUBSCRIPTIONS` | `--ws-max-subscriptions` | `100` | subscriptions per WebSocket |
-//! | `LAYERS_WS_MAX_CONNECTIONS_PER_ORG` | `--ws-max-connections-per-org` | `1000` | WebSockets per organization per instance |
+//! | `LAYERS_WS_MAX_CONNECTIONS_PER_ORG` | `--ws-max-connections-per-org` | `1000` | WebSockets per organization, across every instance on PostgreSQL (per instance with the `memory` store or SQLite) |
 //! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` (PostgreSQL; SQLite always uses 1) | connection pool size |
 //! | `LAYERS_LOG` | `--log` | `info` | log filter (`tracing` env-filter syntax) |
 //! | `LAYERS_LOG_FORMAT` | `--log-format` | `human` | `human` or `json` |
@@ -31,6 +31,11 @@
 //! | `LAYERS_RATE_LIMIT_ORG_PER_MINUTE` / `_BURST` | `--rate-limit-org-*` | `600` / `100` | customer requests per organization |
 //! | `LAYERS_RATE_LIMIT_PARTNER_KEY_PER_MINUTE` / `_BURST` | `--rate-limit-partner-key-*` | `300` / `50` | requests per partner key |
 //! | `LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE` / `_BURST` | `--rate-limit-subscribe-*` | `3000` / `3000` | subscription starts per organization or partner key, apart from queries |
+//! | `LAYERS_RATE_LIMIT_STORE` | `--rate-limit-store` | `redis` when `LAYERS_REDIS_URL` is set, else `postgres` on PostgreSQL, else `memory` | where rate limits are shared by every instance (`memory`: each instance counts its own traffic, WebSockets too) |
+//! | `LAYERS_REDIS_URL` | `--redis-url` | unset | Redis for the rate limits of every instance (`redis://host:6379/0`) |
+//! | `LAYERS_RATE_LIMIT_STORE_TIMEOUT_MS` | `--rate-limit-store-timeout-ms` | `100` | milliseconds the shared store may take; slower or failing, the request goes through (fail open, counted in `layers_rate_limit_store_failures_total`) |
+//! | `LAYERS_INSTANCE_HEARTBEAT_SECS` | `--instance-heartbeat-secs` | `10` | PostgreSQL: seconds between this instance's heartbeats |
+//! | `LAYERS_INSTANCE_EXPIRY_SECS` | `--instance-expiry-secs` | `30` | PostgreSQL: an instance silent this long (crashed) no longer counts toward WebSocket caps |
 //! | `LAYERS_DISPATCH_LEASE_SECS` | `--dispatch-lease-secs` | `300` | seconds a dispatch may take before a reconciler may settle it instead (longer than any platform call with its retries) |
 //! | `LAYERS_RECONCILE_INTERVAL_SECS` | `--reconcile-interval-secs` | `15` | seconds between reconciler runs (one also runs at start-up) settling dispatches left in flight |
 //! | `LAYERS_INSTANCE_ID` | `--instance-id` | `<hostname>:<port>` | this instance's name, unique among running instances and stable across its restarts (a restarted instance settles its previous process's dispatches at once) |
@@ -64,6 +69,7 @@
 
 pub mod accounts;
 pub mod check;
+pub mod limits;
 
 use std::net::SocketAddr;
 
@@ -125,7 +131,7 @@ pub struct Settings {
     #[arg(long, env = "LAYERS_WS_MAX_SUBSCRIPTIONS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
     pub ws_max_subscriptions: u32,
 
-    /// WebSocket connections one organization may hold on one instance.
+    /// WebSocket connections one organization may hold (across instances on PostgreSQL).
     #[arg(long, env = "LAYERS_WS_MAX_CONNECTIONS_PER_ORG", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
     pub ws_max_connections_per_org: u32,
 
@@ -177,6 +183,10 @@ pub struct Settings {
     /// Connected ad accounts: token encryption, OAuth apps, refresh (`LAYERS_TOKEN_*`, `LAYERS_OAUTH_*`, app ids).
     #[command(flatten)]
     pub accounts: accounts::AccountSettings,
+
+    /// Limits shared across instances: the rate-limit store and the instance heartbeat.
+    #[command(flatten)]
+    pub limits: limits::LimitSettings,
 }
 
 /// How writes reach the ad platforms.

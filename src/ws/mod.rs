@@ -14,7 +14,7 @@
 //! "Subprotocol not acceptable", as the reference `graphql-ws` server does.
 //!
 //! Resources are bounded ([`WsConfig`]): operations per connection, authenticated connections
-//! per organization on this instance, and one bounded outgoing queue per connection. An
+//! per organization (across instances on PostgreSQL, see `limits`), and one bounded outgoing queue per connection. An
 //! operation whose messages do not fit in the queue has them dropped and is sent a
 //! `RESYNC_REQUIRED` error as soon as there is room; it never waits on the socket, so a slow
 //! client slows nobody else. Each connection runs in its own tasks (a reader, a writer and one
@@ -38,7 +38,7 @@ use std::time::Duration;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 
-pub use limits::WsHub;
+pub use limits::{SharedConnections, WsHub};
 pub use protocol::{LEGACY_WS, TRANSPORT_WS};
 
 use crate::auth::JwtKeys;
@@ -58,8 +58,9 @@ pub struct WsConfig {
     /// Operations one connection may run at once (default 100); one more gets an `error`
     /// message with code `TOO_MANY_SUBSCRIPTIONS` and the connection stays open.
     pub max_operations: usize,
-    /// Authenticated connections one organization may hold on this instance (default 50);
-    /// one more is closed with 4403 "too many connections for this organization".
+    /// Authenticated connections one organization may hold (default 1000): across every
+    /// instance when the hub shares its count ([`WsHub::shared`]), else on this instance; one
+    /// more is closed with 4403 "too many connections for this organization".
     pub max_connections_per_org: usize,
     /// Messages that may wait for the socket, per connection (default 256).
     pub outgoing_queue: usize,
@@ -90,7 +91,7 @@ pub(crate) struct Env {
     pub(crate) hub: WsHub,
 }
 
-/// WebSockets one organization may hold on one instance by default: a team of a hundred people
+/// WebSockets one organization may hold by default: a team of a hundred people
 /// with several dashboard tabs each stays well under it; it bounds what one tenant can take.
 pub const DEFAULT_MAX_CONNECTIONS_PER_ORG: usize = 1_000;
 
