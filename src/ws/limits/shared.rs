@@ -15,6 +15,7 @@
 //! bounds this instance.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -39,6 +40,8 @@ struct Inner {
     timeout: Duration,
     /// Rows this instance's connections hold (or are claiming) now.
     live: Mutex<HashSet<Uuid>>,
+    /// Set once the instance left: a late heartbeat must not bring it back.
+    left: AtomicBool,
 }
 
 impl std::fmt::Debug for SharedConnections {
@@ -73,6 +76,7 @@ impl SharedConnections {
             expiry: config.expiry,
             timeout: config.timeout,
             live: Mutex::new(HashSet::new()),
+            left: AtomicBool::new(false),
         };
         Ok(SharedConnections { inner: Arc::new(inner) })
     }
@@ -83,8 +87,11 @@ impl SharedConnections {
     }
 
     /// Refreshes this instance's heartbeat, deletes its rows no connection holds, and removes
-    /// expired instances with their rows.
+    /// expired instances with their rows. Does nothing once the instance left.
     pub async fn heartbeat(&self) -> Result<(), DbErr> {
+        if self.inner.left.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         let db = &self.inner.db;
         store::heartbeat(db, self.inner.instance, &self.inner.name).await?;
         let live: Vec<Uuid> = self.live().iter().copied().collect();
@@ -95,6 +102,7 @@ impl SharedConnections {
 
     /// Removes this instance and its rows (it is shutting down).
     pub async fn leave(&self) -> Result<(), DbErr> {
+        self.inner.left.store(true, Ordering::SeqCst);
         store::leave(&self.inner.db, self.inner.instance).await
     }
 
