@@ -3,6 +3,9 @@
 //! organization seeded where that is allowed, the background jobs started and the listener bound
 //! ([`Application::build`]); then [`Application::run_until_stopped`] serves until its shutdown
 //! future completes, drains HTTP, closes WebSockets with 1001 and stops the jobs.
+//!
+//! On PostgreSQL the instance joins the shared WebSocket count at start (a heartbeat job keeps
+//! it live and purges what crashed instances left) and leaves it at shutdown.
 
 use std::error::Error;
 use std::future::Future;
@@ -15,7 +18,7 @@ use tokio::task::JoinHandle;
 use crate::config::{Environment, PlatformMode, SeedDemo, Settings, check::Problems};
 use crate::events::EventBus;
 use crate::http::AppState;
-use crate::ws::WsHub;
+use crate::ws::{SharedConnections, WsHub};
 use crate::{AppConfig, build_state_with_reads, db, seed};
 
 /// A start-up or serving failure.
@@ -65,16 +68,11 @@ impl Application {
         migration::run(&db).await?;
         let state = serving_state(settings, db).await?;
         let seeded = seed_if_asked(settings, &state).await?;
-        let jobs = start_jobs(settings, &state);
+        let hub = ws_hub(settings, &state).await?;
+        let mut jobs = start_jobs(settings, &state);
+        jobs.0.push(spawn_limits_upkeep(&state, &hub, settings.limits.config().heartbeat));
         let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-        Ok(Application {
-            listener,
-            state,
-            hub: WsHub::new(settings.ws_config()),
-            graphiql: settings.graphiql_enabled(),
-            seeded,
-            _jobs: jobs,
-        })
+        Ok(Application { listener, state, hub, graphiql: settings.graphiql_enabled(), seeded, _jobs: jobs })
     }
 
     /// The address the server listens on.
@@ -99,8 +97,9 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then drains HTTP requests, closes every WebSocket with
-    /// 1001, waits up to 5 s for them, waits for detached writes (their dispatches and
-    /// settlements, up to the dispatch lease) and stops the background jobs.
+    /// 1001, waits up to 5 s for them, leaves the shared WebSocket count, waits for detached
+    /// writes (their dispatches and settlements, up to the dispatch lease) and stops the
+    /// background jobs.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -117,6 +116,11 @@ impl Application {
         axum::serve(listener, router).with_graceful_shutdown(signal).await?;
         if !hub.drained(WS_DRAIN).await {
             tracing::warn!(open = hub.open_connections(), "WebSockets still open after 5 s; closing anyway");
+        }
+        if let Some(shared) = hub.shared_connections()
+            && let Err(error) = shared.leave().await
+        {
+            tracing::warn!(%error, "could not remove this instance's WebSocket count; it expires with its heartbeat");
         }
         let lease = services.dispatch_lease.to_std().unwrap_or(WS_DRAIN);
         if !services.detached.drain(lease).await {
@@ -161,6 +165,7 @@ pub fn app_config(settings: &Settings) -> Result<AppConfig, AppError> {
         dispatch_settle: settings.dispatch.settle(),
         instance: settings.dispatch.instance(settings.listen),
         graphiql: settings.graphiql_enabled(),
+        limits: settings.limits.config(),
     })
 }
 
@@ -177,6 +182,40 @@ async fn serving_state(settings: &Settings, db: DatabaseConnection) -> Result<Ap
     });
     let reads = db::connect_reads(&settings.database_url, &db, settings.db_max_connections).await?;
     Ok(build_state_with_reads(db, reads, &app_config(settings)?, proxy, events))
+}
+
+/// The WebSocket hub: on PostgreSQL (unless `LAYERS_RATE_LIMIT_STORE=memory`) its
+/// per-organization cap is shared with every instance.
+async fn ws_hub(settings: &Settings, state: &AppState) -> Result<WsHub, AppError> {
+    let limits = settings.limits.config();
+    if !limits.connections_in_postgres(db::is_postgres(&settings.database_url)) {
+        return Ok(WsHub::new(settings.ws_config()));
+    }
+    let name = settings.dispatch.instance(settings.listen);
+    let shared = SharedConnections::join(state.services.db.clone(), &name, &limits).await?;
+    Ok(WsHub::shared(settings.ws_config(), shared))
+}
+
+/// Every `every`: the instance heartbeat (shared WebSocket count), and forgetting rate-limit
+/// buckets that are full again, in memory and in the shared store.
+fn spawn_limits_upkeep(state: &AppState, hub: &WsHub, every: Duration) -> JoinHandle<()> {
+    let admission = state.schema.data::<crate::graphql::Admission>().cloned();
+    let shared = hub.shared_connections().cloned();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Some(shared) = &shared
+                && let Err(error) = shared.heartbeat().await
+            {
+                crate::graphql::admission::store_failed("postgres", "error", &error);
+            }
+            if let Some(admission) = &admission {
+                admission.forget_idle().await;
+            }
+        }
+    })
 }
 
 /// Seeds the demo organization when `LAYERS_SEED_DEMO` asks for it and the settings allow it

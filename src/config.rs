@@ -23,7 +23,7 @@
 //! | `LAYERS_WS_INIT_TIMEOUT_SECS` | `--ws-init-timeout-secs` | `10` | seconds a WebSocket may take to send `connection_init` (then closed 4408) |
 //! | `LAYERS_WS_KEEPALIVE_SECS` | `--ws-keepalive-secs` | `15` | seconds of silence before the server pings a WebSocket |
 //! | `LAYERS_WS_MAX_SUBSCRIPTIONS` | `--ws-max-subscriptions` | `100` | subscriptions one WebSocket may run (one more gets `TOO_MANY_SUBSCRIPTIONS`) |
-//! | `LAYERS_WS_MAX_CONNECTIONS_PER_ORG` | `--ws-max-connections-per-org` | `1000` | WebSockets one organization may hold on one instance (one more is closed 4403); a team of a hundred with several tabs each stays well under it |
+//! | `LAYERS_WS_MAX_CONNECTIONS_PER_ORG` | `--ws-max-connections-per-org` | `1000` | WebSockets one organization may hold, across every instance on PostgreSQL (per instance with the `memory` store or on SQLite); one more is closed 4403; a team of a hundred with several tabs each stays well under it |
 //! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | PostgreSQL pool size; on a SQLite file, read-only connections beside the one writer |
 //! | `LAYERS_DISPATCH_LEASE_SECS` | `--dispatch-lease-secs` | `300` | seconds a dispatch may take (its platform call with every retry) before the reconciler may settle it instead (10 to 86400) |
 //! | `LAYERS_DISPATCH_SETTLE_SECS` | `--dispatch-settle-secs` | `60` | seconds after a dispatch's call started before the platform showing no trace of it is believed (it may still be processing a call it did not answer); until then the reconciler asks again at every run (0 to 3600) |
@@ -73,6 +73,11 @@
 //! | `LAYERS_RATE_LIMIT_ORG_PER_MINUTE` / `LAYERS_RATE_LIMIT_ORG_BURST` | `--rate-limit-org-per-minute` / `--rate-limit-org-burst` | `600` / `100` | customer requests per organization (0: no limit) |
 //! | `LAYERS_RATE_LIMIT_PARTNER_KEY_PER_MINUTE` / `LAYERS_RATE_LIMIT_PARTNER_KEY_BURST` | `--rate-limit-partner-key-per-minute` / `--rate-limit-partner-key-burst` | `300` / `50` | requests per partner key (0: no limit) |
 //! | `LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE` / `LAYERS_RATE_LIMIT_SUBSCRIBE_BURST` | `--rate-limit-subscribe-per-minute` / `--rate-limit-subscribe-burst` | `3000` / `3000` | subscription starts per organization (customers) or partner key, counted apart from queries and mutations: a burst admits every tab of an organization at its WebSocket cap reconnecting three feeds after a deploy (0: no limit) |
+//! | `LAYERS_RATE_LIMIT_STORE` | `--rate-limit-store` | `redis` when `LAYERS_REDIS_URL` is set, else `postgres` on PostgreSQL, else `memory` | where every instance shares its rate limits; `memory`: each instance limits the traffic it sees (WebSocket caps too) |
+//! | `LAYERS_REDIS_URL` | `--redis-url` | unset | Redis for the rate limits of every instance (`redis://host:6379/0`); WebSocket caps stay in PostgreSQL |
+//! | `LAYERS_RATE_LIMIT_STORE_TIMEOUT_MS` | `--rate-limit-store-timeout-ms` | `100` | how long the shared store may take; slower or failing, the request goes through (fail open, counted in `layers_rate_limit_store_failures_total`) |
+//! | `LAYERS_INSTANCE_HEARTBEAT_SECS` | `--instance-heartbeat-secs` | `10` | PostgreSQL: seconds between this instance's heartbeats (its WebSockets keep counting toward the cap) |
+//! | `LAYERS_INSTANCE_EXPIRY_SECS` | `--instance-expiry-secs` | `30` | PostgreSQL: an instance silent this long (crashed) no longer counts toward WebSocket caps; longer than the heartbeat |
 //! | `LAYERS_AD_ACCOUNT_TOKEN` | none (standard input instead) | unset: read from standard input | `ad-account connect` only: the token of the account being connected |
 //!
 //! This module parses and validates (`check`: every problem at once); only
@@ -82,6 +87,7 @@ pub mod accounts;
 pub mod check;
 pub mod dispatch;
 pub mod graphql;
+pub mod limits;
 pub mod platforms;
 pub mod ws;
 
@@ -208,6 +214,10 @@ pub struct Settings {
     /// Connected ad accounts: token encryption, OAuth apps, refresh (`LAYERS_TOKEN_*`, `LAYERS_OAUTH_*`, app ids).
     #[command(flatten)]
     pub accounts: accounts::AccountSettings,
+
+    /// Limits shared across instances: the rate-limit store and the instance heartbeat.
+    #[command(flatten)]
+    pub limits: limits::LimitSettings,
 }
 
 /// How writes reach the ad platforms.

@@ -151,7 +151,7 @@ async fn graphql_handler(
         return Refusal::anonymous_get().sent_as(media).into_response();
     }
     let started = std::time::Instant::now();
-    let admitted = graphql::admit(&state.schema, &auth, &mut request);
+    let admitted = graphql::admit(&state.schema, &auth, &mut request).await;
     let (operation, kind) = graphql::operation_of(&mut request);
     if let Err(refused) = admitted {
         telemetry::graphql_request(operation.as_deref(), kind, "refused", started.elapsed());

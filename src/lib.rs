@@ -68,6 +68,8 @@ pub struct AppConfig {
     pub instance: String,
     /// Whether `/graphiql` serves GraphiQL (404 otherwise).
     pub graphiql: bool,
+    /// Where rate limits and WebSocket counts are shared between instances.
+    pub limits: config::limits::LimitsConfig,
 }
 
 impl AppConfig {
@@ -90,6 +92,7 @@ impl AppConfig {
             )),
             instance: format!("instance-{}", uuid::Uuid::now_v7()),
             graphiql: true,
+            limits: config::limits::LimitsConfig::default(),
         }
     }
 }
@@ -141,7 +144,7 @@ pub fn build_state_with_reads(
         detached: service::Detached::default(),
     };
     AppState {
-        schema: graphql::build_schema(services.clone(), &config.schema),
+        schema: graphql::build_schema(services.clone(), &config.schema, &config.limits),
         max_body_bytes: config.max_body_bytes,
         metrics_token: config.metrics_token.clone(),
         graphiql: config.graphiql,

@@ -9,6 +9,7 @@
 //! | `layers_platform_dispatches_total` | counter | `platform`, `result` (`ok` or the error code) |
 //! | `layers_websocket_connections` | gauge | |
 //! | `layers_websocket_subscriptions` | gauge | |
+//! | `layers_rate_limit_store_failures_total` | counter | `store` (`postgres`, `redis`), `reason` (`error`, `timeout`, `skipped`: not asked for a second after a failure) |
 //!
 //! Operation names come from clients, so they are bounded: a name that is not a GraphQL name of
 //! at most 64 characters is counted as `invalid`, and past [`MAX_OPERATION_NAMES`] distinct
@@ -68,6 +69,10 @@ fn describe() {
     metrics::describe_counter!("layers_platform_dispatches_total", "Platform calls by platform and result");
     metrics::describe_gauge!("layers_websocket_connections", "Open WebSocket connections on this instance");
     metrics::describe_gauge!("layers_websocket_subscriptions", "Active subscriptions on this instance");
+    metrics::describe_counter!(
+        "layers_rate_limit_store_failures_total",
+        "Shared limit store calls that failed or timed out (the request was let through)"
+    );
 }
 
 /// The Prometheus text exposition of every metric, with the WebSocket gauges set to `ws`'s counts.
@@ -99,6 +104,13 @@ pub fn platform_dispatch(platform: &'static str, result: &'static str, took: Dur
     metrics::histogram!("layers_platform_dispatch_duration_seconds", "platform" => platform)
         .record(took.as_secs_f64());
     metrics::counter!("layers_platform_dispatches_total", "platform" => platform, "result" => result)
+        .increment(1);
+}
+
+/// One request let through without the shared limit store: it failed (`error`), took too
+/// long (`timeout`), or was not asked right after a failure (`skipped`).
+pub fn rate_limit_store_failure(store: &'static str, reason: &'static str) {
+    metrics::counter!("layers_rate_limit_store_failures_total", "store" => store, "reason" => reason)
         .increment(1);
 }
 

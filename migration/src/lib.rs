@@ -25,6 +25,7 @@ mod m20261206_000011_superseded_proposals;
 mod m20261206_000012_platform_settings;
 mod m20261206_000013_apple_platform_api;
 mod m20261206_000014_tiktok_pixel;
+mod m20261206_000015_shared_limits;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_platform_settings::Migration),
             Box::new(m20261206_000013_apple_platform_api::Migration),
             Box::new(m20261206_000014_tiktok_pixel::Migration),
+            Box::new(m20261206_000015_shared_limits::Migration),
         ]
     }
 }

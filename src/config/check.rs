@@ -44,6 +44,7 @@ impl Settings {
         self.limit_problems(&mut problems);
         problems.extend(self.accounts.problems(self.platform_mode == PlatformMode::Live));
         problems.extend(self.platforms.problems());
+        problems.extend(self.limits.problems(crate::db::is_postgres(&self.database_url)));
         problems
     }
 

@@ -34,7 +34,7 @@ pub struct WsSettings {
     #[arg(long, env = "LAYERS_WS_MAX_SUBSCRIPTIONS", default_value_t = DEFAULT_MAX_SUBSCRIPTIONS, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
     pub ws_max_subscriptions: u32,
 
-    /// WebSocket connections one organization may hold on one instance.
+    /// WebSocket connections one organization may hold (across instances on PostgreSQL).
     #[arg(long, env = "LAYERS_WS_MAX_CONNECTIONS_PER_ORG", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_ORG, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
     pub ws_max_connections_per_org: u32,
 }

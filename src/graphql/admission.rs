@@ -7,8 +7,20 @@
 //! Subscription starts draw from a bucket of their own (per organization, or per partner key),
 //! so dashboards reconnecting their live feeds after a deploy never use up the allowance of
 //! queries and mutations, nor the other way round.
-//! They are kept in this process's memory (GCRA, the `governor` crate): with several instances
-//! behind a load balancer, each enforces the limit on the traffic it sees.
+//!
+//! Each limit is checked twice, with the same quota (GCRA): first in this process's memory (the
+//! `governor` crate), then in the store every instance shares ([`shared`]: PostgreSQL by
+//! default on a PostgreSQL database, Redis when `LAYERS_REDIS_URL` names one, nothing on
+//! SQLite). A request over the quota on one instance is over it everywhere, so a flood the
+//! local gate refuses costs no round trip; a request the local gate admits costs one. With
+//! several instances behind a load balancer, the shared bucket holds the organization to its
+//! quota whichever instances its requests reach. When the shared store fails or is slow the
+//! request goes through (fail open): see [`shared`].
+
+mod shared;
+
+pub use shared::SharedLimiter;
+pub(crate) use shared::store_failed;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -24,6 +36,7 @@ use super::RequestAuth;
 use super::limits::{self, LimitExceeded, QueryLimits};
 use crate::domain::ActorKind;
 use crate::service::Caller;
+use crate::store::limits::{Rate, Take};
 
 /// Who may run introspection (`__schema`, `__type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,6 +63,12 @@ pub struct RateLimit {
 impl RateLimit {
     fn quota(self) -> Quota {
         Quota::per_minute(self.per_minute).allow_burst(self.burst)
+    }
+
+    /// The same quota for the shared store: one request per minute / `per_minute`, `burst` at once.
+    fn rate(self) -> Rate {
+        let emission = Duration::from_secs(60) / self.per_minute.get();
+        Rate { emission, limit: emission * self.burst.get() }
     }
 }
 
@@ -138,32 +157,45 @@ impl Refused {
     }
 }
 
+/// One rate limit: its quota, this process's buckets and the shared buckets' key prefix.
+struct Limit {
+    name: &'static str,
+    quota: RateLimit,
+    local: DefaultKeyedRateLimiter<Uuid>,
+}
+
+impl Limit {
+    fn new(name: &'static str, quota: Option<RateLimit>) -> Option<Arc<Self>> {
+        let quota = quota?;
+        Some(Arc::new(Limit { name, quota, local: governor::RateLimiter::keyed(quota.quota()) }))
+    }
+}
+
 /// Applies the admission rules; shared by every request of the process.
 #[derive(Clone)]
 pub struct Admission {
     config: AdmissionConfig,
-    organizations: Option<Arc<DefaultKeyedRateLimiter<Uuid>>>,
-    partner_keys: Option<Arc<DefaultKeyedRateLimiter<Uuid>>>,
-    subscriptions: Option<Arc<DefaultKeyedRateLimiter<Uuid>>>,
+    organizations: Option<Arc<Limit>>,
+    partner_keys: Option<Arc<Limit>>,
+    subscriptions: Option<Arc<Limit>>,
+    shared: SharedLimiter,
 }
 
 impl std::fmt::Debug for Admission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Admission").field("config", &self.config).finish()
+        f.debug_struct("Admission").field("config", &self.config).field("shared", &self.shared).finish()
     }
 }
 
 impl Admission {
-    /// The rules of `config`, with empty rate-limit state.
-    pub fn new(config: AdmissionConfig) -> Self {
-        let keyed = |limit: Option<RateLimit>| {
-            limit.map(|limit| Arc::new(governor::RateLimiter::keyed(limit.quota())))
-        };
+    /// The rules of `config`, with empty rate-limit state, shared through `shared`.
+    pub fn new(config: AdmissionConfig, shared: SharedLimiter) -> Self {
         Admission {
-            organizations: keyed(config.per_organization),
-            partner_keys: keyed(config.per_partner_key),
-            subscriptions: keyed(config.subscriptions),
+            organizations: Limit::new("org", config.per_organization),
+            partner_keys: Limit::new("partner_key", config.per_partner_key),
+            subscriptions: Limit::new("subscribe", config.subscriptions),
             config,
+            shared,
         }
     }
 
@@ -174,11 +206,15 @@ impl Admission {
 
     /// Checks `request` for `auth`; on success the request carries its parsed document, and
     /// introspection is switched off in it when the policy is [`Introspection::Off`].
-    pub fn admit(&self, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
+    pub async fn admit(&self, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
         let subscription = super::operation_of(request).1 == "subscription";
         if let RequestAuth::Authenticated(caller) = auth {
-            self.take_token(caller, subscription)?;
+            self.take_token(caller, subscription).await?;
         }
+        self.check_document(auth, request)
+    }
+
+    fn check_document(&self, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
         limits::check_text(&request.query, &self.config.limits).map_err(Refused::Limit)?;
         let authenticated = matches!(auth, RequestAuth::Authenticated(_));
         let variables = request.variables.clone();
@@ -203,28 +239,35 @@ impl Admission {
         Ok(())
     }
 
-    fn take_token(&self, caller: &Caller, subscription: bool) -> Result<(), Refused> {
-        let (limiter, key) = match (caller.kind, caller.api_key_id) {
+    /// Draws from the caller's bucket: this process's first, then the shared one.
+    async fn take_token(&self, caller: &Caller, subscription: bool) -> Result<(), Refused> {
+        let (limit, key) = match (caller.kind, caller.api_key_id) {
             (ActorKind::Partner, Some(key)) if subscription => (&self.subscriptions, key),
             (ActorKind::Customer, _) if subscription => (&self.subscriptions, caller.organization_id),
             (ActorKind::Partner, Some(key)) => (&self.partner_keys, key),
             (ActorKind::Customer, _) => (&self.organizations, caller.organization_id),
             _ => return Ok(()),
         };
-        let Some(limiter) = limiter else {
+        let Some(limit) = limit else {
             return Ok(());
         };
-        limiter.check_key(&key).map_err(|not_until| {
+        limit.local.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             Refused::RateLimited { retry_after_secs: whole_seconds(wait) }
-        })
+        })?;
+        match self.shared.take(&format!("{}:{key}", limit.name), limit.quota.rate()).await {
+            Take::Admitted => Ok(()),
+            Take::Refused { wait } => Err(Refused::RateLimited { retry_after_secs: whole_seconds(wait) }),
+        }
     }
 
-    /// Forgets keys whose allowance is full again (called periodically to bound memory).
-    pub fn forget_idle(&self) {
-        for limiter in [&self.organizations, &self.partner_keys, &self.subscriptions].into_iter().flatten() {
-            limiter.retain_recent();
+    /// Forgets keys whose allowance is full again, here and in the shared store (called
+    /// periodically to bound memory and the buckets table).
+    pub async fn forget_idle(&self) {
+        for limit in [&self.organizations, &self.partner_keys, &self.subscriptions].into_iter().flatten() {
+            limit.local.retain_recent();
         }
+        self.shared.purge().await;
     }
 }
 

@@ -23,6 +23,7 @@ pub use admission::{Admission, AdmissionConfig, Refused};
 
 pub use context::RequestAuth;
 
+use crate::config::limits::LimitsConfig;
 use crate::service::Services;
 use mutation::MutationRoot;
 use query::QueryRoot;
@@ -46,13 +47,14 @@ impl Default for SchemaConfig {
     }
 }
 
-/// Builds the schema around `services`.
-pub fn build_schema(services: Services, config: &SchemaConfig) -> AppSchema {
+/// Builds the schema around `services`, its rate limits shared as `limits` says.
+pub fn build_schema(services: Services, config: &SchemaConfig, limits: &LimitsConfig) -> AppSchema {
+    let shared = admission::SharedLimiter::new(limits, &services.db);
     let mut builder = schema_builder()
         .extension(errors::RequestErrorCodes)
         .limit_directives(config.admission.limits.max_directives_per_field)
         .data(services)
-        .data(Admission::new(config.admission));
+        .data(Admission::new(config.admission, shared));
     if !config.suggestions {
         builder = builder.disable_suggestions();
     }
@@ -60,9 +62,9 @@ pub fn build_schema(services: Services, config: &SchemaConfig) -> AppSchema {
 }
 
 /// Applies the schema's admission rules to `request` for `auth` (see [`admission`]).
-pub fn admit(schema: &AppSchema, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
+pub async fn admit(schema: &AppSchema, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
     match schema.data::<Admission>() {
-        Some(admission) => admission.admit(auth, request),
+        Some(admission) => admission.admit(auth, request).await,
         None => Ok(()),
     }
 }

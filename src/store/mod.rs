@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod campaigns;
+pub mod limits;
 pub mod metrics;
 pub mod page;
 pub mod pending;

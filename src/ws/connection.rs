@@ -174,7 +174,7 @@ impl Connection {
             RequestAuth::Unavailable => return close(4500, "Internal server error"),
             RequestAuth::Rejected(_) | RequestAuth::Anonymous => return self.refuse("Forbidden").await,
         };
-        let Some(slot) = self.env.hub.claim_org_slot(caller.organization_id) else {
+        let Some(slot) = self.env.hub.claim_org_slot(caller.organization_id).await else {
             return self.refuse("too many connections for this organization").await;
         };
         self.session = Some(Session { caller, _slot: slot });

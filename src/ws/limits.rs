@@ -1,6 +1,15 @@
 //! What this instance's WebSockets hold: open connections, running operations, and the
 //! authenticated connections of each organization, counted by guards that give their slot back
 //! when dropped (so an aborted task can never leak a count).
+//!
+//! The per-organization cap is checked in this process first (an organization at its cap here
+//! is at it everywhere), then, on PostgreSQL, against the count every instance shares
+//! ([`shared`]), so the cap holds for the organization across instances.
+
+mod shared;
+
+use shared::Claimed;
+pub use shared::SharedConnections;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,6 +33,8 @@ struct Inner {
     connections: AtomicUsize,
     operations: AtomicUsize,
     per_org: Mutex<HashMap<Uuid, usize>>,
+    /// The count every instance shares, on PostgreSQL.
+    shared: Option<SharedConnections>,
     /// `true` once the server is shutting down: every connection closes with 1001.
     shutdown: tokio::sync::watch::Sender<bool>,
 }
@@ -35,6 +46,7 @@ impl Default for Inner {
             connections: AtomicUsize::new(0),
             operations: AtomicUsize::new(0),
             per_org: Mutex::new(HashMap::new()),
+            shared: None,
             shutdown: tokio::sync::watch::channel(false).0,
         }
     }
@@ -54,6 +66,16 @@ impl WsHub {
     /// A hub with `config` and nothing open.
     pub fn new(config: WsConfig) -> Self {
         WsHub { inner: Arc::new(Inner { config, ..Inner::default() }) }
+    }
+
+    /// A hub with `config` whose per-organization cap holds across the instances of `shared`.
+    pub fn shared(config: WsConfig, shared: SharedConnections) -> Self {
+        WsHub { inner: Arc::new(Inner { config, shared: Some(shared), ..Inner::default() }) }
+    }
+
+    /// The count shared with other instances, if any.
+    pub fn shared_connections(&self) -> Option<&SharedConnections> {
+        self.inner.shared.as_ref()
     }
 
     /// The settings.
@@ -96,7 +118,7 @@ impl WsHub {
         self.inner.operations.load(Ordering::SeqCst)
     }
 
-    /// Authenticated connections of organization `org` open now.
+    /// Authenticated connections of organization `org` open now on this instance.
     pub fn organization_connections(&self, org: Uuid) -> usize {
         self.per_org().get(&org).copied().unwrap_or(0)
     }
@@ -111,15 +133,29 @@ impl WsHub {
         Counted::new(self, |inner| &inner.operations)
     }
 
-    /// Takes one of `org`'s connection slots, if it has one left.
-    pub(crate) fn claim_org_slot(&self, org: Uuid) -> Option<OrgSlot> {
+    /// Takes one of `org`'s connection slots, if it has one left here and (shared) across
+    /// instances.
+    pub(crate) async fn claim_org_slot(&self, org: Uuid) -> Option<OrgSlot> {
+        let mut slot = self.claim_local_slot(org)?;
+        let Some(shared) = &self.inner.shared else {
+            return Some(slot);
+        };
+        match shared.claim(org, self.inner.config.max_connections_per_org).await {
+            Claimed::Row(row) => slot.row = Some(row),
+            Claimed::Full => return None,
+            Claimed::Unavailable => {}
+        }
+        Some(slot)
+    }
+
+    fn claim_local_slot(&self, org: Uuid) -> Option<OrgSlot> {
         let mut per_org = self.per_org();
         let held = per_org.entry(org).or_insert(0);
         if *held >= self.inner.config.max_connections_per_org {
             return None;
         }
         *held += 1;
-        Some(OrgSlot { hub: self.clone(), org })
+        Some(OrgSlot { hub: self.clone(), org, row: None })
     }
 
     fn per_org(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, usize>> {
@@ -147,14 +183,18 @@ impl Drop for Counted {
     }
 }
 
-/// One of an organization's connection slots, given back on drop.
+/// One of an organization's connection slots (and its shared row), given back on drop.
 pub(crate) struct OrgSlot {
     hub: WsHub,
     org: Uuid,
+    row: Option<Uuid>,
 }
 
 impl Drop for OrgSlot {
     fn drop(&mut self) {
+        if let (Some(row), Some(shared)) = (self.row, &self.hub.inner.shared) {
+            shared.release(row);
+        }
         let mut per_org = self.hub.per_org();
         if let Some(held) = per_org.get_mut(&self.org) {
             *held = held.saturating_sub(1);

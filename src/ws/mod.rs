@@ -14,7 +14,7 @@
 //! "Subprotocol not acceptable", as the reference `graphql-ws` server does.
 //!
 //! Resources are bounded ([`WsConfig`]): operations per connection, authenticated connections
-//! per organization on this instance, and one bounded outgoing queue per connection. An
+//! per organization (across instances on PostgreSQL, see `limits`), and one bounded outgoing queue per connection. An
 //! operation whose messages do not fit in the queue has them dropped and is sent a
 //! `RESYNC_REQUIRED` error as soon as there is room; it never waits on the socket, so a slow
 //! client slows nobody else. Each connection runs in its own tasks (a reader, a writer and one
@@ -38,7 +38,7 @@ use std::time::Duration;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 
-pub use limits::WsHub;
+pub use limits::{SharedConnections, WsHub};
 pub use protocol::{LEGACY_WS, TRANSPORT_WS};
 
 use crate::auth::JwtKeys;
@@ -59,9 +59,10 @@ pub struct WsConfig {
     /// Operations one connection may run at once (`LAYERS_WS_MAX_SUBSCRIPTIONS`); one more gets
     /// an `error` message with code `TOO_MANY_SUBSCRIPTIONS` and the connection stays open.
     pub max_operations: usize,
-    /// Authenticated connections one organization may hold on this instance
-    /// (`LAYERS_WS_MAX_CONNECTIONS_PER_ORG`); one more is closed with 4403 "too many connections
-    /// for this organization".
+    /// Authenticated connections one organization may hold
+    /// (`LAYERS_WS_MAX_CONNECTIONS_PER_ORG`): across every instance when the hub shares its count
+    /// ([`WsHub::shared`]), else on this instance; one more is closed with 4403 "too many
+    /// connections for this organization".
     pub max_connections_per_org: usize,
     /// Messages that may wait for the socket, per connection (default 256).
     pub outgoing_queue: usize,

@@ -1,6 +1,8 @@
 //! Abuse limits through the real router: each query limit, the introspection policy, field
 //! suggestions, the per-organization and per-partner-key rate limits, and the same limits on a
-//! WebSocket operation.
+//! WebSocket operation. `shared`: the limits several instances share.
+
+mod shared;
 
 use std::num::NonZeroU32;
 
@@ -179,9 +181,9 @@ async fn subscription_starts_have_a_bucket_of_their_own() {
     let auth = layers_dashboard::http::authenticate_token(app.services(), &app.state.jwt, &customer).await;
     let start = || async_graphql::Request::new("subscription { killSwitchEvents { kind } }");
     for _ in 0..3 {
-        let admitted = layers_dashboard::graphql::admit(&app.state.schema, &auth, &mut start());
+        let admitted = layers_dashboard::graphql::admit(&app.state.schema, &auth, &mut start()).await;
         assert!(admitted.is_ok(), "queries used up their bucket, not the subscriptions': {admitted:?}");
     }
-    let refused = layers_dashboard::graphql::admit(&app.state.schema, &auth, &mut start());
+    let refused = layers_dashboard::graphql::admit(&app.state.schema, &auth, &mut start()).await;
     assert_eq!(refused.map_err(|refused| refused.code()), Err("RATE_LIMITED"));
 }

@@ -1,7 +1,7 @@
 //! GraphQL over WebSocket against a served instance, with raw frames: every rule of
 //! graphql-transport-ws (PROTOCOL.md), the caps, real events, tenancy and the legacy protocol.
 
-mod client;
+pub mod client;
 mod legacy;
 
 use std::net::SocketAddr;

@@ -204,6 +204,15 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Another server instance built with `config` on this app's database (the same pool) and
+    /// organization: its own schema, rate-limit state and caches.
+    pub fn another_instance(&self, config: &AppConfig) -> TestApp {
+        let state = layers_dashboard::build_state(self.state.services.db.clone(), config);
+        TestApp { state, org: self.org, statements: Arc::new(AtomicUsize::new(0)), _db: TestDb::Shared }
+    }
+}
+
 /// Serves the app's real router (default WebSocket settings) on 127.0.0.1:0, for real
 /// WebSocket clients, and returns its address. The server lives as long as the test's runtime.
 pub async fn serve(app: &TestApp) -> std::net::SocketAddr {
