@@ -13,6 +13,7 @@ pub mod mutation;
 pub mod prefetch;
 pub mod query;
 pub mod settings;
+pub mod shared_loads;
 mod shared_reads;
 pub mod subscription;
 pub mod types;
