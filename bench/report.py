@@ -69,15 +69,33 @@ if any(writes.values()):
         cell = lambda t: fig([r for r in writes[t] if r["round"] == n])
         print(f"| {n} | {cell('auto')} | {cell('draft')} |")
     print()
-fan = [r for r in rows if r.get("part") in ("fanout-one", "fanout-two", "memory")]
+fan = [r for r in rows if r.get("part", "").startswith(("fanout-", "memory"))]
 if fan:
-    print("## Fan-out and memory (`pendingActionEvents`, PostgreSQL)\n")
+    print("## Fan-out and memory (`pendingActionEvents` with `campaign { name }`, PostgreSQL)\n")
     print("| run | connections | delivery p50 / p99 / max | missing deliveries | VmRSS (all instances) |\n| --- | --- | --- | --- | --- |")
     for r in fan:
         for s in r["stages"]:
             print(f"| {r['part']} | {s['connections']} ({s['failed_connections']} failed) | {s['p50_ms']:.0f} / {s['p99_ms']:.0f} / {s['max_ms']:.0f} ms "
                   f"| {s['missing']} of {s['connections'] * s['events']} | {s['rss_kb'] / 1024:.0f} MB |")
+    print()
     for r in fan:
-        print(f"\n{r['part']}: VmRSS idle {r['rss_idle_kb'] / 1024:.0f} MB, after the WebSockets closed {r['rss_closed_kb'] / 1024:.0f} MB.")
+        later = f", 10 s after {r['rss_closed_10s_kb'] / 1024:.0f} MB" if "rss_closed_10s_kb" in r else ""
+        load = f" (load average {r['load_start']} at the start, {r['load_end']} at the end)" if "load_start" in r else ""
+        print(f"- {r['part']}: VmRSS idle {r['rss_idle_kb'] / 1024:.0f} MB, 3 s after the WebSockets closed "
+              f"{r['rss_closed_kb'] / 1024:.0f} MB{later}{load}.")
+    runs = {r["part"]: r for r in fan}
+    pairs = [(p, p + "-before") for p in ("fanout-one", "fanout-two", "memory") if p in runs and p + "-before" in runs]
+    if pairs:
+        print("\n| after / before (BENCH_BASELINE), same run | connections | p99 | VmRSS at the stage |\n| --- | --- | --- | --- |")
+        for after, before in pairs:
+            for a, b in zip(runs[after]["stages"], runs[before]["stages"]):
+                p99 = a["p99_ms"] / b["p99_ms"] if b["p99_ms"] else float("nan")
+                print(f"| {after} | {a['connections']} | {a['p99_ms']:.0f} / {b['p99_ms']:.0f} ms = **{p99:.2f}x** "
+                      f"| {a['rss_kb'] / 1024:.0f} / {b['rss_kb'] / 1024:.0f} MB = {a['rss_kb'] / b['rss_kb']:.2f}x |")
+        if "memory" in runs and "memory-before" in runs:
+            a, b = runs["memory"], runs["memory-before"]
+            for key, label in (("rss_closed_kb", "3 s"), ("rss_closed_10s_kb", "10 s")):
+                if key in a and key in b:
+                    print(f"| memory, {label} after all closed | | | {a[key] / 1024:.0f} / {b[key] / 1024:.0f} MB = **{a[key] / b[key]:.2f}x** |")
     print()
 print("## Commands\n\n```\n" + (out / "commands.txt").read_text().strip() + "\n```")

@@ -14,7 +14,9 @@
 #   BENCH_OUT          output directory (target/bench)
 #   BENCH_SKIP_BUILD=1 use the binaries already in target/release
 #   BENCH_BASELINE     path to another layers-dashboard binary (an earlier build): served on the same
-#                      PostgreSQL database as "server-pg-before" in the page rounds, for before/after ratios
+#                      PostgreSQL database as "server-pg-before" in the page rounds, and run through the
+#                      same fan-out and memory stages right before this build ("...-before"), for
+#                      before/after ratios
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -89,7 +91,7 @@ serve() { # name database-url [extra env...]; sets PORT and PID (SERVE_BIN: anot
     LAYERS_RATE_LIMIT_ORG_PER_MINUTE=0 LAYERS_RATE_LIMIT_SUBSCRIBE_PER_MINUTE=0 LAYERS_WS_MAX_CONNECTIONS_PER_ORG=20000 LAYERS_INSTANCE_ID="bench-$name" \
     LAYERS_OPTIMIZER_INTERVAL_SECS=86400 "$@" "$bin" serve > "$OUT/logs/$name.log" 2>&1 &
   PID=$!; PIDS+=("$PID")
-  echo "serve $name: LAYERS_DATABASE_URL=$url LAYERS_LISTEN=127.0.0.1:$PORT $* layers-dashboard serve" >> "$OUT/commands.txt"
+  echo "serve $name: LAYERS_DATABASE_URL=$url LAYERS_LISTEN=127.0.0.1:$PORT $* $bin serve" >> "$OUT/commands.txt"
   wait_http "http://127.0.0.1:$PORT/graphql"
 }
 
@@ -111,7 +113,7 @@ PY
   tail -1 "$RESULTS" >&2
 }
 
-if has page || has writes || has fanout; then
+if has page || has writes; then
   serve server-pg "$PG_URL"; SRV_PG=$PORT; SRV_PG_PID=$PID
 fi
 
@@ -174,26 +176,42 @@ fi
 
 fanout() { # part servers pids stages
   local campaign; campaign=$(awk -F'\t' -v t="$TOKEN_PG" '$1 == t {print $2; exit}' "$OUT/data-pg/writes-draft.txt")
-  echo "layers-bench fanout --servers $2 --pids $3 --stages $4 --events $EVENTS" >> "$OUT/commands.txt"
+  echo "layers-bench fanout --servers $2 --pids $3 --stages $4 --events $EVENTS  # $1" >> "$OUT/commands.txt"
   "$BIN/layers-bench" fanout --servers "$2" --pids "$3" --token "$TOKEN_PG" --campaign "$campaign" --stages "$4" --events "$EVENTS" \
     | python3 -c 'import json,sys; r=json.load(sys.stdin); r["part"]=sys.argv[1]; print(json.dumps(r))' "$1" >> "$RESULTS"
   tail -1 "$RESULTS" >&2
 }
 
+fanout_pair() { # suffix: one and two instances of SERVE_BIN (the default: this build)
+  serve "fanout$1-a" "$PG_URL"; local a=$PORT a_pid=$PID
+  fanout "fanout-one$1" "127.0.0.1:$a" "$a_pid" 1000
+  serve "fanout$1-b" "$PG_URL"; local b=$PORT b_pid=$PID
+  fanout "fanout-two$1" "127.0.0.1:$a,127.0.0.1:$b" "$a_pid,$b_pid" 1000
+  kill "$a_pid" "$b_pid" 2>/dev/null || true
+}
+
+memory() { # suffix: a fresh instance of SERVE_BIN (the default: this build), alone
+  serve "memory$1" "$PG_URL"; local pid=$PID
+  sleep 2
+  fanout "memory$1" "127.0.0.1:$PORT" "$pid" 1000,10000
+  kill "$pid" 2>/dev/null || true
+  sleep 1
+}
+
+if has fanout || has memory; then
+  [ -n "${SRV_PG_PID:-}" ] && kill "$SRV_PG_PID" 2>/dev/null || true
+fi
+
 if has fanout; then
   log "fan-out: one DRAFT write to 1,000 pendingActionEvents subscribers, one instance, then two"
-  fanout fanout-one "127.0.0.1:$SRV_PG" "$SRV_PG_PID" 1000
-  serve server-pg-2 "$PG_URL"; SRV_PG2=$PORT; SRV_PG2_PID=$PID
-  fanout fanout-two "127.0.0.1:$SRV_PG,127.0.0.1:$SRV_PG2" "$SRV_PG_PID,$SRV_PG2_PID" 1000
-  kill "$SRV_PG2_PID" 2>/dev/null || true
+  if [ -n "${BENCH_BASELINE:-}" ]; then SERVE_BIN=$BENCH_BASELINE fanout_pair -before; fi
+  fanout_pair ""
 fi
 
 if has memory; then
-  log "memory: a fresh instance idle, with 1,000 and 10,000 WebSockets, after they close"
-  [ -n "${SRV_PG_PID:-}" ] && kill "$SRV_PG_PID" 2>/dev/null || true
-  serve server-mem "$PG_URL"; SRV_MEM=$PORT; SRV_MEM_PID=$PID
-  sleep 2
-  fanout memory "127.0.0.1:$SRV_MEM" "$SRV_MEM_PID" 1000,10000
+  log "memory: a fresh instance idle, with 1,000 and 10,000 WebSockets, 3 s and 10 s after they close"
+  if [ -n "${BENCH_BASELINE:-}" ]; then SERVE_BIN=$BENCH_BASELINE memory -before; fi
+  memory ""
 fi
 
 {

@@ -5,6 +5,11 @@ use layers_dashboard::cli::{self, Cli};
 use layers_dashboard::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
+/// The allocator. mimalloc gives the pages it frees back to the system within milliseconds:
+/// the system allocator kept the memory of 10,000 closed WebSockets for good (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

@@ -12,6 +12,7 @@ use entity::{
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::shared_loads::DeliveryLoader;
 use crate::domain::classification::classify_peers;
 use crate::domain::gate::PendingStatus;
 use crate::error::ApiError;
@@ -25,8 +26,9 @@ pub struct OrgLoader {
     thresholds: crate::domain::classification::Thresholds,
 }
 
-/// The loader type put into each request.
-pub type Loaders = DataLoader<OrgLoader, HashMapCache>;
+/// The loader type put into each request: an [`OrgLoader`] whose loads the subscribers of one
+/// delivered event share ([`DeliveryLoader`]).
+pub type Loaders = DataLoader<DeliveryLoader<OrgLoader>, HashMapCache>;
 
 /// How long a batch waits for more keys after its first one.
 ///
@@ -45,8 +47,8 @@ pub fn loaders_with(
     org: Uuid,
     thresholds: crate::domain::classification::Thresholds,
 ) -> Loaders {
-    DataLoader::with_cache(OrgLoader { db, org, thresholds }, tokio::spawn, HashMapCache::default())
-        .delay(BATCH_WINDOW)
+    let loader = DeliveryLoader::new(OrgLoader { db, org, thresholds }, org);
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(BATCH_WINDOW)
 }
 
 /// A batched load that failed; the detail was logged.

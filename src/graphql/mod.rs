@@ -12,6 +12,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
 pub mod query;
+pub mod shared_loads;
 mod shared_reads;
 pub mod subscription;
 pub mod types;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 /// How long a shared answer is kept for subscribers that come late to an event.
-const KEEP: Duration = Duration::from_secs(10);
+pub(super) const KEEP: Duration = Duration::from_secs(10);
 
 type Answer = Arc<dyn Any + Send + Sync>;
 

@@ -2,13 +2,17 @@
 //! rows, each scoped to the caller's organization and optionally one platform.
 //!
 //! Every event on the bus carries ids only; each is re-read here with the subscriber's tenancy
-//! before it is sent, so a subscriber sees exactly what a query would show it. When events may
+//! before it is sent, so a subscriber sees exactly what a query would show it. That re-read is
+//! done once per delivered event for all the subscribers it concerns, and so are the nested reads
+//! their selections make (`shared_loads`): each subscriber still resolves its own selection with
+//! its own caller. When events may
 //! have been missed (the subscriber fell behind, or the PostgreSQL listener reconnected), the
 //! subscriber gets a `RESYNC` event (or, on the audit-row feeds, an error with code
 //! `RESYNC_REQUIRED`) and should re-read what it shows. A re-read that fails (the pool timed
 //! out, the database is down) is a resync for that subscriber too, never a silent loss; every
 //! resync is counted in `layers_subscription_resyncs_total` by reason.
 
+use async_graphql::parser::types::Selection;
 use async_graphql::{Context, Enum, ErrorExtensions, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, stream};
@@ -17,6 +21,8 @@ use uuid::Uuid;
 
 use super::context::{reader, services};
 use super::enums::Platform;
+use super::loaders::Loaders;
+use super::shared_loads::DeliveryMark;
 use super::types::{AuditRow, Layer, PendingAction};
 use crate::domain;
 use crate::error::ApiError;
@@ -95,8 +101,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         platform: Option<Platform>,
     ) -> async_graphql::Result<impl Stream<Item = PendingActionEvent> + use<>> {
-        let (services, org) = subscriber(ctx)?;
-        Ok(resolved(services, org, platform, pending_resync, pending_event))
+        Ok(resolved(subscriber(ctx)?, platform, pending_resync, pending_event))
     }
 
     /// Kill switches tripped or released, optionally of one platform.
@@ -105,8 +110,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         platform: Option<Platform>,
     ) -> async_graphql::Result<impl Stream<Item = KillSwitchEvent> + use<>> {
-        let (services, org) = subscriber(ctx)?;
-        Ok(resolved(services, org, platform, kill_switch_resync, kill_switch_event))
+        Ok(resolved(subscriber(ctx)?, platform, kill_switch_resync, kill_switch_event))
     }
 
     /// Denied writes (the `ads.write.denied` feed): one audit row per denial, optionally of one platform.
@@ -115,8 +119,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         platform: Option<Platform>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AuditRow>> + use<>> {
-        let (services, org) = subscriber(ctx)?;
-        Ok(resolved(services, org, platform, resync_required, denied_row))
+        Ok(resolved(subscriber(ctx)?, platform, resync_required, denied_row))
     }
 
     /// Every audit row as it is written (decisions and policy events), optionally of one platform.
@@ -125,15 +128,30 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         platform: Option<Platform>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AuditRow>> + use<>> {
-        let (services, org) = subscriber(ctx)?;
-        Ok(resolved(services, org, platform, resync_required, audit_row))
+        Ok(resolved(subscriber(ctx)?, platform, resync_required, audit_row))
     }
 }
 
-/// The caller's services and organization; subscribing needs read access.
-fn subscriber(ctx: &Context<'_>) -> Result<(Services, Uuid), ApiError> {
+/// Who subscribes: the caller's services and organization (subscribing needs read access), and
+/// the mark through which the subscription's nested reads are shared per delivered event.
+struct Subscriber {
+    services: Services,
+    org: Uuid,
+    mark: Option<DeliveryMark>,
+}
+
+fn subscriber(ctx: &Context<'_>) -> Result<Subscriber, ApiError> {
     let caller = reader(ctx)?;
-    Ok((services(ctx)?.clone(), caller.organization_id))
+    Ok(Subscriber { services: services(ctx)?.clone(), org: caller.organization_id, mark: delivery_mark(ctx) })
+}
+
+/// The request loader's delivery mark, when this field is the operation's only root field:
+/// async-graphql resolves one root field's items one after the other, so the mark names the
+/// delivery being resolved. Several root fields would resolve side by side: they share nothing.
+fn delivery_mark(ctx: &Context<'_>) -> Option<DeliveryMark> {
+    let roots = &ctx.query_env.operation.node.selection_set.node.items;
+    let alone = matches!(roots.as_slice(), [root] if matches!(root.node, Selection::Field(_)));
+    alone.then(|| ctx.data_opt::<Loaders>().map(|loaders| loaders.loader().mark())).flatten()
 }
 
 /// The bus messages for organization `org` (and `platform`, if given), resyncs included.
@@ -171,9 +189,12 @@ static SHARED: std::sync::LazyLock<super::shared_reads::SharedReads> =
 /// The items of a feed: each bus message for `org` (and `platform`) turned into an item by
 /// `read`, which re-reads the event's row with the subscriber's tenancy, or `on_resync()` when
 /// events may have been missed: the bus lagged or reconnected, or the re-read failed.
+///
+/// Before an item is handed over, the subscriber's delivery mark is set to the event's delivery,
+/// so the nested reads of its selection are shared with every other subscriber of the
+/// organization resolving the same delivery ([`super::shared_loads`]).
 fn resolved<T, Read, Fut>(
-    services: Services,
-    org: Uuid,
+    subscriber: Subscriber,
     platform: Option<Platform>,
     on_resync: fn() -> T,
     read: Read,
@@ -183,26 +204,50 @@ where
     Fut: std::future::Future<Output = Reread<T>> + Send,
     T: Clone + Send + Sync + 'static,
 {
+    let Subscriber { services, org, mark } = subscriber;
     feed(services.clone(), org, platform).filter_map(move |message| {
-        let (services, read) = (services.clone(), read.clone());
+        let (services, read, mark) = (services.clone(), read.clone(), mark.clone());
         async move {
-            match message {
+            let (item, delivery) = match message {
                 BusMessage::Resync => {
                     metrics::counter!("layers_subscription_resyncs_total", "reason" => "missed").increment(1);
-                    Some(on_resync())
+                    (Some(on_resync()), 0)
                 }
-                BusMessage::Event(event) => match shared_read(services, org, event, read).await {
-                    Ok(item) => item,
-                    Err(error) => {
-                        tracing::warn!(%error, "subscription re-read failed: the subscriber is told to resync");
-                        metrics::counter!("layers_subscription_resyncs_total", "reason" => "read_failed")
-                            .increment(1);
-                        Some(on_resync())
-                    }
-                },
+                BusMessage::Event(event) => {
+                    let delivery = event.delivery;
+                    (reread(services, org, event, read, on_resync).await, delivery)
+                }
+            };
+            if let Some(mark) = &mark {
+                mark.resolving(delivery);
             }
+            item
         }
     })
+}
+
+/// The item of `event`, re-read by `read` once for every subscriber of its delivery, or
+/// `on_resync()` when the read failed.
+async fn reread<T, Read, Fut>(
+    services: Services,
+    org: Uuid,
+    event: Event,
+    read: Read,
+    on_resync: fn() -> T,
+) -> Option<T>
+where
+    Read: Fn(Services, Uuid, Event) -> Fut,
+    Fut: std::future::Future<Output = Reread<T>>,
+    T: Clone + Send + Sync + 'static,
+{
+    match shared_read(services, org, event, read).await {
+        Ok(item) => item,
+        Err(error) => {
+            tracing::warn!(%error, "subscription re-read failed: the subscriber is told to resync");
+            metrics::counter!("layers_subscription_resyncs_total", "reason" => "read_failed").increment(1);
+            Some(on_resync())
+        }
+    }
 }
 
 /// `read` of `event`, done once per delivery for every subscriber of the feed in this process

@@ -3,6 +3,7 @@
 
 pub mod client;
 mod legacy;
+mod shared;
 
 use std::net::SocketAddr;
 use std::time::Duration;
