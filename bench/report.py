@@ -56,18 +56,25 @@ if any(page.values()):
     if page["server-pg-before"]:
         print(f"| server / BENCH_BASELINE build (PostgreSQL): after / before | {ratio(page['server-pg'], page['server-pg-before'])} | |")
     print(f"\nAnswer sizes (bytes):\n```\n{sizes}\n```\n")
-writes = {t: rounds("writes", t) for t in ("auto", "draft")}
+writes = {t: rounds("writes", t) for t in ("auto", "draft", "auto-before", "draft-before")}
 if any(writes.values()):
     print("## Gated writes (`updateCampaignBudget`, random campaigns, PostgreSQL)\n")
     print("| tactical axis | figure | goal |\n| --- | --- | --- |")
     print(f"| AUTO (sandbox dispatch) | {fig(writes['auto'])} | >= 1,000 ops/s, p99 < 50 ms |")
     print(f"| DRAFT (queued) | {fig(writes['draft'])} | >= 1,500 ops/s, p99 < 50 ms |")
+    if writes["auto-before"] or writes["draft-before"]:
+        print(f"| AUTO, BENCH_BASELINE build | {fig(writes['auto-before'])} | |")
+        print(f"| DRAFT, BENCH_BASELINE build | {fig(writes['draft-before'])} | |")
+        print(f"\nAfter / before (req/s): AUTO {ratio(writes['auto'], writes['auto-before'])}, "
+              f"DRAFT {ratio(writes['draft'], writes['draft-before'])}")
     print(f"\nAUTO / DRAFT: {ratio(writes['auto'], writes['draft'])}\n")
     print("Each round (a round's end hangs up on its callers mid-request, as a client may):\n")
-    print("| round | AUTO | DRAFT |\n| --- | --- | --- |")
+    shown = [t for t in ("auto", "auto-before", "draft", "draft-before") if writes[t]]
+    print("| round | " + " | ".join(t.upper().replace("-BEFORE", " (baseline)") for t in shown) + " |")
+    print("| --- |" + " --- |" * len(shown))
     for n in sorted({r["round"] for rs in writes.values() for r in rs}):
         cell = lambda t: fig([r for r in writes[t] if r["round"] == n])
-        print(f"| {n} | {cell('auto')} | {cell('draft')} |")
+        print(f"| {n} | " + " | ".join(cell(t) for t in shown) + " |")
     print()
 fan = [r for r in rows if r.get("part", "").startswith(("fanout-", "memory"))]
 if fan:

@@ -14,8 +14,9 @@
 #   BENCH_OUT          output directory (target/bench)
 #   BENCH_SKIP_BUILD=1 use the binaries already in target/release
 #   BENCH_BASELINE     path to another layers-dashboard binary (an earlier build): served on the same
-#                      PostgreSQL database as "server-pg-before" in the page rounds, and run through the
-#                      same fan-out and memory stages right before this build ("...-before"), for
+#                      PostgreSQL database as "server-pg-before" in the page and write rounds (each write
+#                      round right after the same round of this build), and run through the same
+#                      fan-out and memory stages right before this build ("...-before"), for
 #                      before/after ratios
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -168,10 +169,20 @@ fi
 
 if has writes; then
   log "gated writes: updateCampaignBudget, tactical AUTO (sandbox dispatch) and DRAFT, $ROUNDS rounds"
+  if [ -n "${BENCH_BASELINE:-}" ]; then
+    SERVE_BIN=$BENCH_BASELINE serve server-pg-before "$PG_URL"; SRV_OLD=$PORT; SRV_OLD_PID=$PID
+  fi
   for ROUND in $(seq 1 "$ROUNDS"); do
     wrk_round writes auto "$SRV_PG_PID" "http://127.0.0.1:$SRV_PG/graphql" writes.lua "$OUT/data-pg/writes-auto.txt" ALLOW
+    if [ -n "${BENCH_BASELINE:-}" ]; then
+      wrk_round writes auto-before "$SRV_OLD_PID" "http://127.0.0.1:$SRV_OLD/graphql" writes.lua "$OUT/data-pg/writes-auto.txt" ALLOW
+    fi
     wrk_round writes draft "$SRV_PG_PID" "http://127.0.0.1:$SRV_PG/graphql" writes.lua "$OUT/data-pg/writes-draft.txt" QUEUE_FOR_APPROVAL
+    if [ -n "${BENCH_BASELINE:-}" ]; then
+      wrk_round writes draft-before "$SRV_OLD_PID" "http://127.0.0.1:$SRV_OLD/graphql" writes.lua "$OUT/data-pg/writes-draft.txt" QUEUE_FOR_APPROVAL
+    fi
   done
+  [ -n "${SRV_OLD_PID:-}" ] && kill "$SRV_OLD_PID" 2>/dev/null || true
 fi
 
 fanout() { # part servers pids stages

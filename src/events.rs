@@ -177,20 +177,23 @@ impl EventBus {
     }
 
     /// Announces `events` as part of the transaction `conn` belongs to (PostgreSQL `NOTIFY`,
-    /// delivered only if it commits). Does nothing in-process: see [`EventBus::committed`].
+    /// delivered only if it commits), in one statement. Does nothing in-process: see
+    /// [`EventBus::committed`].
     pub async fn announce<C: ConnectionTrait>(&self, conn: &C, events: &[Event]) -> Result<(), DbErr> {
-        if !self.distributed {
+        if !self.distributed || events.is_empty() {
             return Ok(());
         }
+        let mut values = vec![sea_orm::Value::from(CHANNEL)];
         for event in events {
             let payload = serde_json::to_string(event).map_err(|e| DbErr::Custom(e.to_string()))?;
-            conn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            ))
-            .await?;
+            values.push(payload.into());
         }
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            notify_sql(events.len()),
+            values,
+        ))
+        .await?;
         Ok(())
     }
 
@@ -215,6 +218,14 @@ impl EventBus {
     pub fn subscribe(&self) -> broadcast::Receiver<BusMessage> {
         self.sender.subscribe()
     }
+}
+
+/// One statement sending `count` notifications on channel `$1` with payloads `$2`, `$3`, ...:
+/// one round trip for all the events of a transaction, sent in their order (a select list is
+/// evaluated left to right).
+fn notify_sql(count: usize) -> String {
+    let calls: Vec<String> = (2..count + 2).map(|n| format!("pg_notify($1, ${n})")).collect();
+    format!("SELECT {}", calls.join(", "))
 }
 
 /// Feeds notifications into the bus until `stopped` fires; a lost connection is a resync.
@@ -245,5 +256,14 @@ async fn listen(
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_statement_notifies_every_event_in_order() {
+        assert_eq!(super::notify_sql(1), "SELECT pg_notify($1, $2)");
+        assert_eq!(super::notify_sql(3), "SELECT pg_notify($1, $2), pg_notify($1, $3), pg_notify($1, $4)");
     }
 }

@@ -1,12 +1,15 @@
 //! Applying a write the platform accepted to local state.
 //!
 //! Every applied write bumps the target's `version`, which is how approval detects that a pending
-//! action's before/after no longer holds.
+//! action's before/after no longer holds. An update answers the row as it left it (`RETURNING`).
 
 use chrono::Utc;
 use entity::{ad_sets, ads, campaign_authority, campaigns};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, Set,
+    UpdateMany,
+};
 use uuid::Uuid;
 
 use super::dispatch::next_status;
@@ -208,8 +211,7 @@ async fn update_campaign<C: ConnectionTrait>(
     for (column, value) in changes {
         update = update.col_expr(column, value);
     }
-    update.exec(conn).await?;
-    let campaign = campaigns::Entity::find_by_id(id).one(conn).await?;
+    let campaign = updated(conn, update, id).await?;
     Ok(Applied { campaign, ..Default::default() })
 }
 
@@ -218,14 +220,12 @@ async fn update_ad_set<C: ConnectionTrait>(
     id: Uuid,
     status: EntityStatus,
 ) -> Result<Applied, Failure> {
-    ad_sets::Entity::update_many()
+    let update = ad_sets::Entity::update_many()
         .col_expr(ad_sets::Column::Version, Expr::col(ad_sets::Column::Version).add(1))
         .col_expr(ad_sets::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(ad_sets::Column::Status, Expr::value(status.as_str()))
-        .filter(ad_sets::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
-    let ad_set = ad_sets::Entity::find_by_id(id).one(conn).await?;
+        .filter(ad_sets::Column::Id.eq(id));
+    let ad_set = updated(conn, update, id).await?;
     Ok(Applied { ad_set, ..Default::default() })
 }
 
@@ -241,7 +241,21 @@ async fn update_ad<C: ConnectionTrait>(
     for (column, value) in changes {
         update = update.col_expr(column, value);
     }
-    update.exec(conn).await?;
-    let ad = ads::Entity::find_by_id(id).one(conn).await?;
+    let ad = updated(conn, update, id).await?;
     Ok(Applied { ad, ..Default::default() })
+}
+
+/// Runs `update` of row `id` and answers the row as it left it: in the same statement where the
+/// database can (`RETURNING`), else read back after it.
+async fn updated<E, C>(conn: &C, update: UpdateMany<E>, id: Uuid) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+    C: ConnectionTrait,
+{
+    if conn.support_returning() {
+        return Ok(update.exec_with_returning(conn).await?.pop());
+    }
+    update.exec(conn).await?;
+    E::find_by_id(id).one(conn).await
 }

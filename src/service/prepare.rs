@@ -134,10 +134,10 @@ fn on_layer(layer: layers::Model) -> Result<Prepared, Failure> {
 }
 
 async fn on_campaign<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Prepared, Failure> {
-    let campaign = tenancy::campaign(conn, org, id)
+    let (campaign, layer, authority) = tenancy::campaign_for_decision(conn, org, id)
         .await?
         .ok_or_else(|| UserError::not_found("campaignId", "campaign"))?;
-    campaign_context(conn, org, campaign).await
+    on_campaign_state(campaign, layer, authority.as_ref())
 }
 
 async fn campaign_context<C: ConnectionTrait>(
@@ -147,7 +147,16 @@ async fn campaign_context<C: ConnectionTrait>(
 ) -> Result<Prepared, Failure> {
     let layer = locked_layer(conn, org, campaign.layer_id).await?;
     let row: Option<campaign_authority::Model> = tenancy::campaign_authority(conn, org, campaign.id).await?;
-    let authority = resolved_authority(row.as_ref(), &layer)?;
+    on_campaign_state(campaign, layer, row.as_ref())
+}
+
+/// The state of a write to `campaign`, on its (locked) `layer` with its `row` of authority.
+fn on_campaign_state(
+    campaign: campaigns::Model,
+    layer: layers::Model,
+    row: Option<&campaign_authority::Model>,
+) -> Result<Prepared, Failure> {
+    let authority = resolved_authority(row, &layer)?;
     Ok(Prepared {
         target_type: "campaign",
         target_id: campaign.id,

@@ -1,7 +1,8 @@
 //! Organization-scoped look-ups of the ad objects a write targets.
 
 use entity::{ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::LockType;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 use crate::domain::Platform;
@@ -69,6 +70,26 @@ pub async fn campaign<C: ConnectionTrait>(
     id: Uuid,
 ) -> Result<Option<campaigns::Model>, DbErr> {
     campaigns::Entity::find_by_id(id).filter(campaigns::Column::OrganizationId.eq(org)).one(conn).await
+}
+
+/// The campaign `id` of `org` with its layer and its authority row (if it has one), in one
+/// statement; the layer row is read under a shared row lock on PostgreSQL, as
+/// [`layer_for_decision`] reads it. The authority row is keyed by the campaign, so it is the
+/// organization's whenever the campaign is.
+pub async fn campaign_for_decision<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<(campaigns::Model, layers::Model, Option<campaign_authority::Model>)>, DbErr> {
+    let mut select = campaigns::Entity::find_by_id(id)
+        .filter(campaigns::Column::OrganizationId.eq(org))
+        .inner_join(layers::Entity)
+        .filter(layers::Column::OrganizationId.eq(org))
+        .select_also(layers::Entity)
+        .find_also_related(campaign_authority::Entity);
+    QueryTrait::query(&mut select).lock_with_tables(LockType::Share, [layers::Entity]);
+    let found = select.one(conn).await?;
+    Ok(found.and_then(|(campaign, layer, authority)| Some((campaign, layer?, authority))))
 }
 
 /// The campaign `id` of `org`, locked for update on PostgreSQL: policy writes on one campaign
