@@ -7,7 +7,9 @@
 use chrono::Utc;
 use entity::audit;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, TryInsertResult,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -88,12 +90,15 @@ pub async fn insert_started<C: ConnectionTrait>(
         .target_and_where(Expr::cust("dispatch_status = 'in_flight'"))
         .do_nothing()
         .to_owned();
+    let id = entry_id;
     let insert = audit::Entity::insert(row).on_conflict(busy);
     let inserted = if conn.support_returning() {
-        // Skipped on the conflict, the row is not returned: no row, not an error.
-        insert.exec_with_returning_many(conn).await?.pop()
+        match insert.try_insert().exec_with_returning(conn).await? {
+            TryInsertResult::Inserted(row) => Some(row),
+            TryInsertResult::Conflicted | TryInsertResult::Empty => None,
+        }
     } else if insert.exec_without_returning(conn).await? == 1 {
-        audit::Entity::find_by_id(entry_id).one(conn).await?
+        audit::Entity::find_by_id(id).one(conn).await?
     } else {
         None
     };
