@@ -77,12 +77,10 @@ impl Services {
             super::gatekeeper::entry(&write, &prepared, verdict_id, &decided.verdict, Some(action.id));
         entry.event = approval_event(&decided).to_owned();
         let allowed = decided.verdict.decision == Decision::Allow;
-        let (row, started) = if allowed {
+        if allowed {
             entry.dispatch_holder = Some(self.holder.clone());
-            self.record_allowed(&txn, caller, &write, &prepared, None, entry).await?
-        } else {
-            (audit::insert(&txn, caller, entry).await?, None)
-        };
+        }
+        let row = audit::insert(&txn, caller, entry).await?;
         let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
         let mut events = Event::for_audit_row(&row);
         events.extend(status_events(&action, before));
@@ -95,7 +93,7 @@ impl Services {
         }
         // The dispatch moves the action on (dispatched, failed, or pending again when the kill
         // switch was tripped meanwhile) in the transaction that records its outcome.
-        let dispatched = self.dispatch(caller, &write, &prepared, record, Some(action.id), started).await;
+        let dispatched = self.dispatch(caller, &write, &prepared, record, Some(action.id)).await;
         let action = pending::find(&self.db, caller.organization_id, action.id).await?;
         let mut result = dispatched?;
         result.pending_action = action;

@@ -4,10 +4,7 @@
 //! dispatch ledger (`store::audit::ledger`): right before the platform call, in one transaction
 //! with the kill-switch re-check, the row records the normalized write, the start time, a lease
 //! and the platform object it changes (one started dispatch per object at a time, so writes to
-//! one object reach the platform and local state in the same order). When the call needs no other
-//! I/O first, that transaction is the deciding one itself ([`Services::record_allowed`]): it read
-//! the layer under its shared lock, so its kill-switch check is the re-check, and nothing but the
-//! commit stands between it and the call. Right after the call, one
+//! one object reach the platform and local state in the same order). Right after the call, one
 //! transaction settles the row (compare-and-set on its lease) and, only if that succeeded and the
 //! platform accepted, applies the write locally and moves a pending action to `dispatched`;
 //! a refusal leaves local state as it was and moves the action to `failed`.
@@ -34,7 +31,6 @@ use crate::domain::status::{EntityStatus, StatusAction, transition};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::{AccountContext, AdMedia, DispatchReceipt, MediaKind, PlatformError, PlatformWrite};
-use crate::store::audit::AuditEntry;
 use crate::store::audit::ledger::{self, Begin, Start};
 use crate::store::{audit, pending, platform_creatives, tenancy};
 
@@ -59,17 +55,6 @@ pub(crate) struct Ticket {
     pub pending_action_id: Option<Uuid>,
 }
 
-/// A platform call whose start is recorded on its audit row: it may be made now.
-#[derive(Debug)]
-pub(crate) struct Started {
-    /// The account it goes to.
-    account: AccountContext,
-    /// The normalized write it sends.
-    write: PlatformWrite,
-    /// The lease its row is held by.
-    lease_id: Uuid,
-}
-
 /// Why a dispatch stopped short of a platform answer being recorded.
 enum Interrupted {
     /// Before the platform call started: the row can be marked failed.
@@ -88,8 +73,6 @@ impl Services {
     /// Sends an allowed `write` to the platform and applies it locally if the platform accepts it;
     /// `pending_action_id` is the approved action it carries out, if any. If that fails on our side
     /// before the call, the audit row says so; after the call, the reconciler settles it.
-    /// `started`: the call whose start the deciding transaction recorded (see
-    /// [`Services::record_allowed`]), made now without recording it again.
     pub(crate) async fn dispatch(
         &self,
         caller: &Caller,
@@ -97,11 +80,9 @@ impl Services {
         prepared: &Prepared,
         verdict: VerdictRecord,
         pending_action_id: Option<Uuid>,
-        started: Option<Started>,
     ) -> Result<WriteResult, Failure> {
-        let lease_id = started.as_ref().map(|started| started.lease_id);
-        let ticket = Ticket { verdict_id: verdict.id, lease_id, pending_action_id };
-        match self.dispatch_inner(caller, write, prepared, verdict, ticket, started).await {
+        let ticket = Ticket { verdict_id: verdict.id, lease_id: None, pending_action_id };
+        match self.dispatch_inner(caller, write, prepared, verdict, ticket).await {
             Ok(result) => Ok(result),
             Err(Interrupted::BeforeCall(failure)) => {
                 let detail = json!({ "error": {
@@ -141,32 +122,10 @@ impl Services {
         prepared: &Prepared,
         verdict: VerdictRecord,
         mut ticket: Ticket,
-        started: Option<Started>,
     ) -> Result<WriteResult, Interrupted> {
-        let started = match started {
-            Some(started) => started,
-            None => match self.start(caller, write, prepared, verdict.clone(), ticket).await? {
-                Ok(started) => started,
-                Err(answer) => return Ok(answer),
-            },
-        };
-        ticket.lease_id = Some(started.lease_id);
-        self.call(caller, write, prepared, verdict, ticket, started).await
-    }
-
-    /// Gets the call ready and records its start (see [`Services::begin`]), or answers why it
-    /// will not be made.
-    async fn start(
-        &self,
-        caller: &Caller,
-        write: &AdWrite,
-        prepared: &Prepared,
-        verdict: VerdictRecord,
-        ticket: Ticket,
-    ) -> Result<Result<Started, WriteResult>, Interrupted> {
         let mut account = match self.account(caller, write, prepared).await? {
             Ok(account) => account,
-            Err(error) => return Ok(Err(self.record_failure(prepared, verdict, ticket, error).await?)),
+            Err(error) => return Ok(self.record_failure(prepared, verdict, ticket, error).await?),
         };
         account.dispatch_key = Some(crate::platform::dispatch_key(ticket.verdict_id));
         let platform_write = match self
@@ -174,16 +133,16 @@ impl Services {
             .await?
         {
             Shown::Ready(platform_write) => platform_write,
-            Shown::KillSwitch => return Ok(Err(self.abort(prepared, verdict, ticket).await?)),
+            Shown::KillSwitch => return Ok(self.abort(prepared, verdict, ticket).await?),
             Shown::Refused(error) => {
-                return Ok(Err(self.record_failure(prepared, verdict, ticket, error).await?));
+                return Ok(self.record_failure(prepared, verdict, ticket, error).await?);
             }
         };
-        let started = Started { account, write: platform_write, lease_id: Uuid::now_v7() };
-        match self.begin(caller, prepared, &started, ticket).await? {
-            Begun::Started => Ok(Ok(started)),
-            Begun::KillSwitch => Ok(Err(self.abort(prepared, verdict, ticket).await?)),
-            Begun::Lost => Ok(Err(taken_over(prepared, verdict))),
+        let lease_id = Uuid::now_v7();
+        match self.begin(caller, prepared, &account, &platform_write, ticket, lease_id).await? {
+            Begun::Started => ticket.lease_id = Some(lease_id),
+            Begun::KillSwitch => return Ok(self.abort(prepared, verdict, ticket).await?),
+            Begun::Lost => return Ok(taken_over(prepared, verdict)),
             Begun::TargetBusy => {
                 let error = json!({ "code": "DISPATCH_TARGET_BUSY", "retryable": true,
                     "message": "another write to the same platform object was still in flight; nothing was sent" });
@@ -193,22 +152,9 @@ impl Services {
                     UserErrorCode::DispatchTargetBusy,
                     "another write to the same platform object is still in flight; try again",
                 ));
-                Ok(Err(result))
+                return Ok(result);
             }
         }
-    }
-
-    /// Makes the started call and records what the platform answered.
-    async fn call(
-        &self,
-        caller: &Caller,
-        write: &AdWrite,
-        prepared: &Prepared,
-        verdict: VerdictRecord,
-        ticket: Ticket,
-        started: Started,
-    ) -> Result<WriteResult, Interrupted> {
-        let Started { account, write: platform_write, lease_id } = started;
         let adapter = self.proxy.adapter(account.platform);
         let span =
             tracing::info_span!("dispatch", platform = %account.platform, write = platform_write.kind());
@@ -219,14 +165,14 @@ impl Services {
         // The call never outlives the lease: past it, a reconciler may ask the platform, and must
         // not find a call of ours still under way.
         let limit = self.dispatch_lease.to_std().unwrap_or(StdDuration::MAX);
-        let sent_at = std::time::Instant::now();
+        let started = std::time::Instant::now();
         let timed = tokio::time::timeout(limit, call).await;
         let result = match &timed {
             Ok(Ok(_)) => "ok",
             Ok(Err(error)) => error.code(),
             Err(_) => "DISPATCH_OUTCOME_PENDING",
         };
-        crate::telemetry::platform_dispatch(account.platform.as_str(), result, sent_at.elapsed());
+        crate::telemetry::platform_dispatch(account.platform.as_str(), result, started.elapsed());
         let Ok(outcome) = timed else {
             tracing::error!(verdict_id = %verdict.id, "platform call outlived the dispatch lease: left to the reconciler");
             return Ok(outcome_pending(prepared, verdict, "the platform did not answer in time"));
@@ -321,76 +267,18 @@ impl Services {
         }))
     }
 
-    /// Records the allowed decision `intent` on `write` in the deciding transaction `conn`. When
-    /// the call needs nothing else first (its account is ready without I/O, and it shows no
-    /// creative that may need a push), the row records the call's start as well, and the call is
-    /// made right after the commit: the layer this transaction read under its shared lock is the
-    /// kill-switch check a later [`Services::begin`] would make, and the row's target holds the
-    /// platform object as it would. Otherwise, or while another call to the same object is in
-    /// flight, the row is the decision alone and [`Services::dispatch`] starts the call.
-    pub(crate) async fn record_allowed<C: sea_orm::ConnectionTrait>(
-        &self,
-        conn: &C,
-        caller: &Caller,
-        write: &AdWrite,
-        prepared: &Prepared,
-        connection: Option<&entity::connected_accounts::Model>,
-        intent: AuditEntry,
-    ) -> Result<(entity::audit::Model, Option<Started>), Failure> {
-        if let Some(started) = self.ready_call(write, prepared, connection, intent.id)? {
-            let start = self.start_of(&started)?;
-            if let Some(row) = audit::insert_started(conn, caller, intent.clone(), start).await? {
-                return Ok((row, Some(started)));
-            }
-        }
-        Ok((audit::insert(conn, caller, intent).await?, None))
-    }
-
-    /// The call of `write` when it can start without any other I/O.
-    fn ready_call(
-        &self,
-        write: &AdWrite,
-        prepared: &Prepared,
-        connection: Option<&entity::connected_accounts::Model>,
-        verdict_id: Uuid,
-    ) -> Result<Option<Started>, Failure> {
-        let Some(mut account) = self.ready_account(&prepared.layer, connection)? else {
-            return Ok(None);
-        };
-        // A write missing what it needs fails in `start`, where the failure is recorded.
-        let Ok(platform_write) = platform_write(write, prepared) else {
-            return Ok(None);
-        };
-        if matches!(platform_write, PlatformWrite::CreateAd { .. } | PlatformWrite::ReplaceAdCreative { .. })
-        {
-            return Ok(None);
-        }
-        account.dispatch_key = Some(crate::platform::dispatch_key(verdict_id));
-        Ok(Some(Started { account, write: platform_write, lease_id: Uuid::now_v7() }))
-    }
-
-    /// What the audit row records when `started`'s call starts now.
-    fn start_of(&self, started: &Started) -> Result<Start, Failure> {
-        let now = Utc::now();
-        Ok(Start {
-            lease_id: started.lease_id,
-            lease_until: now + self.dispatch_lease,
-            write: serde_json::to_value(&started.write)?,
-            target: started.write.target_id().map(|id| format!("{}:{id}", started.account.platform)),
-            started_at: now,
-            holder: self.holder.clone(),
-        })
-    }
-
     /// Records the start of the platform call, unless the kill switch was tripped since the
     /// decision; waits a little for another dispatch to the same object to settle.
     async fn begin(
         &self,
         caller: &Caller,
         prepared: &Prepared,
-        started: &Started,
+        account: &AccountContext,
+        write: &PlatformWrite,
         ticket: Ticket,
+        lease_id: Uuid,
     ) -> Result<Begun, Failure> {
+        let target = write.target_id().map(|id| format!("{}:{id}", account.platform));
         let waited_since = std::time::Instant::now();
         loop {
             let txn = self.db.begin().await?;
@@ -399,7 +287,16 @@ impl Services {
                 txn.rollback().await?;
                 return Ok(Begun::KillSwitch);
             }
-            match ledger::begin(&txn, ticket.verdict_id, self.start_of(started)?).await? {
+            let now = Utc::now();
+            let start = Start {
+                lease_id,
+                lease_until: now + self.dispatch_lease,
+                write: serde_json::to_value(write)?,
+                target: target.clone(),
+                started_at: now,
+                holder: self.holder.clone(),
+            };
+            match ledger::begin(&txn, ticket.verdict_id, start).await? {
                 Begin::Started => {
                     txn.commit().await?;
                     return Ok(Begun::Started);

@@ -75,11 +75,10 @@ impl Services {
             Decision::Allow => {
                 let mut intent = entry(&write, &prepared, verdict_id, &verdict, None);
                 intent.dispatch_holder = Some(self.holder.clone());
-                let (row, started) =
-                    self.record_allowed(&txn, caller, &write, &prepared, connection.as_ref(), intent).await?;
+                let row = audit::insert(&txn, caller, intent).await?;
                 self.commit(txn, vec![Event::audit(&row)]).await?;
                 let record = VerdictRecord::new(verdict_id, &verdict, false);
-                self.dispatch(caller, &write, &prepared, record, None, started).await
+                self.dispatch(caller, &write, &prepared, record, None).await
             }
         }
     }

@@ -6,10 +6,7 @@
 
 use chrono::Utc;
 use entity::audit;
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, TryInsertResult,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -57,61 +54,9 @@ pub async fn insert<C: ConnectionTrait>(
     caller: &Caller,
     entry: AuditEntry,
 ) -> Result<audit::Model, DbErr> {
-    let decision = entry.verdict.decision.as_str();
-    let row = active_row(caller, entry).insert(conn).await?;
-    crate::telemetry::gate_verdict(decision, row.reason.as_deref());
-    Ok(row)
-}
-
-/// Writes the allowed decision `entry` (held by `start.holder`) as a row attributed to `caller`
-/// that also records the start of its platform call (see [`ledger::begin`]), unless another
-/// started, unsettled dispatch changes the same platform object: then nothing is written and the
-/// answer is `None`.
-pub async fn insert_started<C: ConnectionTrait>(
-    conn: &C,
-    caller: &Caller,
-    entry: AuditEntry,
-    start: ledger::Start,
-) -> Result<Option<audit::Model>, DbErr> {
-    let decision = entry.verdict.decision.as_str();
-    let entry_id = entry.id;
-    let mut row = active_row(caller, entry);
-    row.dispatch_status = Set(Some(ledger::IN_FLIGHT.to_owned()));
-    row.dispatch_write = Set(Some(start.write));
-    row.dispatch_started_at = Set(Some(start.started_at));
-    row.dispatch_lease_id = Set(Some(start.lease_id));
-    row.dispatch_lease_until = Set(Some(start.lease_until));
-    row.dispatch_target = Set(start.target);
-    row.dispatch_instance = Set(Some(start.holder.instance));
-    row.dispatch_boot = Set(Some(start.holder.boot));
-    // The arbiter is the partial unique index of started, unsettled dispatches per target; its
-    // predicate is written out (not bound) so the database can match the index to it.
-    let busy = OnConflict::column(audit::Column::DispatchTarget)
-        .target_and_where(Expr::cust("dispatch_status = 'in_flight'"))
-        .do_nothing()
-        .to_owned();
-    let id = entry_id;
-    let insert = audit::Entity::insert(row).on_conflict(busy);
-    let inserted = if conn.support_returning() {
-        match insert.try_insert().exec_with_returning(conn).await? {
-            TryInsertResult::Inserted(row) => Some(row),
-            TryInsertResult::Conflicted | TryInsertResult::Empty => None,
-        }
-    } else if insert.exec_without_returning(conn).await? == 1 {
-        audit::Entity::find_by_id(id).one(conn).await?
-    } else {
-        None
-    };
-    if let Some(row) = &inserted {
-        crate::telemetry::gate_verdict(decision, row.reason.as_deref());
-    }
-    Ok(inserted)
-}
-
-/// The row `entry` becomes, attributed to `caller`.
-fn active_row(caller: &Caller, entry: AuditEntry) -> audit::ActiveModel {
     let verdict = &entry.verdict;
-    audit::ActiveModel {
+    let decision = verdict.decision.as_str();
+    let row = audit::ActiveModel {
         id: Set(entry.id),
         organization_id: Set(entry.organization_id),
         layer_id: Set(entry.layer_id),
@@ -142,6 +87,10 @@ fn active_row(caller: &Caller, entry: AuditEntry) -> audit::ActiveModel {
         dispatch_boot: Set(entry.dispatch_holder.as_ref().map(|holder| holder.boot)),
         created_at: Set(Utc::now()),
     }
+    .insert(conn)
+    .await?;
+    crate::telemetry::gate_verdict(decision, row.reason.as_deref());
+    Ok(row)
 }
 
 /// Records on row `id` the campaign its create made, so the campaign's audit log starts with it.

@@ -63,33 +63,6 @@ impl Services {
         Ok(Ok(context))
     }
 
-    /// The account a dispatch on `layer` goes to when it is ready without any I/O: in sandbox
-    /// mode, the layer's account; in live mode, the connection `row` the decision read, when it
-    /// is active, its token is not due for a refresh and its API is not retired. `None` when
-    /// [`Services::dispatch_account`] has work to do first (a refresh, a refusal to record).
-    pub(crate) fn ready_account(
-        &self,
-        layer: &layers::Model,
-        row: Option<&connected_accounts::Model>,
-    ) -> Result<Option<AccountContext>, ApiError> {
-        let mut context = convert::account_context(layer)?;
-        if !self.accounts.config.live {
-            return Ok(Some(context));
-        }
-        let Some(row) = row else { return Ok(None) };
-        let margin = self.accounts.config.refresh_margin;
-        let active = row.status == AccountStatus::Active.as_str();
-        if !active
-            || needs_refresh(row.access_token_expires_at, Utc::now(), margin)
-            || self.dispatch_through(row).is_err()
-        {
-            return Ok(None);
-        }
-        super::apple::connect_context(&mut context, row)?;
-        context.access_token = Some(self.access_token(row)?);
-        Ok(Some(context))
-    }
-
     /// Refuses, before the gate, a live-mode write on a layer with no connected account in use,
     /// or whose connection speaks an API its platform has retired (Apple v5 from 2027-01-26).
     /// Returns the connection in use (none in sandbox mode).
