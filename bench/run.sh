@@ -13,11 +13,12 @@
 #   BENCH_SEED         RNG seed of the dataset (12)    BENCH_SKIP_SEED=1 keeps the databases as they are
 #   BENCH_OUT          output directory (target/bench)
 #   BENCH_SKIP_BUILD=1 use the binaries already in target/release
-#   BENCH_BASELINE     path to another layers-dashboard binary (an earlier build): served on the same
-#                      PostgreSQL database as "server-pg-before" in the page and write rounds (each write
-#                      round right after the same round of this build), and run through the same
-#                      fan-out and memory stages right before this build ("...-before"), for
-#                      before/after ratios
+#   BENCH_BASELINE     path to another layers-dashboard binary (an earlier build): served as
+#                      "server-pg-before" on its own copy of the dataset (database <BENCH_PG_DB>_before,
+#                      migrated by that binary, seeded with the same RNG seed) in the page and write
+#                      rounds (each write round right after the same round of this build), and run
+#                      through the same fan-out and memory stages right before this build
+#                      ("...-before"), for before/after ratios
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -30,6 +31,7 @@ EVENTS=${BENCH_EVENTS:-5}
 PG_BASE=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 PG_DB=${BENCH_PG_DB:-layers_bench}
 PG_URL=$PG_BASE/$PG_DB
+OLD_URL=$PG_BASE/${PG_DB}_before
 SQLITE_URL="sqlite://$OUT/layers_bench.db?mode=rwc"
 PGL_VERSION=5.1.5
 export LAYERS_JWT_SECRET=bench-only-secret-0123456789abcdef0123456789
@@ -70,8 +72,8 @@ if has page; then
   fi
 fi
 
-seed() { # url dir
-  run env LAYERS_DATABASE_URL="$1" "$BIN/layers-dashboard" migrate > "$OUT/logs/migrate.log" 2>&1
+seed() { # url dir [server binary that migrates]
+  run env LAYERS_DATABASE_URL="$1" "${3:-$BIN/layers-dashboard}" migrate > "$OUT/logs/migrate.log" 2>&1
   run "$BIN/layers-bench" seed --database-url "$1" --out "$2" --seed "${BENCH_SEED:-12}"
 }
 if [ "${BENCH_SKIP_SEED:-0}" != 1 ]; then
@@ -80,6 +82,11 @@ if [ "${BENCH_SKIP_SEED:-0}" != 1 ]; then
   rm -f "$OUT"/layers_bench.db*
   seed "$PG_URL" "$OUT/data-pg"
   seed "$SQLITE_URL" "$OUT/data-sqlite"
+  if [ -n "${BENCH_BASELINE:-}" ]; then
+    log "seed the baseline's copy ($OLD_URL), migrated by $BENCH_BASELINE"
+    run psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS ${PG_DB}_before" -c "CREATE DATABASE ${PG_DB}_before"
+    seed "$OLD_URL" "$OUT/data-pg-before" "$BENCH_BASELINE"
+  fi
 fi
 TOKEN_PG=$(head -1 "$OUT/data-pg/tokens.txt")
 TOKEN_SQLITE=$(head -1 "$OUT/data-sqlite/tokens.txt")
@@ -121,7 +128,7 @@ fi
 if has page; then
   serve server-sqlite "$SQLITE_URL"; SRV_LITE=$PORT; SRV_LITE_PID=$PID
   if [ -n "${BENCH_BASELINE:-}" ]; then
-    SERVE_BIN=$BENCH_BASELINE serve server-pg-before "$PG_URL"; SRV_OLD=$PORT; SRV_OLD_PID=$PID
+    SERVE_BIN=$BENCH_BASELINE serve server-pg-before "$OLD_URL"; SRV_OLD=$PORT; SRV_OLD_PID=$PID
   fi
   REF=$(free_port)
   "$BIN/layers-bench" reference --database-url "$PG_URL" --listen "127.0.0.1:$REF" > "$OUT/logs/reference.log" 2>&1 &
@@ -170,7 +177,7 @@ fi
 if has writes; then
   log "gated writes: updateCampaignBudget, tactical AUTO (sandbox dispatch) and DRAFT, $ROUNDS rounds"
   if [ -n "${BENCH_BASELINE:-}" ]; then
-    SERVE_BIN=$BENCH_BASELINE serve server-pg-before "$PG_URL"; SRV_OLD=$PORT; SRV_OLD_PID=$PID
+    SERVE_BIN=$BENCH_BASELINE serve server-pg-before "$OLD_URL"; SRV_OLD=$PORT; SRV_OLD_PID=$PID
   fi
   for ROUND in $(seq 1 "$ROUNDS"); do
     wrk_round writes auto "$SRV_PG_PID" "http://127.0.0.1:$SRV_PG/graphql" writes.lua "$OUT/data-pg/writes-auto.txt" ALLOW
@@ -193,16 +200,16 @@ fanout() { # part servers pids stages
   tail -1 "$RESULTS" >&2
 }
 
-fanout_pair() { # suffix: one and two instances of SERVE_BIN (the default: this build)
-  serve "fanout$1-a" "$PG_URL"; local a=$PORT a_pid=$PID
+fanout_pair() { # suffix url: one and two instances of SERVE_BIN (the default: this build)
+  serve "fanout$1-a" "$2"; local a=$PORT a_pid=$PID
   fanout "fanout-one$1" "127.0.0.1:$a" "$a_pid" 1000
-  serve "fanout$1-b" "$PG_URL"; local b=$PORT b_pid=$PID
+  serve "fanout$1-b" "$2"; local b=$PORT b_pid=$PID
   fanout "fanout-two$1" "127.0.0.1:$a,127.0.0.1:$b" "$a_pid,$b_pid" 1000
   kill "$a_pid" "$b_pid" 2>/dev/null || true
 }
 
-memory() { # suffix: a fresh instance of SERVE_BIN (the default: this build), alone
-  serve "memory$1" "$PG_URL"; local pid=$PID
+memory() { # suffix url: a fresh instance of SERVE_BIN (the default: this build), alone
+  serve "memory$1" "$2"; local pid=$PID
   sleep 2
   fanout "memory$1" "127.0.0.1:$PORT" "$pid" 1000,10000
   kill "$pid" 2>/dev/null || true
@@ -215,14 +222,14 @@ fi
 
 if has fanout; then
   log "fan-out: one DRAFT write to 1,000 pendingActionEvents subscribers, one instance, then two"
-  if [ -n "${BENCH_BASELINE:-}" ]; then SERVE_BIN=$BENCH_BASELINE fanout_pair -before; fi
-  fanout_pair ""
+  if [ -n "${BENCH_BASELINE:-}" ]; then SERVE_BIN=$BENCH_BASELINE fanout_pair -before "$OLD_URL"; fi
+  fanout_pair "" "$PG_URL"
 fi
 
 if has memory; then
   log "memory: a fresh instance idle, with 1,000 and 10,000 WebSockets, 3 s and 10 s after they close"
-  if [ -n "${BENCH_BASELINE:-}" ]; then SERVE_BIN=$BENCH_BASELINE memory -before; fi
-  memory ""
+  if [ -n "${BENCH_BASELINE:-}" ]; then SERVE_BIN=$BENCH_BASELINE memory -before "$OLD_URL"; fi
+  memory "" "$PG_URL"
 fi
 
 {

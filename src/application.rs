@@ -66,6 +66,14 @@ impl Application {
             _ => return Err(Problems(problems).into()),
         };
         migration::run(&db).await?;
+        let thresholds = settings.thresholds.unwrap_or_default();
+        let refreshed = crate::store::metrics::refresh_stale_summaries(&db, &thresholds).await?;
+        if refreshed > 0 {
+            tracing::info!(
+                ads = refreshed,
+                "ad metric summaries computed for other windows or missing: recomputed"
+            );
+        }
         let state = serving_state(settings, db).await?;
         let seeded = seed_if_asked(settings, &state).await?;
         let hub = ws_hub(settings, &state).await?;

@@ -26,6 +26,7 @@ mod m20261206_000012_platform_settings;
 mod m20261206_000013_apple_platform_api;
 mod m20261206_000014_tiktok_pixel;
 mod m20261206_000015_shared_limits;
+mod m20261207_000016_ad_metric_summaries;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_apple_platform_api::Migration),
             Box::new(m20261206_000014_tiktok_pixel::Migration),
             Box::new(m20261206_000015_shared_limits::Migration),
+            Box::new(m20261207_000016_ad_metric_summaries::Migration),
         ]
     }
 }

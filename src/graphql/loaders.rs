@@ -264,8 +264,7 @@ impl Loader<AdsOfCreative> for OrgLoader {
     }
 }
 
-/// An ad's classification, computed from its metrics (aggregated in SQL) against its ad set's
-/// peers.
+/// An ad's classification, computed from its metrics summary against its ad set's peers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClassificationOf(pub Uuid);
 
@@ -277,11 +276,8 @@ impl Loader<ClassificationOf> for OrgLoader {
         &self,
         keys: &[ClassificationOf],
     ) -> Result<HashMap<ClassificationOf, Self::Value>, Self::Error> {
-        let sets = metrics::ad_sets_of(&self.db, self.org, &ids(keys, |k| k.0)).await?;
-        let (peers, summaries) = tokio::try_join!(
-            metrics::peers(&self.db, self.org, &sets),
-            metrics::summaries(&self.db, self.org, &sets, &self.thresholds)
-        )?;
+        let (peers, summaries) =
+            metrics::classification_inputs(&self.db, self.org, &ids(keys, |k| k.0), &self.thresholds).await?;
         let now = chrono::Utc::now();
         let ages: Vec<(Uuid, Uuid, i64)> =
             peers.iter().map(|ad| (ad.id, ad.ad_set_id, (now - ad.live_since).num_hours())).collect();

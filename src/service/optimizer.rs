@@ -14,7 +14,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::metrics::histories;
 use super::write::AdWrite;
 use super::{Caller, Services};
 use crate::domain::Platform;
@@ -23,6 +22,7 @@ use crate::domain::classification::{
 };
 use crate::domain::gate::PendingStatus;
 use crate::error::ApiError;
+use crate::store::metrics::histories;
 
 /// What started a cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

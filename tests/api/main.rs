@@ -22,6 +22,7 @@ mod layer_settings;
 mod limits;
 mod live;
 mod loaders;
+mod metric_summaries;
 mod migrations;
 mod observability;
 mod optimizer;

@@ -14,7 +14,7 @@ const AUTHORITY: &str =
 
 /// A campaign (creative axis `creative`) with one ad set showing `ads` creatives; returns the
 /// campaign id, the ad set id and the ad ids.
-async fn live_ad_set(app: &TestApp, ads: usize, creative: &str) -> (String, String, Vec<String>) {
+pub(crate) async fn live_ad_set(app: &TestApp, ads: usize, creative: &str) -> (String, String, Vec<String>) {
     let token = app.customer();
     let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
     let ad_set = app
@@ -43,7 +43,7 @@ async fn live_ad_set(app: &TestApp, ads: usize, creative: &str) -> (String, Stri
     (campaign, ad_set, ids)
 }
 
-async fn simulate(app: &TestApp, ad: &str, profile: &str, days: i32) {
+pub(crate) async fn simulate(app: &TestApp, ad: &str, profile: &str, days: i32) {
     let data = app
         .ok(&app.customer(), SIMULATE, json!({ "input": { "adId": ad, "profile": profile, "days": days } }))
         .await;

@@ -3,7 +3,8 @@
 //! and the recent window's totals.
 //!
 //! [`Summary::of`] computes it from the daily rows; the store aggregates the same five things
-//! in SQL (`store::metrics`), so a page classifies its ads without reading every metric row.
+//! in SQL and keeps them per ad (`store::metrics`), so a page classifies its ads without
+//! reading every metric row.
 //! Both must follow the definitions in the parent module's "Terms".
 
 use std::collections::HashMap;

@@ -127,7 +127,7 @@ pub(crate) async fn fatigued_creatives<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let peer_ids: Vec<Uuid> = peers.iter().map(|ad| ad.id).collect();
-    let histories = crate::service::metrics::histories(conn, org, &peer_ids).await?;
+    let histories = crate::store::metrics::histories(conn, org, &peer_ids).await?;
     let classes = crate::service::optimizer::classify_ads(&peers, &histories, thresholds);
     let fatigued: HashSet<Uuid> = active
         .iter()
