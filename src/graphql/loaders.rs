@@ -232,13 +232,23 @@ impl Loader<CreativeId> for OrgLoader {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AdsOfCreative(pub Uuid);
 
-/// An ad showing a creative, as much as its state needs: which ad, and whether it is active.
+/// An ad showing a creative, as much as its state needs: which ad, in which ad set, and whether
+/// it is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShownAd {
     /// The ad.
     pub id: Uuid,
+    /// Its ad set.
+    pub ad_set_id: Uuid,
     /// Whether its status is `active`.
     pub active: bool,
+}
+
+impl ShownAd {
+    /// The key of its classification.
+    pub fn classification(&self) -> ClassificationOf {
+        ClassificationOf { ad: self.id, ad_set: self.ad_set_id }
+    }
 }
 
 impl Loader<AdsOfCreative> for OrgLoader {
@@ -246,9 +256,14 @@ impl Loader<AdsOfCreative> for OrgLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[AdsOfCreative]) -> Result<HashMap<AdsOfCreative, Self::Value>, Self::Error> {
-        let rows: Vec<(Uuid, Option<Uuid>, String)> = ads::Entity::find()
+        let rows: Vec<(Uuid, Uuid, Option<Uuid>, String)> = ads::Entity::find()
             .select_only()
-            .columns([ads::Column::Id, ads::Column::ContentContainerId, ads::Column::Status])
+            .columns([
+                ads::Column::Id,
+                ads::Column::AdSetId,
+                ads::Column::ContentContainerId,
+                ads::Column::Status,
+            ])
             .filter(ads::Column::OrganizationId.eq(self.org))
             .filter(ads::Column::ContentContainerId.is_in(ids(keys, |k| k.0)))
             .into_tuple()
@@ -256,17 +271,23 @@ impl Loader<AdsOfCreative> for OrgLoader {
             .await?;
         let mut grouped: HashMap<AdsOfCreative, Self::Value> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
-        for (id, creative, status) in rows {
-            let shown = ShownAd { id, active: status == "active" };
+        for (id, ad_set_id, creative, status) in rows {
+            let shown = ShownAd { id, ad_set_id, active: status == "active" };
             grouped.entry(AdsOfCreative(creative.unwrap_or_default())).or_default().push(shown);
         }
         Ok(grouped)
     }
 }
 
-/// An ad's classification, computed from its metrics summary against its ad set's peers.
+/// An ad's classification, computed from its metrics summary against its ad set's peers. The
+/// key names the ad set too, so a batch reads its ad sets' ads and summaries in one statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ClassificationOf(pub Uuid);
+pub struct ClassificationOf {
+    /// The ad.
+    pub ad: Uuid,
+    /// Its ad set.
+    pub ad_set: Uuid,
+}
 
 impl Loader<ClassificationOf> for OrgLoader {
     type Value = crate::domain::classification::Classification;
@@ -276,12 +297,15 @@ impl Loader<ClassificationOf> for OrgLoader {
         &self,
         keys: &[ClassificationOf],
     ) -> Result<HashMap<ClassificationOf, Self::Value>, Self::Error> {
+        let mut sets = ids(keys, |k| k.ad_set);
+        sets.sort_unstable();
+        sets.dedup();
         let (peers, summaries) =
-            metrics::classification_inputs(&self.db, self.org, &ids(keys, |k| k.0), &self.thresholds).await?;
+            metrics::classification_inputs(&self.db, self.org, &sets, &self.thresholds).await?;
         let now = chrono::Utc::now();
         let ages: Vec<(Uuid, Uuid, i64)> =
             peers.iter().map(|ad| (ad.id, ad.ad_set_id, (now - ad.live_since).num_hours())).collect();
         let classes = classify_peers(&ages, &summaries, &self.thresholds);
-        Ok(keys.iter().filter_map(|key| Some((*key, *classes.get(&key.0)?))).collect())
+        Ok(keys.iter().filter_map(|key| Some((*key, *classes.get(&key.ad)?))).collect())
     }
 }

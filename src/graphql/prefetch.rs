@@ -62,7 +62,8 @@ async fn ad_set_relations(
     let node = ads.field("edges").field("node");
     let mut classify: Vec<ClassificationOf> = Vec::new();
     if node.field("classification").exists() {
-        classify.extend(loaded.values().flatten().map(|ad| ClassificationOf(ad.id)));
+        classify
+            .extend(loaded.values().flatten().map(|ad| ClassificationOf { ad: ad.id, ad_set: ad.ad_set_id }));
     }
     let creative = node.field("creative");
     if creative.exists() {
@@ -72,7 +73,7 @@ async fn ad_set_relations(
         if creative.field("state").exists() || creative.field("classification").exists() {
             let shown = loaders.load_many(containers.iter().map(|id| AdsOfCreative(*id))).await?;
             let active = shown.values().flatten().filter(|ad| ad.active);
-            classify.extend(active.map(|ad| ClassificationOf(ad.id)));
+            classify.extend(active.map(|ad| ad.classification()));
         }
     }
     if !classify.is_empty() {

@@ -114,38 +114,32 @@ pub async fn refresh_stale_summaries<C: ConnectionTrait>(conn: &C, t: &Threshold
     Ok(conn.execute_raw(statement).await?.rows_affected())
 }
 
-/// The ads of the ad sets of `ads` (of `org`), each with its summary (none without metrics):
-/// what classifying `ads` against their peers needs, in one statement. A stored summary of
-/// other windows than `t`'s (servers configured differently, until the next start refreshes
-/// them) is not used: those ad sets are aggregated from their days instead.
+/// The ads of ad sets `sets` (of `org`), each with its summary (none without metrics): what
+/// classifying them against their peers needs, in one statement. A stored summary of other
+/// windows than `t`'s (servers configured differently, until the next start refreshes them) is
+/// not used: those ad sets are aggregated from their days instead.
 pub async fn classification_inputs<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
-    ads: &[Uuid],
+    sets: &[Uuid],
     t: &Thresholds,
 ) -> Result<(Vec<PeerAd>, HashMap<Uuid, Summary>), DbErr> {
-    if ads.is_empty() {
+    if sets.is_empty() {
         return Ok((Vec::new(), HashMap::new()));
     }
     let backend = conn.get_database_backend();
     let columns: Vec<String> = SUMMARY_COLUMNS.iter().map(|column| format!("s.{column}")).collect();
-    let (org_at, ids) = match backend {
-        DbBackend::Postgres => ("$1", placeholders(backend, 2, ads.len())),
-        _ => ("?", placeholders(backend, 3, ads.len())),
-    };
     let sql = format!(
         "SELECT a.id, a.ad_set_id, a.launched_at, a.created_at, \
            s.performance_window_days, s.fatigue_window_days, {columns} \
          FROM ads a LEFT JOIN ad_metric_summaries s ON s.ad_id = a.id \
-         WHERE a.organization_id = {org_at} AND a.ad_set_id IN \
-           (SELECT b.ad_set_id FROM ads b WHERE b.organization_id = {org_at} AND b.id IN ({ids}))",
+         WHERE a.organization_id = {org_at} AND a.ad_set_id IN ({sets})",
         columns = columns.join(", "),
+        org_at = if backend == DbBackend::Postgres { "$1" } else { "?" },
+        sets = placeholders(backend, 2, sets.len()),
     );
     let mut values: Vec<Value> = vec![org.into()];
-    if backend != DbBackend::Postgres {
-        values.push(org.into());
-    }
-    values.extend(ads.iter().map(|id| Value::from(*id)));
+    values.extend(sets.iter().map(|id| Value::from(*id)));
     let rows = conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     let windows = (i64::from(t.performance_window_days), i64::from(t.fatigue_window_days));
     let mut peers = Vec::with_capacity(rows.len());

@@ -34,14 +34,17 @@ fn said(summary: &Summary) -> Said {
     )
 }
 
-/// The stored summaries of `ads` next to the summaries of their days, as read now.
+/// The stored summaries of `ads` (of ad set `set`) next to the summaries of their days, as read
+/// now.
 async fn stored_and_computed(
     app: &TestApp,
+    set: &str,
     ads: &[Uuid],
     t: &Thresholds,
 ) -> (Vec<Option<Said>>, Vec<Option<Said>>) {
     let db = &app.state.services.db;
-    let (_, stored) = metrics::classification_inputs(db, app.org, ads, t).await.unwrap();
+    let set = decode(NodeKind::AdSet, set).unwrap();
+    let (_, stored) = metrics::classification_inputs(db, app.org, &[set], t).await.unwrap();
     let histories = metrics::histories(db, app.org, ads).await.unwrap();
     let stored = ads.iter().map(|ad| stored.get(ad).map(said)).collect();
     let computed = ads.iter().map(|ad| histories.get(ad).map(|days| said(&Summary::of(days, t)))).collect();
@@ -65,7 +68,7 @@ fn uuids(ads: &[String]) -> Vec<Uuid> {
 #[tokio::test]
 async fn every_import_leaves_the_summary_of_the_stored_days() {
     let app = TestApp::new().await;
-    let (_, _, ads) = live_ad_set(&app, 4, "DRAFT").await;
+    let (_, set, ads) = live_ad_set(&app, 4, "DRAFT").await;
     let ids = uuids(&ads);
     let t = Thresholds::default();
     let today = Utc::now().date_naive();
@@ -88,7 +91,7 @@ async fn every_import_leaves_the_summary_of_the_stored_days() {
             }
             import(&app, ad, days).await;
         }
-        let (stored, computed) = stored_and_computed(&app, &ids, &t).await;
+        let (stored, computed) = stored_and_computed(&app, &set, &ids, &t).await;
         assert_eq!(stored, computed, "round {round}");
         assert!(stored.iter().all(Option::is_some), "every ad has days: {stored:?}");
     }
@@ -116,31 +119,32 @@ async fn a_new_day_changes_the_classification_at_once() {
 #[tokio::test]
 async fn a_server_with_other_windows_ignores_stored_summaries_and_recomputes_them() {
     let app = TestApp::new().await;
-    let (_, _, ads) = live_ad_set(&app, 3, "DRAFT").await;
+    let (_, set, ads) = live_ad_set(&app, 3, "DRAFT").await;
     for (ad, profile) in ads.iter().zip(["FATIGUING", "HEALTHY", "FAILING"]) {
         simulate(&app, ad, profile, 12).await;
     }
     let ids = uuids(&ads);
     let other = Thresholds { performance_window_days: 3, fatigue_window_days: 4, ..Thresholds::default() };
     let db = &app.state.services.db;
-    let (stored, computed) = stored_and_computed(&app, &ids, &other).await;
+    let (stored, computed) = stored_and_computed(&app, &set, &ids, &other).await;
     assert_eq!(stored, computed, "read with other windows: aggregated from the days");
     assert_ne!(
         computed,
-        stored_and_computed(&app, &ids, &Thresholds::default()).await.1,
+        stored_and_computed(&app, &set, &ids, &Thresholds::default()).await.1,
         "the windows matter"
     );
 
     assert_eq!(metrics::refresh_stale_summaries(db, &other).await.unwrap(), 3);
     assert_eq!(metrics::refresh_stale_summaries(db, &other).await.unwrap(), 0, "nothing left to recompute");
-    let (stored, computed) = stored_and_computed(&app, &ids, &other).await;
+    let (stored, computed) = stored_and_computed(&app, &set, &ids, &other).await;
     assert_eq!(stored, computed);
 
     // The server configured with the other windows classifies as its windows say.
     let mut config = test_config();
     config.thresholds = other;
     let wide = app.another_instance(&config);
-    let (_, summaries) = metrics::classification_inputs(db, app.org, &ids, &other).await.unwrap();
+    let set_id = decode(NodeKind::AdSet, &set).unwrap();
+    let (_, summaries) = metrics::classification_inputs(db, app.org, &[set_id], &other).await.unwrap();
     let peers: Vec<(Uuid, Uuid, i64)> = ids.iter().map(|id| (*id, Uuid::nil(), 24 * 12)).collect();
     let expected: HashMap<Uuid, _> =
         layers_dashboard::domain::classification::classify_peers(&peers, &summaries, &other);
@@ -157,7 +161,7 @@ async fn simultaneous_imports_for_one_ad_leave_the_summary_of_all_their_days() {
         return;
     }
     let app = TestApp::with_connections(10).await;
-    let (_, _, ads) = live_ad_set(&app, 1, "DRAFT").await;
+    let (_, set, ads) = live_ad_set(&app, 1, "DRAFT").await;
     let ids = uuids(&ads);
     let today = Utc::now().date_naive();
     for attempt in 0..3 {
@@ -166,7 +170,7 @@ async fn simultaneous_imports_for_one_ad_leave_the_summary_of_all_their_days() {
             import(&app, &ads[0], days)
         });
         futures_util::future::join_all(imports).await;
-        let (stored, computed) = stored_and_computed(&app, &ids, &Thresholds::default()).await;
+        let (stored, computed) = stored_and_computed(&app, &set, &ids, &Thresholds::default()).await;
         assert_eq!(stored, computed, "attempt {attempt}");
     }
 }

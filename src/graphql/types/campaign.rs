@@ -322,7 +322,7 @@ impl Ad {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::AdClassification>> {
         let loaded = loaders(ctx)?
-            .load_one(crate::graphql::loaders::ClassificationOf(self.0.id))
+            .load_one(crate::graphql::loaders::ClassificationOf { ad: self.0.id, ad_set: self.0.ad_set_id })
             .await
             .map_err(ApiError::from)?;
         Ok(loaded.map(Into::into))

@@ -8,7 +8,7 @@ use crate::domain::classification::Classification;
 use crate::domain::lifecycle::{self, CreativeFacts};
 use crate::error::ApiError;
 use crate::graphql::context::loaders;
-use crate::graphql::loaders::{AdsOfCreative, ClassificationOf, CreativeId};
+use crate::graphql::loaders::{AdsOfCreative, ClassificationOf, CreativeId, ShownAd};
 use crate::ids::{self, NodeKind};
 
 /// What one ad account holds for a creative.
@@ -128,7 +128,7 @@ impl Creative {
             .map_err(ApiError::from)?
             .unwrap_or_default();
         let active: Vec<ClassificationOf> =
-            ads.iter().filter(|ad| ad.active).map(|ad| ClassificationOf(ad.id)).collect();
+            ads.iter().filter(|ad| ad.active).map(ShownAd::classification).collect();
         let classes = if active.is_empty() {
             Default::default()
         } else {
@@ -158,7 +158,7 @@ impl Creative {
             .map_err(ApiError::from)?
             .unwrap_or_default();
         let active: Vec<ClassificationOf> =
-            ads.iter().filter(|ad| ad.active).map(|ad| ClassificationOf(ad.id)).collect();
+            ads.iter().filter(|ad| ad.active).map(ShownAd::classification).collect();
         if active.is_empty() {
             return Ok(None);
         }
@@ -261,7 +261,7 @@ pub async fn prefetch_states(ctx: &Context<'_>, creatives: &[uuid::Uuid]) -> Res
     let loaders = loaders(ctx)?;
     let shown = loaders.load_many(creatives.iter().map(|id| AdsOfCreative(*id))).await?;
     let active = shown.values().flatten().filter(|ad| ad.active);
-    loaders.load_many(active.map(|ad| ClassificationOf(ad.id))).await?;
+    loaders.load_many(active.map(ShownAd::classification)).await?;
     Ok(())
 }
 
