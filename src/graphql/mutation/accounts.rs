@@ -8,7 +8,7 @@ use super::{validate, writer};
 use crate::error::UserError as DomainUserError;
 use crate::graphql::types::ConnectedAccount;
 use crate::ids::NodeKind;
-use crate::service::accounts::AccountResult;
+use crate::service::WriteResult;
 
 /// The answer to a connected account change.
 #[derive(SimpleObject, Debug, Clone)]
@@ -22,8 +22,8 @@ pub struct AdAccountPayload {
     pub user_errors: Vec<UserError>,
 }
 
-impl From<AccountResult> for AdAccountPayload {
-    fn from(result: AccountResult) -> Self {
+impl From<WriteResult> for AdAccountPayload {
+    fn from(result: WriteResult) -> Self {
         AdAccountPayload {
             verdict: result.verdict.map(Into::into),
             connected_account: result.account.map(ConnectedAccount),
@@ -33,7 +33,7 @@ impl From<AccountResult> for AdAccountPayload {
 }
 
 fn rejected(error: DomainUserError) -> AdAccountPayload {
-    AccountResult { user_errors: vec![error.at_argument()], ..Default::default() }.into()
+    WriteResult::rejected(error.at_argument()).into()
 }
 
 /// Connected account writes.

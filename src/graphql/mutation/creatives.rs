@@ -14,7 +14,8 @@ use crate::domain::lifecycle::OverrideMode;
 use crate::error::{ApiError, UserError};
 use crate::graphql::types::Creative;
 use crate::ids::NodeKind;
-use crate::service::creatives::{CreativeChange, CreativeResult, GENERATION_FORBIDDEN, GenerationOutcome};
+use crate::service::WriteResult;
+use crate::service::creatives::{CreativeChange, GENERATION_FORBIDDEN, GenerationOutcome};
 
 /// The longest media URL accepted.
 const MAX_MEDIA_URL_CHARS: usize = 2048;
@@ -61,8 +62,8 @@ pub struct CreativePayload {
     pub user_errors: Vec<ApiUserError>,
 }
 
-impl From<CreativeResult> for CreativePayload {
-    fn from(r: CreativeResult) -> Self {
+impl From<WriteResult> for CreativePayload {
+    fn from(r: WriteResult) -> Self {
         CreativePayload {
             verdict: r.verdict.map(Into::into),
             creative: r.creative.map(|(container, content)| Creative { container, content }),
@@ -115,7 +116,7 @@ impl CreativeMutations {
         let (caller, services) = writer(ctx)?;
         let name = match validate::name("name", &input.name) {
             Ok(name) => name,
-            Err(error) => return Ok(CreativeResult::rejected(error).into()),
+            Err(error) => return Ok(WriteResult::rejected(error).into()),
         };
         Ok(services.create_creative_draft(caller, name).await?.into())
     }
@@ -136,7 +137,7 @@ impl CreativeMutations {
             .and_then(|id| Ok((id, outcome(&input)?)));
         let (id, outcome) = match parsed {
             Ok(parsed) => parsed,
-            Err(error) => return Ok(CreativeResult::rejected(error).into()),
+            Err(error) => return Ok(WriteResult::rejected(error).into()),
         };
         Ok(services.complete_creative_generation(caller, id, outcome).await?.into())
     }
@@ -213,7 +214,7 @@ impl CreativeMutations {
             .and_then(|id| Ok((id, name.as_deref().map(|n| validate::name("name", n)).transpose()?)));
         let (parent, name) = match parsed.map_err(UserError::at_argument) {
             Ok(parsed) => parsed,
-            Err(error) => return Ok(CreativeResult::rejected(error).into()),
+            Err(error) => return Ok(WriteResult::rejected(error).into()),
         };
         Ok(at_id(services.regenerate_creative(caller, parent, name).await?).into())
     }
@@ -229,13 +230,13 @@ async fn change(
     let (caller, services) = writer(ctx)?;
     let id = match validate::id(NodeKind::Creative, "id", id).map_err(UserError::at_argument) {
         Ok(id) => id,
-        Err(error) => return Ok(CreativeResult::rejected(error).into()),
+        Err(error) => return Ok(WriteResult::rejected(error).into()),
     };
     Ok(at_id(services.change_creative(caller, id, change, dry_run.unwrap_or(false)).await?).into())
 }
 
 /// The service names the creative `input.creativeId`; these mutations take it as argument `id`.
-fn at_id(mut result: CreativeResult) -> CreativeResult {
+fn at_id(mut result: WriteResult) -> WriteResult {
     for error in &mut result.user_errors {
         if error.field.as_deref() == Some(&["input".to_owned(), "creativeId".to_owned()][..]) {
             error.field = Some(vec!["id".to_owned()]);

@@ -5,7 +5,7 @@ use async_graphql::{ID, SimpleObject};
 use crate::error;
 use crate::graphql::enums::{AuthorityAxis, Decision, UserErrorCode};
 use crate::graphql::types::{Ad, AdSet, Campaign, Layer, PendingAction};
-use crate::service::{PolicyResult, VerdictRecord, WriteResult};
+use crate::service::{VerdictRecord, WriteResult};
 
 /// An expected failure, returned as data.
 #[derive(SimpleObject, Debug, Clone)]
@@ -116,8 +116,8 @@ pub struct PolicyPayload {
     pub user_errors: Vec<UserError>,
 }
 
-impl From<PolicyResult> for PolicyPayload {
-    fn from(r: PolicyResult) -> Self {
+impl From<WriteResult> for PolicyPayload {
+    fn from(r: WriteResult) -> Self {
         PolicyPayload {
             verdict: r.verdict.map(Into::into),
             applied: r.applied,
@@ -140,8 +140,8 @@ pub struct KillSwitchPayload {
     pub user_errors: Vec<UserError>,
 }
 
-impl From<PolicyResult> for KillSwitchPayload {
-    fn from(r: PolicyResult) -> Self {
+impl From<WriteResult> for KillSwitchPayload {
+    fn from(r: WriteResult) -> Self {
         KillSwitchPayload {
             verdict: r.verdict.map(Into::into),
             layer: r.layer.map(Layer),
@@ -161,8 +161,8 @@ pub struct LayerSettingsPayload {
     pub user_errors: Vec<UserError>,
 }
 
-impl From<PolicyResult> for LayerSettingsPayload {
-    fn from(r: PolicyResult) -> Self {
+impl From<WriteResult> for LayerSettingsPayload {
+    fn from(r: WriteResult) -> Self {
         LayerSettingsPayload {
             verdict: r.verdict.map(Into::into),
             layer: r.layer.map(Layer),

@@ -11,7 +11,7 @@ use crate::domain::layer_settings::{Promoted, RequestedSettings};
 use crate::error::UserError;
 use crate::graphql::enums::Platform;
 use crate::ids::NodeKind;
-use crate::service::{LayerDefaultsChange, PolicyResult};
+use crate::service::{LayerDefaultsChange, WriteResult};
 
 /// Policy writes.
 #[derive(Default, Debug)]
@@ -29,7 +29,7 @@ impl PolicyMutations {
         let (caller, services) = writer(ctx)?;
         let campaign_id = match validate::id(NodeKind::Campaign, "campaignId", &input.campaign_id) {
             Ok(id) => id,
-            Err(error) => return Ok(PolicyResult::rejected(error).into()),
+            Err(error) => return Ok(WriteResult::rejected(error).into()),
         };
         let change = AuthorityChange {
             creative: input.creative.map(Into::into),
@@ -43,7 +43,7 @@ impl PolicyMutations {
                 UserErrorCode::AuthorityConflict,
                 "give either axis modes or inheritDefaults, not both",
             );
-            return Ok(PolicyResult::rejected(error).into());
+            return Ok(WriteResult::rejected(error).into());
         }
         let dry_run = input.dry_run.unwrap_or(false);
         Ok(services.update_campaign_authority(caller, campaign_id, change, inherit, dry_run).await?.into())
@@ -61,7 +61,7 @@ impl PolicyMutations {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(cents) => match validate::daily_amount("maxDailyBudgetCents", cents) {
                 Ok(cents) => Some(Some(cents)),
-                Err(error) => return Ok(PolicyResult::rejected(error).into()),
+                Err(error) => return Ok(WriteResult::rejected(error).into()),
             },
         };
         let change = LayerDefaultsChange {
@@ -125,7 +125,7 @@ impl PolicyMutations {
         let (caller, services) = writer(ctx)?;
         let reason = match validate::note("reason", reason).map_err(UserError::at_argument) {
             Ok(reason) => reason,
-            Err(error) => return Ok(PolicyResult::rejected(error).into()),
+            Err(error) => return Ok(WriteResult::rejected(error).into()),
         };
         Ok(services
             .set_kill_switch(caller, platform.into(), true, reason, dry_run.unwrap_or(false))

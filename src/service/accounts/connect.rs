@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{AccountResult, Services};
+use super::Services;
 use crate::auth::oauth_state::{OAuthState, StateError};
 use crate::auth::token_cipher::TokenKind;
 use crate::domain::UserErrorCode;
@@ -21,7 +21,7 @@ use crate::domain::{ActorKind, Platform};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::{PlatformError, TokenGrant};
-use crate::service::{Caller, VerdictRecord};
+use crate::service::{Caller, VerdictRecord, WriteResult};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{accounts, tenancy};
 
@@ -215,12 +215,12 @@ impl Services {
     }
 
     /// Confirms a partner-started connection: it becomes the layer's active account. Customer only.
-    pub async fn confirm_account(&self, caller: &Caller, id: Uuid) -> Result<AccountResult, ApiError> {
+    pub async fn confirm_account(&self, caller: &Caller, id: Uuid) -> Result<WriteResult, ApiError> {
         self.customer_account_change(caller, id, "confirm").await
     }
 
     /// Disconnects a connection and erases its tokens. Customer only.
-    pub async fn disconnect_account(&self, caller: &Caller, id: Uuid) -> Result<AccountResult, ApiError> {
+    pub async fn disconnect_account(&self, caller: &Caller, id: Uuid) -> Result<WriteResult, ApiError> {
         self.customer_account_change(caller, id, "disconnect").await
     }
 
@@ -229,10 +229,10 @@ impl Services {
         caller: &Caller,
         id: Uuid,
         action: &'static str,
-    ) -> Result<AccountResult, ApiError> {
+    ) -> Result<WriteResult, ApiError> {
         let txn = self.db.begin().await?;
         let Some(row) = accounts::lock(&txn, caller.organization_id, id).await? else {
-            return Ok(AccountResult::rejected(UserError::argument(
+            return Ok(WriteResult::rejected(UserError::argument(
                 "id",
                 UserErrorCode::NotFound,
                 "connected account not found",
@@ -248,24 +248,23 @@ impl Services {
             audit_entry.id = verdict_id;
             let audit_row = audit::insert(&txn, caller, audit_entry).await?;
             self.commit(txn, Event::for_audit_row(&audit_row)).await?;
-            return Ok(AccountResult {
-                verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
+            return Ok(WriteResult {
                 account: Some(row),
-                ..Default::default()
+                ..WriteResult::decided(VerdictRecord::new(verdict_id, &verdict, false))
             });
         }
         let status: AccountStatus = row.status.parse()?;
         let change = match (action, status) {
             ("confirm", AccountStatus::AwaitingCustomer) => confirm_change(caller),
             ("confirm", _) => {
-                return Ok(AccountResult::rejected(UserError::argument(
+                return Ok(WriteResult::rejected(UserError::argument(
                     "id",
                     UserErrorCode::AccountNotAwaitingCustomer,
                     format!("this connection is {status}, not waiting for confirmation"),
                 )));
             }
             (_, AccountStatus::Disconnected) => {
-                return Ok(AccountResult::rejected(UserError::argument(
+                return Ok(WriteResult::rejected(UserError::argument(
                     "id",
                     UserErrorCode::AccountDisconnected,
                     "this connection is already disconnected",
@@ -304,10 +303,9 @@ impl Services {
         if let Some(token) = revocable {
             self.revoke(caller, &layer, &row, platform, &token).await?;
         }
-        Ok(AccountResult {
-            verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
+        Ok(WriteResult {
             account: Some(row),
-            ..Default::default()
+            ..WriteResult::decided(VerdictRecord::new(verdict_id, &verdict, false))
         })
     }
 
