@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::payloads::{UserError, Verdict};
-use super::{validate, writer};
+use super::{answer, validate, writer};
 use crate::error::UserError as DomainUserError;
 use crate::graphql::types::ConnectedAccount;
 use crate::ids::NodeKind;
@@ -32,10 +32,6 @@ impl From<WriteResult> for AdAccountPayload {
     }
 }
 
-fn rejected(error: DomainUserError) -> AdAccountPayload {
-    WriteResult::rejected(error.at_argument()).into()
-}
-
 /// Connected account writes.
 #[derive(Default, Debug)]
 pub struct AccountMutations;
@@ -46,11 +42,8 @@ impl AccountMutations {
     /// active account, replacing the previous one. Customer only.
     async fn confirm_ad_account(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<AdAccountPayload> {
         let (caller, services) = writer(ctx)?;
-        let id = match validate::id(NodeKind::ConnectedAccount, "id", &id) {
-            Ok(id) => id,
-            Err(error) => return Ok(rejected(error)),
-        };
-        Ok(services.confirm_account(caller, id).await?.into())
+        let id = validate::id(NodeKind::ConnectedAccount, "id", &id).map_err(DomainUserError::at_argument);
+        answer(id, async |id| services.confirm_account(caller, id).await).await
     }
 
     /// Disconnects an ad account and erases its tokens: live writes on its layer then need a new
@@ -61,10 +54,7 @@ impl AccountMutations {
         id: ID,
     ) -> async_graphql::Result<AdAccountPayload> {
         let (caller, services) = writer(ctx)?;
-        let id = match validate::id(NodeKind::ConnectedAccount, "id", &id) {
-            Ok(id) => id,
-            Err(error) => return Ok(rejected(error)),
-        };
-        Ok(services.disconnect_account(caller, id).await?.into())
+        let id = validate::id(NodeKind::ConnectedAccount, "id", &id).map_err(DomainUserError::at_argument);
+        answer(id, async |id| services.disconnect_account(caller, id).await).await
     }
 }

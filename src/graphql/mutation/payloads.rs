@@ -92,13 +92,6 @@ impl From<WriteResult> for WritePayload {
     }
 }
 
-impl WritePayload {
-    /// A payload that is only a user error.
-    pub fn rejected(error: error::UserError) -> Self {
-        WriteResult::rejected(error).into()
-    }
-}
-
 /// The answer to a policy write (campaign authority, layer defaults).
 #[derive(SimpleObject, Debug, Clone)]
 pub struct PolicyPayload {
