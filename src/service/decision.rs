@@ -64,7 +64,8 @@ pub type CreativeRows = (content_containers::Model, Option<ads_content::Model>);
 pub struct WriteResult {
     /// The decision, absent when the input was rejected before it.
     pub verdict: Option<VerdictRecord>,
-    /// Whether a policy or settings change took effect now (false when queued, denied or a dry run).
+    /// For policy, layer, creative library and approval policy changes: whether the change took
+    /// effect now (false when queued, denied or a dry run). An ad write's outcome is its verdict.
     pub applied: bool,
     /// The pending action queued or resolved.
     pub pending_action: Option<pending_actions::Model>,

@@ -268,6 +268,7 @@ impl Services {
         });
         let allowed = decided.verdict.decision == Decision::Allow;
         if allowed && !dry_run {
+            // Nothing waits on a platform: the change applies now, and its action is carried out.
             apply_policy(txn, caller, &change).await?;
             decided.next_status = PendingStatus::Dispatched;
         }
