@@ -6,12 +6,13 @@
 
 use chrono::Utc;
 use entity::pending_actions;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
+use super::dispatch::Dispatch;
 use super::prepare::prepare;
 use super::write::AdWrite;
-use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
+use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
 use crate::domain::gate::{self, ApprovalInput, ApprovalVerdict, Decision, PendingStatus};
 use crate::domain::{ActorKind, Platform};
 use crate::error::{ApiError, UserError};
@@ -23,7 +24,61 @@ impl Services {
     /// Approves pending action `id`: checks it again and, if it still holds, dispatches it.
     /// With `dry_run`, only the verdict is computed.
     pub async fn approve(&self, caller: &Caller, id: Uuid, dry_run: bool) -> Result<WriteResult, ApiError> {
-        settle(self.approve_inner(caller, id, dry_run).await)
+        self.decide(dry_run, async |txn| {
+            let (action, status) = self.load_for_resolution(txn, caller, id).await?;
+            if action.is_policy {
+                return self.approve_policy(txn, caller, action, status, dry_run).await;
+            }
+            let write: AdWrite = serde_json::from_value(action.after.clone())?;
+            let proposer: ActorKind = action.proposed_by_type.parse()?;
+            let prepared = match prepare(txn, caller.organization_id, proposer, &write).await {
+                Ok(prepared) => prepared,
+                Err(Failure::User(error)) if error.code == crate::domain::UserErrorCode::NotFound => {
+                    let decided = target_gone(caller, status, action.axis.as_deref())?;
+                    let resolution = Resolving { action, status, decided, dry_run };
+                    return self
+                        .resolve(txn, caller, resolution, "pending_action.approval_denied", None)
+                        .await;
+                }
+                Err(other) => return Err(other),
+            };
+            let decided = gate::decide_approval(&ApprovalInput {
+                actor: caller.kind,
+                scopes: &caller.scopes,
+                status,
+                is_policy: false,
+                kill_switch_active: prepared.layer.kill_switch_active,
+                axis: Some(write.axis()),
+                authority: Some(prepared.authority),
+                version_matches: prepared.target_version == action.target_version,
+                safety: &prepared.safety,
+            });
+            let record = VerdictRecord::fresh(&decided.verdict, dry_run);
+            let mut result = super::gatekeeper::targets(&prepared, record.clone());
+            if dry_run {
+                result.pending_action = Some(action);
+                return Ok(result);
+            }
+            let allowed = decided.verdict.decision == Decision::Allow;
+            let mut entry =
+                super::gatekeeper::entry(&write, &prepared, record.id, &decided.verdict, Some(action.id));
+            entry.event = approval_event(&decided).to_owned();
+            if allowed {
+                entry.dispatch_holder = Some(self.holder.clone());
+            }
+            let resolving = Resolving { action, status, decided, dry_run };
+            let (action, events) = settle(txn, caller, &resolving, entry, None).await?;
+            result.events = events;
+            if allowed {
+                // The dispatch moves the action on (dispatched, failed, or pending again when the
+                // kill switch was tripped meanwhile) in the transaction that records its outcome.
+                result.dispatch =
+                    Some(Box::new(Dispatch::new(caller, write, prepared, record, Some(action.id))));
+            }
+            result.pending_action = Some(action);
+            Ok(result)
+        })
+        .await
     }
 
     /// Rejects pending action `id`, with an optional note. With `dry_run`, only the verdict is computed.
@@ -34,108 +89,17 @@ impl Services {
         note: Option<String>,
         dry_run: bool,
     ) -> Result<WriteResult, ApiError> {
-        settle(self.reject_inner(caller, id, note, dry_run).await)
-    }
-
-    async fn approve_inner(&self, caller: &Caller, id: Uuid, dry_run: bool) -> Result<WriteResult, Failure> {
-        let txn = self.db.begin().await?;
-        let (action, status) = self.load_for_resolution(&txn, caller, id).await?;
-        let before: PendingStatus = action.status.parse()?;
-        if is_policy_change(&action) {
-            return self.approve_policy(txn, caller, action, status, dry_run).await;
-        }
-        let write: AdWrite = serde_json::from_value(action.after.clone())?;
-        let proposer: ActorKind = action.proposed_by_type.parse()?;
-        let prepared = match prepare(&txn, caller.organization_id, proposer, &write).await {
-            Ok(prepared) => prepared,
-            Err(Failure::User(error)) if error.code == crate::domain::UserErrorCode::NotFound => {
-                let decided = target_gone(caller, status, action.axis.as_deref())?;
-                return self.refuse(txn, caller, action, status, decided, dry_run).await;
-            }
-            Err(other) => return Err(other),
-        };
-        let decided = gate::decide_approval(&ApprovalInput {
-            actor: caller.kind,
-            scopes: &caller.scopes,
-            status,
-            is_policy: false,
-            kill_switch_active: prepared.layer.kill_switch_active,
-            axis: Some(write.axis()),
-            authority: Some(prepared.authority),
-            version_matches: prepared.target_version == action.target_version,
-            safety: &prepared.safety,
-        });
-        if dry_run {
-            txn.rollback().await?;
-            let record = VerdictRecord::new(Uuid::now_v7(), &decided.verdict, true);
-            let mut result = super::gatekeeper::targets(&prepared, record);
-            result.pending_action = Some(action);
-            return Ok(result);
-        }
-        let verdict_id = Uuid::now_v7();
-        let mut entry =
-            super::gatekeeper::entry(&write, &prepared, verdict_id, &decided.verdict, Some(action.id));
-        entry.event = approval_event(&decided).to_owned();
-        let allowed = decided.verdict.decision == Decision::Allow;
-        if allowed {
-            entry.dispatch_holder = Some(self.holder.clone());
-        }
-        let row = audit::insert(&txn, caller, entry).await?;
-        let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
-        let mut events = Event::for_audit_row(&row);
-        events.extend(status_events(&action, before));
-        self.commit(txn, events).await?;
-        let record = VerdictRecord::new(verdict_id, &decided.verdict, false);
-        if !allowed {
-            let mut result = super::gatekeeper::targets(&prepared, record);
-            result.pending_action = Some(action);
-            return Ok(result);
-        }
-        // The dispatch moves the action on (dispatched, failed, or pending again when the kill
-        // switch was tripped meanwhile) in the transaction that records its outcome.
-        let dispatched = self.dispatch(caller, &write, &prepared, record, Some(action.id)).await;
-        let action = pending::find(&self.db, caller.organization_id, action.id).await?;
-        let mut result = dispatched?;
-        result.pending_action = action;
-        Ok(result)
-    }
-
-    async fn reject_inner(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-        note: Option<String>,
-        dry_run: bool,
-    ) -> Result<WriteResult, Failure> {
-        let txn = self.db.begin().await?;
-        let (action, status) = self.load_for_resolution(&txn, caller, id).await?;
-        let before: PendingStatus = action.status.parse()?;
-        let decided = gate::decide_rejection(caller.kind, &caller.scopes, status, action.is_policy);
-        if dry_run {
-            txn.rollback().await?;
-            return Ok(WriteResult {
-                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &decided.verdict, true)),
-                pending_action: Some(action),
-                ..Default::default()
-            });
-        }
-        let verdict_id = Uuid::now_v7();
-        let event = if decided.verdict.decision == Decision::Allow {
-            "pending_action.rejected"
-        } else {
-            "pending_action.rejection_denied"
-        };
-        let row =
-            audit::insert(&txn, caller, resolution_entry(&action, verdict_id, &decided, event)?).await?;
-        let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, note).await?;
-        let mut events = Event::for_audit_row(&row);
-        events.extend(status_events(&action, before));
-        self.commit(txn, events).await?;
-        Ok(WriteResult {
-            verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
-            pending_action: Some(action),
-            ..Default::default()
+        self.decide(dry_run, async |txn| {
+            let (action, status) = self.load_for_resolution(txn, caller, id).await?;
+            let decided = gate::decide_rejection(caller.kind, &caller.scopes, status, action.is_policy);
+            let event = if decided.verdict.decision == Decision::Allow {
+                "pending_action.rejected"
+            } else {
+                "pending_action.rejection_denied"
+            };
+            self.resolve(txn, caller, Resolving { action, status, decided, dry_run }, event, note).await
         })
+        .await
     }
 
     /// Locks action `id` and returns it with its status, expiring it first if its time is up.
@@ -156,71 +120,66 @@ impl Services {
         Ok((action, status))
     }
 
-    /// Moves the action to the verdict's next status, recording who resolved it.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn settle_status(
+    /// Records a resolution decided on the action alone (a rejection, an approval refused
+    /// without the write's target state, a policy change) as `event`, with `note` as the
+    /// reason. A dry run records nothing.
+    pub(crate) async fn resolve(
         &self,
         txn: &DatabaseTransaction,
         caller: &Caller,
-        action: &pending_actions::Model,
-        status: PendingStatus,
-        decided: &ApprovalVerdict,
-        verdict_id: Uuid,
+        resolving: Resolving,
+        event: &str,
         note: Option<String>,
-    ) -> Result<pending_actions::Model, Failure> {
-        if decided.next_status != status {
-            let reason = note.or_else(|| decided.verdict.reason_code());
-            let resolution = Resolution { caller, verdict_id, reason };
-            pending::transition(txn, action.id, status, decided.next_status, Some(resolution)).await?;
-        }
-        pending::find(txn, caller.organization_id, action.id)
-            .await?
-            .ok_or_else(|| Failure::Api(ApiError::internal("pending action vanished")))
-    }
-
-    /// Records a refusal decided without the write's target state (the approver may not
-    /// approve it, or the target is gone) and answers it.
-    async fn refuse(
-        &self,
-        txn: DatabaseTransaction,
-        caller: &Caller,
-        action: pending_actions::Model,
-        status: PendingStatus,
-        decided: ApprovalVerdict,
-        dry_run: bool,
     ) -> Result<WriteResult, Failure> {
-        let before: PendingStatus = action.status.parse()?;
-        if dry_run {
-            txn.rollback().await?;
-            return Ok(WriteResult {
-                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &decided.verdict, true)),
-                pending_action: Some(action),
-                ..Default::default()
-            });
+        let record = VerdictRecord::fresh(&resolving.decided.verdict, resolving.dry_run);
+        let verdict_id = record.id;
+        let mut result = WriteResult::decided(record);
+        if resolving.dry_run {
+            result.pending_action = Some(resolving.action);
+            return Ok(result);
         }
-        let verdict_id = Uuid::now_v7();
-        let entry = resolution_entry(&action, verdict_id, &decided, "pending_action.approval_denied")?;
-        let row = audit::insert(&txn, caller, entry).await?;
-        let action = self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
-        let mut events = Event::for_audit_row(&row);
-        events.extend(status_events(&action, before));
-        self.commit(txn, events).await?;
-        Ok(WriteResult {
-            verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
-            pending_action: Some(action),
-            ..Default::default()
-        })
+        let entry = resolution_entry(&resolving.action, verdict_id, &resolving.decided, event)?;
+        let (action, events) = settle(txn, caller, &resolving, entry, note).await?;
+        result.events = events;
+        result.pending_action = Some(action);
+        Ok(result)
     }
 }
 
-/// The event of the action's new status, if it changed from `before`.
-pub(crate) fn status_events(action: &pending_actions::Model, before: PendingStatus) -> Vec<Event> {
-    if action.status == before.as_str() { Vec::new() } else { vec![Event::pending_changed(action)] }
+/// Records a resolution: its audit row `entry`, and the action moved to the verdict's next
+/// status with who resolved it (and `note`, or the verdict's reason). Returns the action as it
+/// is now, and the events of both.
+async fn settle(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    resolving: &Resolving,
+    entry: AuditEntry,
+    note: Option<String>,
+) -> Result<(pending_actions::Model, Vec<Event>), Failure> {
+    let Resolving { action, status, decided, .. } = resolving;
+    let before: PendingStatus = action.status.parse()?;
+    let row = audit::insert(txn, caller, entry).await?;
+    if decided.next_status != *status {
+        let reason = note.or_else(|| decided.verdict.reason_code());
+        let resolution = Resolution { caller, verdict_id: row.id, reason };
+        pending::transition(txn, action.id, *status, decided.next_status, Some(resolution)).await?;
+    }
+    let action = pending::find(txn, caller.organization_id, action.id)
+        .await?
+        .ok_or_else(|| Failure::Api(ApiError::internal("pending action vanished")))?;
+    let mut events = Event::for_audit_row(&row);
+    if action.status != before.as_str() {
+        events.push(Event::pending_changed(&action));
+    }
+    Ok((action, events))
 }
 
-/// Whether `action` changes policy (authority or defaults) rather than an ad object.
-fn is_policy_change(action: &pending_actions::Model) -> bool {
-    action.is_policy
+/// A pending action being resolved: as loaded (locked), its status now, and the verdict on it.
+pub(crate) struct Resolving {
+    pub action: pending_actions::Model,
+    pub status: PendingStatus,
+    pub decided: ApprovalVerdict,
+    pub dry_run: bool,
 }
 
 /// The verdict on approving an action whose target no longer exists: the approver and status
@@ -255,7 +214,7 @@ fn approval_event(decided: &ApprovalVerdict) -> &'static str {
 }
 
 /// The audit row of a resolution decided on the action alone.
-pub(crate) fn resolution_entry(
+fn resolution_entry(
     action: &pending_actions::Model,
     verdict_id: Uuid,
     decided: &ApprovalVerdict,

@@ -16,42 +16,19 @@ use chrono::Utc;
 use entity::{ads, ads_content, content_containers, organizations};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub use generation::{GENERATION_FORBIDDEN, GenerationOutcome, SANDBOX_GENERATION_DELAY, SANDBOX_MEDIA_BASE};
 
-use super::{Caller, Failure, Services, VerdictRecord};
+use super::{Caller, CreativeRows, Failure, Services, VerdictRecord, WriteResult};
 use crate::domain::gate::{Decision, Verdict};
 use crate::domain::lifecycle::{self, OverrideMode, Transition, TransitionError, TransitionFacts};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::store::audit::{self, AuditEntry};
-
-/// A creative as stored: its content container and, once generated, its ads-content row.
-pub type CreativeRows = (content_containers::Model, Option<ads_content::Model>);
-
-/// What a creative library change answered.
-#[derive(Debug, Clone, Default)]
-pub struct CreativeResult {
-    /// The decision on who may make the change; absent when the input was rejected first.
-    pub verdict: Option<VerdictRecord>,
-    /// The creative changed (or created), as it is now.
-    pub creative: Option<CreativeRows>,
-    /// The organization's approval policy as it is now, for policy changes.
-    pub requires_approval: Option<bool>,
-    /// Expected failures.
-    pub user_errors: Vec<UserError>,
-}
-
-impl CreativeResult {
-    /// A result that is only a user error.
-    pub fn rejected(error: UserError) -> Self {
-        CreativeResult { user_errors: vec![error], ..Default::default() }
-    }
-}
 
 /// A manual change to an existing creative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,60 +74,41 @@ impl Services {
     pub async fn update_approval_policy(
         &self,
         caller: &Caller,
-        requires_approval: bool,
-        dry_run: bool,
-    ) -> Result<CreativeResult, ApiError> {
-        settle(self.approval_policy_inner(caller, requires_approval, dry_run).await)
-    }
-
-    async fn approval_policy_inner(
-        &self,
-        caller: &Caller,
         requires: bool,
         dry_run: bool,
-    ) -> Result<CreativeResult, Failure> {
+    ) -> Result<WriteResult, ApiError> {
         let org = caller.organization_id;
-        let txn = self.db.begin().await?;
-        let current = organizations::Entity::find_by_id(org)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ApiError::Forbidden("the organization no longer exists".to_owned()))?;
-        let verdict = lifecycle::decide_approval_policy(caller.kind);
-        let allowed = verdict.decision == Decision::Allow;
-        if dry_run {
-            txn.rollback().await?;
-            return Ok(CreativeResult {
-                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &verdict, true)),
-                requires_approval: Some(current.requires_approval),
-                ..Default::default()
-            });
-        }
-        let request = json!({ "requires_approval": requires, "before": current.requires_approval });
-        let entry = creative_entry(
-            org,
-            "organization",
-            Some(org),
-            "creative.approval_policy_updated",
-            &verdict,
-            request,
-        );
-        let row = audit::insert(&txn, caller, entry).await?;
-        if allowed {
-            organizations::ActiveModel {
-                id: Set(org),
-                requires_approval: Set(requires),
-                ..Default::default()
+        self.decide(dry_run, async |txn| {
+            let current = organizations::Entity::find_by_id(org)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or_else(|| ApiError::Forbidden("the organization no longer exists".to_owned()))?;
+            let verdict = lifecycle::decide_approval_policy(caller.kind);
+            let request = json!({ "requires_approval": requires, "before": current.requires_approval });
+            let entry = creative_entry(
+                org,
+                "organization",
+                Some(org),
+                "creative.approval_policy_updated",
+                &verdict,
+                request,
+            );
+            let mut result = record(txn, caller, entry, &verdict, dry_run).await?;
+            if result.applied {
+                organizations::ActiveModel {
+                    id: Set(org),
+                    requires_approval: Set(requires),
+                    ..Default::default()
+                }
+                .update(txn)
+                .await?;
             }
-            .update(&txn)
-            .await?;
-        }
-        self.commit(txn, Event::for_audit_row(&row)).await?;
-        Ok(CreativeResult {
-            verdict: Some(VerdictRecord::new(row.id, &verdict, false)),
-            requires_approval: Some(if allowed { requires } else { current.requires_approval }),
-            ..Default::default()
+            result.requires_approval =
+                Some(if result.applied { requires } else { current.requires_approval });
+            Ok(result)
         })
+        .await
     }
 
     /// Applies a manual `change` to creative `id` of the caller's organization: customers, and
@@ -161,103 +119,103 @@ impl Services {
         id: Uuid,
         change: CreativeChange,
         dry_run: bool,
-    ) -> Result<CreativeResult, ApiError> {
-        settle(self.change_creative_inner(caller, id, change, dry_run).await)
-    }
-
-    async fn change_creative_inner(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-        change: CreativeChange,
-        dry_run: bool,
-    ) -> Result<CreativeResult, Failure> {
+    ) -> Result<WriteResult, ApiError> {
         let org = caller.organization_id;
-        let txn = self.db.begin().await?;
-        let (container, content) = locked_creative(&txn, org, id).await?;
-        let verdict = lifecycle::decide_creative_change(caller.kind, &caller.scopes);
-        let before = snapshot(&container, content.as_ref());
-        if verdict.decision != Decision::Allow {
-            let entry = creative_entry(org, "creative", Some(id), change.event(), &verdict, before);
-            return self.record(txn, caller, entry, &verdict, (container, content), dry_run).await;
+        self.decide(dry_run, async |txn| {
+            let (container, content) = locked_creative(txn, org, id).await?;
+            let verdict = lifecycle::decide_creative_change(caller.kind, &caller.scopes);
+            let before = snapshot(&container, content.as_ref());
+            let (creative, request) = if verdict.decision == Decision::Allow {
+                let changed = changed_creative(txn, org, change, (container, content)).await?;
+                let request = json!({ "before": before, "after": snapshot(&changed.0, changed.1.as_ref()) });
+                (changed, request)
+            } else {
+                ((container, content), before)
+            };
+            let entry = creative_entry(org, "creative", Some(id), change.event(), &verdict, request);
+            let mut result = record(txn, caller, entry, &verdict, dry_run).await?;
+            result.creative = Some(creative);
+            Ok(result)
+        })
+        .await
+    }
+}
+
+/// Makes `change` to `creative` (locked), if the lifecycle allows it from where it is;
+/// returns it as changed.
+async fn changed_creative(
+    txn: &DatabaseTransaction,
+    org: Uuid,
+    change: CreativeChange,
+    (container, content): CreativeRows,
+) -> Result<CreativeRows, Failure> {
+    let id = container.id;
+    let facts = TransitionFacts {
+        container_status: &container.status,
+        approval_status: &container.approval_status,
+        archived: content.as_ref().is_some_and(|c| c.archived_at.is_some()),
+        active_ads: active_ads(txn, org, id).await?,
+    };
+    lifecycle::check_transition(&facts, change.transition()).map_err(transition_error)?;
+    let now = Utc::now();
+    let mut container = container;
+    if let Some(approval) = change.transition().target_approval() {
+        container = content_containers::ActiveModel {
+            id: Set(id),
+            approval_status: Set(approval.to_owned()),
+            updated_at: Set(now),
+            ..Default::default()
         }
-        let facts = TransitionFacts {
-            container_status: &container.status,
-            approval_status: &container.approval_status,
-            archived: content.as_ref().is_some_and(|c| c.archived_at.is_some()),
-            active_ads: active_ads(&txn, org, id).await?,
-        };
-        lifecycle::check_transition(&facts, change.transition()).map_err(transition_error)?;
-        let now = Utc::now();
-        let mut container = container;
-        if let Some(approval) = change.transition().target_approval() {
-            container = content_containers::ActiveModel {
-                id: Set(id),
-                approval_status: Set(approval.to_owned()),
+        .update(txn)
+        .await?;
+    }
+    let content = match (change, content) {
+        (CreativeChange::SetOverride(mode), Some(content)) => Some(
+            ads_content::ActiveModel {
+                id: Set(content.id),
+                override_mode: Set(mode.map(|m| m.as_str().to_owned())),
                 updated_at: Set(now),
                 ..Default::default()
             }
-            .update(&txn)
-            .await?;
-        }
-        let content = match (change, content) {
-            (CreativeChange::SetOverride(mode), Some(content)) => Some(
-                ads_content::ActiveModel {
-                    id: Set(content.id),
-                    override_mode: Set(mode.map(|m| m.as_str().to_owned())),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .update(&txn)
-                .await?,
-            ),
-            (CreativeChange::Archive, Some(content)) => Some(
-                ads_content::ActiveModel {
-                    id: Set(content.id),
-                    archived_at: Set(Some(now)),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .update(&txn)
-                .await?,
-            ),
-            (CreativeChange::SetOverride(_) | CreativeChange::Archive, None) => {
-                return Err(ApiError::internal(format!("completed creative {id} has no ads content")).into());
-            }
-            (_, content) => content,
-        };
-        let request = json!({ "before": before, "after": snapshot(&container, content.as_ref()) });
-        let entry = creative_entry(org, "creative", Some(id), change.event(), &verdict, request);
-        self.record(txn, caller, entry, &verdict, (container, content), dry_run).await
-    }
-
-    /// Writes the audit row of a decision on a creative, commits, and answers with the creative.
-    /// A dry run rolls everything back and answers with the creative as the change would leave it.
-    async fn record(
-        &self,
-        txn: DatabaseTransaction,
-        caller: &Caller,
-        entry: AuditEntry,
-        verdict: &Verdict,
-        creative: CreativeRows,
-        dry_run: bool,
-    ) -> Result<CreativeResult, Failure> {
-        if dry_run {
-            txn.rollback().await?;
-            return Ok(CreativeResult {
-                verdict: Some(VerdictRecord::new(Uuid::now_v7(), verdict, true)),
-                creative: Some(creative),
+            .update(txn)
+            .await?,
+        ),
+        (CreativeChange::Archive, Some(content)) => Some(
+            ads_content::ActiveModel {
+                id: Set(content.id),
+                archived_at: Set(Some(now)),
+                updated_at: Set(now),
                 ..Default::default()
-            });
+            }
+            .update(txn)
+            .await?,
+        ),
+        (CreativeChange::SetOverride(_) | CreativeChange::Archive, None) => {
+            return Err(ApiError::internal(format!("completed creative {id} has no ads content")).into());
         }
-        let row = audit::insert(&txn, caller, entry).await?;
-        self.commit(txn, Event::for_audit_row(&row)).await?;
-        Ok(CreativeResult {
-            verdict: Some(VerdictRecord::new(row.id, verdict, false)),
-            creative: Some(creative),
-            ..Default::default()
-        })
+        (_, content) => content,
+    };
+    Ok((container, content))
+}
+
+/// Answers a decision on the creative library with its verdict: recorded in `entry`'s audit row,
+/// or, for a dry run, under an id never stored; `applied` when the change is allowed and to be
+/// made now.
+async fn record(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    entry: AuditEntry,
+    verdict: &Verdict,
+    dry_run: bool,
+) -> Result<WriteResult, Failure> {
+    if dry_run {
+        return Ok(WriteResult::decided(VerdictRecord::fresh(verdict, true)));
     }
+    let row = audit::insert(txn, caller, entry).await?;
+    let mut result = WriteResult::decided(VerdictRecord::new(row.id, verdict, false));
+    result.events = Event::for_audit_row(&row);
+    result.applied = verdict.decision == Decision::Allow;
+    Ok(result)
 }
 
 /// Creative `id` of `org` with its ads-content row, the container locked for update on
@@ -324,12 +282,4 @@ fn creative_entry(
 /// An illegal transition as a user error on `creativeId`.
 fn transition_error(error: TransitionError) -> UserError {
     UserError::field("creativeId", error.code(), error.to_string())
-}
-
-fn settle(outcome: Result<CreativeResult, Failure>) -> Result<CreativeResult, ApiError> {
-    match outcome {
-        Ok(result) => Ok(result),
-        Err(Failure::User(error)) => Ok(CreativeResult::rejected(error)),
-        Err(Failure::Api(error)) => Err(error),
-    }
 }

@@ -55,6 +55,44 @@ pub(crate) struct Ticket {
     pub pending_action_id: Option<Uuid>,
 }
 
+/// One allowed write on its way to the platform: who it is for, the write, the state it was
+/// decided on, the verdict it answers with, and its hold on its audit row.
+#[derive(Debug)]
+pub(crate) struct Dispatch {
+    caller: Caller,
+    write: AdWrite,
+    prepared: Prepared,
+    verdict: VerdictRecord,
+    ticket: Ticket,
+}
+
+impl Dispatch {
+    /// The dispatch of `write`, allowed by `verdict` for `caller`; `pending_action_id` is the
+    /// approved action it carries out, if any.
+    pub(crate) fn new(
+        caller: &Caller,
+        write: AdWrite,
+        prepared: Prepared,
+        verdict: VerdictRecord,
+        pending_action_id: Option<Uuid>,
+    ) -> Self {
+        let ticket = Ticket { verdict_id: verdict.id, lease_id: None, pending_action_id };
+        Dispatch { caller: caller.clone(), write, prepared, verdict, ticket }
+    }
+
+    /// The answer with the verdict and the targeted objects as they were decided on.
+    fn answer(&self) -> WriteResult {
+        super::gatekeeper::targets(&self.prepared, self.verdict.clone())
+    }
+
+    /// The same answer with `error`.
+    fn answer_with(&self, error: UserError) -> WriteResult {
+        let mut result = self.answer();
+        result.user_errors.push(error);
+        result
+    }
+}
+
 /// Why a dispatch stopped short of a platform answer being recorded.
 enum Interrupted {
     /// Before the platform call started: the row can be marked failed.
@@ -70,36 +108,35 @@ impl<E: Into<Failure>> From<E> for Interrupted {
 }
 
 impl Services {
-    /// Sends an allowed `write` to the platform and applies it locally if the platform accepts it;
-    /// `pending_action_id` is the approved action it carries out, if any. If that fails on our side
-    /// before the call, the audit row says so; after the call, the reconciler settles it.
-    pub(crate) async fn dispatch(
-        &self,
-        caller: &Caller,
-        write: &AdWrite,
-        prepared: &Prepared,
-        verdict: VerdictRecord,
-        pending_action_id: Option<Uuid>,
-    ) -> Result<WriteResult, Failure> {
-        let ticket = Ticket { verdict_id: verdict.id, lease_id: None, pending_action_id };
-        match self.dispatch_inner(caller, write, prepared, verdict, ticket).await {
-            Ok(result) => Ok(result),
+    /// Sends an allowed write to the platform and applies it locally if the platform accepts it;
+    /// an approved action it carries out is answered as it is afterwards. If that fails on our
+    /// side before the call, the audit row says so; after the call, the reconciler settles it.
+    pub(crate) async fn dispatch(&self, mut dispatch: Dispatch) -> Result<WriteResult, Failure> {
+        let ticket = dispatch.ticket;
+        let mut result = match self.send(&mut dispatch).await {
+            Ok(result) => result,
             Err(Interrupted::BeforeCall(failure)) => {
                 let detail = json!({ "error": {
                     "code": "INTERNAL", "message": "the dispatch could not be started", "retryable": true } });
                 if let Err(error) = self.settle_failure(ticket, ledger::FAILED, detail).await {
                     tracing::error!(?error, verdict_id = %ticket.verdict_id, "could not record a failed dispatch");
                 }
-                Err(failure)
+                return Err(failure);
             }
             Err(Interrupted::AfterCall(failure)) => {
                 tracing::error!(
                     verdict_id = %ticket.verdict_id,
                     "dispatch outcome not recorded: left in flight for the reconciler"
                 );
-                Err(failure)
+                return Err(failure);
             }
+        };
+        // The dispatch moved the action on (dispatched, failed, or pending again when the kill
+        // switch was tripped meanwhile) in the transaction that recorded its outcome.
+        if let Some(id) = ticket.pending_action_id {
+            result.pending_action = pending::find(&self.db, dispatch.caller.organization_id, id).await?;
         }
+        Ok(result)
     }
 
     /// The account `write` goes to, for `caller` on `prepared` state, with the connected
@@ -115,44 +152,32 @@ impl Services {
         self.dispatch_account(&prepared.layer).await
     }
 
-    async fn dispatch_inner(
-        &self,
-        caller: &Caller,
-        write: &AdWrite,
-        prepared: &Prepared,
-        verdict: VerdictRecord,
-        mut ticket: Ticket,
-    ) -> Result<WriteResult, Interrupted> {
-        let mut account = match self.account(caller, write, prepared).await? {
+    /// Records the start of the call, makes it, and records its outcome.
+    async fn send(&self, dispatch: &mut Dispatch) -> Result<WriteResult, Interrupted> {
+        let mut account = match self.account(&dispatch.caller, &dispatch.write, &dispatch.prepared).await? {
             Ok(account) => account,
-            Err(error) => return Ok(self.record_failure(prepared, verdict, ticket, error).await?),
+            Err(error) => return Ok(self.record_failure(dispatch, error).await?),
         };
-        account.dispatch_key = Some(crate::platform::dispatch_key(ticket.verdict_id));
-        let platform_write = match self
-            .with_platform_creative(caller, prepared, &account, platform_write(write, prepared)?)
-            .await?
-        {
+        account.dispatch_key = Some(crate::platform::dispatch_key(dispatch.ticket.verdict_id));
+        let platform_write = platform_write(&dispatch.write, &dispatch.prepared)?;
+        let platform_write = match self.with_platform_creative(dispatch, &account, platform_write).await? {
             Shown::Ready(platform_write) => platform_write,
-            Shown::KillSwitch => return Ok(self.abort(prepared, verdict, ticket).await?),
-            Shown::Refused(error) => {
-                return Ok(self.record_failure(prepared, verdict, ticket, error).await?);
-            }
+            Shown::KillSwitch => return Ok(self.abort(dispatch).await?),
+            Shown::Refused(error) => return Ok(self.record_failure(dispatch, error).await?),
         };
         let lease_id = Uuid::now_v7();
-        match self.begin(caller, prepared, &account, &platform_write, ticket, lease_id).await? {
-            Begun::Started => ticket.lease_id = Some(lease_id),
-            Begun::KillSwitch => return Ok(self.abort(prepared, verdict, ticket).await?),
-            Begun::Lost => return Ok(taken_over(prepared, verdict)),
+        match self.begin(dispatch, &account, &platform_write, lease_id).await? {
+            Begun::Started => dispatch.ticket.lease_id = Some(lease_id),
+            Begun::KillSwitch => return Ok(self.abort(dispatch).await?),
+            Begun::Lost => return Ok(taken_over(dispatch)),
             Begun::TargetBusy => {
                 let error = json!({ "code": "DISPATCH_TARGET_BUSY", "retryable": true,
                     "message": "another write to the same platform object was still in flight; nothing was sent" });
-                self.settle_failure(ticket, ledger::FAILED, json!({ "error": error })).await?;
-                let mut result = super::gatekeeper::targets(prepared, verdict);
-                result.user_errors.push(UserError::general(
+                self.settle_failure(dispatch.ticket, ledger::FAILED, json!({ "error": error })).await?;
+                return Ok(dispatch.answer_with(UserError::general(
                     UserErrorCode::DispatchTargetBusy,
                     "another write to the same platform object is still in flight; try again",
-                ));
-                return Ok(result);
+                )));
             }
         }
         let adapter = self.proxy.adapter(account.platform);
@@ -173,23 +198,24 @@ impl Services {
             Err(_) => "DISPATCH_OUTCOME_PENDING",
         };
         crate::telemetry::platform_dispatch(account.platform.as_str(), result, started.elapsed());
+        let verdict_id = dispatch.verdict.id;
         let Ok(outcome) = timed else {
-            tracing::error!(verdict_id = %verdict.id, "platform call outlived the dispatch lease: left to the reconciler");
-            return Ok(outcome_pending(prepared, verdict, "the platform did not answer in time"));
+            tracing::error!(%verdict_id, "platform call outlived the dispatch lease: left to the reconciler");
+            return Ok(outcome_pending(dispatch, "the platform did not answer in time"));
         };
         let recorded = match outcome {
-            Ok(receipt) => self.record_success(caller, write, prepared, verdict, ticket, receipt).await,
+            Ok(receipt) => self.record_success(dispatch, receipt).await,
             Err(error @ PlatformError::OutcomeUnknown { .. }) => {
-                tracing::warn!(verdict_id = %verdict.id, %error, "platform outcome unknown: left to the reconciler");
+                tracing::warn!(%verdict_id, %error, "platform outcome unknown: left to the reconciler");
                 // The reconciler's next run asks the platform again, without waiting for the lease;
                 // meanwhile the row says why it waits.
                 let detail = json!({ "pending": true, "error": error.audit_detail() });
-                ledger::release(&self.db, ticket.verdict_id, lease_id, Utc::now(), Some(detail))
+                ledger::release(&self.db, verdict_id, lease_id, Utc::now(), Some(detail))
                     .await
                     .map_err(|error| Interrupted::AfterCall(error.into()))?;
-                return Ok(outcome_pending(prepared, verdict, "the platform could not confirm the write"));
+                return Ok(outcome_pending(dispatch, "the platform could not confirm the write"));
             }
-            Err(error) => self.record_failure(prepared, verdict, ticket, error).await,
+            Err(error) => self.record_failure(dispatch, error).await,
         };
         recorded.map_err(Interrupted::AfterCall)
     }
@@ -200,11 +226,11 @@ impl Services {
     /// switch is still released.
     async fn with_platform_creative(
         &self,
-        caller: &Caller,
-        prepared: &Prepared,
+        dispatch: &Dispatch,
         account: &AccountContext,
         write: PlatformWrite,
     ) -> Result<Shown, Failure> {
+        let Dispatch { caller, prepared, .. } = dispatch;
         if !matches!(write, PlatformWrite::CreateAd { .. } | PlatformWrite::ReplaceAdCreative { .. }) {
             return Ok(Shown::Ready(write));
         }
@@ -271,13 +297,12 @@ impl Services {
     /// decision; waits a little for another dispatch to the same object to settle.
     async fn begin(
         &self,
-        caller: &Caller,
-        prepared: &Prepared,
+        dispatch: &Dispatch,
         account: &AccountContext,
         write: &PlatformWrite,
-        ticket: Ticket,
         lease_id: Uuid,
     ) -> Result<Begun, Failure> {
+        let Dispatch { caller, prepared, ticket, .. } = dispatch;
         let target = write.target_id().map(|id| format!("{}:{id}", account.platform));
         let waited_since = std::time::Instant::now();
         loop {
@@ -316,28 +341,22 @@ impl Services {
 
     async fn record_success(
         &self,
-        caller: &Caller,
-        write: &AdWrite,
-        prepared: &Prepared,
-        verdict: VerdictRecord,
-        ticket: Ticket,
+        dispatch: &Dispatch,
         receipt: DispatchReceipt,
     ) -> Result<WriteResult, Failure> {
+        let Dispatch { caller, write, prepared, ticket, .. } = dispatch;
         let platform_id = receipt.platform_id.clone();
         let detail = serde_json::to_value(&receipt)?;
-        let Some(applied) = self.settle_success(ticket, caller, write, prepared, detail, platform_id).await?
+        let Some(applied) =
+            self.settle_success(*ticket, caller, write, prepared, detail, platform_id).await?
         else {
-            return Ok(taken_over(prepared, verdict));
+            return Ok(taken_over(dispatch));
         };
-        Ok(WriteResult {
-            verdict: Some(verdict),
-            campaign: applied.campaign.or_else(|| prepared.campaign.clone()),
-            ad_set: applied.ad_set.or_else(|| prepared.ad_set.clone()),
-            ad: applied.ad.or_else(|| prepared.ad.clone()),
-            layer: Some(prepared.layer.clone()),
-            pending_action: None,
-            user_errors: Vec::new(),
-        })
+        let mut result = dispatch.answer();
+        result.campaign = applied.campaign.or(result.campaign);
+        result.ad_set = applied.ad_set.or(result.ad_set);
+        result.ad = applied.ad.or(result.ad);
+        Ok(result)
     }
 
     /// In one transaction: settles the ticket's row as succeeded with `detail` and, only if this
@@ -396,12 +415,8 @@ impl Services {
 
     /// The kill switch was tripped after the decision committed: no platform call starts, the
     /// decision becomes a denial, and a pending action being dispatched waits again.
-    async fn abort(
-        &self,
-        prepared: &Prepared,
-        verdict: VerdictRecord,
-        ticket: Ticket,
-    ) -> Result<WriteResult, Failure> {
+    async fn abort(&self, dispatch: &Dispatch) -> Result<WriteResult, Failure> {
+        let Dispatch { prepared, verdict, ticket, .. } = dispatch;
         let mut trace: Vec<String> =
             verdict.trace.iter().filter(|entry| !entry.starts_with("decided_by=")).cloned().collect();
         trace.push("kill_switch=active(before_dispatch)".to_owned());
@@ -415,31 +430,27 @@ impl Services {
         let txn = self.db.begin().await?;
         let row = audit::record_abort(&txn, verdict.id, &denial).await?;
         let mut events = vec![Event::write_denied(&row)];
-        events.extend(move_pending(&txn, row.organization_id, ticket, PendingStatus::Pending).await?);
+        events.extend(move_pending(&txn, row.organization_id, *ticket, PendingStatus::Pending).await?);
         self.commit(txn, events).await?;
         Ok(super::gatekeeper::targets(prepared, VerdictRecord::new(verdict.id, &denial, false)))
     }
 
     async fn record_failure(
         &self,
-        prepared: &Prepared,
-        verdict: VerdictRecord,
-        ticket: Ticket,
+        dispatch: &Dispatch,
         error: PlatformError,
     ) -> Result<WriteResult, Failure> {
-        tracing::warn!(code = error.code(), verdict_id = %verdict.id, "platform refused a write");
+        tracing::warn!(code = error.code(), verdict_id = %dispatch.verdict.id, "platform refused a write");
         let detail = json!({ "error": error.audit_detail() });
-        if !self.settle_failure(ticket, ledger::FAILED, detail).await? {
-            return Ok(taken_over(prepared, verdict));
+        if !self.settle_failure(dispatch.ticket, ledger::FAILED, detail).await? {
+            return Ok(taken_over(dispatch));
         }
-        let mut result = super::gatekeeper::targets(prepared, verdict);
         let message = format!("the platform did not accept the write: {error}");
-        result.user_errors.push(match error.field() {
+        Ok(dispatch.answer_with(match error.field() {
             // The input field the platform named, translated to ours (`dailyBudgetCents`, ...).
             Some(field) => UserError::field(field, error.user_error_code(), message),
             None => UserError::general(error.user_error_code(), message),
-        });
-        Ok(result)
+        }))
     }
 }
 
@@ -463,13 +474,11 @@ enum Begun {
 
 /// The answer when a reconciler settled the dispatch first (the lease ran out during the call):
 /// its settlement, in the audit row, is the one that counts.
-fn taken_over(prepared: &Prepared, verdict: VerdictRecord) -> WriteResult {
-    let mut result = super::gatekeeper::targets(prepared, verdict);
-    result.user_errors.push(UserError::general(
+fn taken_over(dispatch: &Dispatch) -> WriteResult {
+    dispatch.answer_with(UserError::general(
         UserErrorCode::DispatchReconciled,
         "the dispatch outlived its lease and was settled by the reconciler: see the audit row",
-    ));
-    result
+    ))
 }
 
 /// The organization of the ticket's audit row.
@@ -515,13 +524,11 @@ async fn move_pending<C: sea_orm::ConnectionTrait>(
 
 /// The answer to a write whose platform outcome is not known yet: its row stays in flight and the
 /// reconciler settles it, once its lease has passed, from what the platform shows.
-fn outcome_pending(prepared: &Prepared, verdict: VerdictRecord, why: &str) -> WriteResult {
-    let mut result = super::gatekeeper::targets(prepared, verdict);
-    result.user_errors.push(UserError::general(
+fn outcome_pending(dispatch: &Dispatch, why: &str) -> WriteResult {
+    dispatch.answer_with(UserError::general(
         UserErrorCode::DispatchOutcomePending,
         format!("{why}; the write will be settled from what the platform shows: see the audit row"),
-    ));
-    result
+    ))
 }
 
 fn missing(what: &str) -> Failure {

@@ -4,12 +4,13 @@
 //! queued write's audit row and pending action, or an allowed write's audit row marked in flight.
 //! An allowed write is then dispatched outside the transaction.
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
+use super::dispatch::Dispatch;
 use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
-use super::{Caller, Failure, Services, VerdictRecord, WriteResult, settle};
+use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
 use crate::domain::UserErrorCode;
 use crate::domain::gate::{self, Decision, Verdict, WriteGateInput};
 use crate::domain::money;
@@ -28,59 +29,62 @@ impl Services {
         write: AdWrite,
         dry_run: bool,
     ) -> Result<WriteResult, ApiError> {
-        settle(self.submit_inner(caller, write, dry_run).await)
+        self.decide(dry_run, async |txn| {
+            let prepared = prepare(txn, caller.organization_id, caller.kind, &write).await?;
+            let connection = self.require_connected_account(txn, &prepared.layer).await?;
+            self.pushable(&write, &prepared)?;
+            self.expressible(&write, &prepared, connection.as_ref())?;
+            let verdict = gate::decide_write(&WriteGateInput {
+                actor: caller.kind,
+                scopes: &caller.scopes,
+                kill_switch_active: prepared.layer.kill_switch_active,
+                axis: write.axis(),
+                authority: prepared.authority,
+                safety: &prepared.safety,
+            });
+            let record = VerdictRecord::fresh(&verdict, dry_run);
+            if dry_run {
+                return Ok(targets(&prepared, record));
+            }
+            self.record_write(txn, caller, write, prepared, &verdict, record).await
+        })
+        .await
     }
 
-    async fn submit_inner(
+    /// Records the decision on `write`: a denial's audit row; a queued write's audit row and
+    /// pending action (superseding the one waiting for the same change); an allowed write's
+    /// audit row marked in flight, with its dispatch to follow the commit.
+    async fn record_write(
         &self,
+        txn: &DatabaseTransaction,
         caller: &Caller,
         write: AdWrite,
-        dry_run: bool,
+        prepared: Prepared,
+        verdict: &Verdict,
+        record: VerdictRecord,
     ) -> Result<WriteResult, Failure> {
-        let txn = self.db.begin().await?;
-        let prepared = prepare(&txn, caller.organization_id, caller.kind, &write).await?;
-        let connection = self.require_connected_account(&txn, &prepared.layer).await?;
-        self.pushable(&write, &prepared)?;
-        self.expressible(&write, &prepared, connection.as_ref())?;
-        let verdict = gate::decide_write(&WriteGateInput {
-            actor: caller.kind,
-            scopes: &caller.scopes,
-            kill_switch_active: prepared.layer.kill_switch_active,
-            axis: write.axis(),
-            authority: prepared.authority,
-            safety: &prepared.safety,
-        });
-        if dry_run {
-            txn.rollback().await?;
-            return Ok(targets(&prepared, VerdictRecord::new(Uuid::now_v7(), &verdict, true)));
-        }
-        let verdict_id = Uuid::now_v7();
+        let mut result = targets(&prepared, record.clone());
         match verdict.decision {
             Decision::Deny => {
                 let row =
-                    audit::insert(&txn, caller, entry(&write, &prepared, verdict_id, &verdict, None)).await?;
-                self.commit(txn, Event::for_audit_row(&row)).await?;
-                Ok(targets(&prepared, VerdictRecord::new(verdict_id, &verdict, false)))
+                    audit::insert(txn, caller, entry(&write, &prepared, record.id, verdict, None)).await?;
+                result.events = Event::for_audit_row(&row);
             }
             Decision::QueueForApproval => {
-                let (record, queued, row) =
-                    self.queue(&txn, caller, &write, &prepared, verdict_id, &verdict).await?;
-                let mut events = vec![Event::audit(&row), Event::pending_created(&queued.action)];
-                events.extend(queued.superseded.iter().map(Event::pending_changed));
-                self.commit(txn, events).await?;
-                let mut result = targets(&prepared, record);
+                let (queued, row) = self.queue(txn, caller, &write, &prepared, record.id, verdict).await?;
+                result.events = vec![Event::audit(&row), Event::pending_created(&queued.action)];
+                result.events.extend(queued.superseded.iter().map(Event::pending_changed));
                 result.pending_action = Some(queued.action);
-                Ok(result)
             }
             Decision::Allow => {
-                let mut intent = entry(&write, &prepared, verdict_id, &verdict, None);
+                let mut intent = entry(&write, &prepared, record.id, verdict, None);
                 intent.dispatch_holder = Some(self.holder.clone());
-                let row = audit::insert(&txn, caller, intent).await?;
-                self.commit(txn, vec![Event::audit(&row)]).await?;
-                let record = VerdictRecord::new(verdict_id, &verdict, false);
-                self.dispatch(caller, &write, &prepared, record, None).await
+                let row = audit::insert(txn, caller, intent).await?;
+                result.events = vec![Event::audit(&row)];
+                result.dispatch = Some(Box::new(Dispatch::new(caller, write, prepared, record, None)));
             }
         }
+        Ok(result)
     }
 
     async fn queue<C: ConnectionTrait>(
@@ -91,7 +95,7 @@ impl Services {
         prepared: &Prepared,
         verdict_id: Uuid,
         verdict: &Verdict,
-    ) -> Result<(VerdictRecord, pending::Queued, entity::audit::Model), Failure> {
+    ) -> Result<(pending::Queued, entity::audit::Model), Failure> {
         let action_id = Uuid::now_v7();
         let row =
             audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
@@ -118,7 +122,7 @@ impl Services {
             },
         )
         .await?;
-        Ok((VerdictRecord::new(verdict_id, verdict, false), action, row))
+        Ok((action, row))
     }
 }
 
@@ -257,12 +261,10 @@ pub(crate) fn entry(
 /// A result carrying the verdict and the objects the write targeted, as they are now.
 pub(crate) fn targets(prepared: &Prepared, verdict: VerdictRecord) -> WriteResult {
     WriteResult {
-        verdict: Some(verdict),
         campaign: prepared.campaign.clone(),
         ad_set: prepared.ad_set.clone(),
         ad: prepared.ad.clone(),
         layer: Some(prepared.layer.clone()),
-        pending_action: None,
-        user_errors: Vec::new(),
+        ..WriteResult::decided(verdict)
     }
 }

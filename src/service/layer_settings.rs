@@ -3,21 +3,16 @@
 
 use chrono::Utc;
 use entity::{campaigns, layers};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
-use super::policy::{PolicyResult, policy_entry, policy_settle};
-use super::{Caller, Failure, Services, VerdictRecord};
+use super::policy::{LayerChange, record_layer_change};
+use super::{Caller, Failure, Services, WriteResult};
 use crate::domain::Platform;
 use crate::domain::gate::Decision;
 use crate::domain::layer_settings::{self, RequestedSettings, SettingsChange};
 use crate::domain::policy;
 use crate::error::{ApiError, UserError};
-use crate::events::Event;
-use crate::store::audit;
 
 impl Services {
     /// Changes the settings of `platform`'s layer. Customer only: anyone else is denied
@@ -28,61 +23,38 @@ impl Services {
         platform: Platform,
         requested: RequestedSettings,
         dry_run: bool,
-    ) -> Result<PolicyResult, ApiError> {
-        policy_settle(self.layer_settings_inner(caller, platform, requested, dry_run).await)
-    }
-
-    async fn layer_settings_inner(
-        &self,
-        caller: &Caller,
-        platform: Platform,
-        requested: RequestedSettings,
-        dry_run: bool,
-    ) -> Result<PolicyResult, Failure> {
+    ) -> Result<WriteResult, ApiError> {
         let org = caller.organization_id;
-        let txn = self.db.begin().await?;
-        let layer = self.layer_locked(&txn, org, platform).await?;
-        let has_campaigns = campaigns::Entity::find()
-            .filter(campaigns::Column::OrganizationId.eq(org))
-            .filter(campaigns::Column::LayerId.eq(layer.id))
-            .count(&txn)
-            .await?
-            > 0;
-        let change = layer_settings::check(platform, requested, has_campaigns, &layer.currency)
-            .map_err(|err| UserError::field(err.field(), err.code(), err.to_string()))?;
-        let verdict = policy::decide_customer_only(caller.kind);
-        if dry_run {
-            txn.rollback().await?;
-            return Ok(PolicyResult {
-                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &verdict, true)),
-                layer: Some(layer),
-                ..Default::default()
-            });
-        }
-        let allowed = verdict.decision == Decision::Allow;
-        let event = if allowed { "layer.settings.updated" } else { "layer.settings.update_denied" };
-        let verdict_id = Uuid::now_v7();
-        let entry = policy_entry(
-            &layer,
-            None,
-            "layer",
-            layer.id,
-            verdict_id,
-            event,
-            "layer_settings",
-            &verdict,
-            None,
-            Some(request(&change)),
-        );
-        let row = audit::insert(&txn, caller, entry).await?;
-        let layer = if allowed && !change.is_empty() { write(&txn, &layer, change).await? } else { layer };
-        self.commit(txn, Event::for_audit_row(&row)).await?;
-        Ok(PolicyResult {
-            verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
-            applied: allowed,
-            layer: Some(layer),
-            ..Default::default()
+        self.decide(dry_run, async |txn| {
+            let layer = self.layer_locked(txn, org, platform).await?;
+            let has_campaigns = campaigns::Entity::find()
+                .filter(campaigns::Column::OrganizationId.eq(org))
+                .filter(campaigns::Column::LayerId.eq(layer.id))
+                .count(txn)
+                .await?
+                > 0;
+            let change = layer_settings::check(platform, requested, has_campaigns, &layer.currency)
+                .map_err(|err| UserError::field(err.field(), err.code(), err.to_string()))?;
+            let verdict = policy::decide_customer_only(caller.kind);
+            let event = if verdict.decision == Decision::Allow {
+                "layer.settings.updated"
+            } else {
+                "layer.settings.update_denied"
+            };
+            let decided = LayerChange {
+                layer: &layer,
+                verdict: &verdict,
+                action: "layer_settings",
+                event,
+                request: request(&change),
+            };
+            let mut result = record_layer_change(txn, caller, decided, dry_run).await?;
+            let layer =
+                if result.applied && !change.is_empty() { write(txn, &layer, change).await? } else { layer };
+            result.layer = Some(layer);
+            Ok(result)
         })
+        .await
     }
 }
 

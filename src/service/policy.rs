@@ -6,11 +6,12 @@
 
 use chrono::Utc;
 use entity::{campaign_authority, layers, pending_actions};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, ModelTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, ModelTrait, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::approval::Resolving;
 use super::convert::{self, campaign_block, layer_defaults, resolved_authority};
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
 use crate::domain::Platform;
@@ -49,32 +50,6 @@ enum PolicyChange {
     },
 }
 
-/// What a policy write answered.
-#[derive(Debug, Clone, Default)]
-pub struct PolicyResult {
-    /// The decision.
-    pub verdict: Option<VerdictRecord>,
-    /// Whether the change took effect now.
-    pub applied: bool,
-    /// The policy pending action, when a raise was queued.
-    pub pending_action: Option<pending_actions::Model>,
-    /// The campaign whose authority changed.
-    pub campaign: Option<entity::campaigns::Model>,
-    /// The layer whose defaults or kill switch changed.
-    pub layer: Option<layers::Model>,
-    /// Expected failures.
-    pub user_errors: Vec<UserError>,
-    /// Events to publish once the change has committed.
-    pub(super) events: Vec<Event>,
-}
-
-impl PolicyResult {
-    /// A result that is only a user error.
-    pub fn rejected(error: UserError) -> Self {
-        PolicyResult { user_errors: vec![error], ..Default::default() }
-    }
-}
-
 impl Services {
     /// Changes campaign `campaign_id`'s authority block, or (`inherit_defaults`) removes its own
     /// row so that its layer's defaults apply. Raises and lowers are judged on the authority in
@@ -86,58 +61,41 @@ impl Services {
         change: AuthorityChange,
         inherit_defaults: bool,
         dry_run: bool,
-    ) -> Result<PolicyResult, ApiError> {
-        policy_settle(
-            self.campaign_authority_inner(caller, campaign_id, change, inherit_defaults, dry_run).await,
-        )
-    }
-
-    async fn campaign_authority_inner(
-        &self,
-        caller: &Caller,
-        campaign_id: Uuid,
-        change: AuthorityChange,
-        inherit_defaults: bool,
-        dry_run: bool,
-    ) -> Result<PolicyResult, Failure> {
+    ) -> Result<WriteResult, ApiError> {
         let org = caller.organization_id;
-        let txn = self.db.begin().await?;
-        let campaign = tenancy::campaign_for_update(&txn, org, campaign_id)
-            .await?
-            .ok_or_else(|| UserError::not_found("campaignId", "campaign"))?;
-        let layer = tenancy::layer_for_decision(&txn, org, campaign.layer_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("campaign without layer"))?;
-        let row = tenancy::campaign_authority(&txn, org, campaign_id).await?;
-        let current = resolved_authority(row.as_ref(), &layer)?.block;
-        let own = (!inherit_defaults).then(|| current.apply(&change));
-        let proposed = own.unwrap_or(layer_defaults(&layer)?);
-        let verdict = policy::decide_policy_change(&PolicyGateInput {
-            actor: caller.kind,
-            scopes: &caller.scopes,
-            raises: policy::is_raise(&current, &proposed),
-        });
-        let stored = PolicyChange::CampaignAuthority { campaign_id, block: own };
-        let target = PolicyTarget {
-            layer: &layer,
-            campaign_id: Some(campaign_id),
-            target_type: "campaign",
-            target_id: campaign_id,
-            before: json!(current),
-        };
-        let mut result = self.decide_policy(&txn, caller, &target, &stored, &verdict, dry_run).await?;
-        if result.applied {
-            write_campaign_authority(&txn, caller, campaign_id, own).await?;
-        }
-        let events = std::mem::take(&mut result.events);
-        if dry_run {
-            txn.rollback().await?;
-        } else {
-            self.commit(txn, events).await?;
-        }
-        result.campaign = tenancy::campaign(&self.db, org, campaign_id).await?;
-        result.layer = Some(layer);
-        Ok(result)
+        self.decide(dry_run, async |txn| {
+            let campaign = tenancy::campaign_for_update(txn, org, campaign_id)
+                .await?
+                .ok_or_else(|| UserError::not_found("campaignId", "campaign"))?;
+            let layer = tenancy::layer_for_decision(txn, org, campaign.layer_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("campaign without layer"))?;
+            let row = tenancy::campaign_authority(txn, org, campaign_id).await?;
+            let current = resolved_authority(row.as_ref(), &layer)?.block;
+            let own = (!inherit_defaults).then(|| current.apply(&change));
+            let proposed = own.unwrap_or(layer_defaults(&layer)?);
+            let verdict = policy::decide_policy_change(&PolicyGateInput {
+                actor: caller.kind,
+                scopes: &caller.scopes,
+                raises: policy::is_raise(&current, &proposed),
+            });
+            let stored = PolicyChange::CampaignAuthority { campaign_id, block: own };
+            let target = PolicyTarget {
+                layer: &layer,
+                campaign_id: Some(campaign_id),
+                target_type: "campaign",
+                target_id: campaign_id,
+                before: json!(current),
+            };
+            let mut result = self.decide_policy(txn, caller, &target, &stored, &verdict, dry_run).await?;
+            if result.applied {
+                write_campaign_authority(txn, caller, campaign_id, own).await?;
+            }
+            result.campaign = tenancy::campaign(txn, org, campaign_id).await?;
+            result.layer = Some(layer);
+            Ok(result)
+        })
+        .await
     }
 
     /// Changes the defaults block (and cap) of `platform`'s layer.
@@ -147,52 +105,35 @@ impl Services {
         platform: Platform,
         change: LayerDefaultsChange,
         dry_run: bool,
-    ) -> Result<PolicyResult, ApiError> {
-        policy_settle(self.layer_defaults_inner(caller, platform, change, dry_run).await)
-    }
-
-    async fn layer_defaults_inner(
-        &self,
-        caller: &Caller,
-        platform: Platform,
-        change: LayerDefaultsChange,
-        dry_run: bool,
-    ) -> Result<PolicyResult, Failure> {
+    ) -> Result<WriteResult, ApiError> {
         let org = caller.organization_id;
-        let txn = self.db.begin().await?;
-        let layer = self.layer_locked(&txn, org, platform).await?;
-        let current = layer_defaults(&layer)?;
-        let proposed = current.apply(&change.authority);
-        let cap = change.max_daily_budget_cents.unwrap_or(layer.max_daily_budget_cents);
-        let raises =
-            policy::is_raise(&current, &proposed) || policy::cap_is_raise(layer.max_daily_budget_cents, cap);
-        let verdict = policy::decide_policy_change(&PolicyGateInput {
-            actor: caller.kind,
-            scopes: &caller.scopes,
-            raises,
-        });
-        let stored =
-            PolicyChange::LayerDefaults { layer_id: layer.id, block: proposed, max_daily_budget_cents: cap };
-        let before = json!({ "block": current, "max_daily_budget_cents": layer.max_daily_budget_cents });
-        let target = PolicyTarget {
-            layer: &layer,
-            campaign_id: None,
-            target_type: "layer",
-            target_id: layer.id,
-            before,
-        };
-        let mut result = self.decide_policy(&txn, caller, &target, &stored, &verdict, dry_run).await?;
-        if result.applied {
-            write_layer_defaults(&txn, &layer, proposed, cap).await?;
-        }
-        let events = std::mem::take(&mut result.events);
-        if dry_run {
-            txn.rollback().await?;
-        } else {
-            self.commit(txn, events).await?;
-        }
-        result.layer = tenancy::layer_by_platform(&self.db, org, platform).await?;
-        Ok(result)
+        self.decide(dry_run, async |txn| {
+            let layer = self.layer_locked(txn, org, platform).await?;
+            let current = layer_defaults(&layer)?;
+            let proposed = current.apply(&change.authority);
+            let cap = change.max_daily_budget_cents.unwrap_or(layer.max_daily_budget_cents);
+            let raises = policy::is_raise(&current, &proposed)
+                || policy::cap_is_raise(layer.max_daily_budget_cents, cap);
+            let verdict = policy::decide_policy_change(&PolicyGateInput {
+                actor: caller.kind,
+                scopes: &caller.scopes,
+                raises,
+            });
+            let stored = PolicyChange::LayerDefaults {
+                layer_id: layer.id,
+                block: proposed,
+                max_daily_budget_cents: cap,
+            };
+            let before = json!({ "block": current, "max_daily_budget_cents": layer.max_daily_budget_cents });
+            let target = PolicyTarget { before, ..PolicyTarget::layer(&layer) };
+            let mut result = self.decide_policy(txn, caller, &target, &stored, &verdict, dry_run).await?;
+            if result.applied {
+                write_layer_defaults(txn, &layer, proposed, cap).await?;
+            }
+            result.layer = tenancy::layer_by_platform(txn, org, platform).await?;
+            Ok(result)
+        })
+        .await
     }
 
     /// Trips (`active = true`) or releases the kill switch of `platform`'s layer. Customer only.
@@ -204,65 +145,31 @@ impl Services {
         active: bool,
         reason: Option<String>,
         dry_run: bool,
-    ) -> Result<PolicyResult, ApiError> {
-        policy_settle(self.kill_switch_inner(caller, platform, active, reason, dry_run).await)
-    }
-
-    async fn kill_switch_inner(
-        &self,
-        caller: &Caller,
-        platform: Platform,
-        active: bool,
-        reason: Option<String>,
-        dry_run: bool,
-    ) -> Result<PolicyResult, Failure> {
-        let org = caller.organization_id;
-        let txn = self.db.begin().await?;
-        let layer = self.layer_locked(&txn, org, platform).await?;
-        let verdict = policy::decide_kill_switch(caller.kind);
-        if dry_run {
-            txn.rollback().await?;
-            return Ok(PolicyResult {
-                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &verdict, true)),
-                layer: Some(layer),
-                ..Default::default()
-            });
-        }
-        let allowed = verdict.decision == Decision::Allow;
-        let event = match (allowed, active) {
-            (true, true) => "kill_switch.tripped",
-            (true, false) => "kill_switch.released",
-            (false, true) => "kill_switch.trip_denied",
-            (false, false) => "kill_switch.release_denied",
-        };
-        let verdict_id = Uuid::now_v7();
-        let request = json!({ "active": active, "reason": reason });
-        let entry = policy_entry(
-            &layer,
-            None,
-            "layer",
-            layer.id,
-            verdict_id,
-            event,
-            "kill_switch",
-            &verdict,
-            None,
-            Some(request),
-        );
-        let row = audit::insert(&txn, caller, entry).await?;
-        let layer =
-            if allowed { write_kill_switch(&txn, caller, &layer, active, reason).await? } else { layer };
-        let mut events = Event::for_audit_row(&row);
-        if allowed {
-            events.push(Event::kill_switch(&layer, active));
-        }
-        self.commit(txn, events).await?;
-        Ok(PolicyResult {
-            verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
-            applied: allowed,
-            layer: Some(layer),
-            ..Default::default()
+    ) -> Result<WriteResult, ApiError> {
+        self.decide(dry_run, async |txn| {
+            let layer = self.layer_locked(txn, caller.organization_id, platform).await?;
+            let verdict = policy::decide_kill_switch(caller.kind);
+            let event = match (verdict.decision == Decision::Allow, active) {
+                (true, true) => "kill_switch.tripped",
+                (true, false) => "kill_switch.released",
+                (false, true) => "kill_switch.trip_denied",
+                (false, false) => "kill_switch.release_denied",
+            };
+            let request = json!({ "active": active, "reason": reason });
+            let change =
+                LayerChange { layer: &layer, verdict: &verdict, action: "kill_switch", event, request };
+            let mut result = record_layer_change(txn, caller, change, dry_run).await?;
+            let layer = if result.applied {
+                let layer = write_kill_switch(txn, caller, &layer, active, reason).await?;
+                result.events.push(Event::kill_switch(&layer, active));
+                layer
+            } else {
+                layer
+            };
+            result.layer = Some(layer);
+            Ok(result)
         })
+        .await
     }
 
     pub(super) async fn layer_locked(
@@ -286,17 +193,14 @@ impl Services {
         change: &PolicyChange,
         verdict: &Verdict,
         dry_run: bool,
-    ) -> Result<PolicyResult, Failure> {
-        let verdict_id = Uuid::now_v7();
-        let applied = verdict.decision == Decision::Allow;
-        let mut result = PolicyResult {
-            verdict: Some(VerdictRecord::new(verdict_id, verdict, dry_run)),
-            applied: applied && !dry_run,
-            ..Default::default()
-        };
+    ) -> Result<WriteResult, Failure> {
+        let record = VerdictRecord::fresh(verdict, dry_run);
+        let verdict_id = record.id;
+        let mut result = WriteResult::decided(record);
         if dry_run {
             return Ok(result);
         }
+        result.applied = verdict.decision == Decision::Allow;
         let action_name = policy_action_name(change);
         let event = match verdict.decision {
             Decision::Allow => "policy.updated",
@@ -304,18 +208,8 @@ impl Services {
             Decision::Deny => "policy.denied",
         };
         let queued_id = (verdict.decision == Decision::QueueForApproval).then(Uuid::now_v7);
-        let entry = policy_entry(
-            target.layer,
-            target.campaign_id,
-            target.target_type,
-            target.target_id,
-            verdict_id,
-            event,
-            action_name,
-            verdict,
-            queued_id,
-            Some(serde_json::to_value(change)?),
-        );
+        let request = Some(serde_json::to_value(change)?);
+        let entry = policy_entry(target, verdict_id, event, action_name, verdict, queued_id, request);
         let row = audit::insert(txn, caller, entry).await?;
         result.events.extend(Event::for_audit_row(&row));
         if let Some(action_id) = queued_id {
@@ -350,18 +244,18 @@ impl Services {
     }
 
     /// Approves a policy pending action: customer only; stale if the policy moved since queueing.
+    /// An approved change applies at once, and its action is dispatched with the approval.
     pub(crate) async fn approve_policy(
         &self,
-        txn: DatabaseTransaction,
+        txn: &DatabaseTransaction,
         caller: &Caller,
         action: pending_actions::Model,
         status: PendingStatus,
         dry_run: bool,
     ) -> Result<WriteResult, Failure> {
-        let before: PendingStatus = action.status.parse()?;
         let change: PolicyChange = serde_json::from_value(action.after.clone())?;
-        let current = current_policy(&txn, caller.organization_id, &change).await?;
-        let decided = gate::decide_approval(&ApprovalInput {
+        let current = current_policy(txn, caller.organization_id, &change).await?;
+        let mut decided = gate::decide_approval(&ApprovalInput {
             actor: caller.kind,
             scopes: &caller.scopes,
             status,
@@ -372,51 +266,81 @@ impl Services {
             version_matches: current.as_ref() == Some(&action.before),
             safety: &[],
         });
-        if dry_run {
-            txn.rollback().await?;
-            return Ok(WriteResult {
-                verdict: Some(VerdictRecord::new(Uuid::now_v7(), &decided.verdict, true)),
-                pending_action: Some(action),
-                ..Default::default()
-            });
-        }
-        let verdict_id = Uuid::now_v7();
         let allowed = decided.verdict.decision == Decision::Allow;
+        if allowed && !dry_run {
+            // Nothing waits on a platform: the change applies now, and its action is carried out.
+            apply_policy(txn, caller, &change).await?;
+            decided.next_status = PendingStatus::Dispatched;
+        }
         let event = if allowed { "policy.updated" } else { "pending_action.approval_denied" };
-        let row = audit::insert(
-            &txn,
-            caller,
-            super::approval::resolution_entry(&action, verdict_id, &decided, event)?,
-        )
-        .await?;
-        if allowed {
-            apply_policy(&txn, caller, &change).await?;
-        }
-        let mut action =
-            self.settle_status(&txn, caller, &action, status, &decided, verdict_id, None).await?;
-        if allowed
-            && pending::transition(&txn, action.id, PendingStatus::Approved, PendingStatus::Dispatched, None)
-                .await?
-        {
-            action.status = PendingStatus::Dispatched.as_str().to_owned();
-        }
-        let mut events = Event::for_audit_row(&row);
-        events.extend(super::approval::status_events(&action, before));
-        self.commit(txn, events).await?;
-        Ok(WriteResult {
-            verdict: Some(VerdictRecord::new(verdict_id, &decided.verdict, false)),
-            pending_action: Some(action),
-            ..Default::default()
-        })
+        let resolving = Resolving { action, status, decided, dry_run };
+        self.resolve(txn, caller, resolving, event, None).await
     }
 }
 
+/// What a policy change is about, as its audit row and pending action name it.
 struct PolicyTarget<'a> {
     layer: &'a layers::Model,
     campaign_id: Option<Uuid>,
     target_type: &'static str,
     target_id: Uuid,
+    /// The policy in force, as a queued change stores it.
     before: Value,
+}
+
+impl<'a> PolicyTarget<'a> {
+    /// The layer itself.
+    fn layer(layer: &'a layers::Model) -> Self {
+        PolicyTarget {
+            layer,
+            campaign_id: None,
+            target_type: "layer",
+            target_id: layer.id,
+            before: Value::Null,
+        }
+    }
+}
+
+/// A change to a layer decided on who the caller is (its kill switch, its settings).
+pub(super) struct LayerChange<'a> {
+    pub layer: &'a layers::Model,
+    pub verdict: &'a Verdict,
+    /// The audit row's action (`kill_switch`, `layer_settings`).
+    pub action: &'static str,
+    /// The audit row's event.
+    pub event: &'static str,
+    /// What the audit row records as the request.
+    pub request: Value,
+}
+
+/// The verdict on `change` and, unless a dry run, its audit row; `applied` when the change is
+/// allowed and to be made now.
+pub(super) async fn record_layer_change(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    change: LayerChange<'_>,
+    dry_run: bool,
+) -> Result<WriteResult, Failure> {
+    let record = VerdictRecord::fresh(change.verdict, dry_run);
+    let verdict_id = record.id;
+    let mut result = WriteResult::decided(record);
+    if dry_run {
+        return Ok(result);
+    }
+    let target = PolicyTarget::layer(change.layer);
+    let entry = policy_entry(
+        &target,
+        verdict_id,
+        change.event,
+        change.action,
+        change.verdict,
+        None,
+        Some(change.request),
+    );
+    let row = audit::insert(txn, caller, entry).await?;
+    result.events = Event::for_audit_row(&row);
+    result.applied = change.verdict.decision == Decision::Allow;
+    Ok(result)
 }
 
 fn policy_action_name(change: &PolicyChange) -> &'static str {
@@ -552,12 +476,9 @@ async fn write_kill_switch<C: ConnectionTrait>(
     .await?)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn policy_entry(
-    layer: &layers::Model,
-    campaign_id: Option<Uuid>,
-    target_type: &'static str,
-    target_id: Uuid,
+/// The audit row of a policy decision on `target`.
+fn policy_entry(
+    target: &PolicyTarget<'_>,
     verdict_id: Uuid,
     event: &str,
     action: &str,
@@ -565,27 +486,20 @@ pub(super) fn policy_entry(
     pending_action_id: Option<Uuid>,
     request: Option<Value>,
 ) -> AuditEntry {
+    let layer = target.layer;
     AuditEntry {
         id: verdict_id,
         organization_id: layer.organization_id,
         layer_id: Some(layer.id),
         platform: layer.platform.parse().ok(),
-        campaign_id,
-        target_type: Some(target_type),
-        target_id: Some(target_id),
+        campaign_id: target.campaign_id,
+        target_type: Some(target.target_type),
+        target_id: Some(target.target_id),
         event: event.to_owned(),
         action: action.to_owned(),
         verdict: verdict.clone(),
         pending_action_id,
         request,
         dispatch_holder: None,
-    }
-}
-
-pub(super) fn policy_settle(outcome: Result<PolicyResult, Failure>) -> Result<PolicyResult, ApiError> {
-    match outcome {
-        Ok(result) => Ok(result),
-        Err(Failure::User(error)) => Ok(PolicyResult::rejected(error)),
-        Err(Failure::Api(error)) => Err(error),
     }
 }

@@ -76,7 +76,7 @@ enum Unanswered {
 }
 
 /// What a dispatch left in flight was doing, and the account it went to.
-struct Dispatch {
+struct InFlight {
     caller: Caller,
     write: AdWrite,
     prepared: Prepared,
@@ -147,7 +147,7 @@ impl Services {
                     }),
                     earlier,
                 );
-                let Dispatch { caller, write, prepared, .. } = &dispatch;
+                let InFlight { caller, write, prepared, .. } = &dispatch;
                 let applied =
                     self.settle_success(ticket, caller, write, prepared, detail, platform_id).await?;
                 tracing::info!(verdict_id = %row.id, "reconciled a dispatch the platform applied");
@@ -230,10 +230,10 @@ impl Services {
         ticket: Ticket,
         now: DateTime<Utc>,
         started_at: DateTime<Utc>,
-        dispatch: Dispatch,
+        dispatch: InFlight,
         earlier: &Option<Value>,
     ) -> Result<Settled, Failure> {
-        let Dispatch { caller, write, prepared, platform_write, account } = dispatch;
+        let InFlight { caller, write, prepared, platform_write, account } = dispatch;
         let layer = tenancy::layer(&self.db, caller.organization_id, prepared.layer.id).await?;
         if layer.is_none_or(|layer| layer.kill_switch_active) {
             let detail = needs_attention(json!({
@@ -284,7 +284,7 @@ impl Services {
     }
 
     /// Rebuilds what the dispatch was doing from its audit row, with the account to ask.
-    async fn rebuild(&self, row: &audit::Model) -> Result<Dispatch, Unanswered> {
+    async fn rebuild(&self, row: &audit::Model) -> Result<InFlight, Unanswered> {
         let caller = caller_of(row).map_err(unanswered)?;
         let write: AdWrite = from_row(row.request.as_ref(), "request").map_err(Unanswered::ForGood)?;
         let platform_write: PlatformWrite =
@@ -298,7 +298,7 @@ impl Services {
             .map_err(platform_unanswered)?;
         // The same idempotency key the dispatch sent, so the write reads and sends as it did.
         account.dispatch_key = Some(crate::platform::dispatch_key(row.id));
-        Ok(Dispatch { caller, write, prepared, platform_write, account })
+        Ok(InFlight { caller, write, prepared, platform_write, account })
     }
 }
 

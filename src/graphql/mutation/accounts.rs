@@ -4,11 +4,11 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::payloads::{UserError, Verdict};
-use super::{validate, writer};
+use super::{answer, validate, writer};
 use crate::error::UserError as DomainUserError;
 use crate::graphql::types::ConnectedAccount;
 use crate::ids::NodeKind;
-use crate::service::accounts::AccountResult;
+use crate::service::WriteResult;
 
 /// The answer to a connected account change.
 #[derive(SimpleObject, Debug, Clone)]
@@ -22,18 +22,14 @@ pub struct AdAccountPayload {
     pub user_errors: Vec<UserError>,
 }
 
-impl From<AccountResult> for AdAccountPayload {
-    fn from(result: AccountResult) -> Self {
+impl From<WriteResult> for AdAccountPayload {
+    fn from(result: WriteResult) -> Self {
         AdAccountPayload {
             verdict: result.verdict.map(Into::into),
             connected_account: result.account.map(ConnectedAccount),
             user_errors: result.user_errors.into_iter().map(Into::into).collect(),
         }
     }
-}
-
-fn rejected(error: DomainUserError) -> AdAccountPayload {
-    AccountResult { user_errors: vec![error.at_argument()], ..Default::default() }.into()
 }
 
 /// Connected account writes.
@@ -46,11 +42,8 @@ impl AccountMutations {
     /// active account, replacing the previous one. Customer only.
     async fn confirm_ad_account(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<AdAccountPayload> {
         let (caller, services) = writer(ctx)?;
-        let id = match validate::id(NodeKind::ConnectedAccount, "id", &id) {
-            Ok(id) => id,
-            Err(error) => return Ok(rejected(error)),
-        };
-        Ok(services.confirm_account(caller, id).await?.into())
+        let id = validate::id(NodeKind::ConnectedAccount, "id", &id).map_err(DomainUserError::at_argument);
+        answer(id, async |id| services.confirm_account(caller, id).await).await
     }
 
     /// Disconnects an ad account and erases its tokens: live writes on its layer then need a new
@@ -61,10 +54,7 @@ impl AccountMutations {
         id: ID,
     ) -> async_graphql::Result<AdAccountPayload> {
         let (caller, services) = writer(ctx)?;
-        let id = match validate::id(NodeKind::ConnectedAccount, "id", &id) {
-            Ok(id) => id,
-            Err(error) => return Ok(rejected(error)),
-        };
-        Ok(services.disconnect_account(caller, id).await?.into())
+        let id = validate::id(NodeKind::ConnectedAccount, "id", &id).map_err(DomainUserError::at_argument);
+        answer(id, async |id| services.disconnect_account(caller, id).await).await
     }
 }

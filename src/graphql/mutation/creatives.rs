@@ -7,14 +7,15 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use super::payloads::{UserError as ApiUserError, Verdict};
-use super::{validate, writer};
+use super::{answer, validate, writer};
 use crate::domain::ActorKind;
 use crate::domain::UserErrorCode;
 use crate::domain::lifecycle::OverrideMode;
 use crate::error::{ApiError, UserError};
 use crate::graphql::types::Creative;
 use crate::ids::NodeKind;
-use crate::service::creatives::{CreativeChange, CreativeResult, GENERATION_FORBIDDEN, GenerationOutcome};
+use crate::service::WriteResult;
+use crate::service::creatives::{CreativeChange, GENERATION_FORBIDDEN, GenerationOutcome};
 
 /// The longest media URL accepted.
 const MAX_MEDIA_URL_CHARS: usize = 2048;
@@ -61,8 +62,8 @@ pub struct CreativePayload {
     pub user_errors: Vec<ApiUserError>,
 }
 
-impl From<CreativeResult> for CreativePayload {
-    fn from(r: CreativeResult) -> Self {
+impl From<WriteResult> for CreativePayload {
+    fn from(r: WriteResult) -> Self {
         CreativePayload {
             verdict: r.verdict.map(Into::into),
             creative: r.creative.map(|(container, content)| Creative { container, content }),
@@ -82,6 +83,16 @@ pub struct ApprovalPolicyPayload {
     pub user_errors: Vec<ApiUserError>,
 }
 
+impl From<WriteResult> for ApprovalPolicyPayload {
+    fn from(r: WriteResult) -> Self {
+        ApprovalPolicyPayload {
+            verdict: r.verdict.map(Into::into),
+            requires_approval: r.requires_approval,
+            user_errors: r.user_errors.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// The creative library.
 #[derive(Default, Debug)]
 pub struct CreativeMutations;
@@ -97,12 +108,7 @@ impl CreativeMutations {
         dry_run: Option<bool>,
     ) -> async_graphql::Result<ApprovalPolicyPayload> {
         let (caller, services) = writer(ctx)?;
-        let r = services.update_approval_policy(caller, requires_approval, dry_run.unwrap_or(false)).await?;
-        Ok(ApprovalPolicyPayload {
-            verdict: r.verdict.map(Into::into),
-            requires_approval: r.requires_approval,
-            user_errors: r.user_errors.into_iter().map(Into::into).collect(),
-        })
+        Ok(services.update_approval_policy(caller, requires_approval, dry_run.unwrap_or(false)).await?.into())
     }
 
     /// Starts a draft (a `processing` creative) for the generation workflow. Customers, and
@@ -113,11 +119,8 @@ impl CreativeMutations {
         input: CreateCreativeDraftInput,
     ) -> async_graphql::Result<CreativePayload> {
         let (caller, services) = writer(ctx)?;
-        let name = match validate::name("name", &input.name) {
-            Ok(name) => name,
-            Err(error) => return Ok(CreativeResult::rejected(error).into()),
-        };
-        Ok(services.create_creative_draft(caller, name).await?.into())
+        let name = validate::name("name", &input.name);
+        answer(name, async |name| services.create_creative_draft(caller, name).await).await
     }
 
     /// The generation workflow reports a draft completed or failed. Only a system actor (a token
@@ -134,11 +137,8 @@ impl CreativeMutations {
         }
         let parsed = validate::id(NodeKind::Creative, "creativeId", &input.creative_id)
             .and_then(|id| Ok((id, outcome(&input)?)));
-        let (id, outcome) = match parsed {
-            Ok(parsed) => parsed,
-            Err(error) => return Ok(CreativeResult::rejected(error).into()),
-        };
-        Ok(services.complete_creative_generation(caller, id, outcome).await?.into())
+        answer(parsed, async |(id, outcome)| services.complete_creative_generation(caller, id, outcome).await)
+            .await
     }
 
     /// Approves a generated creative (`pending` or `rejected` → `approved`): it becomes eligible.
@@ -211,11 +211,10 @@ impl CreativeMutations {
         let (caller, services) = writer(ctx)?;
         let parsed = validate::id(NodeKind::Creative, "id", &id)
             .and_then(|id| Ok((id, name.as_deref().map(|n| validate::name("name", n)).transpose()?)));
-        let (parent, name) = match parsed.map_err(UserError::at_argument) {
-            Ok(parsed) => parsed,
-            Err(error) => return Ok(CreativeResult::rejected(error).into()),
-        };
-        Ok(at_id(services.regenerate_creative(caller, parent, name).await?).into())
+        answer(parsed.map_err(UserError::at_argument), async |(parent, name)| {
+            Ok(at_id(services.regenerate_creative(caller, parent, name).await?))
+        })
+        .await
     }
 }
 
@@ -227,15 +226,15 @@ async fn change(
     dry_run: Option<bool>,
 ) -> async_graphql::Result<CreativePayload> {
     let (caller, services) = writer(ctx)?;
-    let id = match validate::id(NodeKind::Creative, "id", id).map_err(UserError::at_argument) {
-        Ok(id) => id,
-        Err(error) => return Ok(CreativeResult::rejected(error).into()),
-    };
-    Ok(at_id(services.change_creative(caller, id, change, dry_run.unwrap_or(false)).await?).into())
+    let id = validate::id(NodeKind::Creative, "id", id).map_err(UserError::at_argument);
+    answer(id, async |id| {
+        Ok(at_id(services.change_creative(caller, id, change, dry_run.unwrap_or(false)).await?))
+    })
+    .await
 }
 
 /// The service names the creative `input.creativeId`; these mutations take it as argument `id`.
-fn at_id(mut result: CreativeResult) -> CreativeResult {
+fn at_id(mut result: WriteResult) -> WriteResult {
     for error in &mut result.user_errors {
         if error.field.as_deref() == Some(&["input".to_owned(), "creativeId".to_owned()][..]) {
             error.field = Some(vec!["id".to_owned()]);

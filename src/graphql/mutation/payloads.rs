@@ -5,7 +5,7 @@ use async_graphql::{ID, SimpleObject};
 use crate::error;
 use crate::graphql::enums::{AuthorityAxis, Decision, UserErrorCode};
 use crate::graphql::types::{Ad, AdSet, Campaign, Layer, PendingAction};
-use crate::service::{PolicyResult, VerdictRecord, WriteResult};
+use crate::service::{VerdictRecord, WriteResult};
 
 /// An expected failure, returned as data.
 #[derive(SimpleObject, Debug, Clone)]
@@ -92,13 +92,6 @@ impl From<WriteResult> for WritePayload {
     }
 }
 
-impl WritePayload {
-    /// A payload that is only a user error.
-    pub fn rejected(error: error::UserError) -> Self {
-        WriteResult::rejected(error).into()
-    }
-}
-
 /// The answer to a policy write (campaign authority, layer defaults).
 #[derive(SimpleObject, Debug, Clone)]
 pub struct PolicyPayload {
@@ -116,8 +109,8 @@ pub struct PolicyPayload {
     pub user_errors: Vec<UserError>,
 }
 
-impl From<PolicyResult> for PolicyPayload {
-    fn from(r: PolicyResult) -> Self {
+impl From<WriteResult> for PolicyPayload {
+    fn from(r: WriteResult) -> Self {
         PolicyPayload {
             verdict: r.verdict.map(Into::into),
             applied: r.applied,
@@ -140,8 +133,8 @@ pub struct KillSwitchPayload {
     pub user_errors: Vec<UserError>,
 }
 
-impl From<PolicyResult> for KillSwitchPayload {
-    fn from(r: PolicyResult) -> Self {
+impl From<WriteResult> for KillSwitchPayload {
+    fn from(r: WriteResult) -> Self {
         KillSwitchPayload {
             verdict: r.verdict.map(Into::into),
             layer: r.layer.map(Layer),
@@ -161,8 +154,8 @@ pub struct LayerSettingsPayload {
     pub user_errors: Vec<UserError>,
 }
 
-impl From<PolicyResult> for LayerSettingsPayload {
-    fn from(r: PolicyResult) -> Self {
+impl From<WriteResult> for LayerSettingsPayload {
+    fn from(r: WriteResult) -> Self {
         LayerSettingsPayload {
             verdict: r.verdict.map(Into::into),
             layer: r.layer.map(Layer),

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 
 use super::payloads::{BulkPendingActionPayload, PendingActionResult, RejectPayload};
-use super::{WritePayload, validate, writer};
+use super::{WritePayload, answer, validate, writer};
 use crate::domain::UserErrorCode;
 use crate::error::{ApiError, UserError};
 use crate::ids::NodeKind;
@@ -28,10 +28,8 @@ impl PendingMutations {
         dry_run: Option<bool>,
     ) -> async_graphql::Result<WritePayload> {
         let (caller, services) = writer(ctx)?;
-        match validate::id(NodeKind::PendingAction, "id", &id).map_err(UserError::at_argument) {
-            Ok(id) => Ok(services.approve(caller, id, dry_run.unwrap_or(false)).await?.into()),
-            Err(error) => Ok(WritePayload::rejected(error)),
-        }
+        let id = validate::id(NodeKind::PendingAction, "id", &id).map_err(UserError::at_argument);
+        answer(id, async |id| services.approve(caller, id, dry_run.unwrap_or(false)).await).await
     }
 
     /// Rejects a pending (or `FAILED`) action, with an optional reason.
@@ -46,12 +44,8 @@ impl PendingMutations {
         let parsed = validate::id(NodeKind::PendingAction, "id", &id)
             .and_then(|id| Ok((id, validate::note("reason", reason)?)))
             .map_err(UserError::at_argument);
-        match parsed {
-            Ok((id, reason)) => {
-                Ok(services.reject(caller, id, reason, dry_run.unwrap_or(false)).await?.into())
-            }
-            Err(error) => Ok(WriteResult::rejected(error).into()),
-        }
+        let dry_run = dry_run.unwrap_or(false);
+        answer(parsed, async |(id, reason)| services.reject(caller, id, reason, dry_run).await).await
     }
 
     /// Approves up to 100 pending actions, one verdict per id, in order.

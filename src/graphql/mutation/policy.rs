@@ -4,14 +4,14 @@ use async_graphql::{Context, MaybeUndefined, Object};
 
 use super::inputs::{UpdateCampaignAuthorityInput, UpdateLayerDefaultsInput, UpdateLayerSettingsInput};
 use super::payloads::{KillSwitchPayload, LayerSettingsPayload, PolicyPayload};
-use super::{validate, writer};
+use super::{answer, validate, writer};
 use crate::domain::UserErrorCode;
 use crate::domain::authority::AuthorityChange;
 use crate::domain::layer_settings::{Promoted, RequestedSettings};
 use crate::error::UserError;
 use crate::graphql::enums::Platform;
 use crate::ids::NodeKind;
-use crate::service::{LayerDefaultsChange, PolicyResult};
+use crate::service::LayerDefaultsChange;
 
 /// Policy writes.
 #[derive(Default, Debug)]
@@ -27,26 +27,28 @@ impl PolicyMutations {
         input: UpdateCampaignAuthorityInput,
     ) -> async_graphql::Result<PolicyPayload> {
         let (caller, services) = writer(ctx)?;
-        let campaign_id = match validate::id(NodeKind::Campaign, "campaignId", &input.campaign_id) {
-            Ok(id) => id,
-            Err(error) => return Ok(PolicyResult::rejected(error).into()),
-        };
-        let change = AuthorityChange {
-            creative: input.creative.map(Into::into),
-            tactical: input.tactical.map(Into::into),
-            structural: input.structural.map(Into::into),
-        };
         let inherit = input.inherit_defaults.unwrap_or(false);
-        if inherit && !change.is_empty() {
-            let error = UserError::field(
-                "inheritDefaults",
-                UserErrorCode::AuthorityConflict,
-                "give either axis modes or inheritDefaults, not both",
-            );
-            return Ok(PolicyResult::rejected(error).into());
-        }
         let dry_run = input.dry_run.unwrap_or(false);
-        Ok(services.update_campaign_authority(caller, campaign_id, change, inherit, dry_run).await?.into())
+        let parsed = (|| {
+            let campaign_id = validate::id(NodeKind::Campaign, "campaignId", &input.campaign_id)?;
+            let change = AuthorityChange {
+                creative: input.creative.map(Into::into),
+                tactical: input.tactical.map(Into::into),
+                structural: input.structural.map(Into::into),
+            };
+            if inherit && !change.is_empty() {
+                return Err(UserError::field(
+                    "inheritDefaults",
+                    UserErrorCode::AuthorityConflict,
+                    "give either axis modes or inheritDefaults, not both",
+                ));
+            }
+            Ok((campaign_id, change))
+        })();
+        answer(parsed, async |(campaign_id, change)| {
+            services.update_campaign_authority(caller, campaign_id, change, inherit, dry_run).await
+        })
+        .await
     }
 
     /// Changes a layer's defaults block and daily budget cap, under the same rules as campaign authority.
@@ -57,25 +59,23 @@ impl PolicyMutations {
     ) -> async_graphql::Result<PolicyPayload> {
         let (caller, services) = writer(ctx)?;
         let cap = match input.max_daily_budget_cents {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(cents) => match validate::daily_amount("maxDailyBudgetCents", cents) {
-                Ok(cents) => Some(Some(cents)),
-                Err(error) => return Ok(PolicyResult::rejected(error).into()),
-            },
+            MaybeUndefined::Undefined => Ok(None),
+            MaybeUndefined::Null => Ok(Some(None)),
+            MaybeUndefined::Value(cents) => {
+                validate::daily_amount("maxDailyBudgetCents", cents).map(|cents| Some(Some(cents)))
+            }
         };
-        let change = LayerDefaultsChange {
+        let change = cap.map(|cap| LayerDefaultsChange {
             authority: AuthorityChange {
                 creative: input.creative.map(Into::into),
                 tactical: input.tactical.map(Into::into),
                 structural: input.structural.map(Into::into),
             },
             max_daily_budget_cents: cap,
-        };
-        Ok(services
-            .update_layer_defaults(caller, input.platform.into(), change, input.dry_run.unwrap_or(false))
-            .await?
-            .into())
+        });
+        let (platform, dry_run) = (input.platform.into(), input.dry_run.unwrap_or(false));
+        answer(change, async |change| services.update_layer_defaults(caller, platform, change, dry_run).await)
+            .await
     }
 
     /// Changes a layer's platform settings: currency, countries, Apple's app, Meta's Page,
@@ -123,14 +123,12 @@ impl PolicyMutations {
         dry_run: Option<bool>,
     ) -> async_graphql::Result<KillSwitchPayload> {
         let (caller, services) = writer(ctx)?;
-        let reason = match validate::note("reason", reason).map_err(UserError::at_argument) {
-            Ok(reason) => reason,
-            Err(error) => return Ok(PolicyResult::rejected(error).into()),
-        };
-        Ok(services
-            .set_kill_switch(caller, platform.into(), true, reason, dry_run.unwrap_or(false))
-            .await?
-            .into())
+        let reason = validate::note("reason", reason).map_err(UserError::at_argument);
+        let dry_run = dry_run.unwrap_or(false);
+        answer(reason, async |reason| {
+            services.set_kill_switch(caller, platform.into(), true, reason, dry_run).await
+        })
+        .await
     }
 
     /// Releases a layer's kill switch. Customer only.

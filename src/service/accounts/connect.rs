@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{AccountResult, Services};
+use super::Services;
 use crate::auth::oauth_state::{OAuthState, StateError};
 use crate::auth::token_cipher::TokenKind;
 use crate::domain::UserErrorCode;
@@ -21,7 +21,7 @@ use crate::domain::{ActorKind, Platform};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::{PlatformError, TokenGrant};
-use crate::service::{Caller, VerdictRecord};
+use crate::service::{Caller, VerdictRecord, WriteResult};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{accounts, tenancy};
 
@@ -215,12 +215,12 @@ impl Services {
     }
 
     /// Confirms a partner-started connection: it becomes the layer's active account. Customer only.
-    pub async fn confirm_account(&self, caller: &Caller, id: Uuid) -> Result<AccountResult, ApiError> {
+    pub async fn confirm_account(&self, caller: &Caller, id: Uuid) -> Result<WriteResult, ApiError> {
         self.customer_account_change(caller, id, "confirm").await
     }
 
     /// Disconnects a connection and erases its tokens. Customer only.
-    pub async fn disconnect_account(&self, caller: &Caller, id: Uuid) -> Result<AccountResult, ApiError> {
+    pub async fn disconnect_account(&self, caller: &Caller, id: Uuid) -> Result<WriteResult, ApiError> {
         self.customer_account_change(caller, id, "disconnect").await
     }
 
@@ -229,86 +229,83 @@ impl Services {
         caller: &Caller,
         id: Uuid,
         action: &'static str,
-    ) -> Result<AccountResult, ApiError> {
-        let txn = self.db.begin().await?;
-        let Some(row) = accounts::lock(&txn, caller.organization_id, id).await? else {
-            return Ok(AccountResult::rejected(UserError::argument(
-                "id",
-                UserErrorCode::NotFound,
-                "connected account not found",
-            )));
-        };
-        let platform: Platform = row.platform.parse()?;
-        let layer = locked_layer(&txn, caller.organization_id, platform).await?;
-        let verdict = decide_customer_only(caller.kind);
-        let verdict_id = Uuid::now_v7();
-        if verdict.decision != Decision::Allow {
-            let event = format!("ad_account.{action}_denied");
-            let mut audit_entry = entry(&layer, &row, &event, &verdict);
-            audit_entry.id = verdict_id;
-            let audit_row = audit::insert(&txn, caller, audit_entry).await?;
-            self.commit(txn, Event::for_audit_row(&audit_row)).await?;
-            return Ok(AccountResult {
-                verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
-                account: Some(row),
-                ..Default::default()
-            });
-        }
-        let status: AccountStatus = row.status.parse()?;
-        let change = match (action, status) {
-            ("confirm", AccountStatus::AwaitingCustomer) => confirm_change(caller),
-            ("confirm", _) => {
-                return Ok(AccountResult::rejected(UserError::argument(
-                    "id",
-                    UserErrorCode::AccountNotAwaitingCustomer,
-                    format!("this connection is {status}, not waiting for confirmation"),
-                )));
-            }
-            (_, AccountStatus::Disconnected) => {
-                return Ok(AccountResult::rejected(UserError::argument(
-                    "id",
-                    UserErrorCode::AccountDisconnected,
-                    "this connection is already disconnected",
-                )));
-            }
-            _ => disconnect_change(),
-        };
-        // The token the platform should stop honouring, read before it is erased here.
-        let revocable = match (action, row.access_token.as_deref()) {
-            ("disconnect", Some(stored)) => match self.open(&row, TokenKind::Access, stored) {
-                Ok(token) => Some(token),
-                Err(error) => {
-                    tracing::warn!(?error, account_id = %row.id, "a disconnected account's token could not be read to revoke it");
-                    None
+    ) -> Result<WriteResult, ApiError> {
+        let org = caller.organization_id;
+        let mut revocation = None;
+        let result = self
+            .decide(false, async |txn| {
+                let row = accounts::lock(txn, org, id).await?.ok_or_else(|| {
+                    UserError::argument("id", UserErrorCode::NotFound, "connected account not found")
+                })?;
+                let platform: Platform = row.platform.parse()?;
+                let layer = locked_layer(txn, org, platform).await?;
+                let verdict = decide_customer_only(caller.kind);
+                if verdict.decision != Decision::Allow {
+                    let event = format!("ad_account.{action}_denied");
+                    let audit_row = audit::insert(txn, caller, entry(&layer, &row, &event, &verdict)).await?;
+                    return Ok(answer(&audit_row, &verdict, row));
                 }
-            },
-            _ => None,
-        };
-        if !accounts::update_if_version(&txn, &row, change).await? {
-            return Err(ApiError::internal(format!("connected account {id} changed under its lock")));
+                let status: AccountStatus = row.status.parse()?;
+                let change = match (action, status) {
+                    ("confirm", AccountStatus::AwaitingCustomer) => confirm_change(caller),
+                    ("confirm", _) => {
+                        return Err(UserError::argument(
+                            "id",
+                            UserErrorCode::AccountNotAwaitingCustomer,
+                            format!("this connection is {status}, not waiting for confirmation"),
+                        )
+                        .into());
+                    }
+                    (_, AccountStatus::Disconnected) => {
+                        return Err(UserError::argument(
+                            "id",
+                            UserErrorCode::AccountDisconnected,
+                            "this connection is already disconnected",
+                        )
+                        .into());
+                    }
+                    _ => disconnect_change(),
+                };
+                let revocable = if action == "disconnect" { self.revocable(&row) } else { None };
+                if !accounts::update_if_version(txn, &row, change).await? {
+                    let error = ApiError::internal(format!("connected account {id} changed under its lock"));
+                    return Err(error.into());
+                }
+                let row = accounts::find(txn, org, id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal(format!("connected account {id} vanished")))?;
+                if action == "confirm" {
+                    let replaced = [
+                        AccountStatus::Active,
+                        AccountStatus::RefreshFailed,
+                        AccountStatus::AwaitingCustomer,
+                    ];
+                    accounts::supersede(txn, org, platform, &replaced, row.id).await?;
+                    point_layer(txn, &layer, &row).await?;
+                }
+                let event =
+                    if action == "confirm" { "ad_account.confirmed" } else { "ad_account.disconnected" };
+                let audit_row = audit::insert(txn, caller, entry(&layer, &row, event, &verdict)).await?;
+                revocation = revocable.map(|token| (layer, platform, token));
+                Ok(answer(&audit_row, &verdict, row))
+            })
+            .await?;
+        // Once the disconnection has committed: the platform is asked to forget the token.
+        if let (Some((layer, platform, token)), Some(row)) = (revocation, &result.account) {
+            self.revoke(caller, &layer, row, platform, &token).await?;
         }
-        let row = accounts::find(&txn, caller.organization_id, id)
-            .await?
-            .ok_or_else(|| ApiError::internal(format!("connected account {id} vanished")))?;
-        if action == "confirm" {
-            let replaced =
-                [AccountStatus::Active, AccountStatus::RefreshFailed, AccountStatus::AwaitingCustomer];
-            accounts::supersede(&txn, caller.organization_id, platform, &replaced, row.id).await?;
-            point_layer(&txn, &layer, &row).await?;
-        }
-        let event = if action == "confirm" { "ad_account.confirmed" } else { "ad_account.disconnected" };
-        let mut audit_entry = entry(&layer, &row, event, &verdict);
-        audit_entry.id = verdict_id;
-        let audit_row = audit::insert(&txn, caller, audit_entry).await?;
-        self.commit(txn, Event::for_audit_row(&audit_row)).await?;
-        if let Some(token) = revocable {
-            self.revoke(caller, &layer, &row, platform, &token).await?;
-        }
-        Ok(AccountResult {
-            verdict: Some(VerdictRecord::new(verdict_id, &verdict, false)),
-            account: Some(row),
-            ..Default::default()
-        })
+        Ok(result)
+    }
+
+    /// The token the platform should stop honouring once `row` is disconnected, read before it is
+    /// erased; none when there is none, or it cannot be read (logged).
+    fn revocable(&self, row: &connected_accounts::Model) -> Option<crate::auth::Secret> {
+        let stored = row.access_token.as_deref()?;
+        self.open(row, TokenKind::Access, stored)
+            .inspect_err(|error| {
+                tracing::warn!(?error, account_id = %row.id, "a disconnected account's token could not be read to revoke it");
+            })
+            .ok()
     }
 
     /// Asks the platform to revoke a disconnected account's token, and records what it said
@@ -423,6 +420,19 @@ async fn point_layer<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// The answer to a change to connection `row`, decided as `verdict` and recorded in `audit_row`.
+fn answer(
+    audit_row: &entity::audit::Model,
+    verdict: &Verdict,
+    row: connected_accounts::Model,
+) -> WriteResult {
+    WriteResult {
+        account: Some(row),
+        events: Event::for_audit_row(audit_row),
+        ..WriteResult::decided(VerdictRecord::new(audit_row.id, verdict, false))
+    }
 }
 
 /// The audit row of a connection event.

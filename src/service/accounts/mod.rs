@@ -17,14 +17,14 @@ use uuid::Uuid;
 pub(crate) use apple::connect_context;
 pub use connect::{CallbackError, CallbackOutcome, CallbackParams};
 
-use super::{Caller, Services, VerdictRecord};
+use super::{Caller, Services};
 use crate::auth::Secret;
 use crate::auth::oauth_state::{OAUTH_STATE_PURPOSE, OAuthState, StateKeys, new_nonce};
 use crate::auth::token_cipher::{TokenBinding, TokenCipher, TokenKind};
 use crate::config::accounts::{AccountSettings, AccountSettingsError};
 use crate::domain::Platform;
 use crate::domain::accounts::may_start;
-use crate::error::{ApiError, UserError};
+use crate::error::ApiError;
 use crate::platform::{OAuthClient, PlatformSettings};
 
 /// How connected accounts are kept: the mode, the token key, the platforms' OAuth apps and the
@@ -143,23 +143,6 @@ pub struct Authorization {
     pub url: String,
     /// When the URL's state expires.
     pub expires_at: DateTime<Utc>,
-}
-
-/// What a confirm or disconnect answered.
-#[derive(Debug, Clone, Default)]
-pub struct AccountResult {
-    /// The decision (customer only).
-    pub verdict: Option<VerdictRecord>,
-    /// The connection, as it is now.
-    pub account: Option<connected_accounts::Model>,
-    /// Expected failures.
-    pub user_errors: Vec<UserError>,
-}
-
-impl AccountResult {
-    fn rejected(error: UserError) -> Self {
-        AccountResult { user_errors: vec![error], ..Default::default() }
-    }
 }
 
 /// The longest external account id accepted.

@@ -12,18 +12,17 @@ use chrono::Utc;
 use entity::{ads_content, content_containers, organizations};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{CreativeResult, creative_entry, locked_creative, settle, snapshot, transition_error};
+use super::{creative_entry, locked_creative, record, snapshot, transition_error};
 use crate::domain::gate::Decision;
 use crate::domain::lifecycle::{self, Transition};
 use crate::error::ApiError;
-use crate::events::Event;
-use crate::service::{Caller, Failure, Services, VerdictRecord};
-use crate::store::audit;
+use crate::service::{Caller, CreativeRows, Failure, Services, WriteResult};
 
 /// Where the sandbox serves the media of the creatives it generates.
 pub const SANDBOX_MEDIA_BASE: &str = "https://media.sandbox.invalid/creatives";
@@ -60,8 +59,8 @@ impl Services {
         &self,
         caller: &Caller,
         name: String,
-    ) -> Result<CreativeResult, ApiError> {
-        settle(self.draft_inner(caller, name, None).await)
+    ) -> Result<WriteResult, ApiError> {
+        self.decide(false, async |txn| draft(txn, caller, name, None).await).await
     }
 
     /// Starts a new draft from creative `parent_id` (completed or failed), its parent; named
@@ -71,63 +70,9 @@ impl Services {
         caller: &Caller,
         parent_id: Uuid,
         name: Option<String>,
-    ) -> Result<CreativeResult, ApiError> {
-        settle(self.draft_inner(caller, name.unwrap_or_default(), Some(parent_id)).await)
-    }
-
-    async fn draft_inner(
-        &self,
-        caller: &Caller,
-        name: String,
-        parent_id: Option<Uuid>,
-    ) -> Result<CreativeResult, Failure> {
-        let org = caller.organization_id;
-        let txn = self.db.begin().await?;
-        let parent = match parent_id {
-            Some(id) => Some(locked_creative(&txn, org, id).await?.0),
-            None => None,
-        };
-        let verdict = lifecycle::decide_creative_change(caller.kind, &caller.scopes);
-        let event = if parent.is_some() { "creative.regenerated" } else { "creative.draft_created" };
-        if verdict.decision != Decision::Allow {
-            let request = json!({ "name": name, "parent_id": parent_id });
-            let entry = creative_entry(org, "creative", parent_id, event, &verdict, request);
-            let row = audit::insert(&txn, caller, entry).await?;
-            self.commit(txn, Event::for_audit_row(&row)).await?;
-            return Ok(CreativeResult {
-                verdict: Some(VerdictRecord::new(row.id, &verdict, false)),
-                ..Default::default()
-            });
-        }
-        let name = match &parent {
-            Some(parent) => {
-                let facts =
-                    lifecycle::TransitionFacts { container_status: &parent.status, ..Default::default() };
-                lifecycle::check_transition(&facts, Transition::Regenerate).map_err(transition_error)?;
-                if name.is_empty() { regenerated_name(&parent.name) } else { name }
-            }
-            None => name,
-        };
-        let requires = requires_approval(&txn, org).await?;
-        let now = Utc::now();
-        let draft = content_containers::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(org),
-            name: Set(name),
-            status: Set("processing".to_owned()),
-            approval_status: Set(lifecycle::approval_after_generation(requires).to_owned()),
-            parent_id: Set(parent_id),
-            media_url: Set(None),
-            failure_reason: Set(None),
-            completed_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        let request = json!({ "name": draft.name, "parent_id": parent_id });
-        let entry = creative_entry(org, "creative", Some(draft.id), event, &verdict, request);
-        self.record(txn, caller, entry, &verdict, (draft, None), false).await
+    ) -> Result<WriteResult, ApiError> {
+        self.decide(false, async |txn| draft(txn, caller, name.unwrap_or_default(), Some(parent_id)).await)
+            .await
     }
 
     /// Records the generation workflow's outcome for draft `id`: a system actor only (anyone
@@ -140,68 +85,32 @@ impl Services {
         caller: &Caller,
         id: Uuid,
         outcome: GenerationOutcome,
-    ) -> Result<CreativeResult, ApiError> {
+    ) -> Result<WriteResult, ApiError> {
         let Some(verdict) = lifecycle::decide_generation_report(caller.kind) else {
             return Err(ApiError::Forbidden(GENERATION_FORBIDDEN.to_owned()));
         };
-        settle(self.completion_inner(caller, id, outcome, verdict).await)
-    }
-
-    async fn completion_inner(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-        outcome: GenerationOutcome,
-        verdict: crate::domain::gate::Verdict,
-    ) -> Result<CreativeResult, Failure> {
-        let org = caller.organization_id;
-        let txn = self.db.begin().await?;
-        let (container, _) = locked_creative(&txn, org, id).await?;
-        lifecycle::check_completion(&container.status).map_err(transition_error)?;
-        let requires = requires_approval(&txn, org).await?;
-        let now = Utc::now();
-        let (status, media_url, reason, completed_at) = match &outcome {
-            GenerationOutcome::Completed { media_url } => {
-                ("completed", Some(media_url.clone()), None, Some(now))
-            }
-            GenerationOutcome::Failed { reason } => ("failed", None, Some(reason.clone()), None),
-        };
-        let moved = content_containers::Entity::update_many()
-            .col_expr(content_containers::Column::Status, Expr::value(status))
-            .col_expr(content_containers::Column::MediaUrl, Expr::value(media_url))
-            .col_expr(content_containers::Column::FailureReason, Expr::value(reason))
-            .col_expr(content_containers::Column::CompletedAt, Expr::value(completed_at))
-            .col_expr(
-                content_containers::Column::ApprovalStatus,
-                Expr::value(lifecycle::approval_after_generation(requires)),
-            )
-            .col_expr(content_containers::Column::UpdatedAt, Expr::value(now))
-            .filter(content_containers::Column::Id.eq(id))
-            .filter(content_containers::Column::OrganizationId.eq(org))
-            .filter(content_containers::Column::Status.eq("processing"))
-            .exec(&txn)
-            .await?;
-        if moved.rows_affected != 1 {
-            return Err(transition_error(lifecycle::TransitionError::NotProcessing).into());
-        }
-        let content = match outcome {
-            GenerationOutcome::Completed { .. } => Some(generated_content(org, id).insert(&txn).await?),
-            GenerationOutcome::Failed { .. } => None,
-        };
-        let container = content_containers::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ApiError::internal("creative vanished while completing"))?;
-        let event =
-            if content.is_some() { "creative.generation_completed" } else { "creative.generation_failed" };
-        let request = json!({
-            "before": { "status": "processing" },
-            "after": snapshot(&container, content.as_ref()),
-            "media_url": container.media_url,
-            "failure_reason": container.failure_reason,
-        });
-        let entry = creative_entry(org, "creative", Some(id), event, &verdict, request);
-        self.record(txn, caller, entry, &verdict, (container, content), false).await
+        self.decide(false, async |txn| {
+            let org = caller.organization_id;
+            let (container, _) = locked_creative(txn, org, id).await?;
+            lifecycle::check_completion(&container.status).map_err(transition_error)?;
+            let (container, content) = complete(txn, org, id, &outcome).await?;
+            let event = if content.is_some() {
+                "creative.generation_completed"
+            } else {
+                "creative.generation_failed"
+            };
+            let request = json!({
+                "before": { "status": "processing" },
+                "after": snapshot(&container, content.as_ref()),
+                "media_url": container.media_url,
+                "failure_reason": container.failure_reason,
+            });
+            let entry = creative_entry(org, "creative", Some(id), event, &verdict, request);
+            let mut result = record(txn, caller, entry, &verdict, false).await?;
+            result.creative = Some((container, content));
+            Ok(result)
+        })
+        .await
     }
 
     /// Completes every draft created at least `delay` ago with a fake media URL, as the sandbox
@@ -242,6 +151,101 @@ impl Services {
             }
         })
     }
+}
+
+/// Starts a draft named `name`, from creative `parent_id` if given, for `caller`: audited, and
+/// denied to those who may not change creatives.
+async fn draft(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    name: String,
+    parent_id: Option<Uuid>,
+) -> Result<WriteResult, Failure> {
+    let org = caller.organization_id;
+    let parent = match parent_id {
+        Some(id) => Some(locked_creative(txn, org, id).await?.0),
+        None => None,
+    };
+    let verdict = lifecycle::decide_creative_change(caller.kind, &caller.scopes);
+    let event = if parent.is_some() { "creative.regenerated" } else { "creative.draft_created" };
+    if verdict.decision != Decision::Allow {
+        let request = json!({ "name": name, "parent_id": parent_id });
+        let entry = creative_entry(org, "creative", parent_id, event, &verdict, request);
+        return record(txn, caller, entry, &verdict, false).await;
+    }
+    let name = match &parent {
+        Some(parent) => {
+            let facts = lifecycle::TransitionFacts { container_status: &parent.status, ..Default::default() };
+            lifecycle::check_transition(&facts, Transition::Regenerate).map_err(transition_error)?;
+            if name.is_empty() { regenerated_name(&parent.name) } else { name }
+        }
+        None => name,
+    };
+    let requires = requires_approval(txn, org).await?;
+    let now = Utc::now();
+    let draft = content_containers::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        name: Set(name),
+        status: Set("processing".to_owned()),
+        approval_status: Set(lifecycle::approval_after_generation(requires).to_owned()),
+        parent_id: Set(parent_id),
+        media_url: Set(None),
+        failure_reason: Set(None),
+        completed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let request = json!({ "name": draft.name, "parent_id": parent_id });
+    let entry = creative_entry(org, "creative", Some(draft.id), event, &verdict, request);
+    let mut result = record(txn, caller, entry, &verdict, false).await?;
+    result.creative = Some((draft, None));
+    Ok(result)
+}
+
+/// Moves draft `id` out of `processing` as `outcome` says, in one compare-and-set update (a
+/// second report finds it moved: `NOT_PROCESSING`); a completed draft gets its ads-content row.
+async fn complete(
+    txn: &DatabaseTransaction,
+    org: Uuid,
+    id: Uuid,
+    outcome: &GenerationOutcome,
+) -> Result<CreativeRows, Failure> {
+    let requires = requires_approval(txn, org).await?;
+    let now = Utc::now();
+    let (status, media_url, reason, completed_at) = match outcome {
+        GenerationOutcome::Completed { media_url } => ("completed", Some(media_url.clone()), None, Some(now)),
+        GenerationOutcome::Failed { reason } => ("failed", None, Some(reason.clone()), None),
+    };
+    let moved = content_containers::Entity::update_many()
+        .col_expr(content_containers::Column::Status, Expr::value(status))
+        .col_expr(content_containers::Column::MediaUrl, Expr::value(media_url))
+        .col_expr(content_containers::Column::FailureReason, Expr::value(reason))
+        .col_expr(content_containers::Column::CompletedAt, Expr::value(completed_at))
+        .col_expr(
+            content_containers::Column::ApprovalStatus,
+            Expr::value(lifecycle::approval_after_generation(requires)),
+        )
+        .col_expr(content_containers::Column::UpdatedAt, Expr::value(now))
+        .filter(content_containers::Column::Id.eq(id))
+        .filter(content_containers::Column::OrganizationId.eq(org))
+        .filter(content_containers::Column::Status.eq("processing"))
+        .exec(txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(transition_error(lifecycle::TransitionError::NotProcessing).into());
+    }
+    let content = match outcome {
+        GenerationOutcome::Completed { .. } => Some(generated_content(org, id).insert(txn).await?),
+        GenerationOutcome::Failed { .. } => None,
+    };
+    let container = content_containers::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("creative vanished while completing"))?;
+    Ok((container, content))
 }
 
 /// Whether organization `org` requires approval of its content.
