@@ -5,10 +5,12 @@ use layers_dashboard::cli::{self, Cli};
 use layers_dashboard::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
-/// The allocator. mimalloc gives the pages it frees back to the system within milliseconds:
-/// the system allocator kept the memory of 10,000 closed WebSockets for good (BENCHMARKS.md).
+/// The allocator: jemalloc, whose background threads give freed pages back to the system about
+/// a second after they are freed, even when the server is idle (settings in
+/// `.cargo/config.toml`). The system allocator kept the memory of 10,000 closed WebSockets for
+/// good, and mimalloc most of it (BENCHMARKS.md).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
