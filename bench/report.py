@@ -25,6 +25,8 @@ def fig(rs):
     errors = sum(r["errors"] + r.get("unexpected", 0) for r in rs)
     text = (f"{med(rs, 'rps'):.0f} req/s ({min(rps):.0f}-{max(rps):.0f}), p50 {med(rs, 'p50_ms'):.1f} ms, "
             f"p99 {med(rs, 'p99_ms'):.1f} ms, {med(rs, 'cpu_ms_per_req'):.1f} ms server CPU/req")
+    if all("pg_cpu_ms_per_req" in r for r in rs):
+        text += f", {med(rs, 'pg_cpu_ms_per_req'):.1f} ms PostgreSQL CPU/req"
     return text + (f", **{errors} errors or unexpected answers**" if errors else "")
 
 

@@ -47,6 +47,13 @@ log() { printf '== %s\n' "$*" >&2; }
 run() { printf '%s\n' "$*" >> "$OUT/commands.txt"; "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pg_ticks() { # CPU ticks of every PostgreSQL process (server and backends) so far
+  local total=0 pid ticks
+  for pid in $(pgrep -x postgres); do
+    ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) && total=$((total + ticks))
+  done
+  echo "$total"
+}
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -105,17 +112,18 @@ serve() { # name database-url [extra env...]; sets PORT and PID (SERVE_BIN: anot
 
 wrk_round() { # part target pid url lua args...
   local part=$1 target=$2 pid=$3 url=$4 lua=$5; shift 5
-  local before after line
-  before=$(cpu_ticks "$pid")
+  local before after pg_before pg_after line
+  before=$(cpu_ticks "$pid"); pg_before=$(pg_ticks)
   echo "wrk -t1 -c$CONNS -d${DURATION}s --timeout 30s --latency -s bench/wrk/$lua $url -- $*" >> "$OUT/commands.txt"
   line=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 30s --latency -s "$ROOT/bench/wrk/$lua" "$url" -- "$@" 2>>"$OUT/logs/wrk.err" | grep '^{')
-  after=$(cpu_ticks "$pid")
-  python3 - "$part" "$target" "$ROUND" "$before" "$after" "$line" >> "$RESULTS" <<'PY'
+  after=$(cpu_ticks "$pid"); pg_after=$(pg_ticks)
+  python3 - "$part" "$target" "$ROUND" "$before" "$after" "$pg_before" "$pg_after" "$line" >> "$RESULTS" <<'PY'
 import json, os, sys
-part, target, rnd, before, after, line = sys.argv[1:]
+part, target, rnd, before, after, pg_before, pg_after, line = sys.argv[1:]
 r = json.loads(line)
-ticks = os.sysconf("SC_CLK_TCK")
-r.update(part=part, target=target, round=int(rnd), cpu_ms_per_req=(int(after) - int(before)) * 1000 / ticks / max(r["requests"], 1))
+per_req = 1000 / os.sysconf("SC_CLK_TCK") / max(r["requests"], 1)
+r.update(part=part, target=target, round=int(rnd), cpu_ms_per_req=(int(after) - int(before)) * per_req,
+         pg_cpu_ms_per_req=(int(pg_after) - int(pg_before)) * per_req)
 print(json.dumps(r))
 PY
   tail -1 "$RESULTS" >&2
