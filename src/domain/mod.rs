@@ -1,4 +1,5 @@
-//! Pure domain logic: authority, the gate, policy rules, money and status transitions.
+//! Pure domain logic: who is calling, authority, the gate, policy rules, money and status
+//! transitions.
 //!
 //! Nothing in here touches a database, the network, GraphQL or the clock: every function takes
 //! the facts it needs as arguments and returns a decision. The persistence, platform proxy and
@@ -7,6 +8,7 @@
 pub mod accounts;
 pub mod apple_api;
 pub mod authority;
+mod caller;
 pub mod campaign;
 pub mod classification;
 pub mod codes;
@@ -20,6 +22,7 @@ pub mod status;
 use std::fmt;
 use std::str::FromStr;
 
+pub use caller::Caller;
 pub use codes::UserErrorCode;
 
 /// An ad platform a layer connects to.

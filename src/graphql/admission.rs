@@ -35,7 +35,7 @@ use uuid::Uuid;
 use super::RequestAuth;
 use super::limits::{self, LimitExceeded, QueryLimits};
 use crate::domain::ActorKind;
-use crate::service::Caller;
+use crate::domain::Caller;
 use crate::store::limits::{Rate, Take};
 
 /// Who may run introspection (`__schema`, `__type`).

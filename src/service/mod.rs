@@ -9,7 +9,6 @@
 pub mod accounts;
 mod apply;
 mod approval;
-mod caller;
 mod convert;
 pub mod creatives;
 mod decision;
@@ -31,7 +30,7 @@ use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-pub use caller::Caller;
+pub use crate::domain::Caller;
 pub use convert::{creative_eligible, layer_defaults, resolved_authority};
 pub(crate) use decision::Failure;
 pub use decision::{CreativeRows, VerdictRecord, WriteResult};

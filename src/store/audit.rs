@@ -13,9 +13,9 @@ use uuid::Uuid;
 use super::page::{self, Page, PageRequest};
 
 pub mod ledger;
+use crate::domain::Caller;
 use crate::domain::Platform;
 use crate::domain::gate::Verdict;
-use crate::service::Caller;
 
 /// What an audit row records, before it is written.
 #[derive(Debug, Clone)]

@@ -14,10 +14,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::page::{self, Page, PageRequest};
+use crate::domain::Caller;
 use crate::domain::Platform;
 use crate::domain::authority::Axis;
 use crate::domain::gate::PendingStatus;
-use crate::service::Caller;
 
 /// A pending action about to be queued.
 #[derive(Debug, Clone)]

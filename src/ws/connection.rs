@@ -13,8 +13,8 @@ use super::limits::OrgSlot;
 use super::operation::{Operations, Start};
 use super::protocol::{self, ClientMessage, Invalid, Protocol, ServerMessage};
 use super::writer::{self, Frame, KeepAlive};
+use crate::domain::Caller;
 use crate::graphql::RequestAuth;
-use crate::service::Caller;
 
 /// How long the final close frame may wait for room in the queue and the writer to finish.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);

@@ -15,8 +15,8 @@ use super::Env;
 use super::limits::Counted;
 use super::protocol::{Protocol, ServerMessage};
 use super::writer::Frame;
+use crate::domain::Caller;
 use crate::graphql::{self, RequestAuth};
-use crate::service::Caller;
 
 /// The operations a connection is running, by client id.
 #[derive(Clone, Default)]

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use crate::domain::{ActorKind, Scope};
+use super::{ActorKind, Scope};
 
 /// Who is calling, resolved from a customer JWT, a system JWT or a partner key.
 #[derive(Debug, Clone, PartialEq, Eq)]
