@@ -135,7 +135,7 @@ const CLAIM: &str = "INSERT INTO limit_ws_connections (id, instance_id, organiza
 pub async fn claim(db: &DatabaseConnection, claim: Claim) -> Result<bool, DbErr> {
     let txn = db.begin().await?;
     let lock = format!("limits:ws:{}", claim.organization);
-    txn.execute_raw(pg("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lock.into()])).await?;
+    super::lock_key(&txn, &lock).await?;
     let max = i64::try_from(claim.max).unwrap_or(i64::MAX);
     let values = [
         claim.connection.into(),

@@ -80,16 +80,8 @@ pub async fn store_days<C: ConnectionTrait>(
     if days.is_empty() {
         return Ok(());
     }
+    super::lock_key(txn, &format!("metrics:{ad}")).await?;
     let backend = txn.get_database_backend();
-    if backend == DbBackend::Postgres {
-        let lock = format!("metrics:{ad}");
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            [lock.into()],
-        ))
-        .await?;
-    }
     upsert_days(txn, org, ad, days).await?;
     let scope = match backend {
         DbBackend::Postgres => "a.organization_id = $2 AND a.id = $3",
@@ -135,7 +127,7 @@ pub async fn classification_inputs<C: ConnectionTrait>(
          FROM ads a LEFT JOIN ad_metric_summaries s ON s.ad_id = a.id \
          WHERE a.organization_id = {org_at} AND a.ad_set_id IN ({sets})",
         columns = columns.join(", "),
-        org_at = if backend == DbBackend::Postgres { "$1" } else { "?" },
+        org_at = placeholders(backend, 1, 1),
         sets = placeholders(backend, 2, sets.len()),
     );
     let mut values: Vec<Value> = vec![org.into()];
@@ -259,7 +251,7 @@ async fn aggregate<C: ConnectionTrait>(
     t: &Thresholds,
 ) -> Result<HashMap<Uuid, Summary>, DbErr> {
     let backend = conn.get_database_backend();
-    let org_at = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    let org_at = placeholders(backend, 1, 1);
     let scope =
         format!("a.organization_id = {org_at} AND a.ad_set_id IN ({})", placeholders(backend, 2, sets.len()));
     let mut values: Vec<Value> = vec![org.into()];
@@ -308,7 +300,7 @@ fn placeholders(backend: DbBackend, first: usize, count: usize) -> String {
 /// Upserts the summaries of the ads matching `scope` (a condition on `ads a`), computed with
 /// `t`'s windows; its first parameter is the time written to `updated_at`.
 fn refresh_sql(backend: DbBackend, scope: &str, t: &Thresholds) -> String {
-    let now = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    let now = placeholders(backend, 1, 1);
     let updates: Vec<String> = SUMMARY_COLUMNS
         .iter()
         .chain(&["organization_id", "performance_window_days", "fatigue_window_days", "updated_at"])

@@ -15,3 +15,21 @@ pub mod platform_creatives;
 pub mod tenancy;
 
 pub use page::{Page, PageRequest};
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+
+/// On PostgreSQL, takes the transaction-scoped advisory lock named `key`: writes that take the
+/// same key queue up until the holder's transaction ends. SQLite serializes writers itself, so
+/// there is nothing to take. Call it inside a transaction.
+pub async fn lock_key<C: ConnectionTrait>(txn: &C, key: &str) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let lock = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        [key.into()],
+    );
+    txn.execute_raw(lock).await?;
+    Ok(())
+}

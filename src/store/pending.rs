@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::pending_actions;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -90,15 +89,7 @@ async fn supersede<C: ConnectionTrait>(
     action: &NewPendingAction,
     key: &str,
 ) -> Result<Vec<pending_actions::Model>, DbErr> {
-    if conn.get_database_backend() == DbBackend::Postgres {
-        let lock = format!("pending:{}:{key}", action.target_id);
-        conn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            [lock.into()],
-        ))
-        .await?;
-    }
+    super::lock_key(conn, &format!("pending:{}:{key}", action.target_id)).await?;
     let waiting = pending_actions::Entity::find()
         .filter(pending_actions::Column::OrganizationId.eq(action.organization_id))
         .filter(pending_actions::Column::TargetId.eq(action.target_id))
