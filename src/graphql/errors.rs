@@ -1,19 +1,14 @@
 //! The one place errors become GraphQL errors, each with a stable `extensions.code`.
 //!
-//! Resolver errors carry their code from [`ApiError`]. Request errors get theirs where
-//! async-graphql raises them, through the [`RequestErrorCodes`] extension: a document that does
-//! not parse is `GRAPHQL_PARSE_FAILED`; one that breaks a validation rule is
-//! `GRAPHQL_VALIDATION_FAILED`, except a value that does not fit its argument's type (an unknown
-//! enum value, `null` for a non-null variable, a string for an `Int`): `BAD_USER_INPUT`.
-//! [`with_codes`] codes what async-graphql raises outside those phases.
+//! Resolver errors carry their code from [`ApiError`]. A document that does not parse is
+//! `GRAPHQL_PARSE_FAILED`, answered by [`unparsable`] before execution starts. What async-graphql
+//! raises before execution (an error at no path: a broken validation rule, a document nesting too
+//! deep, an unknown operation name) is `GRAPHQL_VALIDATION_FAILED`, except a value that does not
+//! fit its argument's type (an unknown enum value, `null` for a non-null variable, a string for an
+//! `Int`): `BAD_USER_INPUT`. [`with_codes`] gives those, and errors raised at a path without a
+//! code of their own, their code.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{ErrorExtensions, Request, Response, ServerError};
 
 use crate::error::ApiError;
 
@@ -46,50 +41,17 @@ pub fn internal_error() -> ServerError {
     error
 }
 
-/// The schema extension that codes request errors in the phase that raises them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RequestErrorCodes;
-
-impl ExtensionFactory for RequestErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestErrorCodes)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for RequestErrorCodes {
-    /// Parsing fails with `GRAPHQL_PARSE_FAILED`; a document that parses but nests too deep or
-    /// holds too many directives (checked in this phase too) with `GRAPHQL_VALIDATION_FAILED`.
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|error| {
-            let parses = async_graphql::parser::parse_query(query).is_ok();
-            coded(error, if parses { VALIDATION_FAILED } else { PARSE_FAILED })
-        })
-    }
-
-    /// Every validation error is `GRAPHQL_VALIDATION_FAILED`, except the argument-type rule's.
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|error| {
-                    let code =
-                        if is_argument_value_error(&error) { BAD_USER_INPUT } else { VALIDATION_FAILED };
-                    coded(error, code)
-                })
-                .collect()
-        })
-    }
+/// The answer to a request whose document does not parse: one `GRAPHQL_PARSE_FAILED` error,
+/// coded here, where the document is parsed. `None` when it parses; the parsed document then stays
+/// in the request, so execution does not parse it again.
+///
+/// Coding parse errors here rather than in a schema extension keeps the schema free of
+/// extensions: with one, async-graphql runs every field of every response through the extension
+/// chain (a boxed future and a registry lookup per field), a cost a page of a few thousand
+/// fields pays on every request.
+pub fn unparsable(request: &mut Request) -> Option<Response> {
+    let error = request.parsed_query().err()?;
+    Some(Response::from_errors(vec![coded(error, PARSE_FAILED)]))
 }
 
 const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
@@ -108,11 +70,11 @@ fn coded(mut error: ServerError, code: &'static str) -> ServerError {
     error
 }
 
-/// Gives every error of `response` a code: resolver errors and request errors carry their own
-/// (above); what async-graphql raises elsewhere gets one here. Without a path: choosing the
-/// operation (`operationName` naming none, or missing among several), `GRAPHQL_VALIDATION_FAILED`.
-/// At a path, without a code: an argument whose value failed to coerce as the field ran
-/// (`BAD_USER_INPUT`), else an error of ours, `INTERNAL`, its message logged and hidden.
+/// Gives every error of `response` a code: resolver errors carry their own; the rest get one here.
+/// Without a path (raised before execution: validation, nesting depth, choosing the operation),
+/// `GRAPHQL_VALIDATION_FAILED`, or `BAD_USER_INPUT` for the argument-type rule. At a path, without
+/// a code: an argument whose value failed to coerce as the field ran (`BAD_USER_INPUT`), else an
+/// error of ours, `INTERNAL`, its message logged and hidden.
 pub fn with_codes(mut response: Response) -> Response {
     for error in &mut response.errors {
         if error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some()) {
@@ -130,7 +92,7 @@ pub fn with_codes(mut response: Response) -> Response {
 
 fn classify(error: &ServerError) -> &'static str {
     if error.path.is_empty() {
-        return VALIDATION_FAILED;
+        return if is_argument_value_error(error) { BAD_USER_INPUT } else { VALIDATION_FAILED };
     }
     let message = error.message.as_str();
     if message.starts_with("Failed to parse") || message.starts_with("Invalid value") {

@@ -52,7 +52,6 @@ impl Default for SchemaConfig {
 pub fn build_schema(services: Services, config: &SchemaConfig, limits: &LimitsConfig) -> AppSchema {
     let shared = admission::SharedLimiter::new(limits, &services.db);
     let mut builder = schema_builder()
-        .extension(errors::RequestErrorCodes)
         .limit_directives(config.admission.limits.max_directives_per_field)
         .data(services)
         .data(Admission::new(config.admission, shared));
@@ -141,6 +140,9 @@ pub async fn try_execute(
         RequestAuth::Authenticated(caller) => caller.organization_id,
         _ => uuid::Uuid::nil(),
     };
+    if let Some(response) = errors::unparsable(&mut request) {
+        return Ok(response);
+    }
     let mutation = operation_of(&mut request).1 == "mutation";
     let request =
         request.data(auth).data(loaders::loaders_with(services.reads.clone(), org, services.thresholds));

@@ -134,6 +134,9 @@ fn execute(env: &Env, caller: Caller, mut request: async_graphql::Request) -> Bo
         env.services.thresholds,
     );
     loaders.enable_all_cache(false);
+    if let Some(response) = graphql::errors::unparsable(&mut request) {
+        return futures_util::stream::once(std::future::ready(response)).boxed();
+    }
     let mutation = graphql::operation_of(&mut request).1 == "mutation";
     let request = request.data(RequestAuth::Authenticated(caller)).data(loaders);
     if mutation {
