@@ -9,14 +9,14 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers, pending_actions,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use super::shared_loads::DeliveryLoader;
 use crate::domain::classification::classify_peers;
-use crate::domain::gate::PendingStatus;
 use crate::error::ApiError;
-use crate::store::metrics;
+pub use crate::store::relations::ShownAd;
+use crate::store::{metrics, relations};
 
 /// Loads rows of one organization, batched.
 #[derive(Debug, Clone)]
@@ -96,7 +96,11 @@ fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
     keys.iter().map(|key| id(*key)).collect()
 }
 
-fn group<K: Eq + Hash + Copy, M>(keys: &[K], rows: Vec<M>, key_of: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
+fn group<K: Eq + Hash + Copy, M>(
+    keys: &[K],
+    rows: impl IntoIterator<Item = M>,
+    key_of: impl Fn(&M) -> K,
+) -> HashMap<K, Vec<M>> {
     let mut grouped: HashMap<K, Vec<M>> = keys.iter().map(|key| (*key, Vec::new())).collect();
     for row in rows {
         grouped.entry(key_of(&row)).or_default().push(row);
@@ -109,11 +113,7 @@ impl Loader<LayerId> for OrgLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[LayerId]) -> Result<HashMap<LayerId, Self::Value>, Self::Error> {
-        let rows = layers::Entity::find()
-            .filter(layers::Column::OrganizationId.eq(self.org))
-            .filter(layers::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
+        let rows = relations::layers(&self.db, self.org, &ids(keys, |k| k.0)).await?;
         Ok(rows.into_iter().map(|row| (LayerId(row.id), row)).collect())
     }
 }
@@ -123,11 +123,7 @@ impl Loader<CampaignId> for OrgLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, Self::Error> {
-        let rows = campaigns::Entity::find()
-            .filter(campaigns::Column::OrganizationId.eq(self.org))
-            .filter(campaigns::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
+        let rows = relations::campaigns(&self.db, self.org, &ids(keys, |k| k.0)).await?;
         Ok(rows.into_iter().map(|row| (CampaignId(row.id), row)).collect())
     }
 }
@@ -137,11 +133,7 @@ impl Loader<AdSetId> for OrgLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[AdSetId]) -> Result<HashMap<AdSetId, Self::Value>, Self::Error> {
-        let rows = ad_sets::Entity::find()
-            .filter(ad_sets::Column::OrganizationId.eq(self.org))
-            .filter(ad_sets::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
+        let rows = relations::ad_sets(&self.db, self.org, &ids(keys, |k| k.0)).await?;
         Ok(rows.into_iter().map(|row| (AdSetId(row.id), row)).collect())
     }
 }
@@ -153,11 +145,7 @@ impl Loader<AuthorityOf> for OrgLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[AuthorityOf]) -> Result<HashMap<AuthorityOf, Self::Value>, Self::Error> {
-        let rows = campaign_authority::Entity::find()
-            .filter(campaign_authority::Column::OrganizationId.eq(self.org))
-            .filter(campaign_authority::Column::CampaignId.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
+        let rows = relations::authority_of(&self.db, self.org, &ids(keys, |k| k.0)).await?;
         let mut found: HashMap<AuthorityOf, Self::Value> = keys.iter().map(|key| (*key, None)).collect();
         found.extend(rows.into_iter().map(|row| (AuthorityOf(row.campaign_id), Some(row))));
         Ok(found)
@@ -165,32 +153,22 @@ impl Loader<AuthorityOf> for OrgLoader {
 }
 
 impl Loader<AdSetsOf> for OrgLoader {
-    type Value = Vec<ad_sets::Model>;
+    type Value = Vec<Arc<ad_sets::Model>>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[AdSetsOf]) -> Result<HashMap<AdSetsOf, Self::Value>, Self::Error> {
-        let rows = ad_sets::Entity::find()
-            .filter(ad_sets::Column::OrganizationId.eq(self.org))
-            .filter(ad_sets::Column::CampaignId.is_in(ids(keys, |k| k.0)))
-            .order_by_desc(ad_sets::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |row| AdSetsOf(row.campaign_id)))
+        let rows = relations::ad_sets_of(&self.db, self.org, &ids(keys, |k| k.0)).await?;
+        Ok(group(keys, rows.into_iter().map(Arc::new), |row| AdSetsOf(row.campaign_id)))
     }
 }
 
 impl Loader<AdsOf> for OrgLoader {
-    type Value = Vec<ads::Model>;
+    type Value = Vec<Arc<ads::Model>>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[AdsOf]) -> Result<HashMap<AdsOf, Self::Value>, Self::Error> {
-        let rows = ads::Entity::find()
-            .filter(ads::Column::OrganizationId.eq(self.org))
-            .filter(ads::Column::AdSetId.is_in(ids(keys, |k| k.0)))
-            .order_by_desc(ads::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |row| AdsOf(row.ad_set_id)))
+        let rows = relations::ads_of(&self.db, self.org, &ids(keys, |k| k.0)).await?;
+        Ok(group(keys, rows.into_iter().map(Arc::new), |row| AdsOf(row.ad_set_id)))
     }
 }
 
@@ -199,31 +177,25 @@ impl Loader<PendingOf> for OrgLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[PendingOf]) -> Result<HashMap<PendingOf, Self::Value>, Self::Error> {
-        let rows = pending_actions::Entity::find()
-            .filter(pending_actions::Column::OrganizationId.eq(self.org))
-            .filter(pending_actions::Column::CampaignId.is_in(ids(keys, |k| k.0)))
-            .filter(pending_actions::Column::Status.eq(PendingStatus::Pending.as_str()))
-            .order_by_desc(pending_actions::Column::Id)
-            .all(&self.db)
-            .await?;
+        let rows = relations::waiting_of(&self.db, self.org, &ids(keys, |k| k.0)).await?;
         Ok(group(keys, rows, |row| PendingOf(row.campaign_id.unwrap_or_default())))
     }
 }
 
+/// A creative's content container and its ads-content row (once generated).
+pub type CreativeRows = (Arc<content_containers::Model>, Option<Arc<ads_content::Model>>);
+
 impl Loader<CreativeId> for OrgLoader {
-    type Value = (content_containers::Model, Option<ads_content::Model>);
+    type Value = CreativeRows;
     type Error = LoadError;
 
     async fn load(&self, keys: &[CreativeId]) -> Result<HashMap<CreativeId, Self::Value>, Self::Error> {
-        let rows = content_containers::Entity::find()
-            .filter(content_containers::Column::OrganizationId.eq(self.org))
-            .filter(content_containers::Column::Id.is_in(ids(keys, |k| k.0)))
-            .find_also_related(ads_content::Entity)
-            .all(&self.db)
-            .await?;
+        let rows = relations::creatives(&self.db, self.org, &ids(keys, |k| k.0)).await?;
         Ok(rows
             .into_iter()
-            .map(|(container, content)| (CreativeId(container.id), (container, content)))
+            .map(|(container, content)| {
+                (CreativeId(container.id), (Arc::new(container), content.map(Arc::new)))
+            })
             .collect())
     }
 }
@@ -231,18 +203,6 @@ impl Loader<CreativeId> for OrgLoader {
 /// The ads showing a creative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AdsOfCreative(pub Uuid);
-
-/// An ad showing a creative, as much as its state needs: which ad, in which ad set, and whether
-/// it is active.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShownAd {
-    /// The ad.
-    pub id: Uuid,
-    /// Its ad set.
-    pub ad_set_id: Uuid,
-    /// Whether its status is `active`.
-    pub active: bool,
-}
 
 impl ShownAd {
     /// The key of its classification.
@@ -256,26 +216,8 @@ impl Loader<AdsOfCreative> for OrgLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[AdsOfCreative]) -> Result<HashMap<AdsOfCreative, Self::Value>, Self::Error> {
-        let rows: Vec<(Uuid, Uuid, Option<Uuid>, String)> = ads::Entity::find()
-            .select_only()
-            .columns([
-                ads::Column::Id,
-                ads::Column::AdSetId,
-                ads::Column::ContentContainerId,
-                ads::Column::Status,
-            ])
-            .filter(ads::Column::OrganizationId.eq(self.org))
-            .filter(ads::Column::ContentContainerId.is_in(ids(keys, |k| k.0)))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut grouped: HashMap<AdsOfCreative, Self::Value> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        for (id, ad_set_id, creative, status) in rows {
-            let shown = ShownAd { id, ad_set_id, active: status == "active" };
-            grouped.entry(AdsOfCreative(creative.unwrap_or_default())).or_default().push(shown);
-        }
-        Ok(grouped)
+        let rows = relations::ads_showing(&self.db, self.org, &ids(keys, |k| k.0)).await?;
+        Ok(group(keys, rows, |ad| AdsOfCreative(ad.creative)))
     }
 }
 

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::context::{caller, reader, services};
 use super::enums::{Decision, PendingActionStatus, Platform};
 use super::types::{
-    Ad, AdAccountAuthorization, AdSet, AuditRow, Campaign, Conn, ConnectedAccount, Creative, CreativeState,
-    Layer, Node, PendingAction, Viewer, connection,
+    AdAccountAuthorization, AuditRow, Campaign, Conn, ConnectedAccount, Creative, CreativeState, Layer, Node,
+    PendingAction, Viewer, connection,
 };
 use crate::domain;
 use crate::error::ApiError;
@@ -54,7 +54,7 @@ impl QueryRoot {
         let found = tenancy::campaign(&services(ctx)?.reads, caller.organization_id, id)
             .await
             .map_err(ApiError::from)?;
-        Ok(found.map(Campaign))
+        Ok(found.map(Campaign::from))
     }
 
     /// Campaigns, newest first, optionally of one platform.
@@ -76,8 +76,8 @@ impl QueryRoot {
         )
         .await
         .map_err(ApiError::from)?;
-        crate::graphql::prefetch::campaign_page(ctx, &page.items).await?;
-        Ok(connection(page, |c| c.id, Campaign))
+        let page = crate::graphql::prefetch::campaign_page(ctx, page).await?;
+        Ok(connection(page, |c| c.row().id, |c| c))
     }
 
     /// Pending actions, newest first, filtered by platform, status and campaign.
@@ -191,7 +191,7 @@ impl QueryRoot {
             |c| c.id,
             |container| {
                 let content = contents.remove(&container.id);
-                Creative { container, content }
+                Creative::from((container, content))
             },
         ))
     }
@@ -244,15 +244,17 @@ impl QueryRoot {
             NodeKind::Campaign => tenancy::campaign(db, org, id)
                 .await
                 .map_err(ApiError::from)?
-                .map(|m| Node::Campaign(Campaign(m))),
+                .map(|m| Node::Campaign(m.into())),
             NodeKind::AdSet => {
-                tenancy::ad_set(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::AdSet(AdSet(m)))
+                tenancy::ad_set(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::AdSet(m.into()))
             }
-            NodeKind::Ad => tenancy::ad(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::Ad(Ad(m))),
+            NodeKind::Ad => {
+                tenancy::ad(db, org, id).await.map_err(ApiError::from)?.map(|m| Node::Ad(m.into()))
+            }
             NodeKind::Creative => tenancy::creative(db, org, id)
                 .await
                 .map_err(ApiError::from)?
-                .map(|(container, content)| Node::Creative(Creative { container, content })),
+                .map(|rows| Node::Creative(rows.into())),
             NodeKind::PendingAction => store::pending::find(db, org, id)
                 .await
                 .map_err(ApiError::from)?

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod page;
 pub mod pending;
 pub mod platform_creatives;
+pub mod relations;
 pub mod tenancy;
 
 pub use page::{Page, PageRequest};

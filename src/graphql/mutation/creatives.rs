@@ -66,7 +66,7 @@ impl From<WriteResult> for CreativePayload {
     fn from(r: WriteResult) -> Self {
         CreativePayload {
             verdict: r.verdict.map(Into::into),
-            creative: r.creative.map(|(container, content)| Creative { container, content }),
+            creative: r.creative.map(Creative::from),
             user_errors: r.user_errors.into_iter().map(Into::into).collect(),
         }
     }

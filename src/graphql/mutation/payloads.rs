@@ -83,9 +83,9 @@ impl From<WriteResult> for WritePayload {
     fn from(r: WriteResult) -> Self {
         WritePayload {
             verdict: r.verdict.map(Into::into),
-            campaign: r.campaign.map(Campaign),
-            ad_set: r.ad_set.map(AdSet),
-            ad: r.ad.map(Ad),
+            campaign: r.campaign.map(Campaign::from),
+            ad_set: r.ad_set.map(AdSet::from),
+            ad: r.ad.map(Ad::from),
             pending_action: r.pending_action.map(PendingAction),
             user_errors: user_errors(r.user_errors),
         }
@@ -115,7 +115,7 @@ impl From<WriteResult> for PolicyPayload {
             verdict: r.verdict.map(Into::into),
             applied: r.applied,
             pending_action: r.pending_action.map(PendingAction),
-            campaign: r.campaign.map(Campaign),
+            campaign: r.campaign.map(Campaign::from),
             layer: r.layer.map(Layer),
             user_errors: user_errors(r.user_errors),
         }
@@ -207,7 +207,7 @@ impl PendingActionResult {
             pending_action_id: id,
             verdict: r.verdict.map(Into::into),
             pending_action: r.pending_action.map(PendingAction),
-            campaign: r.campaign.map(Campaign),
+            campaign: r.campaign.map(Campaign::from),
             user_errors: user_errors(r.user_errors),
         }
     }

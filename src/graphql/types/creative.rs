@@ -1,5 +1,8 @@
 //! `Creative`: a content container and its ads-content row.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{ads_content, content_containers};
@@ -101,9 +104,30 @@ impl From<lifecycle::CreativeState> for CreativeState {
 #[derive(Debug, Clone)]
 pub struct Creative {
     /// The content container.
-    pub container: content_containers::Model,
+    pub container: Arc<content_containers::Model>,
     /// Its ads-content row, once generated.
-    pub content: Option<ads_content::Model>,
+    pub content: Option<Arc<ads_content::Model>>,
+    /// Its state and classification, when a page worked them out ahead (`prefetch`).
+    derived: Option<Derived>,
+}
+
+/// What a creative's ads say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Derived {
+    state: lifecycle::CreativeState,
+    classification: Option<Classification>,
+}
+
+impl From<(content_containers::Model, Option<ads_content::Model>)> for Creative {
+    fn from((container, content): (content_containers::Model, Option<ads_content::Model>)) -> Self {
+        Creative { container: Arc::new(container), content: content.map(Arc::new), derived: None }
+    }
+}
+
+impl From<(Arc<content_containers::Model>, Option<Arc<ads_content::Model>>)> for Creative {
+    fn from((container, content): (Arc<content_containers::Model>, Option<Arc<ads_content::Model>>)) -> Self {
+        Creative { container, content, derived: None }
+    }
 }
 
 #[Object]
@@ -121,28 +145,11 @@ impl Creative {
     /// Lifecycle state, derived from the container, its approval, its ads and their
     /// classification (`FATIGUED` when an active ad of it is classified fatigued).
     async fn state(&self, ctx: &Context<'_>) -> async_graphql::Result<CreativeState> {
-        let loaders = loaders(ctx)?;
-        let ads = loaders
-            .load_one(AdsOfCreative(self.container.id))
-            .await
-            .map_err(ApiError::from)?
-            .unwrap_or_default();
-        let active: Vec<ClassificationOf> =
-            ads.iter().filter(|ad| ad.active).map(ShownAd::classification).collect();
-        let classes = if active.is_empty() {
-            Default::default()
-        } else {
-            loaders.load_many(active.iter().copied()).await.map_err(ApiError::from)?
-        };
-        let facts = CreativeFacts {
-            container_status: &self.container.status,
-            approval_status: &self.container.approval_status,
-            archived: self.archived(),
-            active_ads: u32::try_from(active.len()).unwrap_or(u32::MAX),
-            ads: u32::try_from(ads.len()).unwrap_or(u32::MAX),
-            fatigued: classes.values().any(|class| *class == Classification::Fatigued),
-        };
-        Ok(lifecycle::creative_state(&facts).into())
+        if let Some(derived) = self.derived {
+            return Ok(derived.state.into());
+        }
+        let (ads, classes) = self.ads_and_classes(ctx).await?;
+        Ok(self.state_given(&ads, classes.into_values()).into())
     }
 
     /// How its active ads are doing: the most severe classification among them (`CRITICAL`
@@ -151,26 +158,18 @@ impl Creative {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::AdClassification>> {
-        let loaders = loaders(ctx)?;
-        let ads = loaders
-            .load_one(AdsOfCreative(self.container.id))
-            .await
-            .map_err(ApiError::from)?
-            .unwrap_or_default();
-        let active: Vec<ClassificationOf> =
-            ads.iter().filter(|ad| ad.active).map(ShownAd::classification).collect();
-        if active.is_empty() {
-            return Ok(None);
+        if let Some(derived) = self.derived {
+            return Ok(derived.classification.map(Into::into));
         }
-        let classes = loaders.load_many(active).await.map_err(ApiError::from)?;
-        Ok(classes.into_values().max_by_key(|class| severity(*class)).map(Into::into))
+        let (_, classes) = self.ads_and_classes(ctx).await?;
+        Ok(worst(classes.into_values()).map(Into::into))
     }
 
     /// Whether ads may show it now: generated, approved (or approval not required), not excluded
     /// and not archived. An `include` override keeps it eligible whatever its score; it does not
     /// approve it.
     async fn eligible(&self) -> async_graphql::Result<bool> {
-        Ok(crate::service::creative_eligible(&self.container, self.content.as_ref())
+        Ok(crate::service::creative_eligible(&self.container, self.content.as_deref())
             .map_err(ApiError::from)?)
     }
 
@@ -178,7 +177,7 @@ impl Creative {
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Creative>> {
         let Some(parent) = self.container.parent_id else { return Ok(None) };
         let loaded = loaders(ctx)?.load_one(CreativeId(parent)).await.map_err(ApiError::from)?;
-        Ok(loaded.map(|(container, content)| Creative { container, content }))
+        Ok(loaded.map(Creative::from))
     }
 
     /// Where the finished media is served from, once generated.
@@ -266,10 +265,54 @@ pub async fn prefetch_states(ctx: &Context<'_>, creatives: &[uuid::Uuid]) -> Res
 }
 
 impl Creative {
+    /// The creative with its state and classification worked out from the ads showing it and
+    /// the classifications of the active ones (what `state` and `classification` answer).
+    pub fn with_ads(mut self, ads: &[ShownAd], classes: &[Classification]) -> Self {
+        let state = self.state_given(ads, classes.iter().copied());
+        self.derived = Some(Derived { state, classification: worst(classes.iter().copied()) });
+        self
+    }
+
+    /// Its lifecycle state, given the ads showing it and the classifications of the active ones.
+    fn state_given(
+        &self,
+        ads: &[ShownAd],
+        classes: impl IntoIterator<Item = Classification>,
+    ) -> lifecycle::CreativeState {
+        let active = ads.iter().filter(|ad| ad.active).count();
+        let facts = CreativeFacts {
+            container_status: &self.container.status,
+            approval_status: &self.container.approval_status,
+            archived: self.archived(),
+            active_ads: u32::try_from(active).unwrap_or(u32::MAX),
+            ads: u32::try_from(ads.len()).unwrap_or(u32::MAX),
+            fatigued: classes.into_iter().any(|class| class == Classification::Fatigued),
+        };
+        lifecycle::creative_state(&facts)
+    }
+
+    /// The ads showing it and the classifications of the active ones, through the DataLoaders.
+    async fn ads_and_classes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<(Vec<ShownAd>, HashMap<ClassificationOf, Classification>), ApiError> {
+        let loaders = loaders(ctx)?;
+        let ads = loaders.load_one(AdsOfCreative(self.container.id)).await?.unwrap_or_default();
+        let active: Vec<ClassificationOf> =
+            ads.iter().filter(|ad| ad.active).map(ShownAd::classification).collect();
+        let classes = if active.is_empty() { HashMap::new() } else { loaders.load_many(active).await? };
+        Ok((ads, classes))
+    }
+
     /// Whether its ads-content row is archived.
     fn archived(&self) -> bool {
         self.content.as_ref().is_some_and(|c| c.archived_at.is_some())
     }
+}
+
+/// The most severe of `classes` (`CRITICAL` first, then `FATIGUED`, `UNDERPERFORMING`, ...).
+fn worst(classes: impl IntoIterator<Item = Classification>) -> Option<Classification> {
+    classes.into_iter().max_by_key(|class| severity(*class))
 }
 
 /// How urgently a classification calls for action, for picking a creative's worst ad.

@@ -201,8 +201,8 @@ impl Layer {
         )
         .await
         .map_err(crate::error::ApiError::from)?;
-        crate::graphql::prefetch::campaign_page(ctx, &page.items).await?;
-        Ok(connection(page, |c| c.id, Campaign))
+        let page = crate::graphql::prefetch::campaign_page(ctx, page).await?;
+        Ok(connection(page, |c| c.row().id, |c| c))
     }
 
     /// When the layer was last changed.

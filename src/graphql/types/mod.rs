@@ -13,7 +13,7 @@ mod viewer;
 
 pub use account::{AdAccountAuthorization, ConnectedAccount, ConnectedAccountStatus};
 pub use audit::AuditRow;
-pub use campaign::{Ad, AdSet, Campaign};
+pub use campaign::{Ad, AdRelations, AdSet, Campaign, CampaignRelations};
 pub use creative::{Creative, CreativeState, prefetch_states as prefetch_creative_states};
 pub use layer::{AuthorityBlock, Layer};
 pub use node::Node;
@@ -68,6 +68,18 @@ pub fn paginate<M>(mut items: Vec<M>, request: PageRequest, id: impl Fn(&M) -> u
     let has_next_page = items.len() as u64 > request.first;
     items.truncate(request.first as usize);
     Page { items, has_next_page, has_previous_page }
+}
+
+/// Pages through items already in memory and ordered newest first (relations a page loaded
+/// ahead), cloning only the items of the page.
+pub fn page_of<M: Clone>(items: &[M], request: PageRequest, id: impl Fn(&M) -> uuid::Uuid) -> Page<M> {
+    let start = request.after.map_or(0, |after| items.partition_point(|item| id(item) >= after));
+    let rest = &items[start..];
+    Page {
+        items: rest.iter().take(request.first as usize).cloned().collect(),
+        has_next_page: rest.len() as u64 > request.first,
+        has_previous_page: request.after.is_some(),
+    }
 }
 
 /// Turns a stored lowercase code into its GraphQL enum, through the domain type.

@@ -61,7 +61,7 @@ impl PendingAction {
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
         let Some(id) = self.0.campaign_id else { return Ok(None) };
         let loaded = loaders(ctx)?.load_one(CampaignId(id)).await.map_err(ApiError::from)?;
-        Ok(loaded.map(Campaign))
+        Ok(loaded.map(Campaign::from))
     }
 
     /// `layer`, `campaign`, `ad_set` or `ad`.
