@@ -5,10 +5,13 @@
 //! No decisions are made here: the service decides, the store reads and writes.
 
 pub mod accounts;
+pub mod ads;
 pub mod audit;
 pub mod campaigns;
+pub mod layers;
 pub mod limits;
 pub mod metrics;
+pub mod organizations;
 pub mod page;
 pub mod pending;
 pub mod platform_creatives;
@@ -16,7 +19,8 @@ pub mod tenancy;
 
 pub use page::{Page, PageRequest};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, PrimaryKeyTrait, Statement, UpdateMany};
+use uuid::Uuid;
 
 /// On PostgreSQL, takes the transaction-scoped advisory lock named `key`: writes that take the
 /// same key queue up until the holder's transaction ends. SQLite serializes writers itself, so
@@ -32,4 +36,19 @@ pub async fn lock_key<C: ConnectionTrait>(txn: &C, key: &str) -> Result<(), DbEr
     );
     txn.execute_raw(lock).await?;
     Ok(())
+}
+
+/// Runs `update` of row `id` and answers the row as it left it: in the same statement where the
+/// database can (`RETURNING`), else read back after it.
+async fn updated<E, C>(conn: &C, update: UpdateMany<E>, id: Uuid) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+    C: ConnectionTrait,
+{
+    if conn.support_returning() {
+        return Ok(update.exec_with_returning(conn).await?.pop());
+    }
+    update.exec(conn).await?;
+    E::find_by_id(id).one(conn).await
 }
