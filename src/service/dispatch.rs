@@ -483,8 +483,7 @@ fn taken_over(dispatch: &Dispatch) -> WriteResult {
 
 /// The organization of the ticket's audit row.
 async fn audit_org<C: sea_orm::ConnectionTrait>(conn: &C, ticket: Ticket) -> Result<Option<Uuid>, Failure> {
-    use sea_orm::EntityTrait;
-    Ok(entity::audit::Entity::find_by_id(ticket.verdict_id).one(conn).await?.map(|row| row.organization_id))
+    Ok(audit::organization_of(conn, ticket.verdict_id).await?)
 }
 
 /// Moves the ticket's pending action from `approved` to `failed`, with the error code as its

@@ -257,16 +257,3 @@ fn authority_row(
         ..Default::default()
     }
 }
-
-/// The ads-content rows of `containers`, by container id.
-pub async fn ads_content_of<C: ConnectionTrait>(
-    conn: &C,
-    containers: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, entity::ads_content::Model>, DbErr> {
-    use entity::ads_content;
-    let rows = ads_content::Entity::find()
-        .filter(ads_content::Column::ContentContainerId.is_in(containers.iter().copied()))
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(|row| (row.content_container_id, row)).collect())
-}

@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use entity::{connected_accounts, layers};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -22,8 +22,10 @@ use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::{PlatformError, TokenGrant};
 use crate::service::{Caller, VerdictRecord, WriteResult};
+use crate::store::accounts::{self, AccountChange};
 use crate::store::audit::{self, AuditEntry};
-use crate::store::{accounts, tenancy};
+use crate::store::layers::{self as store_layers, AccountField};
+use crate::store::tenancy;
 
 /// What the callback did.
 #[derive(Debug, Clone)]
@@ -192,7 +194,7 @@ impl Services {
         row.access_token = Some(self.seal(&row, TokenKind::Access, &grant.access_token)?);
         row.refresh_token =
             grant.refresh_token.as_ref().map(|t| self.seal(&row, TokenKind::Refresh, t)).transpose()?;
-        let row = accounts::insert(&txn, connected_accounts::ActiveModel::from(row)).await?;
+        let row = accounts::insert(&txn, row).await?;
         let replaced: &[AccountStatus] = if status == AccountStatus::Active {
             &[AccountStatus::AwaitingCustomer, AccountStatus::Active, AccountStatus::RefreshFailed]
         } else {
@@ -247,7 +249,9 @@ impl Services {
                 }
                 let status: AccountStatus = row.status.parse()?;
                 let change = match (action, status) {
-                    ("confirm", AccountStatus::AwaitingCustomer) => confirm_change(caller),
+                    ("confirm", AccountStatus::AwaitingCustomer) => {
+                        AccountChange::Confirm { by: caller.actor_id.clone() }
+                    }
                     ("confirm", _) => {
                         return Err(UserError::argument(
                             "id",
@@ -264,7 +268,7 @@ impl Services {
                         )
                         .into());
                     }
-                    _ => disconnect_change(),
+                    _ => AccountChange::Disconnect,
                 };
                 let revocable = if action == "disconnect" { self.revocable(&row) } else { None };
                 if !accounts::update_if_version(txn, &row, change).await? {
@@ -340,25 +344,6 @@ impl Services {
     }
 }
 
-fn confirm_change(caller: &Caller) -> connected_accounts::ActiveModel {
-    connected_accounts::ActiveModel {
-        status: Set(AccountStatus::Active.as_str().to_owned()),
-        confirmed_by: Set(Some(caller.actor_id.clone())),
-        confirmed_at: Set(Some(Utc::now())),
-        ..Default::default()
-    }
-}
-
-fn disconnect_change() -> connected_accounts::ActiveModel {
-    connected_accounts::ActiveModel {
-        status: Set(AccountStatus::Disconnected.as_str().to_owned()),
-        access_token: Set(None),
-        refresh_token: Set(None),
-        disconnected_at: Set(Some(Utc::now())),
-        ..Default::default()
-    }
-}
-
 /// Who started the flow, as the state says.
 fn initiator(state: &OAuthState) -> Result<Caller, CallbackError> {
     match state.initiator_kind.parse::<ActorKind>() {
@@ -404,21 +389,12 @@ async fn point_layer<C: ConnectionTrait>(
     layer: &layers::Model,
     row: &connected_accounts::Model,
 ) -> Result<(), ApiError> {
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let column = if row.platform == Platform::Apple.as_str() && super::apple::apple_api(row)? == AppleApi::V5
-    {
-        layers::Column::AppleOrgId
+    let field = if row.platform == Platform::Apple.as_str() && super::apple::apple_api(row)? == AppleApi::V5 {
+        AccountField::AppleOrg
     } else {
-        layers::Column::AdAccountId
+        AccountField::AdAccount
     };
-    layers::Entity::update_many()
-        .col_expr(column, Expr::value(row.external_account_id.clone()))
-        .col_expr(layers::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(layers::Column::Id.eq(layer.id))
-        .filter(layers::Column::OrganizationId.eq(layer.organization_id))
-        .exec(conn)
-        .await?;
+    store_layers::point_at_account(conn, layer, field, &row.external_account_id).await?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use entity::{connected_accounts, layers};
-use sea_orm::{ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -28,7 +28,7 @@ use crate::events::Event;
 use crate::platform::{AccountContext, PlatformError, TokenGrant};
 use crate::service::convert;
 use crate::service::{Caller, Failure};
-use crate::store::accounts;
+use crate::store::accounts::{self, AccountChange};
 use crate::store::audit::{self, AuditEntry};
 
 /// How many connections one sweep refreshes at most.
@@ -171,17 +171,15 @@ impl Services {
         row: &connected_accounts::Model,
         grant: &TokenGrant,
     ) -> Result<(), ApiError> {
-        let mut change = connected_accounts::ActiveModel {
-            status: Set(AccountStatus::Active.as_str().to_owned()),
-            access_token: Set(Some(self.seal(row, TokenKind::Access, &grant.access_token)?)),
-            access_token_expires_at: Set(grant.expires_at),
-            last_refreshed_at: Set(Some(Utc::now())),
-            refresh_error: Set(None),
-            ..Default::default()
+        let change = AccountChange::Refreshed {
+            access_token: self.seal(row, TokenKind::Access, &grant.access_token)?,
+            expires_at: grant.expires_at,
+            refresh_token: grant
+                .refresh_token
+                .as_ref()
+                .map(|t| self.seal(row, TokenKind::Refresh, t))
+                .transpose()?,
         };
-        if let Some(refresh) = &grant.refresh_token {
-            change.refresh_token = Set(Some(self.seal(row, TokenKind::Refresh, refresh)?));
-        }
         if !accounts::update_if_version(conn, row, change).await? {
             return Err(ApiError::internal(format!("connected account {} changed under its lock", row.id)));
         }
@@ -195,11 +193,7 @@ impl Services {
         error: &PlatformError,
     ) -> Result<(), ApiError> {
         tracing::warn!(account_id = %row.id, code = error.code(), "ad account token refresh failed");
-        let change = connected_accounts::ActiveModel {
-            status: Set(AccountStatus::RefreshFailed.as_str().to_owned()),
-            refresh_error: Set(Some(error.to_string())),
-            ..Default::default()
-        };
+        let change = AccountChange::RefreshFailed { error: error.to_string() };
         if !accounts::update_if_version(&txn, row, change).await? {
             return Err(ApiError::internal(format!("connected account {} changed under its lock", row.id)));
         }
