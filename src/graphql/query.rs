@@ -12,6 +12,7 @@ use crate::domain;
 use crate::error::ApiError;
 use crate::ids::{self, NodeKind};
 use crate::store::audit::AuditFilter;
+use crate::store::codes::LayerCodes;
 use crate::store::pending::PendingFilter;
 use crate::store::{self, PageRequest, tenancy};
 
@@ -32,7 +33,7 @@ impl QueryRoot {
         let mut layers = tenancy::layers_of(&services(ctx)?.reads, caller.organization_id)
             .await
             .map_err(ApiError::from)?;
-        layers.sort_by_key(|layer| layer.platform.parse::<domain::Platform>().ok());
+        layers.sort_by_key(|layer| layer.platform().ok());
         Ok(layers.into_iter().map(Layer).collect())
     }
 

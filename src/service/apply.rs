@@ -14,6 +14,7 @@ use crate::domain::status::EntityStatus;
 use crate::error::ApiError;
 use crate::store::ads::{self as store_ads, AdChange, NewAd, NewAdSet};
 use crate::store::campaigns::{self as store_campaigns, CampaignChange};
+use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes};
 
 /// The rows an applied write created or changed.
 #[derive(Debug, Default)]
@@ -57,7 +58,8 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             campaign(CampaignChange::Targeting(serde_json::to_value(targeting)?)).await
         }
         AdWrite::CampaignStatus { action, .. } => {
-            let status = next_status(prepared.campaign.as_ref().map(|c| c.status.as_str()), *action)?;
+            let status =
+                next_status(prepared.campaign.as_ref().map(CampaignCodes::status).transpose()?, *action)?;
             campaign(CampaignChange::Status(status)).await
         }
         AdWrite::CreateAdSet { campaign_id, name, daily_budget_cents, targeting } => {
@@ -73,7 +75,7 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             Ok(Applied { ad_set: Some(ad_set), ..Default::default() })
         }
         AdWrite::AdSetStatus { action, .. } => {
-            let status = next_status(prepared.ad_set.as_ref().map(|s| s.status.as_str()), *action)?;
+            let status = next_status(prepared.ad_set.as_ref().map(AdSetCodes::status).transpose()?, *action)?;
             let ad_set = store_ads::set_ad_set_status(conn, target, status).await?;
             Ok(Applied { ad_set, ..Default::default() })
         }
@@ -97,7 +99,7 @@ pub(crate) async fn apply<C: ConnectionTrait>(
         AdWrite::ReplaceAdCreative { creative_id, .. } => ad(AdChange::Creative(*creative_id)).await,
         AdWrite::PruneAd { .. } => ad(AdChange::Status(EntityStatus::Paused)).await,
         AdWrite::AdStatus { action, .. } => {
-            let status = next_status(prepared.ad.as_ref().map(|a| a.status.as_str()), *action)?;
+            let status = next_status(prepared.ad.as_ref().map(AdCodes::status).transpose()?, *action)?;
             ad(AdChange::Status(status)).await
         }
     }

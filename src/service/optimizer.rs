@@ -20,7 +20,9 @@ use crate::domain::Platform;
 use crate::domain::classification::{
     Classification, DailyMetrics, Thresholds, classify, median_cpa_cents, recent_totals,
 };
+use crate::domain::lifecycle::OverrideMode;
 use crate::error::ApiError;
+use crate::store::codes::ContentCodes;
 use crate::store::metrics::histories;
 use crate::store::optimizer::{self as store, NewRun};
 use crate::store::{ads as store_ads, campaigns, creatives, organizations, pending};
@@ -221,7 +223,7 @@ async fn best_creative<C: ConnectionTrait>(
             })
             .collect();
     eligible.sort_by(|(a, ac), (b, bc)| {
-        let included = |c: &ads_content::Model| c.override_mode.as_deref() == Some("include");
+        let included = |c: &ads_content::Model| c.override_mode() == Ok(Some(OverrideMode::Include));
         included(bc)
             .cmp(&included(ac))
             .then(bc.organic_score.total_cmp(&ac.organic_score))

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::approval::Resolving;
-use super::convert::{self, campaign_block, layer_defaults, resolved_authority};
+use super::convert::resolved_authority;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
 use crate::domain::Platform;
 use crate::domain::authority::{AuthorityBlock, AuthorityChange};
@@ -22,6 +22,7 @@ use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::campaigns as store_campaigns;
+use crate::store::codes::{AuthorityCodes, LayerCodes};
 use crate::store::layers::{self as store_layers, KillSwitch};
 use crate::store::pending::{self, NewPendingAction};
 use crate::store::tenancy;
@@ -75,7 +76,7 @@ impl Services {
             let row = tenancy::campaign_authority(txn, org, campaign_id).await?;
             let current = resolved_authority(row.as_ref(), &layer)?.block;
             let own = (!inherit_defaults).then(|| current.apply(&change));
-            let proposed = own.unwrap_or(layer_defaults(&layer)?);
+            let proposed = own.unwrap_or(layer.defaults()?);
             let verdict = policy::decide_policy_change(&PolicyGateInput {
                 actor: caller.kind,
                 scopes: &caller.scopes,
@@ -111,7 +112,7 @@ impl Services {
         let org = caller.organization_id;
         self.decide(dry_run, async |txn| {
             let layer = self.layer_locked(txn, org, platform).await?;
-            let current = layer_defaults(&layer)?;
+            let current = layer.defaults()?;
             let proposed = current.apply(&change.authority);
             let cap = change.max_daily_budget_cents.unwrap_or(layer.max_daily_budget_cents);
             let raises = policy::is_raise(&current, &proposed)
@@ -222,7 +223,7 @@ impl Services {
                     id: action_id,
                     organization_id: caller.organization_id,
                     layer_id: target.layer.id,
-                    platform: convert::platform(target.layer)?,
+                    platform: target.layer.platform()?,
                     campaign_id: target.campaign_id,
                     target_type: target.target_type,
                     target_id: target.target_id,
@@ -372,7 +373,7 @@ async fn current_policy<C: ConnectionTrait>(
         PolicyChange::LayerDefaults { layer_id, .. } => {
             let Some(layer) = tenancy::layer_for_update(conn, org, *layer_id).await? else { return Ok(None) };
             Some(
-                json!({ "block": layer_defaults(&layer)?, "max_daily_budget_cents": layer.max_daily_budget_cents }),
+                json!({ "block": layer.defaults()?, "max_daily_budget_cents": layer.max_daily_budget_cents }),
             )
         }
     })
@@ -409,7 +410,7 @@ async fn write_campaign_authority<C: ConnectionTrait>(
     match (block, existing) {
         (None, Some(_)) => store_campaigns::delete_authority(conn, org, campaign_id).await?,
         (None, None) => {}
-        (Some(block), Some(existing)) if campaign_block(&existing)? == block => {}
+        (Some(block), Some(existing)) if existing.block()? == block => {}
         (Some(block), Some(_)) => {
             store_campaigns::update_authority(conn, org, campaign_id, block, caller.label()).await?;
         }
@@ -446,7 +447,7 @@ fn policy_entry(
         id: verdict_id,
         organization_id: layer.organization_id,
         layer_id: Some(layer.id),
-        platform: layer.platform.parse().ok(),
+        platform: layer.platform().ok(),
         campaign_id: target.campaign_id,
         target_type: Some(target.target_type),
         target_id: Some(target.target_id),

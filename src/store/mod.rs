@@ -1,13 +1,18 @@
-//! Persistence: every query the service runs, each scoped to one organization.
+//! Persistence: every query the service, the resolvers and the command line run, each scoped to
+//! one organization. Nothing outside this module builds a sea-orm query (but for the GraphQL
+//! DataLoaders, `graphql::loaders`).
 //!
 //! Functions take any connection or transaction (`ConnectionTrait`) and an organization id; a row
 //! of another organization is never returned, so "not yours" and "does not exist" look the same.
-//! No decisions are made here: the service decides, the store reads and writes.
+//! The few that cross organizations say so (a partner key found by its hash, the sweepers). No
+//! decisions are made here: the service decides, and holds the transaction; the store reads and
+//! writes. A stored code becomes its domain enum in [`codes`], nowhere else.
 
 pub mod accounts;
 pub mod ads;
 pub mod audit;
 pub mod campaigns;
+pub mod codes;
 pub mod creatives;
 pub mod layers;
 pub mod limits;

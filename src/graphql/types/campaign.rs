@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{ad_sets, ads, campaigns};
 
-use super::{AuthorityBlock, Conn, Creative, Layer, PendingAction, code, connection, paginate};
+use super::{AuthorityBlock, Conn, Creative, Layer, PendingAction, connection, paginate};
 use crate::domain;
 use crate::error::ApiError;
 use crate::graphql::context::loaders;
@@ -16,6 +16,7 @@ use crate::graphql::loaders::{
 use crate::ids::{self, NodeKind};
 use crate::service::resolved_authority;
 use crate::store::PageRequest;
+use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes};
 
 /// Who a campaign or ad set reaches.
 #[derive(SimpleObject, Debug, Clone)]
@@ -73,17 +74,17 @@ impl Campaign {
 
     /// Platform.
     async fn platform(&self) -> async_graphql::Result<Platform> {
-        Ok(code::<domain::Platform, Platform>(&self.0.platform)?)
+        Ok(self.0.platform().map_err(ApiError::from)?.into())
     }
 
     /// What it optimizes for.
     async fn outcome(&self) -> async_graphql::Result<Outcome> {
-        Ok(code::<domain::campaign::Outcome, Outcome>(&self.0.outcome)?)
+        Ok(self.0.outcome().map_err(ApiError::from)?.into())
     }
 
     /// Delivery status.
     async fn status(&self) -> async_graphql::Result<EntityStatus> {
-        Ok(code::<domain::status::EntityStatus, EntityStatus>(&self.0.status)?)
+        Ok(self.0.status().map_err(ApiError::from)?.into())
     }
 
     /// Daily budget in the layer currency's minor unit (null when the budget is lifetime).
@@ -98,7 +99,7 @@ impl Campaign {
 
     /// Bid strategy.
     async fn bid_strategy(&self) -> async_graphql::Result<BidStrategy> {
-        Ok(code::<domain::campaign::BidStrategy, BidStrategy>(&self.0.bid_strategy)?)
+        Ok(self.0.bid_strategy().map_err(ApiError::from)?.into())
     }
 
     /// Cost or bid cap in minor units, for the strategies that take one.
@@ -220,7 +221,7 @@ impl AdSet {
 
     /// Delivery status.
     async fn status(&self) -> async_graphql::Result<EntityStatus> {
-        Ok(code::<domain::status::EntityStatus, EntityStatus>(&self.0.status)?)
+        Ok(self.0.status().map_err(ApiError::from)?.into())
     }
 
     /// Ad set daily budget in minor units, where the campaign does not carry the budget.
@@ -285,7 +286,7 @@ impl Ad {
 
     /// Delivery status.
     async fn status(&self) -> async_graphql::Result<EntityStatus> {
-        Ok(code::<domain::status::EntityStatus, EntityStatus>(&self.0.status)?)
+        Ok(self.0.status().map_err(ApiError::from)?.into())
     }
 
     /// The platform's own id for it.

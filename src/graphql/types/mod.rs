@@ -69,11 +69,3 @@ pub fn paginate<M>(mut items: Vec<M>, request: PageRequest, id: impl Fn(&M) -> u
     items.truncate(request.first as usize);
     Page { items, has_next_page, has_previous_page }
 }
-
-/// Turns a stored lowercase code into its GraphQL enum, through the domain type.
-pub fn code<D, A>(stored: &str) -> Result<A, crate::error::ApiError>
-where
-    D: std::str::FromStr<Err = crate::domain::UnknownCode> + Into<A>,
-{
-    Ok(stored.parse::<D>()?.into())
-}

@@ -24,6 +24,7 @@ use crate::platform::{PlatformError, TokenGrant};
 use crate::service::{Caller, VerdictRecord, WriteResult};
 use crate::store::accounts::{self, AccountChange};
 use crate::store::audit::{self, AuditEntry};
+use crate::store::codes::{AccountCodes, LayerCodes};
 use crate::store::layers::{self as store_layers, AccountField};
 use crate::store::tenancy;
 
@@ -239,7 +240,7 @@ impl Services {
                 let row = accounts::lock(txn, org, id).await?.ok_or_else(|| {
                     UserError::argument("id", UserErrorCode::NotFound, "connected account not found")
                 })?;
-                let platform: Platform = row.platform.parse()?;
+                let platform = row.platform()?;
                 let layer = locked_layer(txn, org, platform).await?;
                 let verdict = decide_customer_only(caller.kind);
                 if verdict.decision != Decision::Allow {
@@ -247,7 +248,7 @@ impl Services {
                     let audit_row = audit::insert(txn, caller, entry(&layer, &row, &event, &verdict)).await?;
                     return Ok(answer(&audit_row, &verdict, row));
                 }
-                let status: AccountStatus = row.status.parse()?;
+                let status = row.status()?;
                 let change = match (action, status) {
                     ("confirm", AccountStatus::AwaitingCustomer) => {
                         AccountChange::Confirm { by: caller.actor_id.clone() }
@@ -323,7 +324,7 @@ impl Services {
         platform: Platform,
         token: &crate::auth::Secret,
     ) -> Result<(), ApiError> {
-        let api = super::apple::apple_api(row)?;
+        let api = row.apple_api()?;
         let outcome = self.accounts.config.oauth.revoke(platform, token, api).await;
         let verdict = decide_customer_only(caller.kind);
         let (event, error) = match &outcome {
@@ -389,7 +390,7 @@ async fn point_layer<C: ConnectionTrait>(
     layer: &layers::Model,
     row: &connected_accounts::Model,
 ) -> Result<(), ApiError> {
-    let field = if row.platform == Platform::Apple.as_str() && super::apple::apple_api(row)? == AppleApi::V5 {
+    let field = if row.platform()? == Platform::Apple && row.apple_api()? == AppleApi::V5 {
         AccountField::AppleOrg
     } else {
         AccountField::AdAccount
@@ -422,7 +423,7 @@ fn entry(
         id: Uuid::now_v7(),
         organization_id: layer.organization_id,
         layer_id: Some(layer.id),
-        platform: layer.platform.parse().ok(),
+        platform: layer.platform().ok(),
         campaign_id: None,
         target_type: Some("connected_account"),
         target_id: Some(row.id),

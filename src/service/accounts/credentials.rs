@@ -19,7 +19,6 @@ use uuid::Uuid;
 use super::Services;
 use crate::auth::Secret;
 use crate::auth::token_cipher::TokenKind;
-use crate::domain::Platform;
 use crate::domain::UserErrorCode;
 use crate::domain::accounts::{AccountStatus, needs_refresh};
 use crate::domain::gate::{Decision, Verdict};
@@ -30,6 +29,7 @@ use crate::service::convert;
 use crate::service::{Caller, Failure};
 use crate::store::accounts::{self, AccountChange};
 use crate::store::audit::{self, AuditEntry};
+use crate::store::codes::{AccountCodes, LayerCodes};
 
 /// How many connections one sweep refreshes at most.
 const SWEEP_BATCH: u64 = 100;
@@ -74,7 +74,7 @@ impl Services {
         if !self.accounts.config.live {
             return Ok(None);
         }
-        let platform = convert::platform(layer)?;
+        let platform = layer.platform()?;
         let Some(row) = accounts::in_use(conn, layer.organization_id, platform).await? else {
             return Err(UserError::argument(
                 "platform",
@@ -118,7 +118,7 @@ impl Services {
         let row = accounts::lock(&txn, org, id)
             .await?
             .ok_or_else(|| ApiError::internal(format!("connected account {id} vanished")))?;
-        let status: AccountStatus = row.status.parse()?;
+        let status = row.status()?;
         let now = Utc::now();
         let fresh = !needs_refresh(row.access_token_expires_at, now, self.accounts.config.refresh_margin);
         match status {
@@ -134,11 +134,11 @@ impl Services {
                 ))));
             }
         }
-        let platform: Platform = row.platform.parse()?;
+        let platform = row.platform()?;
         let access = self.access_token(&row)?;
         let refresh =
             row.refresh_token.as_deref().map(|t| self.open(&row, TokenKind::Refresh, t)).transpose()?;
-        let api = super::apple::apple_api(&row)?;
+        let api = row.apple_api()?;
         let outcome = self.accounts.config.oauth.refresh(platform, &access, refresh.as_ref(), api).await;
         match outcome {
             Ok(grant) => {
@@ -201,7 +201,7 @@ impl Services {
             id: Uuid::now_v7(),
             organization_id: row.organization_id,
             layer_id: Some(row.layer_id),
-            platform: row.platform.parse().ok(),
+            platform: row.platform().ok(),
             campaign_id: None,
             target_type: Some("connected_account"),
             target_id: Some(row.id),
