@@ -4,7 +4,6 @@
 use std::error::Error;
 
 use clap::{Parser, Subcommand};
-use sea_orm::{EntityTrait, QueryOrder};
 use uuid::Uuid;
 
 use crate::application::{Application, app_config, open};
@@ -306,10 +305,7 @@ async fn dev_token(
     app: &Application,
 ) -> Result<Option<(entity::organizations::Model, String)>, Box<dyn Error + Send + Sync>> {
     let state = app.state();
-    let oldest = entity::organizations::Entity::find()
-        .order_by_asc(entity::organizations::Column::Id)
-        .one(&state.services.db)
-        .await?;
+    let oldest = crate::store::organizations::oldest(&state.services.db).await?;
     let Some(org) = oldest else { return Ok(None) };
     let token = mint(&state.jwt, org.id, "dev-user", 24 * 3600)?;
     Ok(Some((org, token)))

@@ -21,6 +21,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, oneshot};
 use uuid::Uuid;
 
+use crate::domain::gate::Decision;
+use crate::store::codes::AuditCodes;
+
 /// How many messages one subscriber may fall behind before it is told to resync.
 pub const SUBSCRIBER_BUFFER: usize = 1024;
 
@@ -127,7 +130,7 @@ impl Event {
     /// The events an audit row stands for: the row itself, and a denial when it is one.
     pub fn for_audit_row(row: &audit::Model) -> Vec<Event> {
         let mut events = vec![Event::audit(row)];
-        if row.decision.as_deref() == Some("deny") {
+        if row.decision() == Ok(Some(Decision::Deny)) {
             events.push(Event::write_denied(row));
         }
         events

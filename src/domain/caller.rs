@@ -65,6 +65,11 @@ impl Caller {
         }
     }
 
+    /// `<kind>:<actor id>` (`customer:u1`), as a changed row records who changed it.
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.actor_id)
+    }
+
     /// Whether the caller holds `scope` (everyone but partners holds every scope).
     pub fn has_scope(&self, scope: Scope) -> bool {
         self.kind != ActorKind::Partner || self.scopes.contains(&scope)

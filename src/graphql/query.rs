@@ -1,7 +1,6 @@
 //! The query root: everything the dashboard reads, scoped to the caller's organization.
 
 use async_graphql::{Context, ID, Object};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::context::{caller, reader, services};
 use super::enums::{Decision, PendingActionStatus, Platform};
@@ -13,6 +12,7 @@ use crate::domain;
 use crate::error::ApiError;
 use crate::ids::{self, NodeKind};
 use crate::store::audit::AuditFilter;
+use crate::store::codes::LayerCodes;
 use crate::store::pending::PendingFilter;
 use crate::store::{self, PageRequest, tenancy};
 
@@ -33,7 +33,7 @@ impl QueryRoot {
         let mut layers = tenancy::layers_of(&services(ctx)?.reads, caller.organization_id)
             .await
             .map_err(ApiError::from)?;
-        layers.sort_by_key(|layer| layer.platform.parse::<domain::Platform>().ok());
+        layers.sort_by_key(|layer| layer.platform().ok());
         Ok(layers.into_iter().map(Layer).collect())
     }
 
@@ -184,7 +184,7 @@ impl QueryRoot {
             .await
             .map_err(ApiError::from)?;
         let containers: Vec<uuid::Uuid> = page.items.iter().map(|c| c.id).collect();
-        let mut contents = store::campaigns::ads_content_of(db, &containers).await.map_err(ApiError::from)?;
+        let mut contents = store::creatives::contents_of(db, &containers).await.map_err(ApiError::from)?;
         crate::graphql::types::prefetch_creative_states(ctx, &containers).await?;
         Ok(connection(
             page,
@@ -205,12 +205,9 @@ impl QueryRoot {
     ) -> async_graphql::Result<Conn<crate::graphql::types::OptimizerRun>> {
         let caller = reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(ApiError::from)?;
-        let select = entity::optimizer_runs::Entity::find()
-            .filter(entity::optimizer_runs::Column::OrganizationId.eq(caller.organization_id));
-        let page =
-            store::page::fetch(&services(ctx)?.reads, select, entity::optimizer_runs::Column::Id, request)
-                .await
-                .map_err(ApiError::from)?;
+        let page = store::optimizer::runs(&services(ctx)?.reads, caller.organization_id, request)
+            .await
+            .map_err(ApiError::from)?;
         Ok(connection(page, |run| run.id, crate::graphql::types::OptimizerRun))
     }
 

@@ -13,11 +13,12 @@ use super::dispatch::Dispatch;
 use super::prepare::prepare;
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
+use crate::domain::authority::Axis;
 use crate::domain::gate::{self, ApprovalInput, ApprovalVerdict, Decision, PendingStatus};
-use crate::domain::{ActorKind, Platform};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::store::audit::{self, AuditEntry};
+use crate::store::codes::PendingCodes;
 use crate::store::pending::{self, Resolution};
 
 impl Services {
@@ -30,11 +31,11 @@ impl Services {
                 return self.approve_policy(txn, caller, action, status, dry_run).await;
             }
             let write: AdWrite = serde_json::from_value(action.after.clone())?;
-            let proposer: ActorKind = action.proposed_by_type.parse()?;
+            let proposer = action.proposed_by()?;
             let prepared = match prepare(txn, caller.organization_id, proposer, &write).await {
                 Ok(prepared) => prepared,
                 Err(Failure::User(error)) if error.code == crate::domain::UserErrorCode::NotFound => {
-                    let decided = target_gone(caller, status, action.axis.as_deref())?;
+                    let decided = target_gone(caller, status, action.axis()?);
                     let resolution = Resolving { action, status, decided, dry_run };
                     return self
                         .resolve(txn, caller, resolution, "pending_action.approval_denied", None)
@@ -112,7 +113,7 @@ impl Services {
         let action = pending::find_for_update(txn, caller.organization_id, id)
             .await?
             .ok_or_else(|| UserError::not_found("id", "pending action").at_argument())?;
-        let mut status: PendingStatus = action.status.parse()?;
+        let mut status = action.status()?;
         if status == PendingStatus::Pending && action.expires_at.to_utc() <= Utc::now() {
             pending::transition(txn, action.id, PendingStatus::Pending, PendingStatus::Expired, None).await?;
             status = PendingStatus::Expired;
@@ -157,7 +158,7 @@ async fn settle(
     note: Option<String>,
 ) -> Result<(pending_actions::Model, Vec<Event>), Failure> {
     let Resolving { action, status, decided, .. } = resolving;
-    let before: PendingStatus = action.status.parse()?;
+    let before = action.status()?;
     let row = audit::insert(txn, caller, entry).await?;
     if decided.next_status != *status {
         let reason = note.or_else(|| decided.verdict.reason_code());
@@ -184,26 +185,22 @@ pub(crate) struct Resolving {
 
 /// The verdict on approving an action whose target no longer exists: the approver and status
 /// checks still come first; past them the action can never apply, so it is cancelled.
-fn target_gone(
-    caller: &Caller,
-    status: PendingStatus,
-    axis: Option<&str>,
-) -> Result<ApprovalVerdict, Failure> {
+fn target_gone(caller: &Caller, status: PendingStatus, axis: Option<Axis>) -> ApprovalVerdict {
     let checked = gate::decide_rejection(caller.kind, &caller.scopes, status, false);
     if checked.verdict.decision == Decision::Deny {
-        return Ok(ApprovalVerdict { next_status: status, ..checked });
+        return ApprovalVerdict { next_status: status, ..checked };
     }
     let verdict = gate::Verdict {
         decision: Decision::Deny,
         reason: Some(gate::DenyReason::TargetMissing),
-        axis: axis.map(str::parse).transpose()?,
+        axis,
         trace: vec![
             "tenancy=target_missing".to_owned(),
             format!("pending_status={}", status.as_str()),
             "decided_by=tenancy".to_owned(),
         ],
     };
-    Ok(ApprovalVerdict { verdict, next_status: PendingStatus::Cancelled })
+    ApprovalVerdict { verdict, next_status: PendingStatus::Cancelled }
 }
 
 fn approval_event(decided: &ApprovalVerdict) -> &'static str {
@@ -220,7 +217,7 @@ fn resolution_entry(
     decided: &ApprovalVerdict,
     event: &str,
 ) -> Result<AuditEntry, Failure> {
-    let platform: Platform = action.platform.parse()?;
+    let platform = action.platform()?;
     Ok(AuditEntry {
         id: verdict_id,
         organization_id: action.organization_id,

@@ -1,48 +1,21 @@
-//! Reading domain values out of stored rows.
+//! Building domain and platform values out of stored rows (their codes read through
+//! `store::codes`).
 
 use entity::{campaign_authority, layers};
 
-use crate::domain::authority::{AuthorityBlock, ResolvedAuthority, resolve};
-use crate::domain::money::Currency;
-use crate::domain::{Platform, UnknownCode};
+use crate::domain::UnknownCode;
+use crate::domain::authority::{ResolvedAuthority, resolve};
 use crate::error::ApiError;
 use crate::platform::AccountContext;
-
-/// A layer's defaults block.
-pub fn layer_defaults(layer: &layers::Model) -> Result<AuthorityBlock, UnknownCode> {
-    Ok(AuthorityBlock {
-        creative: layer.default_creative.parse()?,
-        tactical: layer.default_tactical.parse()?,
-        structural: layer.default_structural.parse()?,
-    })
-}
-
-/// A campaign's own authority block.
-pub fn campaign_block(row: &campaign_authority::Model) -> Result<AuthorityBlock, UnknownCode> {
-    Ok(AuthorityBlock {
-        creative: row.creative.parse()?,
-        tactical: row.tactical.parse()?,
-        structural: row.structural.parse()?,
-    })
-}
+use crate::store::codes::{AuthorityCodes, CampaignCodes, ContentCodes, LayerCodes};
 
 /// The authority in force for a campaign: its own row, else its layer's defaults.
 pub fn resolved_authority(
     row: Option<&campaign_authority::Model>,
     layer: &layers::Model,
 ) -> Result<ResolvedAuthority, UnknownCode> {
-    let own = row.map(campaign_block).transpose()?;
-    Ok(resolve(own, layer_defaults(layer)?))
-}
-
-/// A layer's platform.
-pub(crate) fn platform(layer: &layers::Model) -> Result<Platform, UnknownCode> {
-    layer.platform.parse()
-}
-
-/// A layer's currency.
-pub(crate) fn currency(layer: &layers::Model) -> Result<Currency, ApiError> {
-    Currency::parse(&layer.currency).map_err(|err| ApiError::internal(format!("layer currency: {err}")))
+    let own = row.map(AuthorityCodes::block).transpose()?;
+    Ok(resolve(own, layer.defaults()?))
 }
 
 /// The account a layer's writes go to.
@@ -52,9 +25,9 @@ pub(crate) fn account_context(layer: &layers::Model) -> Result<AccountContext, A
         None => Vec::new(),
     };
     Ok(AccountContext {
-        platform: platform(layer)?,
+        platform: layer.platform()?,
         ad_account_id: layer.ad_account_id.clone(),
-        currency: currency(layer)?,
+        currency: layer.currency()?,
         apple_org_id: layer.apple_org_id.clone(),
         // The layer's own Apple org, as the sandbox simulates it; a connected account says which
         // API it speaks (see `Services::dispatch_account`).
@@ -98,7 +71,7 @@ pub(crate) fn creative_media(
 pub(crate) fn destination(
     campaign: Option<&entity::campaigns::Model>,
 ) -> crate::platform::creative::Destination {
-    let outcome = campaign.and_then(|campaign| campaign.outcome.parse().ok());
+    let outcome = campaign.and_then(|campaign| campaign.outcome().ok());
     crate::platform::creative::Destination::of(outcome.as_ref())
 }
 
@@ -107,7 +80,7 @@ pub fn creative_eligible(
     container: &entity::content_containers::Model,
     content: Option<&entity::ads_content::Model>,
 ) -> Result<bool, UnknownCode> {
-    let override_mode = content.and_then(|c| c.override_mode.as_deref()).map(str::parse).transpose()?;
+    let override_mode = content.map(ContentCodes::override_mode).transpose()?.flatten();
     Ok(crate::domain::lifecycle::is_eligible(&crate::domain::lifecycle::EligibilityFacts {
         container_status: &container.status,
         approval_status: &container.approval_status,

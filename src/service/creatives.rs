@@ -12,12 +12,8 @@
 mod generation;
 mod listing;
 
-use chrono::Utc;
-use entity::{ads, ads_content, content_containers, organizations};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
-};
+use entity::{ads_content, content_containers};
+use sea_orm::DatabaseTransaction;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -29,6 +25,7 @@ use crate::domain::lifecycle::{self, OverrideMode, Transition, TransitionError, 
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::store::audit::{self, AuditEntry};
+use crate::store::{ads, creatives as store, organizations};
 
 /// A manual change to an existing creative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +76,7 @@ impl Services {
     ) -> Result<WriteResult, ApiError> {
         let org = caller.organization_id;
         self.decide(dry_run, async |txn| {
-            let current = organizations::Entity::find_by_id(org)
-                .lock_exclusive()
-                .one(txn)
+            let current = organizations::find_for_update(txn, org)
                 .await?
                 .ok_or_else(|| ApiError::Forbidden("the organization no longer exists".to_owned()))?;
             let verdict = lifecycle::decide_approval_policy(caller.kind);
@@ -96,13 +91,7 @@ impl Services {
             );
             let mut result = record(txn, caller, entry, &verdict, dry_run).await?;
             if result.applied {
-                organizations::ActiveModel {
-                    id: Set(org),
-                    requires_approval: Set(requires),
-                    ..Default::default()
-                }
-                .update(txn)
-                .await?;
+                organizations::set_requires_approval(txn, org, requires).await?;
             }
             result.requires_approval =
                 Some(if result.applied { requires } else { current.requires_approval });
@@ -157,39 +146,15 @@ async fn changed_creative(
         active_ads: active_ads(txn, org, id).await?,
     };
     lifecycle::check_transition(&facts, change.transition()).map_err(transition_error)?;
-    let now = Utc::now();
-    let mut container = container;
-    if let Some(approval) = change.transition().target_approval() {
-        container = content_containers::ActiveModel {
-            id: Set(id),
-            approval_status: Set(approval.to_owned()),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .update(txn)
-        .await?;
-    }
+    let container = match change.transition().target_approval() {
+        Some(approval) => store::set_approval(txn, id, approval).await?,
+        None => container,
+    };
     let content = match (change, content) {
-        (CreativeChange::SetOverride(mode), Some(content)) => Some(
-            ads_content::ActiveModel {
-                id: Set(content.id),
-                override_mode: Set(mode.map(|m| m.as_str().to_owned())),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .update(txn)
-            .await?,
-        ),
-        (CreativeChange::Archive, Some(content)) => Some(
-            ads_content::ActiveModel {
-                id: Set(content.id),
-                archived_at: Set(Some(now)),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .update(txn)
-            .await?,
-        ),
+        (CreativeChange::SetOverride(mode), Some(content)) => {
+            Some(store::set_override(txn, content.id, mode).await?)
+        }
+        (CreativeChange::Archive, Some(content)) => Some(store::archive(txn, content.id).await?),
         (CreativeChange::SetOverride(_) | CreativeChange::Archive, None) => {
             return Err(ApiError::internal(format!("completed creative {id} has no ads content")).into());
         }
@@ -221,25 +186,14 @@ async fn record(
 /// Creative `id` of `org` with its ads-content row, the container locked for update on
 /// PostgreSQL (changes to one creative queue up here); not found is a user error.
 async fn locked_creative(txn: &DatabaseTransaction, org: Uuid, id: Uuid) -> Result<CreativeRows, Failure> {
-    let container = content_containers::Entity::find_by_id(id)
-        .filter(content_containers::Column::OrganizationId.eq(org))
-        .lock_exclusive()
-        .one(txn)
+    Ok(store::find_for_update(txn, org, id)
         .await?
-        .ok_or_else(|| UserError::not_found("creativeId", "creative"))?;
-    let content =
-        ads_content::Entity::find().filter(ads_content::Column::ContentContainerId.eq(id)).one(txn).await?;
-    Ok((container, content))
+        .ok_or_else(|| UserError::not_found("creativeId", "creative"))?)
 }
 
 /// How many active ads show creative `id`.
 async fn active_ads(txn: &DatabaseTransaction, org: Uuid, id: Uuid) -> Result<u32, Failure> {
-    let count = ads::Entity::find()
-        .filter(ads::Column::OrganizationId.eq(org))
-        .filter(ads::Column::ContentContainerId.eq(id))
-        .filter(ads::Column::Status.eq("active"))
-        .count(txn)
-        .await?;
+    let count = ads::active_showing(txn, org, id).await?;
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 

@@ -32,6 +32,7 @@ use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::{AccountContext, AdMedia, DispatchReceipt, MediaKind, PlatformError, PlatformWrite};
 use crate::store::audit::ledger::{self, Begin, Start};
+use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes};
 use crate::store::{audit, pending, platform_creatives, tenancy};
 
 /// The default Apple Search Ads max cost per tap for a new ad group, in minor units, when the
@@ -483,8 +484,7 @@ fn taken_over(dispatch: &Dispatch) -> WriteResult {
 
 /// The organization of the ticket's audit row.
 async fn audit_org<C: sea_orm::ConnectionTrait>(conn: &C, ticket: Ticket) -> Result<Option<Uuid>, Failure> {
-    use sea_orm::EntityTrait;
-    Ok(entity::audit::Entity::find_by_id(ticket.verdict_id).one(conn).await?.map(|row| row.organization_id))
+    Ok(audit::organization_of(conn, ticket.verdict_id).await?)
 }
 
 /// Moves the ticket's pending action from `approved` to `failed`, with the error code as its
@@ -589,7 +589,7 @@ pub(crate) fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<Pla
         },
         AdWrite::CampaignStatus { action, .. } => PlatformWrite::SetCampaignStatus {
             campaign_id: campaign_id()?,
-            status: next_status(prepared.campaign.as_ref().map(|c| c.status.as_str()), *action)?,
+            status: next_status(prepared.campaign.as_ref().map(CampaignCodes::status).transpose()?, *action)?,
         },
         AdWrite::CreateAdSet { name, daily_budget_cents, targeting, .. } => PlatformWrite::CreateAdSet {
             campaign_id: campaign_id()?,
@@ -604,7 +604,7 @@ pub(crate) fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<Pla
             ),
             targeting: targeting.clone(),
             status: EntityStatus::Active,
-            outcome: prepared.campaign.as_ref().and_then(|c| c.outcome.parse().ok()),
+            outcome: prepared.campaign.as_ref().and_then(|c| c.outcome().ok()),
             start_time: Some(
                 prepared.campaign.as_ref().and_then(|c| c.schedule_start).unwrap_or_else(chrono::Utc::now),
             ),
@@ -613,7 +613,7 @@ pub(crate) fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<Pla
         AdWrite::AdSetStatus { action, .. } => PlatformWrite::SetAdSetStatus {
             campaign_id: campaign_id()?,
             ad_set_id: ad_set_id()?,
-            status: next_status(prepared.ad_set.as_ref().map(|s| s.status.as_str()), *action)?,
+            status: next_status(prepared.ad_set.as_ref().map(AdSetCodes::status).transpose()?, *action)?,
         },
         AdWrite::LaunchAd { name, .. } => PlatformWrite::CreateAd {
             campaign_id: campaign_id()?,
@@ -640,13 +640,16 @@ pub(crate) fn platform_write(write: &AdWrite, prepared: &Prepared) -> Result<Pla
             campaign_id: campaign_id()?,
             ad_set_id: ad_set_id()?,
             ad_id: ad_id()?,
-            status: next_status(prepared.ad.as_ref().map(|a| a.status.as_str()), *action)?,
+            status: next_status(prepared.ad.as_ref().map(AdCodes::status).transpose()?, *action)?,
         },
     })
 }
 
 /// The status after `action`, for a write the gate already found legal.
-pub(crate) fn next_status(current: Option<&str>, action: StatusAction) -> Result<EntityStatus, Failure> {
-    let current: EntityStatus = current.ok_or_else(|| missing("a current status"))?.parse()?;
+pub(crate) fn next_status(
+    current: Option<EntityStatus>,
+    action: StatusAction,
+) -> Result<EntityStatus, Failure> {
+    let current = current.ok_or_else(|| missing("a current status"))?;
     transition(current, action).map_err(|err| Failure::Api(ApiError::internal(format!("transition: {err}"))))
 }

@@ -7,29 +7,17 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use entity::pending_actions;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{DbErr, TransactionTrait};
 
 use super::Services;
-use crate::domain::gate::PendingStatus;
 use crate::events::Event;
+use crate::store::pending;
 
 impl Services {
     /// Expires every pending action whose time is up and announces each; returns how many.
     pub async fn expire_due(&self) -> Result<usize, DbErr> {
         let txn = self.db.begin().await?;
-        let now = Utc::now();
-        let expired = pending_actions::Entity::update_many()
-            .col_expr(pending_actions::Column::Status, Expr::value(PendingStatus::Expired.as_str()))
-            .col_expr(pending_actions::Column::UpdatedAt, Expr::value(now))
-            .col_expr(pending_actions::Column::ResolvedAt, Expr::value(now))
-            .col_expr(pending_actions::Column::ResolvedByType, Expr::value("system"))
-            .col_expr(pending_actions::Column::ResolvedById, Expr::value("expiry"))
-            .filter(pending_actions::Column::Status.eq(PendingStatus::Pending.as_str()))
-            .filter(pending_actions::Column::ExpiresAt.lte(now))
-            .exec_with_returning(&txn)
-            .await?;
+        let expired = pending::expire_due(&txn, Utc::now()).await?;
         let count = expired.len();
         self.commit(txn, expired.iter().map(Event::pending_changed).collect()).await?;
         Ok(count)

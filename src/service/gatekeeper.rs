@@ -18,6 +18,7 @@ use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::PlatformError;
 use crate::store::audit::{self, AuditEntry};
+use crate::store::codes::LayerCodes;
 use crate::store::pending::{self, NewPendingAction};
 
 impl Services {
@@ -106,7 +107,7 @@ impl Services {
                 id: action_id,
                 organization_id: caller.organization_id,
                 layer_id: prepared.layer.id,
-                platform: super::convert::platform(&prepared.layer)?,
+                platform: prepared.layer.platform()?,
                 campaign_id: prepared.campaign.as_ref().map(|c| c.id),
                 target_type: prepared.target_type,
                 target_id: prepared.target_id,
@@ -245,7 +246,7 @@ pub(crate) fn entry(
         id: verdict_id,
         organization_id: prepared.layer.organization_id,
         layer_id: Some(prepared.layer.id),
-        platform: prepared.layer.platform.parse().ok(),
+        platform: prepared.layer.platform().ok(),
         campaign_id: prepared.campaign.as_ref().map(|c| c.id),
         target_type: Some(prepared.target_type),
         target_id: Some(prepared.target_id),

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 pub use crate::domain::Caller;
-pub use convert::{creative_eligible, layer_defaults, resolved_authority};
+pub use convert::{creative_eligible, resolved_authority};
 pub(crate) use decision::Failure;
 pub use decision::{CreativeRows, VerdictRecord, WriteResult};
 pub use detached::{Detached, DetachedError};

@@ -9,8 +9,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use entity::{ads, ads_content, campaigns, content_containers, optimizer_runs, pending_actions};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use entity::{ads, ads_content, content_containers, optimizer_runs};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -20,9 +20,12 @@ use crate::domain::Platform;
 use crate::domain::classification::{
     Classification, DailyMetrics, Thresholds, classify, median_cpa_cents, recent_totals,
 };
-use crate::domain::gate::PendingStatus;
+use crate::domain::lifecycle::OverrideMode;
 use crate::error::ApiError;
+use crate::store::codes::ContentCodes;
 use crate::store::metrics::histories;
+use crate::store::optimizer::{self as store, NewRun};
+use crate::store::{ads as store_ads, campaigns, creatives, organizations, pending};
 
 /// What started a cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +72,7 @@ impl Services {
         let ids: Vec<Uuid> = live.iter().map(|ad| ad.id).collect();
         let histories = histories(&self.db, org, &ids).await?;
         let classes = classify_ads(&live, &histories, &self.thresholds);
-        let waiting = waiting_proposals(&self.db, org).await?;
+        let waiting = pending::waiting_optimizer_proposals(&self.db, org).await?;
         let optimizer = Caller::optimizer(org);
         let mut proposals = Vec::new();
         let mut replace_in: Vec<Uuid> = Vec::new();
@@ -93,21 +96,16 @@ impl Services {
                 proposals.push(proposal);
             }
         }
-        let run = optimizer_runs::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(org),
-            trigger: Set(match trigger {
+        let run = NewRun {
+            organization_id: org,
+            trigger: match trigger {
                 Trigger::Schedule => "schedule",
                 Trigger::Manual => "manual",
-            }
-            .to_owned()),
-            proposals: Set(serde_json::to_value(&proposals)?),
-            started_at: Set(started_at),
-            finished_at: Set(Some(Utc::now())),
-        }
-        .insert(&self.db)
-        .await?;
-        Ok(run)
+            },
+            proposals: serde_json::to_value(&proposals)?,
+            started_at,
+        };
+        Ok(store::insert_run(&self.db, run).await?)
     }
 
     /// Sends `write` through the gate as the optimizer and records the verdict on `proposal`.
@@ -136,14 +134,7 @@ impl Services {
         waiting: &HashSet<(String, Uuid)>,
     ) -> Result<Option<Proposal>, ApiError> {
         let org = optimizer.organization_id;
-        let shown: HashSet<Uuid> = ads::Entity::find()
-            .filter(ads::Column::OrganizationId.eq(org))
-            .filter(ads::Column::AdSetId.eq(ad_set_id))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter_map(|ad| ad.content_container_id)
-            .collect();
+        let shown = store_ads::creatives_in_ad_set(&self.db, org, ad_set_id).await?;
         let Some(creative) = best_creative(&self.db, org, &shown).await? else { return Ok(None) };
         let mut proposal = Proposal::new("ad.launch", ad_set_id);
         proposal.creative_id = Some(creative.id);
@@ -211,34 +202,8 @@ async fn live_ads<C: ConnectionTrait>(
     org: Uuid,
     platform: Option<Platform>,
 ) -> Result<Vec<ads::Model>, DbErr> {
-    let mut campaigns = campaigns::Entity::find()
-        .filter(campaigns::Column::OrganizationId.eq(org))
-        .filter(campaigns::Column::Status.eq("active"));
-    if let Some(platform) = platform {
-        campaigns = campaigns.filter(campaigns::Column::Platform.eq(platform.as_str()));
-    }
-    let campaign_ids: Vec<Uuid> = campaigns.all(conn).await?.into_iter().map(|c| c.id).collect();
-    ads::Entity::find()
-        .filter(ads::Column::OrganizationId.eq(org))
-        .filter(ads::Column::Status.eq("active"))
-        .filter(ads::Column::CampaignId.is_in(campaign_ids))
-        .all(conn)
-        .await
-}
-
-/// `(action, target)` of every optimizer proposal still waiting: the pruned ad, or the ad set a
-/// launch goes into.
-async fn waiting_proposals<C: ConnectionTrait>(
-    conn: &C,
-    org: Uuid,
-) -> Result<HashSet<(String, Uuid)>, DbErr> {
-    let waiting = pending_actions::Entity::find()
-        .filter(pending_actions::Column::OrganizationId.eq(org))
-        .filter(pending_actions::Column::Status.eq(PendingStatus::Pending.as_str()))
-        .filter(pending_actions::Column::Kind.is_in(["ad.prune", "ad.launch"]))
-        .all(conn)
-        .await?;
-    Ok(waiting.into_iter().map(|action| (action.kind, action.target_id)).collect())
+    let campaign_ids = campaigns::active_ids(conn, org, platform).await?;
+    store_ads::active_in_campaigns(conn, org, campaign_ids).await
 }
 
 /// The best eligible creative of `org` not in `shown`: an `include` override first, then the
@@ -248,23 +213,17 @@ async fn best_creative<C: ConnectionTrait>(
     org: Uuid,
     shown: &HashSet<Uuid>,
 ) -> Result<Option<content_containers::Model>, DbErr> {
-    let rows = content_containers::Entity::find()
-        .filter(content_containers::Column::OrganizationId.eq(org))
-        .filter(content_containers::Column::Status.eq("completed"))
-        .filter(content_containers::Column::ApprovalStatus.is_in(["approved", "not_required"]))
-        .find_also_related(ads_content::Entity)
-        .all(conn)
-        .await?;
-    let mut eligible: Vec<(content_containers::Model, ads_content::Model)> = rows
-        .into_iter()
-        .filter_map(|(container, content)| Some((container, content?)))
-        .filter(|(container, content)| {
-            !shown.contains(&container.id)
-                && super::creative_eligible(container, Some(content)).unwrap_or(false)
-        })
-        .collect();
+    let mut eligible: Vec<(content_containers::Model, ads_content::Model)> =
+        creatives::cleared_with_content(conn, org)
+            .await?
+            .into_iter()
+            .filter(|(container, content)| {
+                !shown.contains(&container.id)
+                    && super::creative_eligible(container, Some(content)).unwrap_or(false)
+            })
+            .collect();
     eligible.sort_by(|(a, ac), (b, bc)| {
-        let included = |c: &ads_content::Model| c.override_mode.as_deref() == Some("include");
+        let included = |c: &ads_content::Model| c.override_mode() == Ok(Some(OverrideMode::Include));
         included(bc)
             .cmp(&included(ac))
             .then(bc.organic_score.total_cmp(&ac.organic_score))
@@ -287,32 +246,17 @@ impl Services {
     }
 
     async fn run_schedule(&self) -> Result<(), ApiError> {
-        use sea_orm::{DbBackend, Statement, TransactionTrait};
-        let organizations = entity::organizations::Entity::find().all(&self.db).await?;
-        for org in organizations {
+        for org in organizations::all_ids(&self.db).await? {
             if self.db.get_database_backend() != DbBackend::Postgres {
-                self.run_optimizer(org.id, Trigger::Schedule, None).await?;
+                self.run_optimizer(org, Trigger::Schedule, None).await?;
                 continue;
             }
             let lock = self.db.begin().await?;
-            let key =
-                i64::from_be_bytes(org.id.as_bytes()[..8].try_into().unwrap_or([0; 8])) ^ SCHEDULE_LOCK_SALT;
-            let row = lock
-                .query_one_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_try_advisory_xact_lock($1) AS locked",
-                    [key.into()],
-                ))
-                .await?;
-            let locked = row.map(|row| row.try_get::<bool>("", "locked")).transpose()?.unwrap_or(false);
-            if locked {
-                self.run_optimizer(org.id, Trigger::Schedule, None).await?;
+            if store::try_lock_schedule(&lock, org).await? {
+                self.run_optimizer(org, Trigger::Schedule, None).await?;
             }
             lock.commit().await?;
         }
         Ok(())
     }
 }
-
-/// Mixed into each organization's advisory lock key so it cannot collide with the migration lock.
-const SCHEDULE_LOCK_SALT: i64 = 0x6f70_7469_6d69_7a65;

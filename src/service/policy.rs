@@ -5,14 +5,14 @@
 //! that only the customer can approve. The kill switch is customer-only.
 
 use chrono::Utc;
-use entity::{campaign_authority, layers, pending_actions};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, ModelTrait, Set};
+use entity::{layers, pending_actions};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::approval::Resolving;
-use super::convert::{self, campaign_block, layer_defaults, resolved_authority};
+use super::convert::resolved_authority;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
 use crate::domain::Platform;
 use crate::domain::authority::{AuthorityBlock, AuthorityChange};
@@ -21,6 +21,9 @@ use crate::domain::policy::{self, PolicyGateInput};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::store::audit::{self, AuditEntry};
+use crate::store::campaigns as store_campaigns;
+use crate::store::codes::{AuthorityCodes, LayerCodes};
+use crate::store::layers::{self as store_layers, KillSwitch};
 use crate::store::pending::{self, NewPendingAction};
 use crate::store::tenancy;
 
@@ -73,7 +76,7 @@ impl Services {
             let row = tenancy::campaign_authority(txn, org, campaign_id).await?;
             let current = resolved_authority(row.as_ref(), &layer)?.block;
             let own = (!inherit_defaults).then(|| current.apply(&change));
-            let proposed = own.unwrap_or(layer_defaults(&layer)?);
+            let proposed = own.unwrap_or(layer.defaults()?);
             let verdict = policy::decide_policy_change(&PolicyGateInput {
                 actor: caller.kind,
                 scopes: &caller.scopes,
@@ -109,7 +112,7 @@ impl Services {
         let org = caller.organization_id;
         self.decide(dry_run, async |txn| {
             let layer = self.layer_locked(txn, org, platform).await?;
-            let current = layer_defaults(&layer)?;
+            let current = layer.defaults()?;
             let proposed = current.apply(&change.authority);
             let cap = change.max_daily_budget_cents.unwrap_or(layer.max_daily_budget_cents);
             let raises = policy::is_raise(&current, &proposed)
@@ -128,7 +131,7 @@ impl Services {
             let target = PolicyTarget { before, ..PolicyTarget::layer(&layer) };
             let mut result = self.decide_policy(txn, caller, &target, &stored, &verdict, dry_run).await?;
             if result.applied {
-                write_layer_defaults(txn, &layer, proposed, cap).await?;
+                store_layers::set_defaults(txn, &layer, proposed, cap).await?;
             }
             result.layer = tenancy::layer_by_platform(txn, org, platform).await?;
             Ok(result)
@@ -220,7 +223,7 @@ impl Services {
                     id: action_id,
                     organization_id: caller.organization_id,
                     layer_id: target.layer.id,
-                    platform: convert::platform(target.layer)?,
+                    platform: target.layer.platform()?,
                     campaign_id: target.campaign_id,
                     target_type: target.target_type,
                     target_id: target.target_id,
@@ -370,7 +373,7 @@ async fn current_policy<C: ConnectionTrait>(
         PolicyChange::LayerDefaults { layer_id, .. } => {
             let Some(layer) = tenancy::layer_for_update(conn, org, *layer_id).await? else { return Ok(None) };
             Some(
-                json!({ "block": layer_defaults(&layer)?, "max_daily_budget_cents": layer.max_daily_budget_cents }),
+                json!({ "block": layer.defaults()?, "max_daily_budget_cents": layer.max_daily_budget_cents }),
             )
         }
     })
@@ -389,7 +392,8 @@ async fn apply_policy<C: ConnectionTrait>(
             let layer = tenancy::layer_for_update(conn, caller.organization_id, *layer_id)
                 .await?
                 .ok_or_else(|| ApiError::internal("layer vanished"))?;
-            write_layer_defaults(conn, &layer, *block, *max_daily_budget_cents).await
+            store_layers::set_defaults(conn, &layer, *block, *max_daily_budget_cents).await?;
+            Ok(())
         }
     }
 }
@@ -401,55 +405,19 @@ async fn write_campaign_authority<C: ConnectionTrait>(
     campaign_id: Uuid,
     block: Option<AuthorityBlock>,
 ) -> Result<(), Failure> {
-    let now = Utc::now();
-    let existing = tenancy::campaign_authority(conn, caller.organization_id, campaign_id).await?;
-    let Some(block) = block else {
-        if let Some(existing) = existing {
-            existing.delete(conn).await?;
+    let org = caller.organization_id;
+    let existing = tenancy::campaign_authority(conn, org, campaign_id).await?;
+    match (block, existing) {
+        (None, Some(_)) => store_campaigns::delete_authority(conn, org, campaign_id).await?,
+        (None, None) => {}
+        (Some(block), Some(existing)) if existing.block()? == block => {}
+        (Some(block), Some(_)) => {
+            store_campaigns::update_authority(conn, org, campaign_id, block, caller.label()).await?;
         }
-        return Ok(());
-    };
-    let mut row = campaign_authority::ActiveModel {
-        campaign_id: Set(campaign_id),
-        organization_id: Set(caller.organization_id),
-        creative: Set(block.creative.as_str().to_owned()),
-        tactical: Set(block.tactical.as_str().to_owned()),
-        structural: Set(block.structural.as_str().to_owned()),
-        updated_by: Set(Some(format!("{}:{}", caller.kind.as_str(), caller.actor_id))),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    match existing {
-        Some(existing) if campaign_block(&existing)? == block => {}
-        Some(_) => {
-            row.update(conn).await?;
-        }
-        None => {
-            row.created_at = Set(now);
-            row.insert(conn).await?;
+        (Some(block), None) => {
+            store_campaigns::insert_authority(conn, org, campaign_id, block, caller.label()).await?;
         }
     }
-    Ok(())
-}
-
-async fn write_layer_defaults<C: ConnectionTrait>(
-    conn: &C,
-    layer: &layers::Model,
-    block: AuthorityBlock,
-    cap: Option<i64>,
-) -> Result<(), Failure> {
-    layers::ActiveModel {
-        id: Set(layer.id),
-        default_creative: Set(block.creative.as_str().to_owned()),
-        default_tactical: Set(block.tactical.as_str().to_owned()),
-        default_structural: Set(block.structural.as_str().to_owned()),
-        max_daily_budget_cents: Set(cap),
-        version: Set(layer.version + 1),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?;
     Ok(())
 }
 
@@ -460,20 +428,8 @@ async fn write_kill_switch<C: ConnectionTrait>(
     active: bool,
     reason: Option<String>,
 ) -> Result<layers::Model, Failure> {
-    let now = Utc::now();
-    let by = format!("{}:{}", caller.kind.as_str(), caller.actor_id);
-    Ok(layers::ActiveModel {
-        id: Set(layer.id),
-        kill_switch_active: Set(active),
-        kill_switch_tripped_at: Set(active.then_some(now)),
-        kill_switch_tripped_by: Set(active.then_some(by)),
-        kill_switch_reason: Set(if active { reason } else { None }),
-        version: Set(layer.version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?)
+    let switch = KillSwitch { active, tripped_by: Some(caller.label()), reason, at: Utc::now() };
+    Ok(store_layers::set_kill_switch(conn, layer, switch).await?)
 }
 
 /// The audit row of a policy decision on `target`.
@@ -491,7 +447,7 @@ fn policy_entry(
         id: verdict_id,
         organization_id: layer.organization_id,
         layer_id: Some(layer.id),
-        platform: layer.platform.parse().ok(),
+        platform: layer.platform().ok(),
         campaign_id: target.campaign_id,
         target_type: Some(target.target_type),
         target_id: Some(target.target_id),

@@ -19,6 +19,7 @@ use crate::domain::gate::{self, SafetyCheck, SafetyResult};
 use crate::domain::money::{self, Budget};
 use crate::domain::status::{EntityStatus, StatusAction};
 use crate::error::{ApiError, UserError};
+use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes, LayerCodes};
 use crate::store::tenancy;
 
 /// The state a write is decided on.
@@ -66,7 +67,7 @@ pub(crate) async fn prepare<C: ConnectionTrait>(
         | AdWrite::CampaignTargeting { campaign_id, .. } => on_campaign(conn, org, *campaign_id).await,
         AdWrite::CampaignStatus { campaign_id, action } => {
             let mut prepared = on_campaign(conn, org, *campaign_id).await?;
-            let status = current_status(prepared.campaign.as_ref().map(|c| c.status.as_str()))?;
+            let status = current_status(prepared.campaign.as_ref().map(CampaignCodes::status).transpose()?)?;
             prepared.safety = vec![gate::check_transition(status, *action)];
             Ok(prepared)
         }
@@ -79,7 +80,7 @@ pub(crate) async fn prepare<C: ConnectionTrait>(
         }
         AdWrite::AdSetStatus { ad_set_id, action } => {
             let mut prepared = on_ad_set(conn, org, *ad_set_id).await?;
-            let status = current_status(prepared.ad_set.as_ref().map(|s| s.status.as_str()))?;
+            let status = current_status(prepared.ad_set.as_ref().map(AdSetCodes::status).transpose()?)?;
             prepared.safety = vec![gate::check_transition(status, *action)];
             Ok(prepared)
         }
@@ -198,14 +199,13 @@ async fn on_ad<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Prep
     Ok(prepared)
 }
 
-fn current_status(stored: Option<&str>) -> Result<EntityStatus, Failure> {
-    let stored = stored.ok_or_else(|| ApiError::internal("status target missing"))?;
-    Ok(stored.parse()?)
+fn current_status(stored: Option<EntityStatus>) -> Result<EntityStatus, Failure> {
+    Ok(stored.ok_or_else(|| ApiError::internal("status target missing"))?)
 }
 
 fn budget_checks(layer: &layers::Model, budget: Budget) -> Result<Vec<SafetyResult>, Failure> {
-    let platform = convert::platform(layer)?;
-    let currency = convert::currency(layer)?;
+    let platform = layer.platform()?;
+    let currency = layer.currency()?;
     let minimum = money::minimum_budget(platform, budget.kind(), currency);
     let cap = match budget {
         Budget::Daily(_) => layer.max_daily_budget_cents,
@@ -222,7 +222,7 @@ async fn budget_rate_check<C: ConnectionTrait>(
     org: Uuid,
     prepared: &Prepared,
 ) -> Result<Vec<SafetyResult>, Failure> {
-    let platform = convert::platform(&prepared.layer)?;
+    let platform = prepared.layer.platform()?;
     if platform != crate::domain::Platform::Meta {
         return Ok(gate::check_budget_change_rate(platform, 0));
     }
@@ -240,7 +240,7 @@ async fn prune_checks<C: ConnectionTrait>(
     action: StatusAction,
 ) -> Result<Vec<SafetyResult>, Failure> {
     let ad = prepared.ad.as_ref().ok_or_else(|| ApiError::internal("prune without ad"))?;
-    let mut checks = vec![gate::check_transition(ad.status.parse()?, action)];
+    let mut checks = vec![gate::check_transition(ad.status()?, action)];
     if matches!(action, StatusAction::Pause | StatusAction::Archive | StatusAction::Delete) {
         let started = ad.launched_at.unwrap_or(ad.created_at);
         let age_hours = (Utc::now() - started.to_utc()).num_hours();

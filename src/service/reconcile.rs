@@ -34,6 +34,7 @@ use super::{Caller, Failure, Services};
 use crate::error::ApiError;
 use crate::platform::{AccountContext, PlatformError, PlatformWrite, Reconciliation};
 use crate::store::audit::ledger;
+use crate::store::codes::AuditCodes;
 use crate::store::tenancy;
 
 /// How many due dispatches one run takes on at most (the next run takes the rest).
@@ -322,7 +323,7 @@ fn platform_unanswered(error: PlatformError) -> Unanswered {
 fn caller_of(row: &audit::Model) -> Result<Caller, Failure> {
     Ok(Caller {
         organization_id: row.organization_id,
-        kind: row.actor_type.parse()?,
+        kind: row.actor_kind()?,
         actor_id: row.actor_id.clone(),
         api_key_id: row.actor_api_key_id,
         scopes: Vec::new(),

@@ -81,12 +81,75 @@ pub async fn lock<C: ConnectionTrait>(
         .await
 }
 
-/// Inserts a new connection.
-pub async fn insert<C: ConnectionTrait>(
-    conn: &C,
-    row: accounts::ActiveModel,
-) -> Result<accounts::Model, DbErr> {
-    row.insert(conn).await
+/// Inserts a new connection (its tokens already sealed).
+pub async fn insert<C: ConnectionTrait>(conn: &C, row: accounts::Model) -> Result<accounts::Model, DbErr> {
+    accounts::ActiveModel::from(row).insert(conn).await
+}
+
+/// A change to a connection. Tokens are the sealed ciphertext.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// The customer confirmed a partner-started connection: it is active.
+    Confirm {
+        /// Who confirmed it.
+        by: String,
+    },
+    /// Disconnected: its tokens erased.
+    Disconnect,
+    /// A refresh renewed its tokens: it is active, with no refresh error.
+    Refreshed {
+        /// The new access token.
+        access_token: String,
+        /// When it expires.
+        expires_at: Option<DateTime<Utc>>,
+        /// The new refresh token, when the platform rotated it.
+        refresh_token: Option<String>,
+    },
+    /// A refresh failed, for `error`.
+    RefreshFailed {
+        /// Why.
+        error: String,
+    },
+}
+
+impl AccountChange {
+    fn columns(self) -> accounts::ActiveModel {
+        let now = Utc::now();
+        match self {
+            AccountChange::Confirm { by } => accounts::ActiveModel {
+                status: Set(AccountStatus::Active.as_str().to_owned()),
+                confirmed_by: Set(Some(by)),
+                confirmed_at: Set(Some(now)),
+                ..Default::default()
+            },
+            AccountChange::Disconnect => accounts::ActiveModel {
+                status: Set(AccountStatus::Disconnected.as_str().to_owned()),
+                access_token: Set(None),
+                refresh_token: Set(None),
+                disconnected_at: Set(Some(now)),
+                ..Default::default()
+            },
+            AccountChange::Refreshed { access_token, expires_at, refresh_token } => {
+                let mut change = accounts::ActiveModel {
+                    status: Set(AccountStatus::Active.as_str().to_owned()),
+                    access_token: Set(Some(access_token)),
+                    access_token_expires_at: Set(expires_at),
+                    last_refreshed_at: Set(Some(now)),
+                    refresh_error: Set(None),
+                    ..Default::default()
+                };
+                if let Some(refresh) = refresh_token {
+                    change.refresh_token = Set(Some(refresh));
+                }
+                change
+            }
+            AccountChange::RefreshFailed { error } => accounts::ActiveModel {
+                status: Set(AccountStatus::RefreshFailed.as_str().to_owned()),
+                refresh_error: Set(Some(error)),
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// Applies `change` to the connection if it is still at `version`, bumping the version; false
@@ -94,8 +157,9 @@ pub async fn insert<C: ConnectionTrait>(
 pub async fn update_if_version<C: ConnectionTrait>(
     conn: &C,
     current: &accounts::Model,
-    mut change: accounts::ActiveModel,
+    change: AccountChange,
 ) -> Result<bool, DbErr> {
+    let mut change = change.columns();
     change.version = Set(current.version + 1);
     change.updated_at = Set(Utc::now());
     let result = accounts::Entity::update_many()

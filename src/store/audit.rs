@@ -167,3 +167,9 @@ pub async fn list<C: ConnectionTrait>(
 pub async fn find<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Option<audit::Model>, DbErr> {
     audit::Entity::find_by_id(id).filter(audit::Column::OrganizationId.eq(org)).one(conn).await
 }
+
+/// The organization of audit row `id` (of any organization: a dispatch ticket carries only the
+/// row's id).
+pub async fn organization_of<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Uuid>, DbErr> {
+    Ok(audit::Entity::find_by_id(id).one(conn).await?.map(|row| row.organization_id))
+}

@@ -1,14 +1,24 @@
-//! Persistence: every query the service runs, each scoped to one organization.
+//! Persistence: every query the service, the resolvers and the command line run, each scoped to
+//! one organization. Nothing outside this module builds a sea-orm query (but for the GraphQL
+//! DataLoaders, `graphql::loaders`).
 //!
 //! Functions take any connection or transaction (`ConnectionTrait`) and an organization id; a row
 //! of another organization is never returned, so "not yours" and "does not exist" look the same.
-//! No decisions are made here: the service decides, the store reads and writes.
+//! The few that cross organizations say so (a partner key found by its hash, the sweepers). No
+//! decisions are made here: the service decides, and holds the transaction; the store reads and
+//! writes. A stored code becomes its domain enum in [`codes`], nowhere else.
 
 pub mod accounts;
+pub mod ads;
 pub mod audit;
 pub mod campaigns;
+pub mod codes;
+pub mod creatives;
+pub mod layers;
 pub mod limits;
 pub mod metrics;
+pub mod optimizer;
+pub mod organizations;
 pub mod page;
 pub mod pending;
 pub mod platform_creatives;
@@ -17,7 +27,8 @@ pub mod tenancy;
 
 pub use page::{Page, PageRequest};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, PrimaryKeyTrait, Statement, UpdateMany};
+use uuid::Uuid;
 
 /// On PostgreSQL, takes the transaction-scoped advisory lock named `key`: writes that take the
 /// same key queue up until the holder's transaction ends. SQLite serializes writers itself, so
@@ -33,4 +44,19 @@ pub async fn lock_key<C: ConnectionTrait>(txn: &C, key: &str) -> Result<(), DbEr
     );
     txn.execute_raw(lock).await?;
     Ok(())
+}
+
+/// Runs `update` of row `id` and answers the row as it left it: in the same statement where the
+/// database can (`RETURNING`), else read back after it.
+async fn updated<E, C>(conn: &C, update: UpdateMany<E>, id: Uuid) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+    C: ConnectionTrait,
+{
+    if conn.support_returning() {
+        return Ok(update.exec_with_returning(conn).await?.pop());
+    }
+    update.exec(conn).await?;
+    E::find_by_id(id).one(conn).await
 }

@@ -3,6 +3,8 @@
 //! Status changes are compare-and-set on the current status, so of two resolutions racing for the
 //! same action exactly one takes effect.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use entity::pending_actions;
 use sea_orm::sea_query::Expr;
@@ -239,6 +241,40 @@ pub async fn transition_with_reason<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     Ok(updated.rows_affected == 1)
+}
+
+/// `(kind, target)` of every optimizer proposal (`ad.prune`, `ad.launch`) of `org` still pending:
+/// the pruned ad, or the ad set a launch goes into.
+pub async fn waiting_optimizer_proposals<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+) -> Result<HashSet<(String, Uuid)>, DbErr> {
+    let waiting = pending_actions::Entity::find()
+        .filter(pending_actions::Column::OrganizationId.eq(org))
+        .filter(pending_actions::Column::Status.eq(PendingStatus::Pending.as_str()))
+        .filter(pending_actions::Column::Kind.is_in(["ad.prune", "ad.launch"]))
+        .all(conn)
+        .await?;
+    Ok(waiting.into_iter().map(|action| (action.kind, action.target_id)).collect())
+}
+
+/// Expires every pending action (of every organization) whose time is up at `now`, in one
+/// statement, so that of several instances sweeping together each action is expired by exactly
+/// one; returns them as they are now.
+pub async fn expire_due<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<pending_actions::Model>, DbErr> {
+    pending_actions::Entity::update_many()
+        .col_expr(pending_actions::Column::Status, Expr::value(PendingStatus::Expired.as_str()))
+        .col_expr(pending_actions::Column::UpdatedAt, Expr::value(now))
+        .col_expr(pending_actions::Column::ResolvedAt, Expr::value(now))
+        .col_expr(pending_actions::Column::ResolvedByType, Expr::value("system"))
+        .col_expr(pending_actions::Column::ResolvedById, Expr::value("expiry"))
+        .filter(pending_actions::Column::Status.eq(PendingStatus::Pending.as_str()))
+        .filter(pending_actions::Column::ExpiresAt.lte(now))
+        .exec_with_returning(conn)
+        .await
 }
 
 /// Filters of the pending actions query.

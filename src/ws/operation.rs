@@ -1,13 +1,19 @@
 //! One operation of a connection, in its own task: runs `execute_stream` and forwards each
 //! response into the connection's queue without ever waiting on a full queue for an event (it
 //! drops the event and sends `RESYNC_REQUIRED` once there is room instead).
+//!
+//! An operation that panics ends alone: its task answers one `error` message for its id with an
+//! `INTERNAL` error (graphql-transport-ws: `error` is for failures before or during execution and
+//! ends the operation; legacy `graphql-ws` ends a failed operation with `error` too), and the
+//! connection and its other operations go on.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_graphql::Response;
 use futures_util::stream::BoxStream;
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::task::AbortHandle;
 
@@ -58,7 +64,8 @@ impl Operations {
         // Registered before the task can finish: it unregisters itself under this same lock.
         let id = start.id.clone();
         let counted = env.hub.operation();
-        let task = tokio::spawn(run(env.clone(), start, self.clone(), generation, counted)).abort_handle();
+        let task =
+            tokio::spawn(supervised(env.clone(), start, self.clone(), generation, counted)).abort_handle();
         running.insert(id, Running { generation, task });
     }
 
@@ -74,16 +81,37 @@ impl Operations {
         self.lock().drain().for_each(|(_, running)| running.task.abort());
     }
 
-    /// Unregisters `id` if it is still generation `generation` (not stopped and restarted).
-    fn finished(&self, id: &str, generation: u64) {
+    /// Unregisters `id` if it is still generation `generation` (not stopped and restarted);
+    /// whether it was.
+    fn finished(&self, id: &str, generation: u64) -> bool {
         let mut running = self.lock();
-        if running.get(id).is_some_and(|entry| entry.generation == generation) {
+        let current = running.get(id).is_some_and(|entry| entry.generation == generation);
+        if current {
             running.remove(id);
         }
+        current
     }
 }
 
-/// The operation task: runs the request and reports its results under its id.
+/// The operation task: [`run`], and if it panics, the operation's end told to the client as one
+/// `INTERNAL` error (logged here; nothing of the panic reaches the client).
+async fn supervised(env: Env, start: Start, operations: Operations, generation: u64, counted: Counted) {
+    let (id, protocol, out) = (start.id.clone(), start.protocol, start.out.clone());
+    let ran = AssertUnwindSafe(run(env, start, operations.clone(), generation, counted)).catch_unwind().await;
+    if ran.is_err() {
+        tracing::error!(operation_id = %id, "a WebSocket operation panicked");
+        // Unregistered first: once the client reads `error`, it may reuse the id. An operation
+        // the client already completed hears nothing more.
+        if !operations.finished(&id, generation) {
+            return;
+        }
+        let errors = [graphql::errors::internal_error()];
+        let _ =
+            out.send(Frame::Text(ServerMessage::Error { id: &id, errors: &errors }.encode(protocol))).await;
+    }
+}
+
+/// Runs the request and reports its results under its id.
 async fn run(env: Env, start: Start, operations: Operations, generation: u64, _counted: Counted) {
     let Start { id, mut request, caller, protocol, out } = start;
     let send = |message: ServerMessage<'_>| Frame::Text(message.encode(protocol));

@@ -2,21 +2,14 @@
 //! (listed in `src/http/graphql_http.rs`), a panicking operation, and GraphiQL opening
 //! authenticated in development.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
-use async_graphql::{Schema, ServerResult, Value as GqlValue};
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use clap::Parser;
 use layers_dashboard::application::Application;
-use layers_dashboard::graphql::mutation::MutationRoot;
-use layers_dashboard::graphql::query::QueryRoot;
-use layers_dashboard::graphql::subscription::SubscriptionRoot;
 use serde_json::json;
 
 use crate::http::{encode, post, send};
-use crate::support::TestApp;
+use crate::support::{PanicOn, TestApp};
 
 const GRJ: &str = "application/graphql-response+json";
 
@@ -48,37 +41,10 @@ async fn a_missing_or_empty_query_is_400() {
     reply.assert_error(StatusCode::BAD_REQUEST, "BAD_REQUEST");
 }
 
-/// Panics while resolving the field named `panicking` stands for (any resolver that panics).
-struct PanicOn(&'static str);
-
-impl ExtensionFactory for PanicOn {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PanicOn(self.0))
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for PanicOn {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<GqlValue>> {
-        if info.name == self.0 {
-            panic!("a resolver panicked");
-        }
-        next.run(ctx, info).await
-    }
-}
-
 #[tokio::test]
 async fn a_panicking_query_answers_500_internal() {
     let mut app = TestApp::new().await;
-    app.state.schema = Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
-        .data(app.services().clone())
-        .extension(PanicOn("viewer"))
-        .finish();
+    PanicOn::field("viewer").install(&mut app);
     for accept in [GRJ, "application/json"] {
         let body = json!({ "query": "{ viewer { organizationName } }" });
         let token = format!("Bearer {}", app.customer());

@@ -3,6 +3,7 @@
 
 pub mod client;
 mod legacy;
+mod panics;
 mod shared;
 
 use std::net::SocketAddr;

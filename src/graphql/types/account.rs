@@ -5,11 +5,12 @@ use async_graphql::{Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::connected_accounts;
 
-use super::code;
 use crate::domain;
 use crate::domain::accounts::AccountStatus;
+use crate::error::ApiError;
 use crate::graphql::enums::Platform;
 use crate::ids::{self, NodeKind};
+use crate::store::codes::AccountCodes;
 
 /// Where a connection stands.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +49,7 @@ impl ConnectedAccount {
 
     /// The platform.
     async fn platform(&self) -> async_graphql::Result<Platform> {
-        Ok(code::<domain::Platform, Platform>(&self.0.platform)?)
+        Ok(self.0.platform().map_err(ApiError::from)?.into())
     }
 
     /// The platform's account id: Meta ad account id, TikTok advertiser id, Apple org id (v5) or
@@ -77,7 +78,7 @@ impl ConnectedAccount {
 
     /// Where the connection stands.
     async fn status(&self) -> async_graphql::Result<ConnectedAccountStatus> {
-        Ok(code::<AccountStatus, ConnectedAccountStatus>(&self.0.status)?)
+        Ok(self.0.status().map_err(ApiError::from)?.into())
     }
 
     /// The permissions the platform granted.
@@ -129,10 +130,10 @@ impl ConnectedAccount {
 impl ConnectedAccount {
     /// The Apple API of an Apple connection (one stored without a version is v5).
     fn apple_api(&self) -> Option<domain::apple_api::AppleApi> {
-        if self.0.platform != domain::Platform::Apple.as_str() {
+        if self.0.platform() != Ok(domain::Platform::Apple) {
             return None;
         }
-        Some(self.0.api_version.as_deref().and_then(|code| code.parse().ok()).unwrap_or_default())
+        Some(self.0.apple_api().unwrap_or_default())
     }
 }
 

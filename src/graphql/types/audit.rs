@@ -4,10 +4,10 @@ use async_graphql::{ID, Json, Object};
 use chrono::{DateTime, Utc};
 use entity::audit;
 
-use super::code;
-use crate::domain;
+use crate::error::ApiError;
 use crate::graphql::enums::{ActorType, Decision, Platform};
 use crate::ids::{self, NodeKind};
+use crate::store::codes::AuditCodes;
 
 /// One audit row. Its `verdictId` is what a write answered; quote it to support.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ impl AuditRow {
 
     /// Platform, when the row concerns one layer.
     async fn platform(&self) -> async_graphql::Result<Option<Platform>> {
-        Ok(self.0.platform.as_deref().map(code::<domain::Platform, Platform>).transpose()?)
+        Ok(self.0.platform().map_err(ApiError::from)?.map(Into::into))
     }
 
     /// The campaign's global id, when the row concerns one.
@@ -47,7 +47,7 @@ impl AuditRow {
 
     /// The decision.
     async fn decision(&self) -> async_graphql::Result<Option<Decision>> {
-        Ok(self.0.decision.as_deref().map(code::<domain::gate::Decision, Decision>).transpose()?)
+        Ok(self.0.decision().map_err(ApiError::from)?.map(Into::into))
     }
 
     /// The spec's lowercase reason code (`authority_axis_off`, `kill_switch_active`, ...).
@@ -67,7 +67,7 @@ impl AuditRow {
 
     /// Who acted.
     async fn actor_type(&self) -> async_graphql::Result<ActorType> {
-        Ok(code::<domain::ActorKind, ActorType>(&self.0.actor_type)?)
+        Ok(self.0.actor_kind().map_err(ApiError::from)?.into())
     }
 
     /// User id, partner key id, or a fixed name.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::{ad_sets, ads, campaigns};
 
 use super::page_of;
-use super::{AuthorityBlock, Conn, Creative, Layer, PendingAction, code, connection, paginate};
+use super::{AuthorityBlock, Conn, Creative, Layer, PendingAction, connection, paginate};
 use crate::domain;
 use crate::domain::classification::Classification;
 use crate::error::ApiError;
@@ -20,6 +20,7 @@ use crate::graphql::loaders::{
 use crate::ids::{self, NodeKind};
 use crate::service::resolved_authority;
 use crate::store::PageRequest;
+use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes};
 
 /// Who a campaign or ad set reaches.
 #[derive(SimpleObject, Debug, Clone)]
@@ -118,17 +119,17 @@ impl Campaign {
 
     /// Platform.
     async fn platform(&self) -> async_graphql::Result<Platform> {
-        Ok(code::<domain::Platform, Platform>(&self.row.platform)?)
+        Ok(self.row.platform().map_err(ApiError::from)?.into())
     }
 
     /// What it optimizes for.
     async fn outcome(&self) -> async_graphql::Result<Outcome> {
-        Ok(code::<domain::campaign::Outcome, Outcome>(&self.row.outcome)?)
+        Ok(self.row.outcome().map_err(ApiError::from)?.into())
     }
 
     /// Delivery status.
     async fn status(&self) -> async_graphql::Result<EntityStatus> {
-        Ok(code::<domain::status::EntityStatus, EntityStatus>(&self.row.status)?)
+        Ok(self.row.status().map_err(ApiError::from)?.into())
     }
 
     /// Daily budget in the layer currency's minor unit (null when the budget is lifetime).
@@ -143,7 +144,7 @@ impl Campaign {
 
     /// Bid strategy.
     async fn bid_strategy(&self) -> async_graphql::Result<BidStrategy> {
-        Ok(code::<domain::campaign::BidStrategy, BidStrategy>(&self.row.bid_strategy)?)
+        Ok(self.row.bid_strategy().map_err(ApiError::from)?.into())
     }
 
     /// Cost or bid cap in minor units, for the strategies that take one.
@@ -305,7 +306,7 @@ impl AdSet {
 
     /// Delivery status.
     async fn status(&self) -> async_graphql::Result<EntityStatus> {
-        Ok(code::<domain::status::EntityStatus, EntityStatus>(&self.row.status)?)
+        Ok(self.row.status().map_err(ApiError::from)?.into())
     }
 
     /// Ad set daily budget in minor units, where the campaign does not carry the budget.
@@ -410,7 +411,7 @@ impl Ad {
 
     /// Delivery status.
     async fn status(&self) -> async_graphql::Result<EntityStatus> {
-        Ok(code::<domain::status::EntityStatus, EntityStatus>(&self.row.status)?)
+        Ok(self.row.status().map_err(ApiError::from)?.into())
     }
 
     /// The platform's own id for it.

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::graphql::context::loaders;
 use crate::graphql::loaders::{AdsOfCreative, ClassificationOf, CreativeId, ShownAd};
 use crate::ids::{self, NodeKind};
+use crate::store::codes::PlatformCreativeCodes;
 
 /// What one ad account holds for a creative.
 #[derive(async_graphql::SimpleObject, Debug, Clone)]
@@ -35,7 +36,7 @@ impl TryFrom<entity::platform_creatives::Model> for PlatformCreative {
     type Error = ApiError;
 
     fn try_from(row: entity::platform_creatives::Model) -> Result<Self, ApiError> {
-        let platform: crate::domain::Platform = row.platform.parse()?;
+        let platform = row.platform()?;
         Ok(PlatformCreative {
             platform: platform.into(),
             ad_account_id: row.ad_account_id,

@@ -4,13 +4,14 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::layers;
 
-use super::{Campaign, Conn, code, connection};
+use super::{Campaign, Conn, connection};
 use crate::domain;
+use crate::error::ApiError;
 use crate::graphql::context::{reader, services};
 use crate::graphql::enums::{AxisMode, Platform};
 use crate::ids::{self, NodeKind};
-use crate::service::layer_defaults;
 use crate::store::PageRequest;
+use crate::store::codes::LayerCodes;
 
 /// One mode per axis.
 #[derive(SimpleObject, Debug, Clone, Copy)]
@@ -59,7 +60,7 @@ impl Layer {
 
     /// The platform.
     async fn platform(&self) -> async_graphql::Result<Platform> {
-        Ok(code::<domain::Platform, Platform>(&self.0.platform)?)
+        Ok(self.0.platform().map_err(ApiError::from)?.into())
     }
 
     /// ISO 4217 currency of every money field on this layer's campaigns (in its minor unit).
@@ -69,7 +70,7 @@ impl Layer {
 
     /// The fallback authority for campaigns without their own authority row.
     async fn defaults(&self) -> async_graphql::Result<AuthorityBlock> {
-        Ok(layer_defaults(&self.0).map_err(crate::error::ApiError::from)?.into())
+        Ok(self.0.defaults().map_err(ApiError::from)?.into())
     }
 
     /// The largest daily budget a write may set, in minor units; null means no cap.
@@ -178,7 +179,7 @@ impl Layer {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::ConnectedAccount>> {
         let caller = reader(ctx)?;
-        let platform: domain::Platform = self.0.platform.parse().map_err(crate::error::ApiError::from)?;
+        let platform = self.0.platform().map_err(ApiError::from)?;
         let account = services(ctx)?.connected_account(caller.organization_id, platform).await?;
         Ok(account.map(super::ConnectedAccount))
     }

@@ -81,11 +81,3 @@ pub fn page_of<M: Clone>(items: &[M], request: PageRequest, id: impl Fn(&M) -> u
         has_previous_page: request.after.is_some(),
     }
 }
-
-/// Turns a stored lowercase code into its GraphQL enum, through the domain type.
-pub fn code<D, A>(stored: &str) -> Result<A, crate::error::ApiError>
-where
-    D: std::str::FromStr<Err = crate::domain::UnknownCode> + Into<A>,
-{
-    Ok(stored.parse::<D>()?.into())
-}

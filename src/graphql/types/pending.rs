@@ -4,13 +4,13 @@ use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::pending_actions;
 
-use super::{Campaign, code};
-use crate::domain;
+use super::Campaign;
 use crate::error::ApiError;
 use crate::graphql::context::loaders;
 use crate::graphql::enums::{ActorType, AuthorityAxis, PendingActionStatus, Platform};
 use crate::graphql::loaders::CampaignId;
 use crate::ids::{self, NodeKind};
+use crate::store::codes::PendingCodes;
 
 /// Who did something.
 #[derive(SimpleObject, Debug, Clone)]
@@ -34,7 +34,7 @@ impl PendingAction {
 
     /// Where it stands.
     async fn status(&self) -> async_graphql::Result<PendingActionStatus> {
-        Ok(code::<domain::gate::PendingStatus, PendingActionStatus>(&self.0.status)?)
+        Ok(self.0.status().map_err(ApiError::from)?.into())
     }
 
     /// The action code (`campaign.budget`, `policy.campaign_authority`, ...).
@@ -44,7 +44,7 @@ impl PendingAction {
 
     /// The axis an ad write needs; null for policy changes.
     async fn axis(&self) -> async_graphql::Result<Option<AuthorityAxis>> {
-        Ok(self.0.axis.as_deref().map(code::<domain::authority::Axis, AuthorityAxis>).transpose()?)
+        Ok(self.0.axis().map_err(ApiError::from)?.map(Into::into))
     }
 
     /// Whether it is a policy change (only the customer can approve those).
@@ -54,7 +54,7 @@ impl PendingAction {
 
     /// Platform.
     async fn platform(&self) -> async_graphql::Result<Platform> {
-        Ok(code::<domain::Platform, Platform>(&self.0.platform)?)
+        Ok(self.0.platform().map_err(ApiError::from)?.into())
     }
 
     /// The campaign it concerns, if any.
@@ -98,7 +98,7 @@ impl PendingAction {
     /// Who proposed it.
     async fn proposed_by(&self) -> async_graphql::Result<Actor> {
         Ok(Actor {
-            actor_type: code::<domain::ActorKind, ActorType>(&self.0.proposed_by_type)?,
+            actor_type: self.0.proposed_by().map_err(ApiError::from)?.into(),
             actor_id: self.0.proposed_by_id.clone(),
         })
     }
@@ -115,10 +115,9 @@ impl PendingAction {
 
     /// Who resolved it.
     async fn resolved_by(&self) -> async_graphql::Result<Option<Actor>> {
-        let (Some(kind), Some(id)) = (&self.0.resolved_by_type, &self.0.resolved_by_id) else {
-            return Ok(None);
-        };
-        Ok(Some(Actor { actor_type: code::<domain::ActorKind, ActorType>(kind)?, actor_id: id.clone() }))
+        let Some(id) = &self.0.resolved_by_id else { return Ok(None) };
+        let Some(kind) = self.0.resolved_by().map_err(ApiError::from)? else { return Ok(None) };
+        Ok(Some(Actor { actor_type: kind.into(), actor_id: id.clone() }))
     }
 
     /// Why it was resolved so (a rejection note or a deny reason).

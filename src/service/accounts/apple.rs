@@ -18,19 +18,10 @@ use crate::platform::{AccountContext, PlatformError};
 use crate::service::Caller;
 use crate::store::accounts;
 use crate::store::audit::{self, AuditEntry};
+use crate::store::codes::AccountCodes;
 
 /// How many connections one sweep tells about at most.
 const NOTICE_BATCH: u64 = 100;
-
-/// The API an Apple connection speaks (one stored without a version predates v1: v5).
-pub(crate) fn apple_api(row: &connected_accounts::Model) -> Result<AppleApi, ApiError> {
-    match row.api_version.as_deref() {
-        None => Ok(AppleApi::V5),
-        Some(code) => {
-            code.parse().map_err(|err| ApiError::internal(format!("connected account {}: {err}", row.id)))
-        }
-    }
-}
 
 /// Points `context` at the connected account `row`: Meta and TikTok writes carry its id as the ad
 /// account; Apple v5 writes as the organization (`orgId`), Apple v1 writes as the ad account
@@ -44,7 +35,7 @@ pub(crate) fn connect_context(
         context.ad_account_id = external;
         return Ok(());
     }
-    context.apple_api = apple_api(row)?;
+    context.apple_api = row.apple_api()?;
     match context.apple_api {
         AppleApi::V5 => context.apple_org_id = external,
         AppleApi::V1 => context.ad_account_id = external,
@@ -82,7 +73,7 @@ impl Services {
             return Ok(());
         }
         // An unreadable version is no retired one: the write goes on and fails at Apple if it must.
-        let Ok(api) = apple_api(row) else { return Ok(()) };
+        let Ok(api) = row.apple_api() else { return Ok(()) };
         if api.retired(self.accounts.config.clock.now()) { Err(retired_message(api)) } else { Ok(()) }
     }
 
@@ -103,7 +94,7 @@ impl Services {
     /// One connection's notice, recorded once even when several instances sweep together.
     async fn notify_reconnect(&self, row: &connected_accounts::Model) -> Result<bool, ApiError> {
         use sea_orm::TransactionTrait;
-        let api = apple_api(row)?;
+        let api = row.apple_api()?;
         let txn = self.db.begin().await?;
         if !accounts::mark_reconnect_notified(&txn, row, self.accounts.config.clock.now()).await? {
             txn.rollback().await?;

@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use entity::{connected_accounts, layers};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -22,8 +22,11 @@ use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::{PlatformError, TokenGrant};
 use crate::service::{Caller, VerdictRecord, WriteResult};
+use crate::store::accounts::{self, AccountChange};
 use crate::store::audit::{self, AuditEntry};
-use crate::store::{accounts, tenancy};
+use crate::store::codes::{AccountCodes, LayerCodes};
+use crate::store::layers::{self as store_layers, AccountField};
+use crate::store::tenancy;
 
 /// What the callback did.
 #[derive(Debug, Clone)]
@@ -192,7 +195,7 @@ impl Services {
         row.access_token = Some(self.seal(&row, TokenKind::Access, &grant.access_token)?);
         row.refresh_token =
             grant.refresh_token.as_ref().map(|t| self.seal(&row, TokenKind::Refresh, t)).transpose()?;
-        let row = accounts::insert(&txn, connected_accounts::ActiveModel::from(row)).await?;
+        let row = accounts::insert(&txn, row).await?;
         let replaced: &[AccountStatus] = if status == AccountStatus::Active {
             &[AccountStatus::AwaitingCustomer, AccountStatus::Active, AccountStatus::RefreshFailed]
         } else {
@@ -237,7 +240,7 @@ impl Services {
                 let row = accounts::lock(txn, org, id).await?.ok_or_else(|| {
                     UserError::argument("id", UserErrorCode::NotFound, "connected account not found")
                 })?;
-                let platform: Platform = row.platform.parse()?;
+                let platform = row.platform()?;
                 let layer = locked_layer(txn, org, platform).await?;
                 let verdict = decide_customer_only(caller.kind);
                 if verdict.decision != Decision::Allow {
@@ -245,9 +248,11 @@ impl Services {
                     let audit_row = audit::insert(txn, caller, entry(&layer, &row, &event, &verdict)).await?;
                     return Ok(answer(&audit_row, &verdict, row));
                 }
-                let status: AccountStatus = row.status.parse()?;
+                let status = row.status()?;
                 let change = match (action, status) {
-                    ("confirm", AccountStatus::AwaitingCustomer) => confirm_change(caller),
+                    ("confirm", AccountStatus::AwaitingCustomer) => {
+                        AccountChange::Confirm { by: caller.actor_id.clone() }
+                    }
                     ("confirm", _) => {
                         return Err(UserError::argument(
                             "id",
@@ -264,7 +269,7 @@ impl Services {
                         )
                         .into());
                     }
-                    _ => disconnect_change(),
+                    _ => AccountChange::Disconnect,
                 };
                 let revocable = if action == "disconnect" { self.revocable(&row) } else { None };
                 if !accounts::update_if_version(txn, &row, change).await? {
@@ -319,7 +324,7 @@ impl Services {
         platform: Platform,
         token: &crate::auth::Secret,
     ) -> Result<(), ApiError> {
-        let api = super::apple::apple_api(row)?;
+        let api = row.apple_api()?;
         let outcome = self.accounts.config.oauth.revoke(platform, token, api).await;
         let verdict = decide_customer_only(caller.kind);
         let (event, error) = match &outcome {
@@ -337,25 +342,6 @@ impl Services {
         let audit_row = audit::insert(&txn, caller, audit_entry).await?;
         self.commit(txn, Event::for_audit_row(&audit_row)).await?;
         Ok(())
-    }
-}
-
-fn confirm_change(caller: &Caller) -> connected_accounts::ActiveModel {
-    connected_accounts::ActiveModel {
-        status: Set(AccountStatus::Active.as_str().to_owned()),
-        confirmed_by: Set(Some(caller.actor_id.clone())),
-        confirmed_at: Set(Some(Utc::now())),
-        ..Default::default()
-    }
-}
-
-fn disconnect_change() -> connected_accounts::ActiveModel {
-    connected_accounts::ActiveModel {
-        status: Set(AccountStatus::Disconnected.as_str().to_owned()),
-        access_token: Set(None),
-        refresh_token: Set(None),
-        disconnected_at: Set(Some(Utc::now())),
-        ..Default::default()
     }
 }
 
@@ -404,21 +390,12 @@ async fn point_layer<C: ConnectionTrait>(
     layer: &layers::Model,
     row: &connected_accounts::Model,
 ) -> Result<(), ApiError> {
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let column = if row.platform == Platform::Apple.as_str() && super::apple::apple_api(row)? == AppleApi::V5
-    {
-        layers::Column::AppleOrgId
+    let field = if row.platform()? == Platform::Apple && row.apple_api()? == AppleApi::V5 {
+        AccountField::AppleOrg
     } else {
-        layers::Column::AdAccountId
+        AccountField::AdAccount
     };
-    layers::Entity::update_many()
-        .col_expr(column, Expr::value(row.external_account_id.clone()))
-        .col_expr(layers::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(layers::Column::Id.eq(layer.id))
-        .filter(layers::Column::OrganizationId.eq(layer.organization_id))
-        .exec(conn)
-        .await?;
+    store_layers::point_at_account(conn, layer, field, &row.external_account_id).await?;
     Ok(())
 }
 
@@ -446,7 +423,7 @@ fn entry(
         id: Uuid::now_v7(),
         organization_id: layer.organization_id,
         layer_id: Some(layer.id),
-        platform: layer.platform.parse().ok(),
+        platform: layer.platform().ok(),
         campaign_id: None,
         target_type: Some("connected_account"),
         target_id: Some(row.id),

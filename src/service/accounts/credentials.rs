@@ -12,14 +12,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use entity::{connected_accounts, layers};
-use sea_orm::{ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::Services;
 use crate::auth::Secret;
 use crate::auth::token_cipher::TokenKind;
-use crate::domain::Platform;
 use crate::domain::UserErrorCode;
 use crate::domain::accounts::{AccountStatus, needs_refresh};
 use crate::domain::gate::{Decision, Verdict};
@@ -28,8 +27,9 @@ use crate::events::Event;
 use crate::platform::{AccountContext, PlatformError, TokenGrant};
 use crate::service::convert;
 use crate::service::{Caller, Failure};
-use crate::store::accounts;
+use crate::store::accounts::{self, AccountChange};
 use crate::store::audit::{self, AuditEntry};
+use crate::store::codes::{AccountCodes, LayerCodes};
 
 /// How many connections one sweep refreshes at most.
 const SWEEP_BATCH: u64 = 100;
@@ -74,7 +74,7 @@ impl Services {
         if !self.accounts.config.live {
             return Ok(None);
         }
-        let platform = convert::platform(layer)?;
+        let platform = layer.platform()?;
         let Some(row) = accounts::in_use(conn, layer.organization_id, platform).await? else {
             return Err(UserError::argument(
                 "platform",
@@ -118,7 +118,7 @@ impl Services {
         let row = accounts::lock(&txn, org, id)
             .await?
             .ok_or_else(|| ApiError::internal(format!("connected account {id} vanished")))?;
-        let status: AccountStatus = row.status.parse()?;
+        let status = row.status()?;
         let now = Utc::now();
         let fresh = !needs_refresh(row.access_token_expires_at, now, self.accounts.config.refresh_margin);
         match status {
@@ -134,11 +134,11 @@ impl Services {
                 ))));
             }
         }
-        let platform: Platform = row.platform.parse()?;
+        let platform = row.platform()?;
         let access = self.access_token(&row)?;
         let refresh =
             row.refresh_token.as_deref().map(|t| self.open(&row, TokenKind::Refresh, t)).transpose()?;
-        let api = super::apple::apple_api(&row)?;
+        let api = row.apple_api()?;
         let outcome = self.accounts.config.oauth.refresh(platform, &access, refresh.as_ref(), api).await;
         match outcome {
             Ok(grant) => {
@@ -171,17 +171,15 @@ impl Services {
         row: &connected_accounts::Model,
         grant: &TokenGrant,
     ) -> Result<(), ApiError> {
-        let mut change = connected_accounts::ActiveModel {
-            status: Set(AccountStatus::Active.as_str().to_owned()),
-            access_token: Set(Some(self.seal(row, TokenKind::Access, &grant.access_token)?)),
-            access_token_expires_at: Set(grant.expires_at),
-            last_refreshed_at: Set(Some(Utc::now())),
-            refresh_error: Set(None),
-            ..Default::default()
+        let change = AccountChange::Refreshed {
+            access_token: self.seal(row, TokenKind::Access, &grant.access_token)?,
+            expires_at: grant.expires_at,
+            refresh_token: grant
+                .refresh_token
+                .as_ref()
+                .map(|t| self.seal(row, TokenKind::Refresh, t))
+                .transpose()?,
         };
-        if let Some(refresh) = &grant.refresh_token {
-            change.refresh_token = Set(Some(self.seal(row, TokenKind::Refresh, refresh)?));
-        }
         if !accounts::update_if_version(conn, row, change).await? {
             return Err(ApiError::internal(format!("connected account {} changed under its lock", row.id)));
         }
@@ -195,11 +193,7 @@ impl Services {
         error: &PlatformError,
     ) -> Result<(), ApiError> {
         tracing::warn!(account_id = %row.id, code = error.code(), "ad account token refresh failed");
-        let change = connected_accounts::ActiveModel {
-            status: Set(AccountStatus::RefreshFailed.as_str().to_owned()),
-            refresh_error: Set(Some(error.to_string())),
-            ..Default::default()
-        };
+        let change = AccountChange::RefreshFailed { error: error.to_string() };
         if !accounts::update_if_version(&txn, row, change).await? {
             return Err(ApiError::internal(format!("connected account {} changed under its lock", row.id)));
         }
@@ -207,7 +201,7 @@ impl Services {
             id: Uuid::now_v7(),
             organization_id: row.organization_id,
             layer_id: Some(row.layer_id),
-            platform: row.platform.parse().ok(),
+            platform: row.platform().ok(),
             campaign_id: None,
             target_type: Some("connected_account"),
             target_id: Some(row.id),

@@ -9,12 +9,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use entity::{ads_content, content_containers, organizations};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -23,6 +18,8 @@ use crate::domain::gate::Decision;
 use crate::domain::lifecycle::{self, Transition};
 use crate::error::ApiError;
 use crate::service::{Caller, CreativeRows, Failure, Services, WriteResult};
+use crate::store::creatives::{self as store, Generated, NewDraft};
+use crate::store::organizations;
 
 /// Where the sandbox serves the media of the creatives it generates.
 pub const SANDBOX_MEDIA_BASE: &str = "https://media.sandbox.invalid/creatives";
@@ -118,13 +115,7 @@ impl Services {
     /// Returns how many it completed.
     pub async fn complete_due_drafts(&self, delay: Duration) -> Result<usize, ApiError> {
         let cutoff = Utc::now() - chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
-        let due = content_containers::Entity::find()
-            .filter(content_containers::Column::Status.eq("processing"))
-            .filter(content_containers::Column::CreatedAt.lte(cutoff))
-            .order_by_asc(content_containers::Column::Id)
-            .limit(SANDBOX_BATCH)
-            .all(&self.db)
-            .await?;
+        let due = store::drafts_created_before(&self.db, cutoff, SANDBOX_BATCH).await?;
         let mut completed = 0;
         for draft in due {
             let caller = Caller::system(draft.organization_id, "sandbox-generation");
@@ -182,22 +173,13 @@ async fn draft(
         None => name,
     };
     let requires = requires_approval(txn, org).await?;
-    let now = Utc::now();
-    let draft = content_containers::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        name: Set(name),
-        status: Set("processing".to_owned()),
-        approval_status: Set(lifecycle::approval_after_generation(requires).to_owned()),
-        parent_id: Set(parent_id),
-        media_url: Set(None),
-        failure_reason: Set(None),
-        completed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
+    let new = NewDraft {
+        organization_id: org,
+        name,
+        approval_status: lifecycle::approval_after_generation(requires),
+        parent_id,
+    };
+    let draft = store::insert_draft(txn, new).await?;
     let request = json!({ "name": draft.name, "parent_id": parent_id });
     let entry = creative_entry(org, "creative", Some(draft.id), event, &verdict, request);
     let mut result = record(txn, caller, entry, &verdict, false).await?;
@@ -214,64 +196,41 @@ async fn complete(
     outcome: &GenerationOutcome,
 ) -> Result<CreativeRows, Failure> {
     let requires = requires_approval(txn, org).await?;
-    let now = Utc::now();
-    let (status, media_url, reason, completed_at) = match outcome {
-        GenerationOutcome::Completed { media_url } => ("completed", Some(media_url.clone()), None, Some(now)),
-        GenerationOutcome::Failed { reason } => ("failed", None, Some(reason.clone()), None),
+    let approval_status = lifecycle::approval_after_generation(requires);
+    let generated = match outcome {
+        GenerationOutcome::Completed { media_url } => Generated {
+            status: "completed",
+            media_url: Some(media_url.clone()),
+            failure_reason: None,
+            completed_at: Some(Utc::now()),
+            approval_status,
+        },
+        GenerationOutcome::Failed { reason } => Generated {
+            status: "failed",
+            media_url: None,
+            failure_reason: Some(reason.clone()),
+            completed_at: None,
+            approval_status,
+        },
     };
-    let moved = content_containers::Entity::update_many()
-        .col_expr(content_containers::Column::Status, Expr::value(status))
-        .col_expr(content_containers::Column::MediaUrl, Expr::value(media_url))
-        .col_expr(content_containers::Column::FailureReason, Expr::value(reason))
-        .col_expr(content_containers::Column::CompletedAt, Expr::value(completed_at))
-        .col_expr(
-            content_containers::Column::ApprovalStatus,
-            Expr::value(lifecycle::approval_after_generation(requires)),
-        )
-        .col_expr(content_containers::Column::UpdatedAt, Expr::value(now))
-        .filter(content_containers::Column::Id.eq(id))
-        .filter(content_containers::Column::OrganizationId.eq(org))
-        .filter(content_containers::Column::Status.eq("processing"))
-        .exec(txn)
-        .await?;
-    if moved.rows_affected != 1 {
+    if !store::finish_draft(txn, org, id, generated).await? {
         return Err(transition_error(lifecycle::TransitionError::NotProcessing).into());
     }
     let content = match outcome {
-        GenerationOutcome::Completed { .. } => Some(generated_content(org, id).insert(txn).await?),
+        GenerationOutcome::Completed { .. } => Some(store::insert_generated_content(txn, org, id).await?),
         GenerationOutcome::Failed { .. } => None,
     };
-    let container = content_containers::Entity::find_by_id(id)
-        .one(txn)
+    let container = store::container(txn, org, id)
         .await?
         .ok_or_else(|| ApiError::internal("creative vanished while completing"))?;
     Ok((container, content))
 }
 
 /// Whether organization `org` requires approval of its content.
-async fn requires_approval<C: sea_orm::ConnectionTrait>(conn: &C, org: Uuid) -> Result<bool, Failure> {
-    let org = organizations::Entity::find_by_id(org)
-        .one(conn)
+async fn requires_approval<C: ConnectionTrait>(conn: &C, org: Uuid) -> Result<bool, Failure> {
+    Ok(organizations::requires_approval(conn, org)
         .await?
-        .ok_or_else(|| ApiError::internal("organization missing"))?;
-    Ok(org.requires_approval)
-}
-
-/// The ads-content row a completed generation creates.
-fn generated_content(org: Uuid, container_id: Uuid) -> ads_content::ActiveModel {
-    let now = Utc::now();
-    ads_content::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        content_container_id: Set(container_id),
-        organic_score: Set(7.0),
-        scoring_pool: Set("generated".to_owned()),
-        override_mode: Set(None),
-        flagged_reason: Set(None),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
+        .ok_or_else(|| ApiError::internal("organization missing"))?)
 }
 
 /// A regenerated draft's default name: its parent's, marked, within the 255-character limit.

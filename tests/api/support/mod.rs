@@ -7,13 +7,15 @@
 //! - [`events`]: subscriptions run in-process;
 //! - [`fake_platform`]: a platform adapter scripted call by call, for failures the sandbox
 //!   cannot show;
-//! - [`snapshot`]: redactions for snapshot tests of payloads and audit rows.
+//! - [`snapshot`]: redactions for snapshot tests of payloads and audit rows;
+//! - [`panics`]: resolvers that panic, for what a panicking operation answers.
 
 pub mod app;
 pub mod db;
 pub mod events;
 pub mod fake_platform;
 pub mod fixtures;
+pub mod panics;
 pub mod snapshot;
 
 pub use app::*;
@@ -21,4 +23,5 @@ pub use db::*;
 pub use events::*;
 pub use fake_platform::*;
 pub use fixtures::*;
+pub use panics::PanicOn;
 pub use snapshot::redacted;
