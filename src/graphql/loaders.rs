@@ -13,7 +13,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use super::shared_loads::DeliveryLoader;
-use crate::domain::classification::classify_peers;
+use crate::domain::classification::{Classification, Thresholds, classify_peers};
 use crate::error::ApiError;
 pub use crate::store::relations::ShownAd;
 use crate::store::{metrics, relations};
@@ -23,7 +23,7 @@ use crate::store::{metrics, relations};
 pub struct OrgLoader {
     db: DatabaseConnection,
     org: Uuid,
-    thresholds: crate::domain::classification::Thresholds,
+    thresholds: Thresholds,
 }
 
 /// The loader type put into each request: an [`OrgLoader`] whose loads the subscribers of one
@@ -38,15 +38,11 @@ const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// A fresh loader for one request of organization `org`, caching each row for the request.
 pub fn loaders(db: DatabaseConnection, org: Uuid) -> Loaders {
-    loaders_with(db, org, crate::domain::classification::Thresholds::default())
+    loaders_with(db, org, Thresholds::default())
 }
 
 /// A fresh loader for one request of organization `org`, classifying ads by `thresholds`.
-pub fn loaders_with(
-    db: DatabaseConnection,
-    org: Uuid,
-    thresholds: crate::domain::classification::Thresholds,
-) -> Loaders {
+pub fn loaders_with(db: DatabaseConnection, org: Uuid, thresholds: Thresholds) -> Loaders {
     let loader = DeliveryLoader::new(OrgLoader { db, org, thresholds }, org);
     DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(BATCH_WINDOW)
 }
@@ -232,22 +228,31 @@ pub struct ClassificationOf {
 }
 
 impl Loader<ClassificationOf> for OrgLoader {
-    type Value = crate::domain::classification::Classification;
+    type Value = Classification;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[ClassificationOf],
     ) -> Result<HashMap<ClassificationOf, Self::Value>, Self::Error> {
-        let mut sets = ids(keys, |k| k.ad_set);
-        sets.sort_unstable();
-        sets.dedup();
-        let (peers, summaries) =
-            metrics::classification_inputs(&self.db, self.org, &sets, &self.thresholds).await?;
-        let now = chrono::Utc::now();
-        let ages: Vec<(Uuid, Uuid, i64)> =
-            peers.iter().map(|ad| (ad.id, ad.ad_set_id, (now - ad.live_since).num_hours())).collect();
-        let classes = classify_peers(&ages, &summaries, &self.thresholds);
+        let classes = classify_ad_sets(&self.db, self.org, &self.thresholds, ids(keys, |k| k.ad_set)).await?;
         Ok(keys.iter().filter_map(|key| Some((*key, *classes.get(&key.ad)?))).collect())
     }
+}
+
+/// The classification of every ad of `sets` (of `org`) that has data, by ad: each against its
+/// ad set's peers, in one statement.
+pub async fn classify_ad_sets(
+    db: &DatabaseConnection,
+    org: Uuid,
+    thresholds: &Thresholds,
+    mut sets: Vec<Uuid>,
+) -> Result<HashMap<Uuid, Classification>, DbErr> {
+    sets.sort_unstable();
+    sets.dedup();
+    let (peers, summaries) = metrics::classification_inputs(db, org, &sets, thresholds).await?;
+    let now = chrono::Utc::now();
+    let ages: Vec<(Uuid, Uuid, i64)> =
+        peers.iter().map(|ad| (ad.id, ad.ad_set_id, (now - ad.live_since).num_hours())).collect();
+    Ok(classify_peers(&ages, &summaries, thresholds))
 }

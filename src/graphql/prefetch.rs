@@ -14,19 +14,25 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Lookahead};
-use entity::{ad_sets, ads, campaigns};
+use entity::{campaigns, layers};
+use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
-use super::context::loaders;
-use super::loaders::{
-    AdSetsOf, AdsOf, AdsOfCreative, AuthorityOf, CampaignId, ClassificationOf, CreativeId, LayerId, Loaders,
-    PendingOf,
-};
+use super::context::{loaders, reader, services};
+use super::loaders::{CampaignId, classify_ad_sets};
 use super::types::{Ad, AdRelations, AdSet, Campaign, CampaignRelations, Creative, PendingAction};
-use crate::domain::classification::Classification;
+use crate::domain::classification::{Classification, Thresholds};
 use crate::error::ApiError;
 use crate::service::resolved_authority;
 use crate::store::Page;
+use crate::store::relations::{self, ShownAd};
+
+/// Where a page's relations are read: the organization's rows on the read pool.
+struct Reads<'a> {
+    db: &'a DatabaseConnection,
+    org: Uuid,
+    thresholds: &'a Thresholds,
+}
 
 /// The campaigns of `page`, each with the relations the selected `edges { node { ... } }` reads.
 pub async fn campaign_page(
@@ -37,51 +43,42 @@ pub async fn campaign_page(
     if items.is_empty() {
         return Ok(Page { items: Vec::new(), has_next_page, has_previous_page });
     }
+    let services = services(ctx)?;
+    let reads =
+        Reads { db: &services.reads, org: reader(ctx)?.organization_id, thresholds: &services.thresholds };
     let node = ctx.look_ahead().field("edges").field("node");
-    let loaders = loaders(ctx)?;
     let ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
     let authority = node.field("authority").exists() || node.field("authoritySource").exists();
-    let own = if authority {
-        loaders.load_many(ids.iter().map(|id| AuthorityOf(*id))).await?
-    } else {
-        HashMap::new()
-    };
-    let layers = if authority || node.field("layer").exists() {
-        loaders.load_many(items.iter().map(|c| LayerId(c.layer_id))).await?
-    } else {
-        HashMap::new()
-    };
-    let selected = node.field("adSets");
-    let mut ad_sets = if selected.exists() {
-        Some(ad_sets_of(loaders, selected.field("edges").field("node"), &ids).await?)
-    } else {
-        None
-    };
-    let selected = node.field("pendingActions");
-    let mut pending = if selected.exists() {
-        let actions = loaders.load_many(ids.iter().map(|id| PendingOf(*id))).await?;
-        if selected.field("edges").field("node").field("campaign").exists() {
-            let campaigns = actions.values().flatten().filter_map(|a| a.campaign_id).map(CampaignId);
-            loaders.load_many(campaigns).await?;
-        }
-        Some(actions)
-    } else {
-        None
-    };
+    let (own, layers, mut ad_sets, mut pending) = tokio::try_join!(
+        async {
+            if !authority {
+                return Ok(HashMap::new());
+            }
+            let rows = relations::authority_of(reads.db, reads.org, &ids).await?;
+            Ok::<_, DbErr>(rows.into_iter().map(|row| (row.campaign_id, row)).collect())
+        },
+        layers_of(&reads, &items, authority || node.field("layer").exists()),
+        ad_sets_of(&reads, node.field("adSets"), &ids),
+        waiting_of(&reads, node.field("pendingActions"), &ids),
+    )?;
+    if let Some(pending) = pending
+        .as_ref()
+        .filter(|_| node.field("pendingActions").field("edges").field("node").field("campaign").exists())
+    {
+        let campaigns = pending.values().flatten().filter_map(|a| a.0.campaign_id).map(CampaignId);
+        loaders(ctx)?.load_many(campaigns).await?;
+    }
     let items = items
         .into_iter()
         .map(|row| {
-            let layer = layers.get(&LayerId(row.layer_id));
+            let layer = layers.get(&row.layer_id);
             let related = CampaignRelations {
-                authority: layer.filter(|_| authority).and_then(|layer| {
-                    resolved_authority(own.get(&AuthorityOf(row.id))?.as_ref(), layer).ok()
-                }),
+                authority: layer
+                    .filter(|_| authority)
+                    .and_then(|layer| resolved_authority(own.get(&row.id), layer).ok()),
                 layer: layer.cloned(),
                 ad_sets: ad_sets.as_mut().map(|sets| sets.remove(&row.id).unwrap_or_default()),
-                pending: pending.as_mut().map(|actions| {
-                    let rows = actions.remove(&PendingOf(row.id)).unwrap_or_default();
-                    newest_first(rows.into_iter().map(PendingAction).collect(), |a| a.0.id)
-                }),
+                pending: pending.as_mut().map(|actions| actions.remove(&row.id).unwrap_or_default()),
             };
             Campaign::with_relations(row, related)
         })
@@ -89,103 +86,141 @@ pub async fn campaign_page(
     Ok(Page { items, has_next_page, has_previous_page })
 }
 
-/// The ad sets of `campaigns` by campaign, each with the relations `node` (an ad set's
-/// selection) reads.
-async fn ad_sets_of(
-    loaders: &Loaders,
-    node: Lookahead<'_>,
+/// The layers of `campaigns` by id, when `wanted`.
+async fn layers_of(
+    reads: &Reads<'_>,
+    campaigns: &[campaigns::Model],
+    wanted: bool,
+) -> Result<HashMap<Uuid, layers::Model>, DbErr> {
+    if !wanted {
+        return Ok(HashMap::new());
+    }
+    let mut ids: Vec<Uuid> = campaigns.iter().map(|c| c.layer_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = relations::layers(reads.db, reads.org, &ids).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The waiting actions of `campaigns` by campaign, newest first, when `selected`.
+async fn waiting_of(
+    reads: &Reads<'_>,
+    selected: Lookahead<'_>,
     campaigns: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<AdSet>>, ApiError> {
-    let loaded = loaders.load_many(campaigns.iter().map(|id| AdSetsOf(*id))).await?;
-    let selected = node.field("ads");
-    let mut ads = if selected.exists() {
-        let sets: Vec<Uuid> = loaded.values().flatten().map(|set| set.id).collect();
-        ads_of(loaders, selected.field("edges").field("node"), &sets).await?
+) -> Result<Option<HashMap<Uuid, Vec<PendingAction>>>, DbErr> {
+    if !selected.exists() {
+        return Ok(None);
+    }
+    let rows = relations::waiting_of(reads.db, reads.org, campaigns).await?;
+    let by_campaign = group(rows.into_iter().map(PendingAction), |a| a.0.campaign_id.unwrap_or_default());
+    Ok(Some(newest_first(by_campaign, |a| a.0.id)))
+}
+
+/// The ad sets of `campaigns` by campaign, newest first, each with the relations its selection
+/// (`selected`, the `adSets` field) reads; `None` when the field is not selected.
+async fn ad_sets_of(
+    reads: &Reads<'_>,
+    selected: Lookahead<'_>,
+    campaigns: &[Uuid],
+) -> Result<Option<HashMap<Uuid, Vec<AdSet>>>, DbErr> {
+    if !selected.exists() {
+        return Ok(None);
+    }
+    let rows = relations::ad_sets_of(reads.db, reads.org, campaigns).await?;
+    let ads = selected.field("edges").field("node").field("ads");
+    let mut ads = if ads.exists() && !rows.is_empty() {
+        let sets: Vec<Uuid> = rows.iter().map(|set| set.id).collect();
+        ads_of(reads, ads.field("edges").field("node"), &sets).await?
     } else {
         HashMap::new()
     };
-    let mut with_ads = |row: Arc<ad_sets::Model>| match ads.remove(&row.id) {
-        Some(ads) => AdSet::with_ads(row, ads),
-        None => AdSet::from(row),
-    };
-    let mut by_campaign = HashMap::with_capacity(loaded.len());
-    for (AdSetsOf(campaign), rows) in loaded {
-        let sets = rows.into_iter().map(&mut with_ads).collect();
-        by_campaign.insert(campaign, newest_first(sets, |s: &AdSet| s.row().id));
-    }
-    Ok(by_campaign)
+    let sets = rows.into_iter().map(|row| {
+        let row = Arc::new(row);
+        match ads.remove(&row.id) {
+            Some(ads) => AdSet::with_ads(row, ads),
+            None => AdSet::from(row),
+        }
+    });
+    Ok(Some(newest_first(group(sets, |set: &AdSet| set.row().campaign_id), |set| set.row().id)))
 }
 
-/// The ads of `sets` by ad set, each with the relations `node` (an ad's selection) reads.
+/// The ads of `sets` by ad set, newest first, each with the relations `node` (an ad's
+/// selection) reads.
 async fn ads_of(
-    loaders: &Loaders,
+    reads: &Reads<'_>,
     node: Lookahead<'_>,
     sets: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<Ad>>, ApiError> {
-    if sets.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let loaded = loaders.load_many(sets.iter().map(|id| AdsOf(*id))).await?;
+) -> Result<HashMap<Uuid, Vec<Ad>>, DbErr> {
+    let rows = relations::ads_of(reads.db, reads.org, sets).await?;
     let classified = node.field("classification").exists();
-    let mut keys: Vec<ClassificationOf> = Vec::new();
-    if classified {
-        keys.extend(loaded.values().flatten().map(|ad| ClassificationOf { ad: ad.id, ad_set: ad.ad_set_id }));
-    }
-    let selected = node.field("creative");
-    let derived = selected.field("state").exists() || selected.field("classification").exists();
-    let mut containers: Vec<Uuid> =
-        loaded.values().flatten().filter_map(|ad| ad.content_container_id).collect();
+    let creative = node.field("creative");
+    let derived = creative.field("state").exists() || creative.field("classification").exists();
+    let mut containers: Vec<Uuid> = rows.iter().filter_map(|ad| ad.content_container_id).collect();
     containers.sort_unstable();
     containers.dedup();
-    let (rows, shown) = if !selected.exists() || containers.is_empty() {
-        (HashMap::new(), HashMap::new())
+    let creative = creative.exists() && !containers.is_empty();
+    let (found, shown) = tokio::try_join!(
+        async {
+            if !creative {
+                return Ok(Vec::new());
+            }
+            relations::creatives(reads.db, reads.org, &containers).await
+        },
+        async {
+            if !creative || !derived {
+                return Ok(Vec::new());
+            }
+            relations::ads_showing(reads.db, reads.org, &containers).await
+        },
+    )?;
+    let mut classify: Vec<Uuid> = Vec::new();
+    if classified {
+        classify.extend(rows.iter().map(|ad| ad.ad_set_id));
+    }
+    classify.extend(shown.iter().filter(|ad| ad.active).map(|ad| ad.ad_set_id));
+    let classes = if classify.is_empty() {
+        HashMap::new()
     } else {
-        let rows = loaders.load_many(containers.iter().map(|id| CreativeId(*id))).await?;
-        let shown = if derived {
-            loaders.load_many(containers.iter().map(|id| AdsOfCreative(*id))).await?
-        } else {
-            HashMap::new()
-        };
-        keys.extend(shown.values().flatten().filter(|ad| ad.active).map(|ad| ad.classification()));
-        (rows, shown)
+        classify_ad_sets(reads.db, reads.org, reads.thresholds, classify).await?
     };
-    let classes = if keys.is_empty() { HashMap::new() } else { loaders.load_many(keys).await? };
-    let creatives: HashMap<Uuid, Creative> = rows
+    let shown = group(shown, |ad: &ShownAd| ad.creative);
+    let creatives: HashMap<Uuid, Creative> = found
         .into_iter()
-        .map(|(CreativeId(id), rows)| {
-            let creative = Creative::from(rows);
+        .map(|(container, content)| {
+            let id = container.id;
+            let creative = Creative::from((container, content));
             if !derived {
                 return (id, creative);
             }
-            let ads = shown.get(&AdsOfCreative(id)).map_or(&[][..], Vec::as_slice);
-            let of_active: Vec<Classification> = ads
-                .iter()
-                .filter(|ad| ad.active)
-                .filter_map(|ad| classes.get(&ad.classification()).copied())
-                .collect();
+            let ads = shown.get(&id).map_or(&[][..], Vec::as_slice);
+            let of_active: Vec<Classification> =
+                ads.iter().filter(|ad| ad.active).filter_map(|ad| classes.get(&ad.id).copied()).collect();
             (id, creative.with_ads(ads, &of_active))
         })
         .collect();
-    let with_relations = |row: Arc<ads::Model>| {
+    let ads = rows.into_iter().map(|row| {
         let related = AdRelations {
-            creative: selected
-                .exists()
-                .then(|| row.content_container_id.and_then(|id| creatives.get(&id).cloned())),
-            classification: classified
-                .then(|| classes.get(&ClassificationOf { ad: row.id, ad_set: row.ad_set_id }).copied()),
+            creative: creative.then(|| row.content_container_id.and_then(|id| creatives.get(&id).cloned())),
+            classification: classified.then(|| classes.get(&row.id).copied()),
         };
-        Ad::with_relations(row, related)
-    };
-    let mut by_set = HashMap::with_capacity(loaded.len());
-    for (AdsOf(set), rows) in loaded {
-        let ads = rows.into_iter().map(&with_relations).collect();
-        by_set.insert(set, newest_first(ads, |ad: &Ad| ad.row().id));
-    }
-    Ok(by_set)
+        Ad::with_relations(Arc::new(row), related)
+    });
+    Ok(newest_first(group(ads, |ad: &Ad| ad.row().ad_set_id), |ad| ad.row().id))
 }
 
-/// `items` ordered newest first (ids are UUID v7), as connections page them.
-fn newest_first<T>(mut items: Vec<T>, id: impl Fn(&T) -> Uuid) -> Vec<T> {
-    items.sort_by_key(|item| Reverse(id(item)));
-    items
+/// `items` grouped by `key`, in their order.
+fn group<T>(items: impl IntoIterator<Item = T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut grouped: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for item in items {
+        grouped.entry(key(&item)).or_default().push(item);
+    }
+    grouped
+}
+
+/// Each group ordered newest first (ids are UUID v7), as connections page them.
+fn newest_first<T>(mut groups: HashMap<Uuid, Vec<T>>, id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    for items in groups.values_mut() {
+        items.sort_by_key(|item| Reverse(id(item)));
+    }
+    groups
 }

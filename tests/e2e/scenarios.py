@@ -3,12 +3,14 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import traceback
-import urllib.request
 import urllib.error
+import urllib.parse
+import urllib.request
 
 FAKE = os.environ["E2E_FAKE"]
 APP = os.environ["E2E_APP"]
@@ -58,7 +60,24 @@ def reset_faults():
 
 
 # ------------------------------------------------------------------ product process
+def answering(url):
+    """Whether something already listens where `url` points."""
+    host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def start_product(extra_env=None):
+    # A server left on the port (another run) would answer /readyz for this one.
+    for _ in range(50):
+        if not answering(APP):
+            break
+        time.sleep(0.1)
+    else:
+        raise RuntimeError("another process listens on %s: set APP_PORT" % APP)
     PROC["n"] += 1
     env = dict(os.environ)
     env.update(extra_env or {})
