@@ -61,12 +61,11 @@ pub async fn campaign_page(
         ad_sets_of(&reads, node.field("adSets"), &ids),
         waiting_of(&reads, node.field("pendingActions"), &ids),
     )?;
-    if let Some(pending) = pending
-        .as_ref()
-        .filter(|_| node.field("pendingActions").field("edges").field("node").field("campaign").exists())
+    if pending.is_some()
+        && node.field("pendingActions").field("edges").field("node").field("campaign").exists()
     {
-        let campaigns = pending.values().flatten().filter_map(|a| a.0.campaign_id).map(CampaignId);
-        loaders(ctx)?.load_many(campaigns).await?;
+        // The actions' campaigns are the page's own: the loader that answers `campaign` gets them.
+        loaders(ctx)?.feed_many(items.iter().map(|c| (CampaignId(c.id), c.clone()))).await;
     }
     let items = items
         .into_iter()
