@@ -2,8 +2,6 @@
 //! prefetch): rows of one organization by a list of ids or parent ids, one statement each.
 //! Lists come newest first.
 
-use std::collections::HashMap;
-
 use entity::{
     ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers, pending_actions,
 };
@@ -110,36 +108,17 @@ pub async fn waiting_of<C: ConnectionTrait>(
 
 /// `org`'s creatives among `ids`: each content container with its ads-content row, once
 /// generated.
-///
-/// Two statements rather than one join: the rows of a join come back with prefixed column
-/// names (`A_id`, `B_id`), and decoding those builds a string per column per row, more work for
-/// a page of creatives than a second statement.
 pub async fn creatives<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
     ids: &[Uuid],
 ) -> Result<Vec<(content_containers::Model, Option<ads_content::Model>)>, DbErr> {
-    let containers = content_containers::Entity::find()
+    content_containers::Entity::find()
         .filter(content_containers::Column::OrganizationId.eq(org))
         .filter(content_containers::Column::Id.is_in(ids.iter().copied()))
+        .find_also_related(ads_content::Entity)
         .all(conn)
-        .await?;
-    if containers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let contents = ads_content::Entity::find()
-        .filter(ads_content::Column::ContentContainerId.is_in(containers.iter().map(|c| c.id)))
-        .all(conn)
-        .await?;
-    let mut contents: HashMap<Uuid, ads_content::Model> =
-        contents.into_iter().map(|content| (content.content_container_id, content)).collect();
-    Ok(containers
-        .into_iter()
-        .map(|container| {
-            let content = contents.remove(&container.id);
-            (container, content)
-        })
-        .collect())
+        .await
 }
 
 /// An ad showing a creative, as much as the creative's state needs.
