@@ -47,10 +47,11 @@ log() { printf '== %s\n' "$*" >&2; }
 run() { printf '%s\n' "$*" >> "$OUT/commands.txt"; "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-pg_ticks() { # CPU ticks of every PostgreSQL process (server and backends) so far
+pg_ticks() { # CPU ticks of every PostgreSQL process (server and backends) so far, with those of
+  # backends that have exited (the postmaster's reaped children: a pool that reconnects mid-round)
   local total=0 pid ticks
   for pid in $(pgrep -x postgres); do
-    ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) && total=$((total + ticks))
+    ticks=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null) && total=$((total + ticks))
   done
   echo "$total"
 }
