@@ -61,10 +61,20 @@ pub async fn connect_reads(
         .max_connections(readers.max(1))
         .min_connections(1)
         .map_sqlx_sqlite_opts(|opts| {
-            opts.read_only(true).create_if_missing(false).busy_timeout(SQLITE_BUSY_TIMEOUT).foreign_keys(true)
+            opts.read_only(true)
+                .create_if_missing(false)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+                .row_buffer_size(READ_ROW_BUFFER)
         });
     Database::connect(options).await
 }
+
+/// How many rows a SQLite reader thread may step ahead of the task reading them. sqlx runs each
+/// SQLite connection on a thread of its own and hands rows over one by one through a bounded
+/// channel; at its default of 50 the thread and the task take turns every few rows, two context
+/// switches each time, and a dashboard page reads a few thousand rows.
+const READ_ROW_BUFFER: usize = 4096;
 
 /// Whether a pooled PostgreSQL connection may be handed out: only outside any transaction, on the
 /// driver's count and on the server's own clock (`transaction_timestamp()` differs from
