@@ -2,7 +2,7 @@
 //! actions and audit rows, all created through the gate so the data is what real use produces.
 
 use chrono::Utc;
-use entity::{ads_content, content_containers, organizations};
+use entity::{content_containers, organizations};
 use sea_orm::{ActiveModelTrait, Set};
 use uuid::Uuid;
 
@@ -247,19 +247,6 @@ async fn creative(services: &Services, org: Uuid, name: &str) -> Result<Uuid, Se
     }
     .insert(&services.db)
     .await?;
-    ads_content::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        content_container_id: Set(container.id),
-        organic_score: Set(7.0),
-        scoring_pool: Set("generated".to_owned()),
-        override_mode: Set(None),
-        flagged_reason: Set(None),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&services.db)
-    .await?;
+    crate::store::creatives::insert_generated_content(&services.db, org, container.id).await?;
     Ok(container.id)
 }
