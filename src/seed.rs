@@ -2,8 +2,7 @@
 //! actions and audit rows, all created through the gate so the data is what real use produces.
 
 use chrono::Utc;
-use entity::{content_containers, organizations};
-use sea_orm::{ActiveModelTrait, Set};
+use entity::organizations;
 use uuid::Uuid;
 
 use crate::domain::Platform;
@@ -230,23 +229,22 @@ async fn submit(services: &Services, caller: &Caller, write: AdWrite) -> Result<
 }
 
 async fn creative(services: &Services, org: Uuid, name: &str) -> Result<Uuid, SeedError> {
-    let now = Utc::now();
-    let id = Uuid::now_v7();
-    let container = content_containers::ActiveModel {
-        id: Set(id),
-        organization_id: Set(org),
-        name: Set(name.to_owned()),
-        status: Set("completed".to_owned()),
-        approval_status: Set("not_required".to_owned()),
-        parent_id: Set(None),
-        media_url: Set(Some(format!("{}/{id}.mp4", crate::service::creatives::SANDBOX_MEDIA_BASE))),
-        failure_reason: Set(None),
-        completed_at: Set(Some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&services.db)
-    .await?;
+    use crate::store::creatives::{self, Generated, NewDraft};
+    let draft = NewDraft {
+        organization_id: org,
+        name: name.to_owned(),
+        approval_status: "not_required",
+        parent_id: None,
+    };
+    let container = creatives::insert_draft(&services.db, draft).await?;
+    let generated = Generated {
+        status: "completed",
+        media_url: Some(format!("{}/{}.mp4", crate::service::creatives::SANDBOX_MEDIA_BASE, container.id)),
+        failure_reason: None,
+        completed_at: Some(Utc::now()),
+        approval_status: "not_required",
+    };
+    creatives::finish_draft(&services.db, org, container.id, generated).await?;
     crate::store::creatives::insert_generated_content(&services.db, org, container.id).await?;
     Ok(container.id)
 }
