@@ -53,21 +53,9 @@ pub async fn insert_creative_in(app: &TestApp, org: Uuid, name: &str) -> String 
     .insert(&app.services().db)
     .await
     .expect("insert creative");
-    entity::ads_content::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        content_container_id: Set(id),
-        organic_score: Set(7.0),
-        scoring_pool: Set("generated".to_owned()),
-        override_mode: Set(None),
-        flagged_reason: Set(None),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&app.services().db)
-    .await
-    .expect("insert ads content");
+    layers_dashboard::store::creatives::insert_generated_content(&app.services().db, org, id)
+        .await
+        .expect("insert ads content");
     layers_dashboard::ids::encode(layers_dashboard::ids::NodeKind::Creative, id)
 }
 
