@@ -27,6 +27,7 @@ mod m20261206_000013_apple_platform_api;
 mod m20261206_000014_tiktok_pixel;
 mod m20261206_000015_shared_limits;
 mod m20261207_000016_ad_metric_summaries;
+mod m20261207_000017_waiting_proposals_by_target;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_tiktok_pixel::Migration),
             Box::new(m20261206_000015_shared_limits::Migration),
             Box::new(m20261207_000016_ad_metric_summaries::Migration),
+            Box::new(m20261207_000017_waiting_proposals_by_target::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use entity::pending_actions;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
 };
@@ -67,32 +67,57 @@ pub struct Queued {
     pub superseded: Vec<pending_actions::Model>,
 }
 
+/// How many times a proposal looks again for the one waiting for its target and key when
+/// concurrent proposals for them commit first: each time, another proposal was queued, so this
+/// bounds only a proposal outrun by more proposals for one field than transactions can be open at
+/// once on a few instances.
+const SUPERSEDE_ATTEMPTS: usize = 256;
+
 /// Queues `action`, proposed by `caller`. A proposal with a supersede key first supersedes the
 /// ones still waiting for the same target and key: they end `superseded`, resolved by this
 /// proposal's verdict, their audit rows kept. A partial unique index keeps one waiting proposal
-/// per target and key; on PostgreSQL proposals for one target and key queue on an advisory lock,
-/// so the later one sees and supersedes the earlier instead of failing on the index.
+/// per target and key. Of concurrent proposals for one target and key, the one whose insert
+/// meets another's committed row there (PostgreSQL waits for that row's transaction first)
+/// supersedes it in turn and inserts again, so the latest to commit is the one left waiting,
+/// and no proposal ever fails on the index.
 pub async fn insert<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     action: NewPendingAction,
 ) -> Result<Queued, DbErr> {
-    let superseded = match action.supersede_key.as_deref() {
-        Some(key) => supersede(conn, caller, &action, key).await?,
-        None => Vec::new(),
+    let Some(key) = action.supersede_key.clone() else {
+        return Ok(Queued { action: insert_row(conn, caller, action).await?, superseded: Vec::new() });
     };
-    let action = insert_row(conn, caller, action).await?;
-    Ok(Queued { action, superseded })
+    let mut superseded = Vec::new();
+    for _ in 0..SUPERSEDE_ATTEMPTS {
+        superseded.extend(supersede(conn, caller, &action, &key).await?);
+        if let Some(inserted) = insert_waiting(conn, caller, action.clone()).await? {
+            return Ok(Queued { action: inserted, superseded });
+        }
+    }
+    Err(DbErr::Custom(format!(
+        "proposals for {} ({key}) kept arriving: not queued after {SUPERSEDE_ATTEMPTS} attempts",
+        action.target_id
+    )))
 }
 
+/// Supersedes, in one statement, the proposals waiting (pending, or failed and approvable again)
+/// for `action`'s target and `key`; answers them as they are now.
 async fn supersede<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     action: &NewPendingAction,
     key: &str,
 ) -> Result<Vec<pending_actions::Model>, DbErr> {
-    super::lock_key(conn, &format!("pending:{}:{key}", action.target_id)).await?;
-    let waiting = pending_actions::Entity::find()
+    let now = Utc::now();
+    pending_actions::Entity::update_many()
+        .col_expr(pending_actions::Column::Status, Expr::value(PendingStatus::Superseded.as_str()))
+        .col_expr(pending_actions::Column::UpdatedAt, Expr::value(now))
+        .col_expr(pending_actions::Column::ResolutionVerdictId, Expr::value(action.verdict_id))
+        .col_expr(pending_actions::Column::ResolvedByType, Expr::value(caller.kind.as_str()))
+        .col_expr(pending_actions::Column::ResolvedById, Expr::value(caller.actor_id.clone()))
+        .col_expr(pending_actions::Column::ResolutionReason, Expr::value(PendingStatus::Superseded.as_str()))
+        .col_expr(pending_actions::Column::ResolvedAt, Expr::value(now))
         .filter(pending_actions::Column::OrganizationId.eq(action.organization_id))
         .filter(pending_actions::Column::TargetId.eq(action.target_id))
         .filter(pending_actions::Column::SupersedeKey.eq(key))
@@ -100,26 +125,30 @@ async fn supersede<C: ConnectionTrait>(
             pending_actions::Column::Status
                 .is_in([PendingStatus::Pending.as_str(), PendingStatus::Failed.as_str()]),
         )
-        .all(conn)
+        .exec_with_returning(conn)
+        .await
+}
+
+/// Inserts `action` as the one waiting for its target and key, unless another proposal's
+/// committed row holds that place (`None`).
+async fn insert_waiting<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    action: NewPendingAction,
+) -> Result<Option<pending_actions::Model>, DbErr> {
+    // The partial unique index's own predicate, written out: the database matches the conflict
+    // target to the index by it.
+    let waiting =
+        OnConflict::columns([pending_actions::Column::TargetId, pending_actions::Column::SupersedeKey])
+            .target_and_where(Expr::cust("status = 'pending' AND supersede_key IS NOT NULL"))
+            .do_nothing()
+            .to_owned();
+    // A conflict returns no row.
+    let mut inserted = pending_actions::Entity::insert(new_row(caller, action))
+        .on_conflict(waiting)
+        .exec_with_returning_many(conn)
         .await?;
-    let mut superseded = Vec::with_capacity(waiting.len());
-    for mut older in waiting {
-        let from = if older.status == PendingStatus::Failed.as_str() {
-            PendingStatus::Failed
-        } else {
-            PendingStatus::Pending
-        };
-        let resolution = Resolution {
-            caller,
-            verdict_id: action.verdict_id,
-            reason: Some(PendingStatus::Superseded.as_str().to_owned()),
-        };
-        if transition(conn, older.id, from, PendingStatus::Superseded, Some(resolution)).await? {
-            older.status = PendingStatus::Superseded.as_str().to_owned();
-            superseded.push(older);
-        }
-    }
-    Ok(superseded)
+    Ok(inserted.pop())
 }
 
 async fn insert_row<C: ConnectionTrait>(
@@ -127,6 +156,11 @@ async fn insert_row<C: ConnectionTrait>(
     caller: &Caller,
     action: NewPendingAction,
 ) -> Result<pending_actions::Model, DbErr> {
+    new_row(caller, action).insert(conn).await
+}
+
+/// The row of `action`, proposed by `caller`, waiting.
+fn new_row(caller: &Caller, action: NewPendingAction) -> pending_actions::ActiveModel {
     let now = Utc::now();
     pending_actions::ActiveModel {
         id: Set(action.id),
@@ -157,8 +191,6 @@ async fn insert_row<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(conn)
-    .await
 }
 
 /// The pending action `id` of `org`.

@@ -86,10 +86,13 @@ async fn the_superseded_proposal_keeps_its_audit_row() {
     assert_eq!(row["verdict"]["decision"], "QUEUE_FOR_APPROVAL", "{row:#}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn simultaneous_proposals_leave_exactly_one_waiting() {
+/// Ten proposals for one campaign's budget at once leave exactly one waiting and nine superseded.
+/// On Meta a budget decision locks its campaign (the hourly change limit counts earlier ones);
+/// on TikTok nothing serializes the decisions, so later proposals meet earlier ones on the
+/// waiting-proposal index and supersede them there.
+async fn simultaneous_proposals_leave_exactly_one_waiting(platform: &str) {
     let app = Arc::new(TestApp::with_connections(12).await);
-    let campaign = app.campaign("META", ("DRAFT", "DRAFT")).await;
+    let campaign = app.campaign(platform, ("DRAFT", "DRAFT")).await;
     let proposals: Vec<_> = (0..10)
         .map(|i| {
             let (app, campaign) = (Arc::clone(&app), campaign.clone());
@@ -103,4 +106,14 @@ async fn simultaneous_proposals_leave_exactly_one_waiting() {
     let waiting = all.iter().filter(|action| action["status"] == "PENDING").count();
     let superseded = all.iter().filter(|action| action["status"] == "SUPERSEDED").count();
     assert_eq!((waiting, superseded), (1, 9), "{all:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_meta_proposals_leave_exactly_one_waiting() {
+    simultaneous_proposals_leave_exactly_one_waiting("META").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_tiktok_proposals_leave_exactly_one_waiting() {
+    simultaneous_proposals_leave_exactly_one_waiting("TIKTOK").await;
 }
