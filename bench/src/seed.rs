@@ -59,6 +59,9 @@ struct Seeder {
     clock_ms: u64,
     now: DateTime<Utc>,
     t: Tables,
+    /// Platform ids handed out so far: each object's is unique across the dataset, as a
+    /// platform's own ids are.
+    platform_ids: u64,
 }
 
 struct Tables {
@@ -152,6 +155,7 @@ pub async fn seed(
         rng: StdRng::seed_from_u64(seed),
         d: Dialect { postgres },
         clock_ms: u64::try_from((today - Duration::days(60)).timestamp_millis()).unwrap_or(0),
+        platform_ids: 0,
         now: today + Duration::hours(12),
         t: Tables::new(),
     };
@@ -183,6 +187,12 @@ pub async fn seed(
 
 impl Seeder {
     /// A UUID v7 from the seeded clock and RNG: ids sort in creation order.
+    /// A platform id for a new object, above `base` (one base per kind of object).
+    fn platform_id(&mut self, base: u64) -> String {
+        self.platform_ids += 1;
+        (base + self.platform_ids).to_string()
+    }
+
     fn id(&mut self) -> Uuid {
         self.clock_ms += 1;
         let bytes: [u8; 10] = self.rng.random();
@@ -318,7 +328,7 @@ impl Seeder {
             text(status),
             budget.to_string(),
             text("lowest_cost"),
-            text(&format!("{}", 1_200_000 + i)),
+            text(&self.platform_id(1_200_000)),
             "1".into(),
             d.ts(created),
             d.ts(created),
@@ -352,14 +362,14 @@ impl Seeder {
     }
 
     fn ad_set(&mut self, c: &Target, n: usize, created: DateTime<Utc>, creatives: &[Uuid]) {
-        let (d, id) = (self.d, self.id());
+        let (d, id, platform_id) = (self.d, self.id(), self.platform_id(2_300_000));
         self.t.ad_sets.push(&[
             d.uuid(id),
             d.uuid(c.org),
             d.uuid(c.campaign),
             text(&format!("Ad set {n}")),
             text("active"),
-            text(&format!("{}", 2_300_000 + n)),
+            text(&platform_id),
             "1".into(),
             d.ts(created),
             d.ts(created),
@@ -372,7 +382,7 @@ impl Seeder {
     }
 
     fn ad(&mut self, c: &Target, ad_set: Uuid, n: usize, creative: Uuid) {
-        let (d, id) = (self.d, self.id());
+        let (d, id, platform_id) = (self.d, self.id(), self.platform_id(3_400_000));
         let with_metrics = n.is_multiple_of(2);
         let age_days =
             if with_metrics { self.rng.random_range(METRIC_DAYS..30) } else { self.rng.random_range(1..30) };
@@ -386,7 +396,7 @@ impl Seeder {
             d.uuid(creative),
             text(&format!("Ad {n}")),
             text(status),
-            text(&format!("{}", 3_400_000 + n)),
+            text(&platform_id),
             "1".into(),
             d.ts(launched),
             d.ts(launched),
