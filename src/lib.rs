@@ -142,6 +142,7 @@ pub fn build_state_with_reads(
         dispatch_settle: config.dispatch_settle,
         holder: store::audit::ledger::Holder::boot(config.instance.clone()),
         detached: service::Detached::default(),
+        turns: Default::default(),
     };
     AppState {
         schema: graphql::build_schema(services.clone(), &config.schema, &config.limits),

@@ -207,6 +207,11 @@ impl PlatformWrite {
         amounts
     }
 
+    /// Whether this write shows a creative, which the platform must hold first (a push).
+    pub fn shows_creative(&self) -> bool {
+        matches!(self, PlatformWrite::CreateAd { .. } | PlatformWrite::ReplaceAdCreative { .. })
+    }
+
     /// The platform id of the object an update changes; `None` for creates.
     pub fn target_id(&self) -> Option<&str> {
         match self {

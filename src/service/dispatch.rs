@@ -17,7 +17,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Utc;
-use sea_orm::TransactionTrait;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -25,14 +25,15 @@ use super::apply::{Applied, apply};
 use super::prepare::Prepared;
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
-use crate::domain::UserErrorCode;
 use crate::domain::gate::{Decision, DenyReason, PendingStatus, Verdict};
 use crate::domain::status::{EntityStatus, StatusAction, transition};
+use crate::domain::{Platform, UserErrorCode};
 use crate::error::{ApiError, UserError};
 use crate::events::Event;
 use crate::platform::{AccountContext, AdMedia, DispatchReceipt, MediaKind, PlatformError, PlatformWrite};
+use crate::store::audit::AuditEntry;
 use crate::store::audit::ledger::{self, Begin, Start};
-use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes};
+use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes, LayerCodes};
 use crate::store::{audit, pending, platform_creatives, tenancy};
 
 /// The default Apple Search Ads max cost per tap for a new ad group, in minor units, when the
@@ -40,7 +41,7 @@ use crate::store::{audit, pending, platform_creatives, tenancy};
 const DEFAULT_APPLE_BID_CENTS: i64 = 100;
 
 /// How long a dispatch waits, in total, for another dispatch to the same platform object to settle.
-const TARGET_BUSY_WAIT: StdDuration = StdDuration::from_secs(10);
+pub(super) const TARGET_BUSY_WAIT: StdDuration = StdDuration::from_secs(10);
 
 /// How long it waits between two looks.
 const TARGET_BUSY_POLL: StdDuration = StdDuration::from_millis(25);
@@ -160,27 +161,36 @@ impl Services {
             Err(error) => return Ok(self.record_failure(dispatch, error).await?),
         };
         account.dispatch_key = Some(crate::platform::dispatch_key(dispatch.ticket.verdict_id));
-        let platform_write = platform_write(&dispatch.write, &dispatch.prepared)?;
-        let platform_write = match self.with_platform_creative(dispatch, &account, platform_write).await? {
-            Shown::Ready(platform_write) => platform_write,
-            Shown::KillSwitch => return Ok(self.abort(dispatch).await?),
-            Shown::Refused(error) => return Ok(self.record_failure(dispatch, error).await?),
-        };
-        let lease_id = Uuid::now_v7();
-        match self.begin(dispatch, &account, &platform_write, lease_id).await? {
-            Begun::Started => dispatch.ticket.lease_id = Some(lease_id),
-            Begun::KillSwitch => return Ok(self.abort(dispatch).await?),
-            Begun::Lost => return Ok(taken_over(dispatch)),
-            Begun::TargetBusy => {
-                let error = json!({ "code": "DISPATCH_TARGET_BUSY", "retryable": true,
-                    "message": "another write to the same platform object was still in flight; nothing was sent" });
-                self.settle_failure(dispatch.ticket, ledger::FAILED, json!({ "error": error })).await?;
-                return Ok(dispatch.answer_with(UserError::general(
-                    UserErrorCode::DispatchTargetBusy,
-                    "another write to the same platform object is still in flight; try again",
-                )));
+        let mut platform_write = platform_write(&dispatch.write, &dispatch.prepared)?;
+        // The deciding transaction recorded the start when nothing had to happen before the call.
+        let lease_id = match dispatch.ticket.lease_id {
+            Some(lease_id) => lease_id,
+            None => {
+                platform_write = match self.with_platform_creative(dispatch, &account, platform_write).await?
+                {
+                    Shown::Ready(platform_write) => platform_write,
+                    Shown::KillSwitch => return Ok(self.abort(dispatch).await?),
+                    Shown::Refused(error) => return Ok(self.record_failure(dispatch, error).await?),
+                };
+                let lease_id = Uuid::now_v7();
+                match self.begin(dispatch, account.platform, &platform_write, lease_id).await? {
+                    Begun::Started => dispatch.ticket.lease_id = Some(lease_id),
+                    Begun::KillSwitch => return Ok(self.abort(dispatch).await?),
+                    Begun::Lost => return Ok(taken_over(dispatch)),
+                    Begun::TargetBusy => {
+                        let error = json!({ "code": "DISPATCH_TARGET_BUSY", "retryable": true,
+                            "message": "another write to the same platform object was still in flight; nothing was sent" });
+                        self.settle_failure(dispatch.ticket, ledger::FAILED, json!({ "error": error }))
+                            .await?;
+                        return Ok(dispatch.answer_with(UserError::general(
+                            UserErrorCode::DispatchTargetBusy,
+                            "another write to the same platform object is still in flight; try again",
+                        )));
+                    }
+                }
+                lease_id
             }
-        }
+        };
         let adapter = self.proxy.adapter(account.platform);
         let span =
             tracing::info_span!("dispatch", platform = %account.platform, write = platform_write.kind());
@@ -232,7 +242,7 @@ impl Services {
         write: PlatformWrite,
     ) -> Result<Shown, Failure> {
         let Dispatch { caller, prepared, .. } = dispatch;
-        if !matches!(write, PlatformWrite::CreateAd { .. } | PlatformWrite::ReplaceAdCreative { .. }) {
+        if !write.shows_creative() {
             return Ok(Shown::Ready(write));
         }
         let creative = prepared.creative.as_ref().ok_or_else(|| missing("a creative"))?;
@@ -296,15 +306,55 @@ impl Services {
 
     /// Records the start of the platform call, unless the kill switch was tripped since the
     /// decision; waits a little for another dispatch to the same object to settle.
+    /// The start of `write`'s platform call on `platform` under lease `lease_id`, now.
+    fn start(&self, lease_id: Uuid, platform: Platform, write: &PlatformWrite) -> Result<Start, Failure> {
+        let now = Utc::now();
+        Ok(Start {
+            lease_id,
+            lease_until: now + self.dispatch_lease,
+            write: serde_json::to_value(write)?,
+            target: write.target_id().map(|id| format!("{platform}:{id}")),
+            started_at: now,
+            holder: self.holder.clone(),
+        })
+    }
+
+    /// Writes the audit row `entry` of the allowed write `dispatch` carries out, in the deciding
+    /// transaction `txn`. When nothing has to happen before the platform call (a write that
+    /// shows a creative may push it first, a platform call of its own) and the platform object
+    /// is free, the row records the call's start too: the decision's own kill-switch check,
+    /// under its lock on the layer, is then the last one before the call, and the dispatch goes
+    /// straight to the platform once this transaction commits. Otherwise the dispatch records the
+    /// start itself, as [`Services::begin`] does.
+    pub(crate) async fn record_allowed(
+        &self,
+        txn: &DatabaseTransaction,
+        caller: &Caller,
+        mut entry: AuditEntry,
+        dispatch: &mut Dispatch,
+    ) -> Result<entity::audit::Model, Failure> {
+        let write = platform_write(&dispatch.write, &dispatch.prepared).ok();
+        let Some(write) = write.filter(|write| !write.shows_creative()) else {
+            entry.dispatch_holder = Some(self.holder.clone());
+            return Ok(audit::insert(txn, caller, entry).await?);
+        };
+        let lease_id = Uuid::now_v7();
+        let start = self.start(lease_id, dispatch.prepared.layer.platform()?, &write)?;
+        let (row, started) = audit::insert_started(txn, caller, entry, start).await?;
+        if started {
+            dispatch.ticket.lease_id = Some(lease_id);
+        }
+        Ok(row)
+    }
+
     async fn begin(
         &self,
         dispatch: &Dispatch,
-        account: &AccountContext,
+        platform: Platform,
         write: &PlatformWrite,
         lease_id: Uuid,
     ) -> Result<Begun, Failure> {
         let Dispatch { caller, prepared, ticket, .. } = dispatch;
-        let target = write.target_id().map(|id| format!("{}:{id}", account.platform));
         let waited_since = std::time::Instant::now();
         loop {
             let txn = self.db.begin().await?;
@@ -313,16 +363,7 @@ impl Services {
                 txn.rollback().await?;
                 return Ok(Begun::KillSwitch);
             }
-            let now = Utc::now();
-            let start = Start {
-                lease_id,
-                lease_until: now + self.dispatch_lease,
-                write: serde_json::to_value(write)?,
-                target: target.clone(),
-                started_at: now,
-                holder: self.holder.clone(),
-            };
-            match ledger::begin(&txn, ticket.verdict_id, start).await? {
+            match ledger::begin(&txn, ticket.verdict_id, self.start(lease_id, platform, write)?).await? {
                 Begin::Started => {
                     txn.commit().await?;
                     return Ok(Begun::Started);
@@ -360,8 +401,9 @@ impl Services {
         Ok(result)
     }
 
-    /// In one transaction: settles the ticket's row as succeeded with `detail` and, only if this
-    /// holder settled it, applies `write` locally and marks its pending action dispatched.
+    /// In one transaction: applies `write` locally, marks its pending action dispatched and
+    /// settles the ticket's row as succeeded with `detail`, all of it only if this holder settled
+    /// the row.
     /// `None` when someone else had settled the row: nothing was applied.
     pub(crate) async fn settle_success(
         &self,
@@ -373,15 +415,19 @@ impl Services {
         platform_id: Option<String>,
     ) -> Result<Option<Applied>, Failure> {
         // Rows are locked in the order approvals lock them (pending action, then the target), so
-        // a settlement and a concurrent approval of the same action never wait on each other.
+        // a settlement and a concurrent approval of the same action never wait on each other;
+        // the audit row comes last: a deciding transaction holding the target (a Meta budget
+        // decision locks its campaign) may wait for this row to leave the target's in-flight place
+        // (`audit::insert_started`), so this transaction must not wait for the target after
+        // taking that row. A holder that finds the row settled already rolls the change back.
         let txn = self.db.begin().await?;
         let events = move_pending(&txn, caller.organization_id, ticket, PendingStatus::Dispatched).await?;
+        let applied = apply(&txn, caller, write, prepared, platform_id).await?;
         if !ledger::settle(&txn, ticket.verdict_id, ticket.lease_id, ledger::SUCCEEDED, detail).await? {
             txn.rollback().await?;
             tracing::warn!(verdict_id = %ticket.verdict_id, "dispatch already settled by another holder");
             return Ok(None);
         }
-        let applied = apply(&txn, caller, write, prepared, platform_id).await?;
         if let (AdWrite::CreateCampaign(_), Some(created)) = (write, &applied.campaign) {
             audit::attach_campaign(&txn, ticket.verdict_id, created.id).await?;
         }

@@ -7,7 +7,7 @@
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
-use super::dispatch::Dispatch;
+use super::dispatch::{Dispatch, TARGET_BUSY_WAIT};
 use super::prepare::{Prepared, prepare};
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
@@ -30,6 +30,11 @@ impl Services {
         write: AdWrite,
         dry_run: bool,
     ) -> Result<WriteResult, ApiError> {
+        // Held until the write's dispatch, if any, has settled (`turns`).
+        let _turn = match write.object() {
+            Some(object) if !dry_run => Some(self.turns.take(object, TARGET_BUSY_WAIT).await),
+            _ => None,
+        };
         self.decide(dry_run, async |txn| {
             let prepared = prepare(txn, caller.organization_id, caller.kind, &write).await?;
             let connection = self.require_connected_account(txn, &prepared.layer).await?;
@@ -78,11 +83,13 @@ impl Services {
                 result.pending_action = Some(queued.action);
             }
             Decision::Allow => {
-                let mut intent = entry(&write, &prepared, record.id, verdict, None);
-                intent.dispatch_holder = Some(self.holder.clone());
-                let row = audit::insert(txn, caller, intent).await?;
+                let intent = entry(&write, &prepared, record.id, verdict, None);
+                let mut dispatch = Dispatch::new(caller, write, prepared, record, None);
+                // Boxed: the deciding future stays small enough for a thread's default stack in
+                // unoptimized builds.
+                let row = Box::pin(self.record_allowed(txn, caller, intent, &mut dispatch)).await?;
                 result.events = vec![Event::audit(&row)];
-                result.dispatch = Some(Box::new(Dispatch::new(caller, write, prepared, record, None)));
+                result.dispatch = Some(Box::new(dispatch));
             }
         }
         Ok(result)

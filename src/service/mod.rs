@@ -24,6 +24,7 @@ mod periodic;
 mod policy;
 mod prepare;
 pub mod reconcile;
+mod turns;
 mod write;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub(crate) use decision::Failure;
 pub use decision::{CreativeRows, VerdictRecord, WriteResult};
 pub use detached::{Detached, DetachedError};
 pub use policy::LayerDefaultsChange;
+pub use turns::Turns;
 pub use write::{AdWrite, NewCampaign};
 
 use crate::events::{Event, EventBus};
@@ -67,6 +69,8 @@ pub struct Services {
     pub holder: crate::store::audit::ledger::Holder,
     /// Writes running to their end whatever their caller does; shutdown waits for them.
     pub detached: Detached,
+    /// Writes to one object, queued in this process until the one before has settled.
+    pub turns: Arc<Turns>,
 }
 
 impl std::fmt::Debug for Services {

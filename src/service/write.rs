@@ -110,6 +110,23 @@ impl AdWrite {
         }
     }
 
+    /// The existing object this write changes (a campaign, ad set or ad); `None` for writes that
+    /// create one.
+    pub fn object(&self) -> Option<Uuid> {
+        match self {
+            AdWrite::CreateCampaign(_) | AdWrite::CreateAdSet { .. } | AdWrite::LaunchAd { .. } => None,
+            AdWrite::CampaignBudget { campaign_id, .. }
+            | AdWrite::CampaignBidding { campaign_id, .. }
+            | AdWrite::CampaignSchedule { campaign_id, .. }
+            | AdWrite::CampaignTargeting { campaign_id, .. }
+            | AdWrite::CampaignStatus { campaign_id, .. } => Some(*campaign_id),
+            AdWrite::AdSetStatus { ad_set_id, .. } => Some(*ad_set_id),
+            AdWrite::ReplaceAdCreative { ad_id, .. }
+            | AdWrite::PruneAd { ad_id }
+            | AdWrite::AdStatus { ad_id, .. } => Some(*ad_id),
+        }
+    }
+
     /// What a queued proposal of this write changes, for superseding: a newer proposal with the
     /// same target and key replaces the one still waiting. A field update's key is its action (a
     /// budget proposal supersedes the waiting budget proposal, not a bidding one); a launch's is

@@ -6,6 +6,7 @@
 
 use chrono::Utc;
 use entity::audit;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 use uuid::Uuid;
@@ -54,6 +55,51 @@ pub async fn insert<C: ConnectionTrait>(
     caller: &Caller,
     entry: AuditEntry,
 ) -> Result<audit::Model, DbErr> {
+    let (row, decision) = new_row(caller, entry);
+    let row = row.insert(conn).await?;
+    crate::telemetry::gate_verdict(decision, row.reason.as_deref());
+    Ok(row)
+}
+
+/// Writes `entry`, an allowed write's row, with its platform call already started as `start`
+/// records (the ledger's [`ledger::begin`], done by the deciding transaction itself), and answers
+/// `true`. If another started dispatch still holds `start`'s platform object, the row is written
+/// without the start, as decided only (`false`): its dispatch records the start once that object
+/// is free. PostgreSQL first waits for a concurrent transaction that holds the object.
+pub async fn insert_started<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    entry: AuditEntry,
+    start: ledger::Start,
+) -> Result<(audit::Model, bool), DbErr> {
+    let (mut decided, decision) = new_row(caller, entry);
+    decided.dispatch_status = Set(Some(ledger::IN_FLIGHT.to_owned()));
+    decided.dispatch_instance = Set(Some(start.holder.instance));
+    decided.dispatch_boot = Set(Some(start.holder.boot));
+    let mut started = decided.clone();
+    started.dispatch_write = Set(Some(start.write));
+    started.dispatch_started_at = Set(Some(start.started_at));
+    started.dispatch_lease_id = Set(Some(start.lease_id));
+    started.dispatch_lease_until = Set(Some(start.lease_until));
+    started.dispatch_target = Set(start.target);
+    // The in-flight target index's own predicate, written out: the database matches the conflict
+    // target to the index by it. A conflict returns no row.
+    let free = OnConflict::column(audit::Column::DispatchTarget)
+        .target_and_where(Expr::cust("dispatch_status = 'in_flight'"))
+        .do_nothing()
+        .to_owned();
+    let inserted =
+        audit::Entity::insert(started).on_conflict(free).exec_with_returning_many(conn).await?.pop();
+    let (row, started) = match inserted {
+        Some(row) => (row, true),
+        None => (decided.insert(conn).await?, false),
+    };
+    crate::telemetry::gate_verdict(decision, row.reason.as_deref());
+    Ok((row, started))
+}
+
+/// The row of `entry`, attributed to `caller`, and its decision's name.
+fn new_row(caller: &Caller, entry: AuditEntry) -> (audit::ActiveModel, &'static str) {
     let verdict = &entry.verdict;
     let decision = verdict.decision.as_str();
     let row = audit::ActiveModel {
@@ -86,11 +132,8 @@ pub async fn insert<C: ConnectionTrait>(
         dispatch_instance: Set(entry.dispatch_holder.as_ref().map(|holder| holder.instance.clone())),
         dispatch_boot: Set(entry.dispatch_holder.as_ref().map(|holder| holder.boot)),
         created_at: Set(Utc::now()),
-    }
-    .insert(conn)
-    .await?;
-    crate::telemetry::gate_verdict(decision, row.reason.as_deref());
-    Ok(row)
+    };
+    (row, decision)
 }
 
 /// Records on row `id` the campaign its create made, so the campaign's audit log starts with it.
