@@ -14,8 +14,7 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// SQLite runs in WAL mode with a busy timeout and foreign keys on, through a single connection:
 /// SQLite serializes writers anyway, and one connection means a read-then-write transaction never
-/// fails to upgrade its lock. PostgreSQL gets a pool of `max_connections` that hands out only
-/// connections outside any transaction.
+/// fails to upgrade its lock. PostgreSQL gets a pool of `max_connections`.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -30,10 +29,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .create_if_missing(true)
         });
     } else {
-        options
-            .max_connections(max_connections)
-            .test_before_acquire(false)
-            .map_sqlx_postgres_before_acquire(|conn, _| Box::pin(outside_any_transaction(conn)));
+        // No check before handing a connection out (the driver's default is a ping): every
+        // connection comes back outside any transaction (`store::begin`), and the driver
+        // already pings each one as it comes back.
+        options.max_connections(max_connections).test_before_acquire(false);
     }
     Database::connect(options).await
 }
@@ -75,28 +74,6 @@ pub async fn connect_reads(
 /// channel; at its default of 50 the thread and the task take turns every few rows, two context
 /// switches each time, and a dashboard page reads a few thousand rows.
 const READ_ROW_BUFFER: usize = 4096;
-
-/// Whether a pooled PostgreSQL connection may be handed out: only outside any transaction, on the
-/// driver's count and on the server's own clock (`transaction_timestamp()` differs from
-/// `statement_timestamp()` only inside a transaction begun before this statement). A connection
-/// still inside one (a request dropped half-way through its transaction) is closed, never reused,
-/// so no statement ever runs inside another request's transaction. Replaces the driver's ping:
-/// one round trip either way.
-async fn outside_any_transaction(
-    conn: &mut sea_orm::sqlx::PgConnection,
-) -> Result<bool, sea_orm::sqlx::Error> {
-    use sea_orm::sqlx::{Connection, Row};
-    let inside = conn.is_in_transaction()
-        || sea_orm::sqlx::raw_sql("SELECT transaction_timestamp() <> statement_timestamp()")
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get::<bool, _>(0)?;
-    if inside {
-        metrics::counter!("layers_db_connections_discarded_total", "reason" => "in_transaction").increment(1);
-        tracing::warn!("a pooled connection was still inside a transaction: closed instead of reused");
-    }
-    Ok(!inside)
-}
 
 /// Whether `url` names a PostgreSQL database.
 pub fn is_postgres(url: &str) -> bool {

@@ -10,7 +10,7 @@
 use entity::{
     ad_sets, ads, ads_content, campaigns, connected_accounts, content_containers, layers, pending_actions,
 };
-use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::Services;
@@ -151,7 +151,7 @@ impl Services {
         decision: impl AsyncFnOnce(&DatabaseTransaction) -> Result<WriteResult, Failure>,
     ) -> Result<WriteResult, ApiError> {
         let outcome = async {
-            let txn = self.db.begin().await?;
+            let txn = crate::store::begin(&self.db).await?;
             let mut result = decision(&txn).await?;
             let events = std::mem::take(&mut result.events);
             if dry_run {

@@ -17,7 +17,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Utc;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -357,7 +357,7 @@ impl Services {
         let Dispatch { caller, prepared, ticket, .. } = dispatch;
         let waited_since = std::time::Instant::now();
         loop {
-            let txn = self.db.begin().await?;
+            let txn = crate::store::begin(&self.db).await?;
             let layer = tenancy::layer_for_decision(&txn, caller.organization_id, prepared.layer.id).await?;
             if layer.is_none_or(|layer| layer.kill_switch_active) {
                 txn.rollback().await?;
@@ -420,7 +420,7 @@ impl Services {
         // decision locks its campaign) may wait for this row to leave the target's in-flight place
         // (`audit::insert_started`), so this transaction must not wait for the target after
         // taking that row. A holder that finds the row settled already rolls the change back.
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         let events = move_pending(&txn, caller.organization_id, ticket, PendingStatus::Dispatched).await?;
         let applied = apply(&txn, caller, write, prepared, platform_id).await?;
         if !ledger::settle(&txn, ticket.verdict_id, ticket.lease_id, ledger::SUCCEEDED, detail).await? {
@@ -444,7 +444,7 @@ impl Services {
         status: &str,
         detail: Value,
     ) -> Result<bool, Failure> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         let events = match (status == ledger::FAILED, audit_org(&txn, ticket).await?) {
             (true, Some(org)) => {
                 let code = detail["error"]["code"].as_str().map(str::to_owned);
@@ -474,7 +474,7 @@ impl Services {
             axis: verdict.axis,
             trace,
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         let row = audit::record_abort(&txn, verdict.id, &denial).await?;
         let mut events = vec![Event::write_denied(&row)];
         events.extend(move_pending(&txn, row.organization_id, *ticket, PendingStatus::Pending).await?);

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::DbErr;
 
 use super::Services;
 use crate::events::Event;
@@ -16,7 +16,7 @@ use crate::store::pending;
 impl Services {
     /// Expires every pending action whose time is up and announces each; returns how many.
     pub async fn expire_due(&self) -> Result<usize, DbErr> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         let expired = pending::expire_due(&txn, Utc::now()).await?;
         let count = expired.len();
         self.commit(txn, expired.iter().map(Event::pending_changed).collect()).await?;

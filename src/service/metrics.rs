@@ -2,7 +2,6 @@
 //! classification history.
 
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{Caller, Services};
@@ -30,7 +29,7 @@ impl Services {
         let Some(ad) = tenancy::ad(&self.db, caller.organization_id, ad_id).await? else {
             return Ok(Err(UserError::not_found("adId", "ad")));
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         metrics::store_days(&txn, ad.organization_id, ad.id, days, &self.thresholds).await?;
         txn.commit().await?;
         Ok(Ok(days.len()))
@@ -60,7 +59,7 @@ impl Services {
                 conversions: m.conversions,
             })
             .collect();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         metrics::store_days(&txn, ad.organization_id, ad.id, &rows, &self.thresholds).await?;
         metrics::backdate_launch(&txn, &ad, Utc::now() - chrono::Duration::days(i64::from(days))).await?;
         txn.commit().await?;

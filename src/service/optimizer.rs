@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{ads, ads_content, content_containers, optimizer_runs};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -251,7 +251,7 @@ impl Services {
                 self.run_optimizer(org, Trigger::Schedule, None).await?;
                 continue;
             }
-            let lock = self.db.begin().await?;
+            let lock = crate::store::begin(&self.db).await?;
             if store::try_lock_schedule(&lock, org).await? {
                 self.run_optimizer(org, Trigger::Schedule, None).await?;
             }

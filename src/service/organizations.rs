@@ -1,7 +1,7 @@
 //! Organizations, their three layers, and partner keys.
 
 use entity::{organizations, partner_keys};
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::DbErr;
 use uuid::Uuid;
 
 use super::{Caller, Services};
@@ -17,7 +17,7 @@ pub const INITIAL_MODE: AxisMode = AxisMode::Draft;
 impl Services {
     /// Creates an organization with its three layers (every axis `draft`, kill switch released, USD).
     pub async fn create_organization(&self, name: &str) -> Result<organizations::Model, DbErr> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         let org = store::insert(&txn, name).await?;
         for platform in Platform::ALL {
             layers::insert(&txn, new_layer(org.id, platform)).await?;

@@ -11,7 +11,7 @@ pub mod redis;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use uuid::Uuid;
 
 /// A GCRA rate: one request per `emission`, up to `limit / emission` at once.
@@ -133,7 +133,7 @@ const CLAIM: &str = "INSERT INTO limit_ws_connections (id, instance_id, organiza
 /// on live instances; whether it did. Claims of one organization queue on an advisory lock
 /// for their transaction, so two instances never both take the last slot.
 pub async fn claim(db: &DatabaseConnection, claim: Claim) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin(db).await?;
     let lock = format!("limits:ws:{}", claim.organization);
     super::lock_key(&txn, &lock).await?;
     let max = i64::try_from(claim.max).unwrap_or(i64::MAX);

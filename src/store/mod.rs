@@ -27,8 +27,26 @@ pub mod tenancy;
 
 pub use page::{Page, PageRequest};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, PrimaryKeyTrait, Statement, UpdateMany};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, PrimaryKeyTrait,
+    Statement, TransactionTrait, UpdateMany,
+};
 use uuid::Uuid;
+
+/// Opens a transaction on `db`: the only way the application opens one.
+///
+/// `BEGIN` runs in a task of its own, so a caller dropped while it is under way (a request whose
+/// client hung up) cannot hand its connection back to the pool inside a transaction: the driver
+/// queues a rollback for a transaction dropped after `BEGIN` returned, not for one dropped
+/// during it. Here the task finishes `BEGIN` and, with nobody left to take the transaction,
+/// drops it, which rolls it back like any other. So every pooled connection is outside any
+/// transaction, and the pool hands them out without a check.
+pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let db = db.clone();
+    #[allow(clippy::disallowed_methods)] // the one place a transaction is opened
+    let begun = tokio::spawn(async move { db.begin().await });
+    begun.await.map_err(|error| DbErr::Custom(format!("opening a transaction: {error}")))?
+}
 
 /// On PostgreSQL, takes the transaction-scoped advisory lock named `key`: writes that take the
 /// same key queue up until the holder's transaction ends. SQLite serializes writers itself, so

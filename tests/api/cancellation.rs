@@ -34,16 +34,22 @@ const IN_FLIGHT: &str =
     "query { auditLog(dispatchStatus: \"in_flight\", first: 10) { edges { node { id } } } }";
 const BUDGET: &str = "query($id: ID!) { campaign(id: $id) { dailyBudgetCents version } }";
 
-/// Sessions of this app's database left inside a transaction (PostgreSQL; 0 on SQLite).
+/// Sessions of this app's database left inside a transaction (PostgreSQL; 0 on SQLite), seen
+/// from a connection of its own: asked through the app's pool, the question could land on the
+/// very connection it is about, which is then busy answering it.
 async fn sessions_in_a_transaction(app: &TestApp) -> i64 {
     use sea_orm::{ConnectionTrait, Statement};
     let Some(schema) = app.postgres_schema() else { return 0 };
+    let url = std::env::var("TEST_DATABASE_URL").expect("a PostgreSQL test run names its database");
+    let observer = sea_orm::Database::connect(url).await.expect("an observer connection");
     let sql = format!(
         "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = '{schema}' \
          AND state LIKE 'idle in transaction%'"
     );
-    let db = &app.services().db;
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect("query");
+    let row = observer
+        .query_one_raw(Statement::from_string(observer.get_database_backend(), sql))
+        .await
+        .expect("query");
     row.expect("a row").try_get::<i64>("", "n").expect("count")
 }
 
@@ -115,4 +121,17 @@ async fn a_queued_write_dropped_mid_way_leaves_one_pending_action_or_none() {
         }
     }
     panic!("the write never completed within 200 polls");
+}
+
+#[tokio::test]
+async fn a_transaction_dropped_while_it_begins_leaves_no_connection_inside_it() {
+    let app = TestApp::new().await;
+    let db = &app.services().db;
+    for polls in 1..=20 {
+        let begun = HangUpAfter { inner: Box::pin(layers_dashboard::store::begin(db)), polls }.await;
+        drop(begun);
+    }
+    // What the dropped callers left behind has finished and gone back to the pool.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sessions_in_a_transaction(&app).await, 0, "no connection left inside a transaction");
 }

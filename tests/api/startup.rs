@@ -179,14 +179,13 @@ async fn query(running: &Running, jwt: &JwtKeys, org: uuid::Uuid, query: &str) -
 
 #[tokio::test]
 async fn queries_answer_while_a_write_transaction_is_open_and_see_only_what_committed() {
-    use sea_orm::TransactionTrait;
     let (url, _db) = empty_database().await;
     let app = Application::build(&settings(&url, &[])).await.expect("starts");
     let org = app.seeded().expect("seeded").id;
     let (writes, jwt) = (app.state().services.db.clone(), app.state().jwt.clone());
     let running = Running::start(app);
     let rename = "UPDATE organizations SET name = 'Renamed Co'";
-    let txn = writes.begin().await.expect("begin on the writing connection");
+    let txn = layers_dashboard::store::begin(&writes).await.expect("begin on the writing connection");
     txn.execute_unprepared(rename).await.expect("uncommitted rename");
     let read = "{ viewer { organizationName } }";
     let during = tokio::time::timeout(std::time::Duration::from_secs(5), query(&running, &jwt, org, read))

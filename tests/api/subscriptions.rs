@@ -2,7 +2,6 @@
 //! organization; expiry is announced; on PostgreSQL two instances share one bus.
 
 use layers_dashboard::events::{BusMessage, Event, EventBus, EventKind};
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -131,11 +130,11 @@ async fn a_postgres_notification_is_sent_only_if_its_transaction_commits() {
         |id| Event { organization_id: app.org, platform: None, kind: EventKind::Audit, id, delivery: 0 };
 
     let rolled_back = Uuid::now_v7();
-    let txn = app.services().db.begin().await.unwrap();
+    let txn = layers_dashboard::store::begin(&app.services().db).await.unwrap();
     bus.announce(&txn, &[event(rolled_back)]).await.unwrap();
     txn.rollback().await.unwrap();
     let committed = Uuid::now_v7();
-    let txn = app.services().db.begin().await.unwrap();
+    let txn = layers_dashboard::store::begin(&app.services().db).await.unwrap();
     bus.announce(&txn, &[event(committed)]).await.unwrap();
     txn.commit().await.unwrap();
 

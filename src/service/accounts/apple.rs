@@ -93,9 +93,8 @@ impl Services {
 
     /// One connection's notice, recorded once even when several instances sweep together.
     async fn notify_reconnect(&self, row: &connected_accounts::Model) -> Result<bool, ApiError> {
-        use sea_orm::TransactionTrait;
         let api = row.apple_api()?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         if !accounts::mark_reconnect_notified(&txn, row, self.accounts.config.clock.now()).await? {
             txn.rollback().await?;
             return Ok(false);

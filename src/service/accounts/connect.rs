@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use entity::{connected_accounts, layers};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -163,7 +163,7 @@ impl Services {
         let external = grant.account.clone().ok_or(CallbackError::NoAccount)?;
         let tenant = initiator.organization_id;
         let status = initial_status(initiator.kind);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         let layer = locked_layer(&txn, tenant, platform).await?;
         let now = Utc::now();
         let mut row = connected_accounts::Model {
@@ -338,7 +338,7 @@ impl Services {
         if let (Some(request), Some(error)) = (audit_entry.request.as_mut(), error) {
             request["error"] = error;
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         let audit_row = audit::insert(&txn, caller, audit_entry).await?;
         self.commit(txn, Event::for_audit_row(&audit_row)).await?;
         Ok(())

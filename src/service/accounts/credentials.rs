@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use entity::{connected_accounts, layers};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -114,7 +114,7 @@ impl Services {
     /// Refreshes the connection `id` under its row lock, unless whoever held the lock before
     /// already did.
     async fn refresh_locked(&self, org: Uuid, id: Uuid) -> Result<Result<Secret, PlatformError>, ApiError> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin(&self.db).await?;
         let row = accounts::lock(&txn, org, id)
             .await?
             .ok_or_else(|| ApiError::internal(format!("connected account {id} vanished")))?;
