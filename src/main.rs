@@ -8,7 +8,8 @@ use tracing_subscriber::EnvFilter;
 /// The allocator: jemalloc, whose background threads give freed pages back to the system about
 /// a second after they are freed, even when the server is idle (settings in
 /// `.cargo/config.toml`). The system allocator kept the memory of 10,000 closed WebSockets for
-/// good, and mimalloc most of it (BENCHMARKS.md).
+/// good, and mimalloc most of it (BENCHMARKS.md). On Linux it also serves `malloc` and `free`
+/// for the C code linked in (the embedded SQLite), instead of glibc's allocator.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
