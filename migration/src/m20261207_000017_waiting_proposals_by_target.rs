@@ -1,23 +1,13 @@
-//! An index for the proposals still waiting for one target and key (`pending` or `failed`): a new
-//! proposal supersedes them in one statement that finds them through it, however many proposals
-//! the organization has queued.
+//! An index of the proposals still waiting (`pending`, or `failed` and approvable again) by target
+//! and key: a new proposal supersedes them in one statement that finds them through it, however
+//! many proposals the target has had. Partial, so it holds only the waiting few; the statement
+//! names the same statuses literally, which is how the database knows the index covers it.
 //!
 //! Never edit once applied anywhere: later schema changes go in a new migration.
 
 use sea_orm_migration::prelude::*;
 
-use crate::ddl::index;
-
-#[derive(DeriveIden, Clone, Copy)]
-enum PendingActions {
-    #[sea_orm(iden = "optimizer_pending_actions")]
-    Table,
-    TargetId,
-    SupersedeKey,
-    Status,
-}
-
-const NAME: &str = "idx_pending_actions_target_id_supersede_key_status";
+const NAME: &str = "idx_pending_actions_waiting_by_target";
 
 /// The index of waiting proposals by target and key.
 #[derive(DeriveMigrationName)]
@@ -26,11 +16,18 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use PendingActions as P;
-        manager.create_index(index(NAME, P::Table, [P::TargetId, P::SupersedeKey, P::Status])).await
+        manager
+            .get_connection()
+            .execute_unprepared(&format!(
+                "CREATE INDEX {NAME} ON optimizer_pending_actions (target_id, supersede_key) \
+                 WHERE status IN ('pending', 'failed')"
+            ))
+            .await?;
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name(NAME).table(PendingActions::Table).to_owned()).await
+        manager.get_connection().execute_unprepared(&format!("DROP INDEX IF EXISTS {NAME}")).await?;
+        Ok(())
     }
 }
