@@ -304,8 +304,6 @@ impl Services {
         }))
     }
 
-    /// Records the start of the platform call, unless the kill switch was tripped since the
-    /// decision; waits a little for another dispatch to the same object to settle.
     /// The start of `write`'s platform call on `platform` under lease `lease_id`, now.
     fn start(&self, lease_id: Uuid, platform: Platform, write: &PlatformWrite) -> Result<Start, Failure> {
         let now = Utc::now();
@@ -347,6 +345,8 @@ impl Services {
         Ok(row)
     }
 
+    /// Records the start of the platform call, unless the kill switch was tripped since the
+    /// decision; waits a little for another dispatch to the same object to settle.
     async fn begin(
         &self,
         dispatch: &Dispatch,
