@@ -100,7 +100,9 @@ impl Connection {
         loop {
             let flow = tokio::select! {
                 message = stream.next() => match message {
-                    Some(Ok(message)) => self.on_frame(message).await,
+                    // Boxed: a waiting connection holds only what waiting needs, not room for
+                    // handling a message (authentication and the organization's slot among it).
+                    Some(Ok(message)) => Box::pin(self.on_frame(message)).await,
                     Some(Err(_)) | None => Flow::Gone,
                 },
                 () = &mut init_deadline, if !self.init_received => close(4408, "Connection initialisation timeout"),

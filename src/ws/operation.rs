@@ -116,7 +116,8 @@ async fn run(env: Env, start: Start, operations: Operations, generation: u64, _c
     let Start { id, mut request, caller, protocol, out } = start;
     let send = |message: ServerMessage<'_>| Frame::Text(message.encode(protocol));
     let auth = RequestAuth::Authenticated(caller);
-    if let Err(refused) = graphql::admit(&env.schema, &auth, &mut request).await {
+    // Boxed: the admission's state is not kept for the life of a subscription.
+    if let Err(refused) = Box::pin(graphql::admit(&env.schema, &auth, &mut request)).await {
         operations.finished(&id, generation);
         let errors = [refused.to_server_error()];
         let _ = out.send(send(ServerMessage::Error { id: &id, errors: &errors })).await;
