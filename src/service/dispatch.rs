@@ -141,55 +141,23 @@ impl Services {
         Ok(result)
     }
 
-    /// The account `write` goes to, for `caller` on `prepared` state, with the connected
-    /// account's fresh token in live mode: the dispatch and the reconciler both reach the platform
-    /// through it. A platform error (no connected account, a refused refresh) fails the write.
-    pub(crate) async fn account(
-        &self,
-        caller: &Caller,
-        write: &AdWrite,
-        prepared: &Prepared,
-    ) -> Result<Result<AccountContext, PlatformError>, Failure> {
-        let _ = (caller, write);
-        self.dispatch_account(&prepared.layer).await
-    }
-
     /// Records the start of the call, makes it, and records its outcome.
     async fn send(&self, dispatch: &mut Dispatch) -> Result<WriteResult, Interrupted> {
-        let mut account = match self.account(&dispatch.caller, &dispatch.write, &dispatch.prepared).await? {
+        // In live mode, with the connected account's fresh token; a platform error (no connected
+        // account, a refused refresh) fails the write.
+        let mut account = match self.dispatch_account(&dispatch.prepared.layer).await? {
             Ok(account) => account,
             Err(error) => return Ok(self.record_failure(dispatch, error).await?),
         };
         account.dispatch_key = Some(crate::platform::dispatch_key(dispatch.ticket.verdict_id));
-        let mut platform_write = platform_write(&dispatch.write, &dispatch.prepared)?;
+        let platform_write = platform_write(&dispatch.write, &dispatch.prepared)?;
         // The deciding transaction recorded the start when nothing had to happen before the call.
-        let lease_id = match dispatch.ticket.lease_id {
-            Some(lease_id) => lease_id,
-            None => {
-                platform_write = match self.with_platform_creative(dispatch, &account, platform_write).await?
-                {
-                    Shown::Ready(platform_write) => platform_write,
-                    Shown::KillSwitch => return Ok(self.abort(dispatch).await?),
-                    Shown::Refused(error) => return Ok(self.record_failure(dispatch, error).await?),
-                };
-                let lease_id = Uuid::now_v7();
-                match self.begin(dispatch, account.platform, &platform_write, lease_id).await? {
-                    Begun::Started => dispatch.ticket.lease_id = Some(lease_id),
-                    Begun::KillSwitch => return Ok(self.abort(dispatch).await?),
-                    Begun::Lost => return Ok(taken_over(dispatch)),
-                    Begun::TargetBusy => {
-                        let error = json!({ "code": "DISPATCH_TARGET_BUSY", "retryable": true,
-                            "message": "another write to the same platform object was still in flight; nothing was sent" });
-                        self.settle_failure(dispatch.ticket, ledger::FAILED, json!({ "error": error }))
-                            .await?;
-                        return Ok(dispatch.answer_with(UserError::general(
-                            UserErrorCode::DispatchTargetBusy,
-                            "another write to the same platform object is still in flight; try again",
-                        )));
-                    }
-                }
-                lease_id
-            }
+        let (lease_id, platform_write) = match dispatch.ticket.lease_id {
+            Some(lease_id) => (lease_id, platform_write),
+            None => match self.start_call(dispatch, &account, platform_write).await? {
+                CallStart::Go { lease_id, platform_write } => (lease_id, platform_write),
+                CallStart::Answered(result) => return Ok(*result),
+            },
         };
         let adapter = self.proxy.adapter(account.platform);
         let span =
@@ -229,6 +197,43 @@ impl Services {
             Err(error) => self.record_failure(dispatch, error).await,
         };
         recorded.map_err(Interrupted::AfterCall)
+    }
+
+    /// Records the start of a call the deciding transaction could not record: shows the write's
+    /// creative on the platform first if it must be pushed, then takes the object's lease. The
+    /// answer instead when the write ends here (the kill switch tripped meanwhile, the push
+    /// refused, the object busy, or the reconciler settled the dispatch first).
+    async fn start_call(
+        &self,
+        dispatch: &mut Dispatch,
+        account: &AccountContext,
+        platform_write: PlatformWrite,
+    ) -> Result<CallStart, Interrupted> {
+        let platform_write = match self.with_platform_creative(dispatch, account, platform_write).await? {
+            Shown::Ready(platform_write) => platform_write,
+            Shown::KillSwitch => return Ok(CallStart::answer(self.abort(dispatch).await?)),
+            Shown::Refused(error) => {
+                return Ok(CallStart::answer(self.record_failure(dispatch, error).await?));
+            }
+        };
+        let lease_id = Uuid::now_v7();
+        Ok(match self.begin(dispatch, account.platform, &platform_write, lease_id).await? {
+            Begun::Started => {
+                dispatch.ticket.lease_id = Some(lease_id);
+                CallStart::Go { lease_id, platform_write }
+            }
+            Begun::KillSwitch => CallStart::answer(self.abort(dispatch).await?),
+            Begun::Lost => CallStart::answer(taken_over(dispatch)),
+            Begun::TargetBusy => {
+                let error = json!({ "code": "DISPATCH_TARGET_BUSY", "retryable": true,
+                    "message": "another write to the same platform object was still in flight; nothing was sent" });
+                self.settle_failure(dispatch.ticket, ledger::FAILED, json!({ "error": error })).await?;
+                CallStart::answer(dispatch.answer_with(UserError::general(
+                    UserErrorCode::DispatchTargetBusy,
+                    "another write to the same platform object is still in flight; try again",
+                )))
+            }
+        })
     }
 
     /// `write` naming the platform's own creative: for an ad that shows a creative, the one the
@@ -509,6 +514,20 @@ enum Shown {
     KillSwitch,
     /// The platform refused the push: the write fails with its error.
     Refused(PlatformError),
+}
+
+/// Where starting a call the deciding transaction did not record ended.
+enum CallStart {
+    /// The call may go: the lease taken, the write naming the platform's creative.
+    Go { lease_id: Uuid, platform_write: PlatformWrite },
+    /// The write ends here, with this answer.
+    Answered(Box<WriteResult>),
+}
+
+impl CallStart {
+    fn answer(result: WriteResult) -> Self {
+        CallStart::Answered(Box::new(result))
+    }
 }
 
 /// What recording the start of a call found.

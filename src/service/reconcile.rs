@@ -292,11 +292,8 @@ impl Services {
             from_row(row.dispatch_write.as_ref(), "dispatch_write").map_err(Unanswered::ForGood)?;
         let prepared =
             prepare(&self.db, row.organization_id, caller.kind, &write).await.map_err(unanswered)?;
-        let mut account = self
-            .account(&caller, &write, &prepared)
-            .await
-            .map_err(unanswered)?
-            .map_err(platform_unanswered)?;
+        let mut account =
+            self.dispatch_account(&prepared.layer).await.map_err(unanswered)?.map_err(platform_unanswered)?;
         // The same idempotency key the dispatch sent, so the write reads and sends as it did.
         account.dispatch_key = Some(crate::platform::dispatch_key(row.id));
         Ok(InFlight { caller, write, prepared, platform_write, account })
