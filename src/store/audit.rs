@@ -61,6 +61,10 @@ pub async fn insert<C: ConnectionTrait>(
     Ok(row)
 }
 
+/// The predicate of the index of in-flight dispatch targets (migration 8), written out: the
+/// database matches an ON CONFLICT target to a partial index by its predicate's text.
+const IN_FLIGHT_TARGETS: &str = "dispatch_status = 'in_flight'";
+
 /// Writes `entry`, an allowed write's row, with its platform call already started as `start`
 /// records (the ledger's [`ledger::begin`], done by the deciding transaction itself), and answers
 /// `true`. If another started dispatch still holds `start`'s platform object, the row is written
@@ -82,10 +86,9 @@ pub async fn insert_started<C: ConnectionTrait>(
     started.dispatch_lease_id = Set(Some(start.lease_id));
     started.dispatch_lease_until = Set(Some(start.lease_until));
     started.dispatch_target = Set(start.target);
-    // The in-flight target index's own predicate, written out: the database matches the conflict
-    // target to the index by it. A conflict returns no row.
+    // A conflict returns no row.
     let free = OnConflict::column(audit::Column::DispatchTarget)
-        .target_and_where(Expr::cust("dispatch_status = 'in_flight'"))
+        .target_and_where(Expr::cust(IN_FLIGHT_TARGETS))
         .do_nothing()
         .to_owned();
     let inserted =
@@ -215,4 +218,14 @@ pub async fn find<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<O
 /// row's id).
 pub async fn organization_of<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Uuid>, DbErr> {
     Ok(audit::Entity::find_by_id(id).one(conn).await?.map(|row| row.organization_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_in_flight_targets_condition_names_the_in_flight_status() {
+        assert_eq!(IN_FLIGHT_TARGETS, format!("dispatch_status = '{}'", ledger::IN_FLIGHT));
+    }
 }
