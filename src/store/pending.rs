@@ -7,9 +7,12 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use entity::pending_actions;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{
+    Alias, Asterisk, CommonTableExpression, Expr, Func, OnConflict, Query, UnionType, WithClause,
+};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable,
+    QueryFilter, QuerySelect, QueryTrait, Set, UpdateMany,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -90,8 +93,14 @@ pub async fn insert<C: ConnectionTrait>(
     };
     let mut superseded = Vec::new();
     for _ in 0..SUPERSEDE_ATTEMPTS {
-        superseded.extend(supersede(conn, caller, &action, &key).await?);
-        if let Some(inserted) = insert_waiting(conn, caller, action.clone()).await? {
+        let (now_superseded, inserted) = if conn.get_database_backend() == DbBackend::Postgres {
+            supersede_and_insert(conn, caller, &action, &key).await?
+        } else {
+            let now_superseded = supersede(conn, caller, &action, &key).await?;
+            (now_superseded, insert_waiting(conn, caller, action.clone()).await?)
+        };
+        superseded.extend(now_superseded);
+        if let Some(inserted) = inserted {
             return Ok(Queued { action: inserted, superseded });
         }
     }
@@ -113,6 +122,77 @@ async fn supersede<C: ConnectionTrait>(
     action: &NewPendingAction,
     key: &str,
 ) -> Result<Vec<pending_actions::Model>, DbErr> {
+    superseding(caller, action, key).exec_with_returning(conn).await
+}
+
+/// On PostgreSQL, [`supersede`] then [`insert_waiting`] in one statement (one round trip): the
+/// UPDATE runs as a data-modifying `WITH` query that the INSERT reads (a count of its rows) before
+/// it inserts, so the superseded rows have left the unique index of waiting proposals by then
+/// (a row this transaction updated no longer conflicts). Answers the superseded rows and the
+/// inserted one (`None` when another proposal's committed row holds the place).
+async fn supersede_and_insert<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    action: &NewPendingAction,
+    key: &str,
+) -> Result<(Vec<pending_actions::Model>, Option<pending_actions::Model>), DbErr> {
+    let superseded = Alias::new("superseded");
+    let inserted = Alias::new("inserted");
+    let mut update = superseding(caller, action, key).into_query();
+    update.returning_all();
+    let row = new_row(caller, action.clone());
+    let (columns, values): (Vec<_>, Vec<_>) = pending_actions::Column::iter()
+        .filter_map(|column| {
+            row.get(column).into_value().map(|value| (column, column.save_as(Expr::val(value))))
+        })
+        .unzip();
+    let after_superseding = Query::select()
+        .exprs(values)
+        .from_subquery(
+            Query::select().expr(Func::count(Expr::col(Asterisk))).from(superseded.clone()).to_owned(),
+            Alias::new("superseding_done"),
+        )
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(pending_actions::Entity)
+        .columns(columns)
+        .select_from(after_superseding)
+        .map_err(|error| DbErr::Custom(format!("queueing a proposal: {error}")))?
+        .on_conflict(waiting_place())
+        .returning_all()
+        .to_owned();
+    let with = WithClause::new()
+        .cte(CommonTableExpression::new().query(update).table_name(superseded.clone()).to_owned())
+        .cte(CommonTableExpression::new().query(insert).table_name(inserted.clone()).to_owned())
+        .to_owned();
+    let rows = Query::select()
+        .expr_as(Expr::val(true), Alias::new("is_new"))
+        .expr(Expr::col(Asterisk))
+        .from(inserted)
+        .union(
+            UnionType::All,
+            Query::select()
+                .expr_as(Expr::val(false), Alias::new("is_new"))
+                .expr(Expr::col(Asterisk))
+                .from(superseded)
+                .to_owned(),
+        )
+        .to_owned()
+        .with(with);
+    let mut answer = (Vec::new(), None);
+    for row in conn.query_all(&rows).await? {
+        let model = pending_actions::Model::from_query_result(&row, "")?;
+        if row.try_get::<bool>("", "is_new")? {
+            answer.1 = Some(model);
+        } else {
+            answer.0.push(model);
+        }
+    }
+    Ok(answer)
+}
+
+/// The statement superseding the proposals waiting for `action`'s target and `key`.
+fn superseding(caller: &Caller, action: &NewPendingAction, key: &str) -> UpdateMany<pending_actions::Entity> {
     let now = Utc::now();
     pending_actions::Entity::update_many()
         .col_expr(pending_actions::Column::Status, Expr::value(PendingStatus::Superseded.as_str()))
@@ -126,8 +206,6 @@ async fn supersede<C: ConnectionTrait>(
         .filter(pending_actions::Column::TargetId.eq(action.target_id))
         .filter(pending_actions::Column::SupersedeKey.eq(key))
         .filter(Expr::cust(WAITING))
-        .exec_with_returning(conn)
-        .await
 }
 
 /// Inserts `action` as the one waiting for its target and key, unless another proposal's
@@ -137,19 +215,22 @@ async fn insert_waiting<C: ConnectionTrait>(
     caller: &Caller,
     action: NewPendingAction,
 ) -> Result<Option<pending_actions::Model>, DbErr> {
-    // The partial unique index's own predicate, written out: the database matches the conflict
-    // target to the index by it.
-    let waiting =
-        OnConflict::columns([pending_actions::Column::TargetId, pending_actions::Column::SupersedeKey])
-            .target_and_where(Expr::cust("status = 'pending' AND supersede_key IS NOT NULL"))
-            .do_nothing()
-            .to_owned();
     // A conflict returns no row.
     let mut inserted = pending_actions::Entity::insert(new_row(caller, action))
-        .on_conflict(waiting)
+        .on_conflict(waiting_place())
         .exec_with_returning_many(conn)
         .await?;
     Ok(inserted.pop())
+}
+
+/// Nothing is inserted where another proposal waits for the same target and key: the partial
+/// unique index's own predicate, written out (the database matches the conflict target to the
+/// index by it).
+fn waiting_place() -> OnConflict {
+    OnConflict::columns([pending_actions::Column::TargetId, pending_actions::Column::SupersedeKey])
+        .target_and_where(Expr::cust("status = 'pending' AND supersede_key IS NOT NULL"))
+        .do_nothing()
+        .to_owned()
 }
 
 async fn insert_row<C: ConnectionTrait>(

@@ -86,17 +86,20 @@ async fn the_superseded_proposal_keeps_its_audit_row() {
     assert_eq!(row["verdict"]["decision"], "QUEUE_FOR_APPROVAL", "{row:#}");
 }
 
-/// Ten proposals for one campaign's budget at once leave exactly one waiting and nine superseded.
-/// On Meta a budget decision locks its campaign (the hourly change limit counts earlier ones);
-/// on TikTok nothing serializes the decisions, so later proposals meet earlier ones on the
-/// waiting-proposal index and supersede them there.
+/// Ten proposals for one campaign's budget at once, through five server instances, leave exactly
+/// one waiting and nine superseded. Within an instance, writes to one campaign take turns; across
+/// instances nothing serializes them on TikTok, so later proposals meet earlier ones on the
+/// waiting-proposal index and supersede them there (on Meta a budget decision locks its
+/// campaign: the hourly change limit counts earlier ones).
 async fn simultaneous_proposals_leave_exactly_one_waiting(platform: &str) {
-    let app = Arc::new(TestApp::with_connections(12).await);
+    let app = TestApp::with_connections(12).await;
     let campaign = app.campaign(platform, ("DRAFT", "DRAFT")).await;
+    let instances: Vec<_> =
+        (0..5).map(|_| Arc::new(app.another_instance(&crate::support::test_config()))).collect();
     let proposals: Vec<_> = (0..10)
         .map(|i| {
-            let (app, campaign) = (Arc::clone(&app), campaign.clone());
-            tokio::spawn(async move { propose_budget(&app, &campaign, 6_000 + i).await })
+            let (instance, campaign) = (Arc::clone(&instances[i % instances.len()]), campaign.clone());
+            tokio::spawn(async move { propose_budget(&instance, &campaign, 6_000 + i as i64).await })
         })
         .collect();
     for proposal in proposals {
