@@ -77,7 +77,9 @@ impl Services {
                 result.events = Event::for_audit_row(&row);
             }
             Decision::QueueForApproval => {
-                let (queued, row) = self.queue(txn, caller, &write, &prepared, record.id, verdict).await?;
+                // Boxed, as the allowed write's recording below.
+                let queueing = Box::pin(self.queue(txn, caller, &write, &prepared, record.id, verdict));
+                let (queued, row) = queueing.await?;
                 result.events = vec![Event::audit(&row), Event::pending_created(&queued.action)];
                 result.events.extend(queued.superseded.iter().map(Event::pending_changed));
                 result.pending_action = Some(queued.action);
@@ -105,11 +107,10 @@ impl Services {
         verdict: &Verdict,
     ) -> Result<(pending::Queued, entity::audit::Model), Failure> {
         let action_id = Uuid::now_v7();
-        let row =
-            audit::insert(conn, caller, entry(write, prepared, verdict_id, verdict, Some(action_id))).await?;
-        let action = pending::insert(
+        let (action, row) = pending::queue(
             conn,
             caller,
+            entry(write, prepared, verdict_id, verdict, Some(action_id)),
             NewPendingAction {
                 id: action_id,
                 organization_id: caller.organization_id,

@@ -213,36 +213,39 @@ impl Services {
         let queued_id = (verdict.decision == Decision::QueueForApproval).then(Uuid::now_v7);
         let request = Some(serde_json::to_value(change)?);
         let entry = policy_entry(target, verdict_id, event, action_name, verdict, queued_id, request);
-        let row = audit::insert(txn, caller, entry).await?;
+        let Some(action_id) = queued_id else {
+            let row = audit::insert(txn, caller, entry).await?;
+            result.events.extend(Event::for_audit_row(&row));
+            return Ok(result);
+        };
+        let (queued, row) = pending::queue(
+            txn,
+            caller,
+            entry,
+            NewPendingAction {
+                id: action_id,
+                organization_id: caller.organization_id,
+                layer_id: target.layer.id,
+                platform: target.layer.platform()?,
+                campaign_id: target.campaign_id,
+                target_type: target.target_type,
+                target_id: target.target_id,
+                kind: action_name.to_owned(),
+                axis: None,
+                is_policy: true,
+                before: target.before.clone(),
+                after: serde_json::to_value(change)?,
+                target_version: None,
+                // Policy changes touch several axes at once: each proposal stands alone.
+                supersede_key: None,
+                verdict_id,
+                expires_at: Utc::now() + self.pending_ttl,
+            },
+        )
+        .await?;
         result.events.extend(Event::for_audit_row(&row));
-        if let Some(action_id) = queued_id {
-            let queued = pending::insert(
-                txn,
-                caller,
-                NewPendingAction {
-                    id: action_id,
-                    organization_id: caller.organization_id,
-                    layer_id: target.layer.id,
-                    platform: target.layer.platform()?,
-                    campaign_id: target.campaign_id,
-                    target_type: target.target_type,
-                    target_id: target.target_id,
-                    kind: action_name.to_owned(),
-                    axis: None,
-                    is_policy: true,
-                    before: target.before.clone(),
-                    after: serde_json::to_value(change)?,
-                    target_version: None,
-                    // Policy changes touch several axes at once: each proposal stands alone.
-                    supersede_key: None,
-                    verdict_id,
-                    expires_at: Utc::now() + self.pending_ttl,
-                },
-            )
-            .await?;
-            result.events.push(Event::pending_created(&queued.action));
-            result.pending_action = Some(queued.action);
-        }
+        result.events.push(Event::pending_created(&queued.action));
+        result.pending_action = Some(queued.action);
         Ok(result)
     }
 

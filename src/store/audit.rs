@@ -4,13 +4,17 @@
 //! an allowed write (see [`ledger`]), which the same row carries from the decision to the
 //! platform's answer.
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use entity::audit;
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, InsertStatement, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait, Set,
+    TryIntoModel,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::codes::AuditCodes;
 use super::page::{self, Page, PageRequest};
 
 pub mod ledger;
@@ -101,7 +105,23 @@ pub async fn insert_started<C: ConnectionTrait>(
     Ok((row, started))
 }
 
-/// The row of `entry`, attributed to `caller`, and its decision's name.
+/// `entry`'s row, attributed to `caller`, for another statement of this store to write (as a
+/// data-modifying `WITH` query, see [`super::pending::queue`]): the row as it will be stored, and
+/// the INSERT that stores it. Call [`counted`] once that statement has run.
+pub(super) fn staged(caller: &Caller, entry: AuditEntry) -> Result<(audit::Model, InsertStatement), DbErr> {
+    let (row, _) = new_row(caller, entry);
+    let insert = audit::Entity::insert(row.clone()).into_query();
+    Ok((row.try_into_model()?, insert))
+}
+
+/// Counts the verdict of `row`, written by a statement of its own ([`staged`]).
+pub(super) fn counted(row: &audit::Model) {
+    let decision = row.decision().ok().flatten().map_or("none", |decision| decision.as_str());
+    crate::telemetry::gate_verdict(decision, row.reason.as_deref());
+}
+
+/// The row of `entry`, attributed to `caller`, and its decision's name. Its time is kept to the
+/// microsecond, as PostgreSQL stores it, so a row built here equals the row read back.
 fn new_row(caller: &Caller, entry: AuditEntry) -> (audit::ActiveModel, &'static str) {
     let verdict = &entry.verdict;
     let decision = verdict.decision.as_str();
@@ -134,7 +154,7 @@ fn new_row(caller: &Caller, entry: AuditEntry) -> (audit::ActiveModel, &'static 
         dispatch_target: Set(None),
         dispatch_instance: Set(entry.dispatch_holder.as_ref().map(|holder| holder.instance.clone())),
         dispatch_boot: Set(entry.dispatch_holder.as_ref().map(|holder| holder.boot)),
-        created_at: Set(Utc::now()),
+        created_at: Set(Utc::now().trunc_subsecs(6)),
     };
     (row, decision)
 }

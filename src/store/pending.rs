@@ -6,9 +6,10 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use entity::pending_actions;
+use entity::{audit, pending_actions};
 use sea_orm::sea_query::{
-    Alias, Asterisk, CommonTableExpression, Expr, Func, OnConflict, Query, UnionType, WithClause,
+    Alias, Asterisk, CommonTableExpression, Expr, Func, InsertStatement, OnConflict, Query, UnionType,
+    WithClause,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable,
@@ -17,6 +18,7 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::audit::AuditEntry;
 use super::page::{self, Page, PageRequest};
 use crate::domain::Caller;
 use crate::domain::Platform;
@@ -76,27 +78,54 @@ pub struct Queued {
 /// once on a few instances.
 const SUPERSEDE_ATTEMPTS: usize = 256;
 
-/// Queues `action`, proposed by `caller`. A proposal with a supersede key first supersedes the
-/// ones still waiting for the same target and key: they end `superseded`, resolved by this
-/// proposal's verdict, their audit rows kept. A partial unique index keeps one waiting proposal
-/// per target and key. Of concurrent proposals for one target and key, the one whose insert
-/// meets another's committed row there (PostgreSQL waits for that row's transaction first)
-/// supersedes it in turn and inserts again, so the latest to commit is the one left waiting,
-/// and no proposal ever fails on the index.
-pub async fn insert<C: ConnectionTrait>(
+/// Records `verdict`, the audit row of the decision that queues `action`, and queues `action`,
+/// proposed by `caller`; answers what was queued and the audit row as stored.
+///
+/// A proposal with a supersede key first supersedes the ones still waiting for the same target
+/// and key: they end `superseded`, resolved by this proposal's verdict, their audit rows kept. A
+/// partial unique index keeps one waiting proposal per target and key. Of concurrent proposals
+/// for one target and key, the one whose insert meets another's committed row there (PostgreSQL
+/// waits for that row's transaction first) supersedes it in turn and inserts again, so the latest
+/// to commit is the one left waiting, and no proposal ever fails on the index. On PostgreSQL the
+/// audit row, the superseding and the queueing are one statement.
+pub async fn queue<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
+    verdict: AuditEntry,
     action: NewPendingAction,
-) -> Result<Queued, DbErr> {
-    let Some(key) = action.supersede_key.clone() else {
-        return Ok(Queued { action: insert_row(conn, caller, action).await?, superseded: Vec::new() });
+) -> Result<(Queued, audit::Model), DbErr> {
+    let (row, record) = super::audit::staged(caller, verdict)?;
+    let together = conn.get_database_backend() == DbBackend::Postgres && action.supersede_key.is_some();
+    let record = if together {
+        Some(record)
+    } else {
+        conn.execute(&record).await?;
+        None
     };
+    let queued = match action.supersede_key.clone() {
+        Some(key) => supersede_and_queue(conn, caller, &action, &key, record).await?,
+        None => Queued { action: insert_row(conn, caller, action).await?, superseded: Vec::new() },
+    };
+    super::audit::counted(&row);
+    Ok((queued, row))
+}
+
+/// Supersedes the proposals waiting for `action`'s target and `key` and queues `action`, again
+/// while another proposal's committed row holds the place; `record` (PostgreSQL only) is written
+/// by the first attempt's statement.
+async fn supersede_and_queue<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    action: &NewPendingAction,
+    key: &str,
+    mut record: Option<InsertStatement>,
+) -> Result<Queued, DbErr> {
     let mut superseded = Vec::new();
     for _ in 0..SUPERSEDE_ATTEMPTS {
         let (now_superseded, inserted) = if conn.get_database_backend() == DbBackend::Postgres {
-            supersede_and_insert(conn, caller, &action, &key).await?
+            supersede_and_insert(conn, caller, action, key, record.take()).await?
         } else {
-            let now_superseded = supersede(conn, caller, &action, &key).await?;
+            let now_superseded = supersede(conn, caller, action, key).await?;
             (now_superseded, insert_waiting(conn, caller, action.clone()).await?)
         };
         superseded.extend(now_superseded);
@@ -128,13 +157,15 @@ async fn supersede<C: ConnectionTrait>(
 /// On PostgreSQL, [`supersede`] then [`insert_waiting`] in one statement (one round trip): the
 /// UPDATE runs as a data-modifying `WITH` query that the INSERT reads (a count of its rows) before
 /// it inserts, so the superseded rows have left the unique index of waiting proposals by then
-/// (a row this transaction updated no longer conflicts). Answers the superseded rows and the
-/// inserted one (`None` when another proposal's committed row holds the place).
+/// (a row this transaction updated no longer conflicts). `record`, an audit row's INSERT, runs
+/// as one more `WITH` query. Answers the superseded rows and the inserted one (`None` when
+/// another proposal's committed row holds the place).
 async fn supersede_and_insert<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
     action: &NewPendingAction,
     key: &str,
+    record: Option<InsertStatement>,
 ) -> Result<(Vec<pending_actions::Model>, Option<pending_actions::Model>), DbErr> {
     let superseded = Alias::new("superseded");
     let inserted = Alias::new("inserted");
@@ -161,10 +192,12 @@ async fn supersede_and_insert<C: ConnectionTrait>(
         .on_conflict(waiting_place())
         .returning_all()
         .to_owned();
-    let with = WithClause::new()
-        .cte(CommonTableExpression::new().query(update).table_name(superseded.clone()).to_owned())
-        .cte(CommonTableExpression::new().query(insert).table_name(inserted.clone()).to_owned())
-        .to_owned();
+    let mut with = WithClause::new();
+    if let Some(record) = record {
+        with.cte(CommonTableExpression::new().query(record).table_name(Alias::new("recorded")).to_owned());
+    }
+    with.cte(CommonTableExpression::new().query(update).table_name(superseded.clone()).to_owned())
+        .cte(CommonTableExpression::new().query(insert).table_name(inserted.clone()).to_owned());
     let rows = Query::select()
         .expr_as(Expr::val(true), Alias::new("is_new"))
         .expr(Expr::col(Asterisk))
