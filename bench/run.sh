@@ -10,6 +10,8 @@
 #   BENCH_CONNECTIONS  concurrent callers (32)         BENCH_EVENTS  events timed per fan-out stage (5)
 #   BENCH_PG_URL       PostgreSQL server (postgres://postgres@127.0.0.1:5432)
 #   BENCH_PG_DB        database dropped, re-created and seeded there (layers_bench)
+#   BENCH_PG_PARAMS    connection parameters every target uses (sslmode=disable: PostGraphile's
+#                      driver connects without TLS unless told to, so the others do too)
 #   BENCH_SEED         RNG seed of the dataset (12)    BENCH_SKIP_SEED=1 keeps the databases as they are
 #   BENCH_OUT          output directory (target/bench)
 #   BENCH_SKIP_BUILD=1 use the binaries already in target/release
@@ -30,8 +32,9 @@ CONNS=${BENCH_CONNECTIONS:-32}
 EVENTS=${BENCH_EVENTS:-5}
 PG_BASE=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 PG_DB=${BENCH_PG_DB:-layers_bench}
-PG_URL=$PG_BASE/$PG_DB
-OLD_URL=$PG_BASE/${PG_DB}_before
+PG_PARAMS=${BENCH_PG_PARAMS-sslmode=disable}
+PG_URL=$PG_BASE/$PG_DB${PG_PARAMS:+?$PG_PARAMS}
+OLD_URL=$PG_BASE/${PG_DB}_before${PG_PARAMS:+?$PG_PARAMS}
 SQLITE_URL="sqlite://$OUT/layers_bench.db?mode=rwc"
 PGL_VERSION=5.1.5
 export LAYERS_JWT_SECRET=bench-only-secret-0123456789abcdef0123456789
