@@ -1,7 +1,7 @@
 //! Per-request DataLoaders: every relation the dashboard reads in lists is fetched in one query
 //! per relation per request, never one per row. Each loader is bound to the caller's organization.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -246,13 +246,36 @@ pub async fn classify_ad_sets(
     db: &DatabaseConnection,
     org: Uuid,
     thresholds: &Thresholds,
-    mut sets: Vec<Uuid>,
+    sets: Vec<Uuid>,
 ) -> Result<HashMap<Uuid, Classification>, DbErr> {
+    Ok(classify_showing(db, org, thresholds, sets, &[]).await?.1)
+}
+
+/// The ads showing `creatives` (of `org`), and the classification of every ad that has data of
+/// `sets` and of the ad sets of those ads, by ad: each against its ad set's peers, in one
+/// statement.
+pub async fn classify_showing(
+    db: &DatabaseConnection,
+    org: Uuid,
+    thresholds: &Thresholds,
+    mut sets: Vec<Uuid>,
+    creatives: &[Uuid],
+) -> Result<(Vec<ShownAd>, HashMap<Uuid, Classification>), DbErr> {
     sets.sort_unstable();
     sets.dedup();
-    let (peers, summaries) = metrics::classification_inputs(db, org, &sets, thresholds).await?;
+    let scope = metrics::AdSets { ids: &sets, showing: creatives };
+    let (peers, summaries) = metrics::classification_inputs(db, org, scope, thresholds).await?;
     let now = chrono::Utc::now();
     let ages: Vec<(Uuid, Uuid, i64)> =
         peers.iter().map(|ad| (ad.id, ad.ad_set_id, (now - ad.live_since).num_hours())).collect();
-    Ok(classify_peers(&ages, &summaries, thresholds))
+    let classes = classify_peers(&ages, &summaries, thresholds);
+    let creatives: HashSet<&Uuid> = creatives.iter().collect();
+    let shown = peers
+        .iter()
+        .filter_map(|ad| {
+            let creative = ad.creative.filter(|creative| creatives.contains(creative))?;
+            Some(ShownAd { id: ad.id, ad_set_id: ad.ad_set_id, creative, active: ad.active })
+        })
+        .collect();
+    Ok((shown, classes))
 }

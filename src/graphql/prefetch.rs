@@ -19,7 +19,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use super::context::{loaders, reader, services};
-use super::loaders::{CampaignId, classify_ad_sets};
+use super::loaders::{CampaignId, classify_showing};
 use super::types::{Ad, AdRelations, AdSet, Campaign, CampaignRelations, Creative, PendingAction};
 use crate::domain::classification::{Classification, Thresholds};
 use crate::error::ApiError;
@@ -158,7 +158,11 @@ async fn ads_of(
     containers.sort_unstable();
     containers.dedup();
     let creative = creative.exists() && !containers.is_empty();
-    let (found, shown) = tokio::try_join!(
+    // The ads showing the page's creatives come with the classifications, from the same rows.
+    let showing = if creative && derived { &containers[..] } else { &[] };
+    let classify: Vec<Uuid> =
+        if classified { rows.iter().map(|ad| ad.ad_set_id).collect() } else { Vec::new() };
+    let (found, (shown, classes)) = tokio::try_join!(
         async {
             if !creative {
                 return Ok(Vec::new());
@@ -166,22 +170,12 @@ async fn ads_of(
             relations::creatives(reads.db, reads.org, &containers).await
         },
         async {
-            if !creative || !derived {
-                return Ok(Vec::new());
+            if classify.is_empty() && showing.is_empty() {
+                return Ok((Vec::new(), HashMap::new()));
             }
-            relations::ads_showing(reads.db, reads.org, &containers).await
+            classify_showing(reads.db, reads.org, reads.thresholds, classify, showing).await
         },
     )?;
-    let mut classify: Vec<Uuid> = Vec::new();
-    if classified {
-        classify.extend(rows.iter().map(|ad| ad.ad_set_id));
-    }
-    classify.extend(shown.iter().filter(|ad| ad.active).map(|ad| ad.ad_set_id));
-    let classes = if classify.is_empty() {
-        HashMap::new()
-    } else {
-        classify_ad_sets(reads.db, reads.org, reads.thresholds, classify).await?
-    };
     let shown = group(shown, |ad: &ShownAd| ad.creative);
     let creatives: HashMap<Uuid, Creative> = found
         .into_iter()

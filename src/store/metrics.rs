@@ -27,6 +27,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::classification::{DailyMetrics, Summary, Thresholds, Totals};
+use crate::domain::status::EntityStatus;
 
 /// One day of an ad's delivery, as imported or simulated.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,7 +44,8 @@ pub struct MetricsDay {
     pub conversions: i64,
 }
 
-/// An ad as classification compares it: its id, its ad set and since when it is live.
+/// An ad as classification compares it: its id, its ad set and since when it is live; and the
+/// creative it shows and whether it is active, for the creative's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAd {
     /// The ad.
@@ -52,6 +54,21 @@ pub struct PeerAd {
     pub ad_set_id: Uuid,
     /// When it went live (launch, else creation).
     pub live_since: DateTime<Utc>,
+    /// The creative it shows.
+    pub creative: Option<Uuid>,
+    /// Whether its status is `active`.
+    pub active: bool,
+}
+
+/// Which ads [`classification_inputs`] reads: those of ad sets `ids`, and those of every ad set
+/// where an ad shows one of `showing` (a creative's state reads the classification of each ad
+/// showing it, and an ad is classified against the other ads of its ad set).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AdSets<'a> {
+    /// Ad sets by id.
+    pub ids: &'a [Uuid],
+    /// Creatives: the ad sets where an ad shows one of them.
+    pub showing: &'a [Uuid],
 }
 
 /// The columns an aggregation answers and a summary row stores, after `ad_id, organization_id`.
@@ -106,48 +123,66 @@ pub async fn refresh_stale_summaries<C: ConnectionTrait>(conn: &C, t: &Threshold
     Ok(conn.execute_raw(statement).await?.rows_affected())
 }
 
-/// The ads of ad sets `sets` (of `org`), each with its summary (none without metrics): what
-/// classifying them against their peers needs, in one statement. A stored summary of other
+/// The ads of the ad sets `sets` names (of `org`), each with its summary (none without
+/// metrics): what classifying them against their peers needs, in one statement. A stored summary of other
 /// windows than `t`'s (servers configured differently, until the next start refreshes them) is
 /// not used: those ad sets are aggregated from their days instead.
 pub async fn classification_inputs<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
-    sets: &[Uuid],
+    sets: AdSets<'_>,
     t: &Thresholds,
 ) -> Result<(Vec<PeerAd>, HashMap<Uuid, Summary>), DbErr> {
-    if sets.is_empty() {
+    if sets.ids.is_empty() && sets.showing.is_empty() {
         return Ok((Vec::new(), HashMap::new()));
     }
     let backend = conn.get_database_backend();
     let columns: Vec<String> = SUMMARY_COLUMNS.iter().map(|column| format!("s.{column}")).collect();
+    let mut values: Vec<Value> = vec![org.into()];
+    let mut which = Vec::new();
+    if !sets.ids.is_empty() {
+        which.push(format!("a.ad_set_id IN ({})", placeholders(backend, values.len() + 1, sets.ids.len())));
+        values.extend(sets.ids.iter().map(|id| Value::from(*id)));
+    }
+    if !sets.showing.is_empty() {
+        let org_at = placeholders(backend, values.len() + 1, 1);
+        let creatives = placeholders(backend, values.len() + 2, sets.showing.len());
+        which.push(format!(
+            "a.ad_set_id IN (SELECT b.ad_set_id FROM ads b \
+               WHERE b.organization_id = {org_at} AND b.content_container_id IN ({creatives}))"
+        ));
+        values.push(org.into());
+        values.extend(sets.showing.iter().map(|id| Value::from(*id)));
+    }
     let sql = format!(
-        "SELECT a.id, a.ad_set_id, a.launched_at, a.created_at, \
+        "SELECT a.id, a.ad_set_id, a.launched_at, a.created_at, a.content_container_id, a.status, \
            s.performance_window_days, s.fatigue_window_days, {columns} \
          FROM ads a LEFT JOIN ad_metric_summaries s ON s.ad_id = a.id \
-         WHERE a.organization_id = {org_at} AND a.ad_set_id IN ({sets})",
+         WHERE a.organization_id = {org_at} AND ({which})",
         columns = columns.join(", "),
         org_at = placeholders(backend, 1, 1),
-        sets = placeholders(backend, 2, sets.len()),
+        which = which.join(" OR "),
     );
-    let mut values: Vec<Value> = vec![org.into()];
-    values.extend(sets.iter().map(|id| Value::from(*id)));
     let rows = conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     let windows = (i64::from(t.performance_window_days), i64::from(t.fatigue_window_days));
+    let active = EntityStatus::Active.as_str();
     let mut peers = Vec::with_capacity(rows.len());
     let mut summaries = HashMap::with_capacity(rows.len());
     let mut stale_sets = Vec::new();
     for row in rows {
         let launched: Option<DateTime<Utc>> = row.try_get_by_index(2)?;
+        let status: String = row.try_get_by_index(5)?;
         let ad = PeerAd {
             id: row.try_get_by_index(0)?,
             ad_set_id: row.try_get_by_index(1)?,
             live_since: launched.map_or_else(|| row.try_get_by_index(3), Ok)?,
+            creative: row.try_get_by_index(4)?,
+            active: status == active,
         };
-        let stored: (Option<i32>, Option<i32>) = (row.try_get_by_index(4)?, row.try_get_by_index(5)?);
+        let stored: (Option<i32>, Option<i32>) = (row.try_get_by_index(6)?, row.try_get_by_index(7)?);
         match stored {
             (Some(performance), Some(fatigue)) if (i64::from(performance), i64::from(fatigue)) == windows => {
-                summaries.insert(ad.id, summary_at(&row, 6)?);
+                summaries.insert(ad.id, summary_at(&row, 8)?);
             }
             (Some(_), Some(_)) => stale_sets.push(ad.ad_set_id),
             _ => {}

@@ -44,7 +44,10 @@ async fn stored_and_computed(
 ) -> (Vec<Option<Said>>, Vec<Option<Said>>) {
     let db = &app.state.services.db;
     let set = decode(NodeKind::AdSet, set).unwrap();
-    let (_, stored) = metrics::classification_inputs(db, app.org, &[set], t).await.unwrap();
+    let (_, stored) =
+        metrics::classification_inputs(db, app.org, metrics::AdSets { ids: &[set], showing: &[] }, t)
+            .await
+            .unwrap();
     let histories = metrics::histories(db, app.org, ads).await.unwrap();
     let stored = ads.iter().map(|ad| stored.get(ad).map(said)).collect();
     let computed = ads.iter().map(|ad| histories.get(ad).map(|days| said(&Summary::of(days, t)))).collect();
@@ -144,7 +147,10 @@ async fn a_server_with_other_windows_ignores_stored_summaries_and_recomputes_the
     config.thresholds = other;
     let wide = app.another_instance(&config);
     let set_id = decode(NodeKind::AdSet, &set).unwrap();
-    let (_, summaries) = metrics::classification_inputs(db, app.org, &[set_id], &other).await.unwrap();
+    let (_, summaries) =
+        metrics::classification_inputs(db, app.org, metrics::AdSets { ids: &[set_id], showing: &[] }, &other)
+            .await
+            .unwrap();
     let peers: Vec<(Uuid, Uuid, i64)> = ids.iter().map(|id| (*id, Uuid::nil(), 24 * 12)).collect();
     let expected: HashMap<Uuid, _> =
         layers_dashboard::domain::classification::classify_peers(&peers, &summaries, &other);
