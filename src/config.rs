@@ -9,7 +9,7 @@
 //!
 //! | variable | flag | default | meaning |
 //! | --- | --- | --- | --- |
-//! | `LAYERS_DATABASE_URL` | `--database-url` | `sqlite://layers-dashboard.db?mode=rwc` | SQLite file (embedded, WAL mode) or `postgres://user@host/db` |
+//! | `LAYERS_DATABASE_URL` | `--database-url` | `sqlite://layers-dashboard.db?mode=rwc` | SQLite file (embedded, WAL mode) or `postgres://user@host/db` (TLS when the server offers it; `?sslmode=require` insists on it, `?sslmode=disable` turns it off) |
 //! | `LAYERS_LISTEN` | `--listen` | `127.0.0.1:8080` | address the server binds |
 //! | `LAYERS_JWT_SECRET` | `--jwt-secret` | a development secret, with a warning | HS256 secret for customer tokens (at least 32 characters) |
 //! | `LAYERS_PLATFORM_MODE` | `--platform-mode` | `sandbox` | `sandbox` simulates the platforms in-process; `live` calls the real platform APIs (README: Live mode) |
@@ -24,7 +24,7 @@
 //! | `LAYERS_WS_KEEPALIVE_SECS` | `--ws-keepalive-secs` | `15` | seconds of silence before the server pings a WebSocket |
 //! | `LAYERS_WS_MAX_SUBSCRIPTIONS` | `--ws-max-subscriptions` | `100` | subscriptions one WebSocket may run (one more gets `TOO_MANY_SUBSCRIPTIONS`) |
 //! | `LAYERS_WS_MAX_CONNECTIONS_PER_ORG` | `--ws-max-connections-per-org` | `1000` | WebSockets one organization may hold, across every instance on PostgreSQL (per instance with the `memory` store or on SQLite); one more is closed 4403; a team of a hundred with several tabs each stays well under it |
-//! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | PostgreSQL pool size; on a SQLite file, read-only connections beside the one writer |
+//! | `LAYERS_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | PostgreSQL pool size; on a SQLite file, read-only connections beside the one writer (each maps up to 256 MiB of the file into memory) |
 //! | `LAYERS_DISPATCH_LEASE_SECS` | `--dispatch-lease-secs` | `300` | seconds a dispatch may take (its platform call with every retry) before the reconciler may settle it instead (10 to 86400) |
 //! | `LAYERS_DISPATCH_SETTLE_SECS` | `--dispatch-settle-secs` | `60` | seconds after a dispatch's call started before the platform showing no trace of it is believed (it may still be processing a call it did not answer); until then the reconciler asks again at every run (0 to 3600) |
 //! | `LAYERS_RECONCILE_INTERVAL_SECS` | `--reconcile-interval-secs` | `15` | seconds between reconciler runs (one also runs at start-up) settling dispatches left in flight (1 to 86400) |
