@@ -177,7 +177,7 @@ impl Campaign {
         if let Some(layer) = self.related().and_then(|r| r.layer.as_ref()) {
             return Ok(Layer(layer.clone()));
         }
-        Ok(Layer(load_layer(ctx, self.row.layer_id).await?))
+        Ok(Layer(Box::pin(load_layer(ctx, self.row.layer_id)).await?))
     }
 
     /// The authority in force: its own row, else its layer's defaults.
@@ -202,7 +202,7 @@ impl Campaign {
         if let Some(sets) = self.related().and_then(|r| r.ad_sets.as_deref()) {
             return Ok(connection(page_of(sets, request, |s| s.row.id), |s| s.row.id, |s| s));
         }
-        let rows = loaders(ctx)?.load_one(AdSetsOf(self.row.id)).await.map_err(ApiError::from)?;
+        let rows = Box::pin(loaders(ctx)?.load_one(AdSetsOf(self.row.id))).await.map_err(ApiError::from)?;
         Ok(connection(paginate(rows.unwrap_or_default(), request, |s| s.id), |s| s.id, AdSet::from))
     }
 
@@ -218,7 +218,7 @@ impl Campaign {
         if let Some(actions) = self.related().and_then(|r| r.pending.as_deref()) {
             return Ok(connection(page_of(actions, request, |a| a.0.id), |a| a.0.id, |a| a));
         }
-        let rows = loaders(ctx)?.load_one(PendingOf(self.row.id)).await.map_err(ApiError::from)?;
+        let rows = Box::pin(loaders(ctx)?.load_one(PendingOf(self.row.id))).await.map_err(ApiError::from)?;
         Ok(connection(paginate(rows.unwrap_or_default(), request, |a| a.id), |a| a.id, PendingAction))
     }
 
@@ -239,10 +239,13 @@ impl Campaign {
             return Ok(resolved);
         }
         let loaders = loaders(ctx)?;
-        let (row, layer) = tokio::try_join!(
-            loaders.load_one(AuthorityOf(self.row.id)),
-            loaders.load_one(LayerId(self.row.layer_id))
-        )?;
+        let (row, layer) = Box::pin(async {
+            tokio::try_join!(
+                loaders.load_one(AuthorityOf(self.row.id)),
+                loaders.load_one(LayerId(self.row.layer_id))
+            )
+        })
+        .await?;
         let layer = layer.ok_or_else(|| ApiError::internal("campaign without layer"))?;
         Ok(resolved_authority(row.flatten().as_ref(), &layer)?)
     }
@@ -331,7 +334,7 @@ impl AdSet {
 
     /// The campaign it belongs to.
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Campaign> {
-        Ok(load_campaign(ctx, self.row.campaign_id).await?)
+        Ok(Box::pin(load_campaign(ctx, self.row.campaign_id)).await?)
     }
 
     /// Its ads, newest first.
@@ -346,7 +349,7 @@ impl AdSet {
         if let Some(ads) = self.ads.as_deref() {
             return Ok(connection(page_of(ads, request, |a| a.row.id), |a| a.row.id, |a| a));
         }
-        let rows = loaders(ctx)?.load_one(AdsOf(self.row.id)).await.map_err(ApiError::from)?;
+        let rows = Box::pin(loaders(ctx)?.load_one(AdsOf(self.row.id))).await.map_err(ApiError::from)?;
         Ok(connection(paginate(rows.unwrap_or_default(), request, |a| a.id), |a| a.id, Ad::from))
     }
 
@@ -430,18 +433,19 @@ impl Ad {
             return Ok(creative.clone());
         }
         let Some(id) = self.row.content_container_id else { return Ok(None) };
-        let loaded = loaders(ctx)?.load_one(CreativeId(id)).await.map_err(ApiError::from)?;
+        let loaded = Box::pin(loaders(ctx)?.load_one(CreativeId(id))).await.map_err(ApiError::from)?;
         Ok(loaded.map(Creative::from))
     }
 
     /// The campaign it belongs to.
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Campaign> {
-        Ok(load_campaign(ctx, self.row.campaign_id).await?)
+        Ok(Box::pin(load_campaign(ctx, self.row.campaign_id)).await?)
     }
 
     /// The ad set it belongs to.
     async fn ad_set(&self, ctx: &Context<'_>) -> async_graphql::Result<AdSet> {
-        let loaded = loaders(ctx)?.load_one(AdSetId(self.row.ad_set_id)).await.map_err(ApiError::from)?;
+        let loaded =
+            Box::pin(loaders(ctx)?.load_one(AdSetId(self.row.ad_set_id))).await.map_err(ApiError::from)?;
         Ok(loaded.map(AdSet::from).ok_or_else(|| ApiError::internal("ad set missing"))?)
     }
 
@@ -453,13 +457,8 @@ impl Ad {
         if let Some(class) = self.related.as_ref().and_then(|r| r.classification) {
             return Ok(class.map(Into::into));
         }
-        let loaded = loaders(ctx)?
-            .load_one(crate::graphql::loaders::ClassificationOf {
-                ad: self.row.id,
-                ad_set: self.row.ad_set_id,
-            })
-            .await
-            .map_err(ApiError::from)?;
+        let key = crate::graphql::loaders::ClassificationOf { ad: self.row.id, ad_set: self.row.ad_set_id };
+        let loaded = Box::pin(loaders(ctx)?.load_one(key)).await.map_err(ApiError::from)?;
         Ok(loaded.map(Into::into))
     }
 

@@ -149,7 +149,7 @@ impl Creative {
         if let Some(derived) = self.derived {
             return Ok(derived.state.into());
         }
-        let (ads, classes) = self.ads_and_classes(ctx).await?;
+        let (ads, classes) = Box::pin(self.ads_and_classes(ctx)).await?;
         Ok(self.state_given(&ads, classes.into_values()).into())
     }
 
@@ -162,7 +162,7 @@ impl Creative {
         if let Some(derived) = self.derived {
             return Ok(derived.classification.map(Into::into));
         }
-        let (_, classes) = self.ads_and_classes(ctx).await?;
+        let (_, classes) = Box::pin(self.ads_and_classes(ctx)).await?;
         Ok(worst(classes.into_values()).map(Into::into))
     }
 
@@ -177,7 +177,7 @@ impl Creative {
     /// The creative it was regenerated from, if any (null once that one is deleted).
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Creative>> {
         let Some(parent) = self.container.parent_id else { return Ok(None) };
-        let loaded = loaders(ctx)?.load_one(CreativeId(parent)).await.map_err(ApiError::from)?;
+        let loaded = Box::pin(loaders(ctx)?.load_one(CreativeId(parent))).await.map_err(ApiError::from)?;
         Ok(loaded.map(Creative::from))
     }
 
@@ -191,10 +191,13 @@ impl Creative {
     async fn platform_creatives(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlatformCreative>> {
         let caller = crate::graphql::context::reader(ctx)?;
         let db = &crate::graphql::context::services(ctx)?.reads;
-        let rows =
-            crate::store::platform_creatives::of_creative(db, caller.organization_id, self.container.id)
-                .await
-                .map_err(ApiError::from)?;
+        let rows = Box::pin(crate::store::platform_creatives::of_creative(
+            db,
+            caller.organization_id,
+            self.container.id,
+        ))
+        .await
+        .map_err(ApiError::from)?;
         rows.into_iter().map(PlatformCreative::try_from).collect::<Result<_, ApiError>>().map_err(Into::into)
     }
 

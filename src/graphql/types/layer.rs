@@ -180,7 +180,7 @@ impl Layer {
     ) -> async_graphql::Result<Option<super::ConnectedAccount>> {
         let caller = reader(ctx)?;
         let platform = self.0.platform().map_err(ApiError::from)?;
-        let account = services(ctx)?.connected_account(caller.organization_id, platform).await?;
+        let account = Box::pin(services(ctx)?.connected_account(caller.organization_id, platform)).await?;
         Ok(account.map(super::ConnectedAccount))
     }
 
@@ -193,16 +193,17 @@ impl Layer {
     ) -> async_graphql::Result<Conn<Campaign>> {
         let caller = reader(ctx)?;
         let request = PageRequest::new(first, after.as_deref()).map_err(crate::error::ApiError::from)?;
-        let page = crate::store::campaigns::list(
-            &services(ctx)?.reads,
+        let reads = &services(ctx)?.reads;
+        let page = Box::pin(crate::store::campaigns::list(
+            reads,
             caller.organization_id,
             Some(self.0.id),
             None,
             request,
-        )
+        ))
         .await
         .map_err(crate::error::ApiError::from)?;
-        let page = crate::graphql::prefetch::campaign_page(ctx, page).await?;
+        let page = Box::pin(crate::graphql::prefetch::campaign_page(ctx, page)).await?;
         Ok(connection(page, |c| c.row().id, |c| c))
     }
 

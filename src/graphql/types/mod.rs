@@ -1,5 +1,11 @@
 //! GraphQL output types. Each wraps a stored row and exposes its fields one by one, so a column
 //! change never silently changes the API.
+//!
+//! A field that reads (through a DataLoader or the store) boxes that read at its `.await`.
+//! async-graphql runs every selected field of an object as a future of its own, sized for the
+//! largest field of the type, and moves it into a box: one unboxed read (a sea-orm query holds
+//! kilobytes of state) makes every field of every object of a page that large, though a page's
+//! objects carry their relations and read nothing.
 
 mod account;
 mod audit;

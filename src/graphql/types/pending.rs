@@ -60,7 +60,7 @@ impl PendingAction {
     /// The campaign it concerns, if any.
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
         let Some(id) = self.0.campaign_id else { return Ok(None) };
-        let loaded = loaders(ctx)?.load_one(CampaignId(id)).await.map_err(ApiError::from)?;
+        let loaded = Box::pin(loaders(ctx)?.load_one(CampaignId(id))).await.map_err(ApiError::from)?;
         Ok(loaded.map(Campaign::from))
     }
 
