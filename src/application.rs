@@ -106,8 +106,8 @@ impl Application {
 
     /// Serves until `shutdown` completes, then drains HTTP requests, closes every WebSocket with
     /// 1001, waits up to 5 s for them, leaves the shared WebSocket count, waits for detached
-    /// writes (their dispatches and settlements, up to the dispatch lease) and stops the
-    /// background jobs.
+    /// writes (their dispatches and settlements, up to the dispatch lease), sends the events
+    /// their commits announced and stops the background jobs.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -137,6 +137,7 @@ impl Application {
                 "writes still running after the dispatch lease; the reconciler settles them at the next start"
             );
         }
+        services.events.flush().await;
         Ok(())
     }
 }

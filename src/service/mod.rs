@@ -80,11 +80,8 @@ impl std::fmt::Debug for Services {
 }
 
 impl Services {
-    /// Commits `txn` with `events` announced as part of it: on PostgreSQL they are sent inside
-    /// the transaction (nothing is announced if it does not commit); in-process they are
-    /// broadcast once it has committed.
+    /// Commits `txn`, then announces `events` (nothing is announced if it does not commit).
     pub(crate) async fn commit(&self, txn: DatabaseTransaction, events: Vec<Event>) -> Result<(), DbErr> {
-        self.events.announce(&txn, &events).await?;
         txn.commit().await?;
         self.events.committed(events);
         Ok(())

@@ -121,36 +121,46 @@ async fn the_expiry_sweep_expires_due_actions_and_announces_them() {
 }
 
 #[tokio::test]
-async fn a_postgres_notification_is_sent_only_if_its_transaction_commits() {
+async fn on_postgres_a_write_is_announced_once_committed_and_a_dry_run_never() {
     let Some(url) = postgres_url() else { return };
     let app = TestApp::new().await;
     let bus = EventBus::postgres(&url).await.expect("listen");
     let mut receiver = bus.subscribe();
-    let event =
-        |id| Event { organization_id: app.org, platform: None, kind: EventKind::Audit, id, delivery: 0 };
+    let app = app.with_bus(bus);
+    let campaign = app.campaign("META", ("DRAFT", "DRAFT")).await;
+    let budget = |cents: i64, dry_run: bool| json!({ "input": { "campaignId": campaign, "dailyBudgetCents": cents, "dryRun": dry_run } });
+    let verdict_of = |data: &serde_json::Value| -> Uuid {
+        data["updateCampaignBudget"]["verdict"]["id"].as_str().expect("verdict").parse().expect("uuid")
+    };
+    let dry_run = verdict_of(&app.ok(&app.customer(), UPDATE_BUDGET, budget(6000, true)).await);
+    let queued = app.ok(&app.customer(), UPDATE_BUDGET, budget(7000, false)).await;
+    let verdict = verdict_of(&queued);
 
-    let rolled_back = Uuid::now_v7();
-    let txn = layers_dashboard::store::begin(&app.services().db).await.unwrap();
-    bus.announce(&txn, &[event(rolled_back)]).await.unwrap();
-    txn.rollback().await.unwrap();
-    let committed = Uuid::now_v7();
-    let txn = layers_dashboard::store::begin(&app.services().db).await.unwrap();
-    bus.announce(&txn, &[event(committed)]).await.unwrap();
-    txn.commit().await.unwrap();
-
-    // The channel is database-wide: skip other tests' events.
-    let received = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+    // The channel is database-wide: skip other tests' events. Every event of this organization
+    // from here on, until the write's own pending action has been announced.
+    let mut received = Vec::new();
+    let all = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         loop {
             match receiver.recv().await.unwrap() {
-                BusMessage::Event(received) if received.organization_id == app.org => return received,
+                BusMessage::Event(event) if event.organization_id == app.org => {
+                    assert!(event.delivery > 0, "numbered as it was delivered");
+                    let done = matches!(event.kind, EventKind::PendingAction { .. });
+                    received.push((event.kind, event.id));
+                    if done {
+                        return;
+                    }
+                }
                 _ => continue,
             }
         }
     })
-    .await
-    .unwrap();
-    assert!(received.delivery > 0, "numbered as it was delivered");
-    assert_eq!(Event { delivery: 0, ..received }, event(committed), "the rolled-back event was delivered");
+    .await;
+    assert!(all.is_ok(), "the queued write was not announced: {received:?}");
+    assert!(received.iter().all(|(_, id)| *id != dry_run), "a dry run was announced: {received:?}");
+    let announced = received.iter().position(|event| *event == (EventKind::Audit, verdict));
+    let pending = received.len() - 1;
+    assert!(announced.is_some_and(|at| at < pending), "the audit row first, then the action: {received:?}");
+    assert_eq!(received[pending].0, EventKind::PendingAction { status: "pending".to_owned() });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
