@@ -237,14 +237,17 @@ async fn a_subscriber_that_falls_behind_is_told_to_resync() {
     assert!(kinds.contains(&"CREATED".to_owned()), "{kinds:?}");
 }
 
-#[tokio::test]
-async fn a_lost_listener_connection_makes_subscribers_resync() {
-    let Some(url) = postgres_url() else { return };
-    let name = format!("listener_{}", Uuid::now_v7().simple());
+/// A bus on PostgreSQL whose connections carry a name of their own (`prefix_<uuid>`), and that
+/// name.
+async fn named_bus(url: &str, prefix: &str) -> (EventBus, String) {
+    let name = format!("{prefix}_{}", Uuid::now_v7().simple());
     let separator = if url.contains('?') { '&' } else { '?' };
     let bus = EventBus::postgres(&format!("{url}{separator}application_name={name}")).await.expect("listen");
-    let mut receiver = bus.subscribe();
-    let app = TestApp::new().await;
+    (bus, name)
+}
+
+/// Terminates the backends of the connections named `name`.
+async fn terminate(app: &TestApp, name: &str) {
     use sea_orm::ConnectionTrait;
     app.services()
         .db
@@ -253,6 +256,15 @@ async fn a_lost_listener_connection_makes_subscribers_resync() {
         ))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_lost_listener_connection_makes_subscribers_resync() {
+    let Some(url) = postgres_url() else { return };
+    let (bus, name) = named_bus(&url, "listener").await;
+    let mut receiver = bus.subscribe();
+    let app = TestApp::new().await;
+    terminate(&app, &name).await;
     // The channel is database-wide: other tests' events may arrive first; skip them.
     let resync = tokio::time::timeout(std::time::Duration::from_secs(10), async {
         loop {
@@ -263,6 +275,60 @@ async fn a_lost_listener_connection_makes_subscribers_resync() {
     })
     .await;
     assert!(resync.is_ok(), "no resync after the listener's connection was lost");
+}
+
+#[tokio::test]
+async fn a_notifier_whose_connection_was_lost_sends_on_a_new_one() {
+    let Some(url) = postgres_url() else { return };
+    let (sending, name) = named_bus(&url, "notifier").await;
+    let receiving = EventBus::postgres(&url).await.expect("listen");
+    let mut receiver = receiving.subscribe();
+    let app = TestApp::new().await;
+    terminate(&app, &name).await;
+    // Until the sending bus's backends are gone, so its notifier's next statement meets a closed
+    // connection.
+    use sea_orm::ConnectionTrait;
+    let db = &app.services().db;
+    let gone = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let left = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = '{name}'"),
+                ))
+                .await
+                .unwrap()
+                .and_then(|row| row.try_get::<i64>("", "n").ok());
+            if left == Some(0) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(gone.is_ok(), "the sending bus's connections were not terminated");
+
+    let event = Event {
+        organization_id: app.org,
+        platform: None,
+        kind: EventKind::Audit,
+        id: Uuid::now_v7(),
+        delivery: 0,
+    };
+    sending.committed(vec![event.clone()]);
+    sending.flush().await;
+    // The channel is database-wide: skip other tests' events.
+    let received = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match receiver.recv().await.unwrap() {
+                BusMessage::Event(received) if received.organization_id == app.org => return received,
+                _ => continue,
+            }
+        }
+    })
+    .await
+    .expect("the event was lost with the notifier's connection");
+    assert_eq!(Event { delivery: 0, ..received }, event);
 }
 
 #[tokio::test]
