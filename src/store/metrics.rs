@@ -124,9 +124,9 @@ pub async fn refresh_stale_summaries<C: ConnectionTrait>(conn: &C, t: &Threshold
 }
 
 /// The ads of the ad sets `sets` names (of `org`), each with its summary (none without
-/// metrics): what classifying them against their peers needs, in one statement. A stored summary of other
-/// windows than `t`'s (servers configured differently, until the next start refreshes them) is
-/// not used: those ad sets are aggregated from their days instead.
+/// metrics): what classifying them against their peers needs, in one statement. A stored
+/// summary of other windows than `t`'s (servers configured differently, until the next start
+/// refreshes them) is not used: those ad sets are aggregated from their days instead.
 pub async fn classification_inputs<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
