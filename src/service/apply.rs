@@ -24,6 +24,37 @@ pub(crate) struct Applied {
     pub ad: Option<ads::Model>,
 }
 
+/// The change `write` makes to its campaign, when it changes one that exists (a budget, bidding,
+/// schedule, targeting or status write).
+pub(crate) fn campaign_change(
+    write: &AdWrite,
+    prepared: &Prepared,
+) -> Result<Option<CampaignChange>, Failure> {
+    Ok(Some(match write {
+        AdWrite::CampaignBudget { budget, .. } => CampaignChange::Budget(*budget),
+        AdWrite::CampaignBidding { bid_strategy, bid_amount_cents, .. } => {
+            CampaignChange::Bidding { strategy: *bid_strategy, amount_cents: *bid_amount_cents }
+        }
+        AdWrite::CampaignSchedule { start_time, end_time, .. } => {
+            CampaignChange::Schedule { start: *start_time, end: *end_time }
+        }
+        AdWrite::CampaignTargeting { targeting, .. } => {
+            CampaignChange::Targeting(serde_json::to_value(targeting)?)
+        }
+        AdWrite::CampaignStatus { action, .. } => CampaignChange::Status(next_status(
+            prepared.campaign.as_ref().map(CampaignCodes::status).transpose()?,
+            *action,
+        )?),
+        AdWrite::CreateCampaign(_)
+        | AdWrite::CreateAdSet { .. }
+        | AdWrite::AdSetStatus { .. }
+        | AdWrite::LaunchAd { .. }
+        | AdWrite::ReplaceAdCreative { .. }
+        | AdWrite::PruneAd { .. }
+        | AdWrite::AdStatus { .. } => return Ok(None),
+    }))
+}
+
 /// Applies `write` locally; `platform_id` is the id the platform gave a created object.
 pub(crate) async fn apply<C: ConnectionTrait>(
     conn: &C,
@@ -46,21 +77,14 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             let campaign = create_campaign(conn, caller, prepared, new, platform_id).await?;
             Ok(Applied { campaign: Some(campaign), ..Default::default() })
         }
-        AdWrite::CampaignBudget { budget, .. } => campaign(CampaignChange::Budget(*budget)).await,
-        AdWrite::CampaignBidding { bid_strategy, bid_amount_cents, .. } => {
-            campaign(CampaignChange::Bidding { strategy: *bid_strategy, amount_cents: *bid_amount_cents })
-                .await
-        }
-        AdWrite::CampaignSchedule { start_time, end_time, .. } => {
-            campaign(CampaignChange::Schedule { start: *start_time, end: *end_time }).await
-        }
-        AdWrite::CampaignTargeting { targeting, .. } => {
-            campaign(CampaignChange::Targeting(serde_json::to_value(targeting)?)).await
-        }
-        AdWrite::CampaignStatus { action, .. } => {
-            let status =
-                next_status(prepared.campaign.as_ref().map(CampaignCodes::status).transpose()?, *action)?;
-            campaign(CampaignChange::Status(status)).await
+        AdWrite::CampaignBudget { .. }
+        | AdWrite::CampaignBidding { .. }
+        | AdWrite::CampaignSchedule { .. }
+        | AdWrite::CampaignTargeting { .. }
+        | AdWrite::CampaignStatus { .. } => {
+            let change = campaign_change(write, prepared)?
+                .ok_or_else(|| ApiError::internal("a campaign write changes its campaign"))?;
+            campaign(change).await
         }
         AdWrite::CreateAdSet { campaign_id, name, daily_budget_cents, targeting } => {
             let new = NewAdSet {

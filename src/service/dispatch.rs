@@ -17,11 +17,11 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Utc;
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseTransaction, DbBackend};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::apply::{Applied, apply};
+use super::apply::{Applied, apply, campaign_change};
 use super::prepare::Prepared;
 use super::write::AdWrite;
 use super::{Caller, Failure, Services, VerdictRecord, WriteResult};
@@ -33,6 +33,7 @@ use crate::events::Event;
 use crate::platform::{AccountContext, AdMedia, DispatchReceipt, MediaKind, PlatformError, PlatformWrite};
 use crate::store::audit::AuditEntry;
 use crate::store::audit::ledger::{self, Begin, Start};
+use crate::store::campaigns::{self, CampaignChange};
 use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes, LayerCodes};
 use crate::store::{audit, pending, platform_creatives, tenancy};
 
@@ -408,7 +409,8 @@ impl Services {
 
     /// In one transaction: applies `write` locally, marks its pending action dispatched and
     /// settles the ticket's row as succeeded with `detail`, all of it only if this holder settled
-    /// the row.
+    /// the row; in one statement instead where that is all one campaign update
+    /// ([`Services::settled_in_one_statement`]).
     /// `None` when someone else had settled the row: nothing was applied.
     pub(crate) async fn settle_success(
         &self,
@@ -425,6 +427,22 @@ impl Services {
         // decision locks its campaign) may wait for this row to leave the target's in-flight place
         // (`audit::insert_started`), so this transaction must not wait for the target after
         // taking that row. A holder that finds the row settled already rolls the change back.
+        if let Some(change) = self.settled_in_one_statement(ticket, write, prepared)? {
+            let campaign = campaigns::changing(prepared.target_id, change);
+            let settled = ledger::settle_applying(
+                &self.db,
+                ticket.verdict_id,
+                ticket.lease_id,
+                detail,
+                prepared.target_id,
+                campaign,
+            )
+            .await?;
+            if settled.is_none() {
+                tracing::warn!(verdict_id = %ticket.verdict_id, "dispatch already settled by another holder");
+            }
+            return Ok(settled.map(|campaign| Applied { campaign: Some(campaign), ..Default::default() }));
+        }
         let txn = crate::store::begin(&self.db).await?;
         let events = move_pending(&txn, caller.organization_id, ticket, PendingStatus::Dispatched).await?;
         let applied = apply(&txn, caller, write, prepared, platform_id).await?;
@@ -438,6 +456,21 @@ impl Services {
         }
         self.commit(txn, events).await?;
         Ok(Some(applied))
+    }
+
+    /// The campaign change of a write settled in one statement (`ledger::settle_applying`) rather
+    /// than a transaction: on PostgreSQL, a write that changes an existing campaign and carries out
+    /// no pending action (nothing else changes with it, and no event announces it).
+    fn settled_in_one_statement(
+        &self,
+        ticket: Ticket,
+        write: &AdWrite,
+        prepared: &Prepared,
+    ) -> Result<Option<CampaignChange>, Failure> {
+        if self.db.get_database_backend() != DbBackend::Postgres || ticket.pending_action_id.is_some() {
+            return Ok(None);
+        }
+        campaign_change(write, prepared)
     }
 
     /// Settles the ticket's row as `status` (`failed` or `unknown`) with `detail`; a failed

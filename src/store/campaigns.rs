@@ -8,6 +8,7 @@ use entity::{campaign_authority, campaigns};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    UpdateMany,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -162,6 +163,11 @@ pub async fn update<C: ConnectionTrait>(
     id: Uuid,
     change: CampaignChange,
 ) -> Result<Option<campaigns::Model>, DbErr> {
+    super::updated(conn, changing(id, change), id).await
+}
+
+/// The statement applying `change` to campaign `id` and bumping its version.
+pub fn changing(id: Uuid, change: CampaignChange) -> UpdateMany<campaigns::Entity> {
     let changes: Vec<(campaigns::Column, SimpleExpr)> = match change {
         CampaignChange::Budget(budget) => {
             let (daily, lifetime) = budget_columns(budget);
@@ -188,7 +194,7 @@ pub async fn update<C: ConnectionTrait>(
     for (column, value) in changes {
         update = update.col_expr(column, value);
     }
-    super::updated(conn, update, id).await
+    update
 }
 
 /// The daily and lifetime budget columns of `budget`: one set, the other cleared.

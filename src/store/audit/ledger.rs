@@ -13,10 +13,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::audit;
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{
+    Alias, Asterisk, CommonTableExpression, Condition, Expr, LockType, Query, WithClause,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, PrimaryKeyTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqlErr, UpdateMany,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -114,20 +116,67 @@ pub async fn settle<C: ConnectionTrait>(
     status: &str,
     detail: Value,
 ) -> Result<bool, DbErr> {
+    let updated = settling(id, lease_id, status, detail).exec(conn).await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// The statement settling row `id` as `status` with `detail` if it is still in flight and held
+/// by `lease_id`.
+fn settling(id: Uuid, lease_id: Option<Uuid>, status: &str, detail: Value) -> UpdateMany<audit::Entity> {
     let holder = match lease_id {
         Some(lease_id) => audit::Column::DispatchLeaseId.eq(lease_id),
         None => audit::Column::DispatchLeaseId.is_null(),
     };
-    let updated = audit::Entity::update_many()
+    audit::Entity::update_many()
         .col_expr(audit::Column::DispatchStatus, Expr::value(status))
         .col_expr(audit::Column::Dispatch, Expr::value(detail))
         .col_expr(audit::Column::DispatchLeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .filter(audit::Column::Id.eq(id))
         .filter(audit::Column::DispatchStatus.eq(IN_FLIGHT))
         .filter(holder)
-        .exec(conn)
-        .await?;
-    Ok(updated.rows_affected == 1)
+}
+
+/// On PostgreSQL, [`settle`]s row `id` as `succeeded` with `detail` and runs `apply`, the
+/// update of row `target_id` that applies the write locally, in one statement (one round trip,
+/// no transaction around it); `apply` runs only if the row was settled, and answers the target
+/// as it left it. `None` when nothing changed: the row was no longer in flight under
+/// `lease_id` (another holder settled it), or the target is gone (the row then stays in flight
+/// for the reconciler; targets are only deleted with their organization, rows and all).
+///
+/// The target is locked before the row, in the order a settling transaction takes them (see
+/// `Services::settle_success`): each `WITH` query reads the one before it, so the target's lock,
+/// the row's settlement and the target's update happen in that order.
+pub async fn settle_applying<E, C>(
+    conn: &C,
+    id: Uuid,
+    lease_id: Option<Uuid>,
+    detail: Value,
+    target_id: Uuid,
+    apply: UpdateMany<E>,
+) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+    C: ConnectionTrait,
+{
+    let (target, settled, applied) = (Alias::new("target"), Alias::new("settled"), Alias::new("applied"));
+    let one_of = |table: &Alias| Query::select().expr(Expr::val(1)).from(table.clone()).to_owned();
+    let locking =
+        E::find_by_id(target_id).select_only().expr(Expr::val(1)).lock(LockType::NoKeyUpdate).into_query();
+    let mut settling =
+        settling(id, lease_id, SUCCEEDED, detail).filter(Expr::exists(one_of(&target))).into_query();
+    settling.returning_col(audit::Column::Id);
+    let mut applying = apply.filter(Expr::exists(one_of(&settled))).into_query();
+    applying.returning_all();
+    let mut with = WithClause::new();
+    with.cte(CommonTableExpression::new().query(locking).table_name(target).to_owned())
+        .cte(CommonTableExpression::new().query(settling).table_name(settled).to_owned())
+        .cte(CommonTableExpression::new().query(applying).table_name(applied.clone()).to_owned());
+    let answer = Query::select().expr(Expr::col(Asterisk)).from(applied).to_owned().with(with);
+    match conn.query_one(&answer).await? {
+        Some(row) => Ok(Some(E::Model::from_query_result(&row, "")?)),
+        None => Ok(None),
+    }
 }
 
 /// The condition of an in-flight row nobody holds any more at `now`, as `holder` sees it: its

@@ -3,7 +3,9 @@
 //! in flight into `unknown`, keeping every row, on SQLite and PostgreSQL alike.
 
 use chrono::{Duration, Utc};
+use layers_dashboard::domain::money::Budget;
 use layers_dashboard::store::audit::ledger;
+use layers_dashboard::store::campaigns::{self, CampaignChange};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Statement};
 use serde_json::json;
@@ -46,7 +48,16 @@ async fn a_holder_whose_lease_was_taken_over_cannot_settle_or_apply() {
         .await
         .unwrap()
     );
-    assert_eq!(read_campaign(&app, &campaign).await["version"], 2);
+    if db.get_database_backend() == DbBackend::Postgres {
+        let target = settled.campaign_id.unwrap();
+        for lease in [original.dispatch_lease_id, None] {
+            let change = campaigns::changing(target, CampaignChange::Budget(Budget::Daily(9900)));
+            let applied = ledger::settle_applying(db, id, lease, json!({}), target, change).await.unwrap();
+            assert!(applied.is_none(), "a settled dispatch cannot be settled and applied again ({lease:?})");
+        }
+    }
+    let now = read_campaign(&app, &campaign).await;
+    assert_eq!((now["version"].as_i64(), now["dailyBudgetCents"].as_i64()), (Some(2), Some(9100)), "{now}");
 }
 
 #[tokio::test]
