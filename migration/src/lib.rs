@@ -28,6 +28,7 @@ mod m20261206_000014_tiktok_pixel;
 mod m20261206_000015_shared_limits;
 mod m20261207_000016_ad_metric_summaries;
 mod m20261207_000017_waiting_proposals_by_target;
+mod m20261207_000018_partial_work_indexes;
 
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_shared_limits::Migration),
             Box::new(m20261207_000016_ad_metric_summaries::Migration),
             Box::new(m20261207_000017_waiting_proposals_by_target::Migration),
+            Box::new(m20261207_000018_partial_work_indexes::Migration),
         ]
     }
 }

@@ -143,6 +143,10 @@ async fn supersede_and_queue<C: ConnectionTrait>(
 /// target (migration 17) names them: the database uses the index only for this very condition.
 const WAITING: &str = "status IN ('pending', 'failed')";
 
+/// A pending proposal, written out as the partial index of pending proposals by expiry
+/// (migration 18) names it.
+const PENDING: &str = "status = 'pending'";
+
 /// Supersedes, in one statement, the proposals waiting (pending, or failed and approvable again)
 /// for `action`'s target and `key`; answers them as they are now.
 async fn supersede<C: ConnectionTrait>(
@@ -418,7 +422,7 @@ pub async fn expire_due<C: ConnectionTrait>(
         .col_expr(pending_actions::Column::ResolvedAt, Expr::value(now))
         .col_expr(pending_actions::Column::ResolvedByType, Expr::value("system"))
         .col_expr(pending_actions::Column::ResolvedById, Expr::value("expiry"))
-        .filter(pending_actions::Column::Status.eq(PendingStatus::Pending.as_str()))
+        .filter(Expr::cust(PENDING))
         .filter(pending_actions::Column::ExpiresAt.lte(now))
         .exec_with_returning(conn)
         .await
@@ -460,8 +464,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_waiting_condition_names_the_waiting_statuses() {
+    fn the_written_out_conditions_name_their_statuses() {
         let (pending, failed) = (PendingStatus::Pending.as_str(), PendingStatus::Failed.as_str());
         assert_eq!(WAITING, format!("status IN ('{pending}', '{failed}')"));
+        assert_eq!(PENDING, format!("status = '{pending}'"));
     }
 }

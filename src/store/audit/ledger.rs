@@ -179,6 +179,10 @@ where
     }
 }
 
+/// A row in flight, written out as the partial index of rows in flight (migration 18) names it:
+/// the database uses the index only for this very condition.
+const IN_FLIGHT_ROW: &str = "dispatch_status = 'in_flight'";
+
 /// The condition of an in-flight row nobody holds any more at `now`, as `holder` sees it: its
 /// lease ran out; or it was never started and its deciding request has had a whole `lease` to
 /// start it; or an earlier boot of `holder`'s instance held it (that process is gone).
@@ -187,7 +191,7 @@ fn expired(now: DateTime<Utc>, lease: Duration, holder: &Holder) -> Condition {
         .add(audit::Column::DispatchInstance.eq(holder.instance.as_str()))
         .add(audit::Column::DispatchBoot.is_not_null())
         .add(audit::Column::DispatchBoot.ne(holder.boot));
-    Condition::all().add(audit::Column::DispatchStatus.eq(IN_FLIGHT)).add(
+    Condition::all().add(Expr::cust(IN_FLIGHT_ROW)).add(
         Condition::any()
             .add(audit::Column::DispatchLeaseUntil.lt(now))
             .add(
@@ -314,4 +318,14 @@ pub async fn ads_leaving_delivery<C: ConnectionTrait>(conn: &C, ads: &[Uuid]) ->
     leaving.sort_unstable();
     leaving.dedup();
     Ok(leaving.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_in_flight_condition_names_the_in_flight_status() {
+        assert_eq!(IN_FLIGHT_ROW, format!("dispatch_status = '{IN_FLIGHT}'"));
+    }
 }
