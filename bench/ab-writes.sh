@@ -33,7 +33,7 @@ pg_ticks() { # CPU ticks of every PostgreSQL process so far
   done
   echo "$total"
 }
-psql_do() { psql "$PG_BASE/postgres" -qAt "$@"; }
+psql_do() { PGOPTIONS="-c client_min_messages=warning" psql "$PG_BASE/postgres" -qAt "$@"; }
 PIDS=()
 trap 'for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
 

@@ -112,6 +112,14 @@ serve() { # name database-url [extra env...]; sets PORT and PID (SERVE_BIN: anot
   PID=$!; PIDS+=("$PID")
   echo "serve $name: LAYERS_DATABASE_URL=$url LAYERS_LISTEN=127.0.0.1:$PORT $* $bin serve" >> "$OUT/commands.txt"
   wait_http "http://127.0.0.1:$PORT/graphql"
+  # The seeded creatives still being generated are finished by the sandbox in the server's first
+  # seconds, a write transaction each: timed rounds start once they are done.
+  if [[ $url == postgres* ]]; then
+    for _ in $(seq 1 300); do
+      [ "$(psql "$url" -qAt -c "SELECT count(*) FROM content_containers WHERE status = 'processing'")" = 0 ] && break
+      sleep 0.2
+    done
+  fi
 }
 
 wrk_round() { # part target pid url lua args...
