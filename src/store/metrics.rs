@@ -154,38 +154,41 @@ pub async fn classification_inputs<C: ConnectionTrait>(
         values.push(org.into());
         values.extend(sets.showing.iter().map(|id| Value::from(*id)));
     }
+    // A page reads a few thousand of these rows, and SQLite hands each value over as a copy of
+    // its own: what can be decided in SQL (since when an ad is live, whether it is active,
+    // whether its summary has this server's windows) arrives as one small value each.
     let sql = format!(
-        "SELECT a.id, a.ad_set_id, a.launched_at, a.created_at, a.content_container_id, a.status, \
-           s.performance_window_days, s.fatigue_window_days, {columns} \
+        "SELECT a.id, a.ad_set_id, COALESCE(a.launched_at, a.created_at), a.content_container_id, \
+           a.status = '{active}', \
+           s.performance_window_days = {performance} AND s.fatigue_window_days = {fatigue}, {columns} \
          FROM ads a LEFT JOIN ad_metric_summaries s ON s.ad_id = a.id \
          WHERE a.organization_id = {org_at} AND ({which})",
+        active = EntityStatus::Active.as_str(),
+        performance = t.performance_window_days,
+        fatigue = t.fatigue_window_days,
         columns = columns.join(", "),
         org_at = placeholders(backend, 1, 1),
         which = which.join(" OR "),
     );
     let rows = conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    let windows = (i64::from(t.performance_window_days), i64::from(t.fatigue_window_days));
-    let active = EntityStatus::Active.as_str();
     let mut peers = Vec::with_capacity(rows.len());
     let mut summaries = HashMap::with_capacity(rows.len());
     let mut stale_sets = Vec::new();
     for row in rows {
-        let launched: Option<DateTime<Utc>> = row.try_get_by_index(2)?;
-        let status: String = row.try_get_by_index(5)?;
         let ad = PeerAd {
             id: row.try_get_by_index(0)?,
             ad_set_id: row.try_get_by_index(1)?,
-            live_since: launched.map_or_else(|| row.try_get_by_index(3), Ok)?,
-            creative: row.try_get_by_index(4)?,
-            active: status == active,
+            live_since: row.try_get_by_index(2)?,
+            creative: row.try_get_by_index(3)?,
+            active: row.try_get_by_index(4)?,
         };
-        let stored: (Option<i32>, Option<i32>) = (row.try_get_by_index(6)?, row.try_get_by_index(7)?);
-        match stored {
-            (Some(performance), Some(fatigue)) if (i64::from(performance), i64::from(fatigue)) == windows => {
-                summaries.insert(ad.id, summary_at(&row, 8)?);
+        // No summary (no metrics): none; a summary of other windows: its ad set is aggregated.
+        match row.try_get_by_index::<Option<bool>>(5)? {
+            Some(true) => {
+                summaries.insert(ad.id, summary_at(&row, 6)?);
             }
-            (Some(_), Some(_)) => stale_sets.push(ad.ad_set_id),
-            _ => {}
+            Some(false) => stale_sets.push(ad.ad_set_id),
+            None => {}
         }
         peers.push(ad);
     }
