@@ -5,7 +5,10 @@
 use entity::{
     ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers, pending_actions,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::domain::gate::PendingStatus;
@@ -108,17 +111,102 @@ pub async fn waiting_of<C: ConnectionTrait>(
 
 /// `org`'s creatives among `ids`: each content container with its ads-content row, once
 /// generated.
+///
+/// A dashboard page reads a few hundred of these rows. Read through `find_also_related`, every
+/// value would be looked up by a prefixed alias built for it (`A_id`, `B_id`, ...); the columns
+/// are instead selected in the order [`creative_at`] decodes them, which is one list per table
+/// ([`CONTAINER_COLUMNS`], [`CONTENT_COLUMNS`]), and read by position.
 pub async fn creatives<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
     ids: &[Uuid],
 ) -> Result<Vec<(content_containers::Model, Option<ads_content::Model>)>, DbErr> {
-    content_containers::Entity::find()
-        .filter(content_containers::Column::OrganizationId.eq(org))
-        .filter(content_containers::Column::Id.is_in(ids.iter().copied()))
-        .find_also_related(ads_content::Entity)
-        .all(conn)
-        .await
+    use content_containers::Column as Container;
+    let statement = Query::select()
+        .columns(CONTAINER_COLUMNS.map(|column| (content_containers::Entity, column)))
+        .columns(CONTENT_COLUMNS.map(|column| (ads_content::Entity, column)))
+        .from(content_containers::Entity)
+        .left_join(
+            ads_content::Entity,
+            Expr::col((ads_content::Entity, ads_content::Column::ContentContainerId))
+                .equals((content_containers::Entity, Container::Id)),
+        )
+        .and_where(Expr::col((content_containers::Entity, Container::OrganizationId)).eq(org))
+        .and_where(Expr::col((content_containers::Entity, Container::Id)).is_in(ids.iter().copied()))
+        .to_owned();
+    conn.query_all(&statement).await?.iter().map(creative_at).collect()
+}
+
+/// The creative columns [`creatives`] selects, in the order [`creative_at`] reads them.
+const CONTAINER_COLUMNS: [content_containers::Column; 11] = {
+    use content_containers::Column::*;
+    [
+        Id,
+        OrganizationId,
+        Name,
+        Status,
+        ApprovalStatus,
+        ParentId,
+        MediaUrl,
+        FailureReason,
+        CompletedAt,
+        CreatedAt,
+        UpdatedAt,
+    ]
+};
+
+/// The ads-content columns [`creatives`] selects after the creative's, in the order
+/// [`creative_at`] reads them.
+const CONTENT_COLUMNS: [ads_content::Column; 10] = {
+    use ads_content::Column::*;
+    [
+        Id,
+        OrganizationId,
+        ContentContainerId,
+        OrganicScore,
+        ScoringPool,
+        OverrideMode,
+        FlaggedReason,
+        ArchivedAt,
+        CreatedAt,
+        UpdatedAt,
+    ]
+};
+
+/// A creative and its ads-content row (none when the left join found none), from a row of
+/// [`creatives`]: columns in [`CONTAINER_COLUMNS`] then [`CONTENT_COLUMNS`] order.
+fn creative_at(row: &QueryResult) -> Result<(content_containers::Model, Option<ads_content::Model>), DbErr> {
+    let mut at = 0..;
+    let mut next = || at.next().unwrap_or_default();
+    let creative = content_containers::Model {
+        id: row.try_get_by_index(next())?,
+        organization_id: row.try_get_by_index(next())?,
+        name: row.try_get_by_index(next())?,
+        status: row.try_get_by_index(next())?,
+        approval_status: row.try_get_by_index(next())?,
+        parent_id: row.try_get_by_index(next())?,
+        media_url: row.try_get_by_index(next())?,
+        failure_reason: row.try_get_by_index(next())?,
+        completed_at: row.try_get_by_index(next())?,
+        created_at: row.try_get_by_index(next())?,
+        updated_at: row.try_get_by_index(next())?,
+    };
+    let Some(id) = row.try_get_by_index::<Option<Uuid>>(next())? else {
+        return Ok((creative, None));
+    };
+    let content = ads_content::Model {
+        id,
+        organization_id: row.try_get_by_index(next())?,
+        content_container_id: row.try_get_by_index(next())?,
+        organic_score: row.try_get_by_index(next())?,
+        scoring_pool: row.try_get_by_index(next())?,
+        override_mode: row.try_get_by_index(next())?,
+        flagged_reason: row.try_get_by_index(next())?,
+        archived_at: row.try_get_by_index(next())?,
+        created_at: row.try_get_by_index(next())?,
+        updated_at: row.try_get_by_index(next())?,
+    };
+    Ok((creative, Some(content)))
 }
 
 /// An ad showing a creative, as much as the creative's state needs.

@@ -81,3 +81,70 @@ async fn a_page_of_campaigns_costs_the_same_statements_for_5_and_50() {
     eprintln!("dashboard page: {large} SQL statements for 5 and for 50 campaigns");
     let _ = Platform::Meta;
 }
+
+#[tokio::test]
+async fn the_creatives_a_page_reads_are_the_stored_rows_with_and_without_ads_content() {
+    use entity::{ads_content, content_containers};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+    let app = TestApp::new().await;
+    let db = &app.services().db;
+    let generated = insert_creative(&app, "Generated").await;
+    let generated =
+        layers_dashboard::ids::decode(layers_dashboard::ids::NodeKind::Creative, &generated).unwrap();
+    // Every nullable column of both rows set, and every text column different, so that a value
+    // read from another column's place shows.
+    let now = chrono::Utc::now();
+    let mut creative =
+        content_containers::Entity::find_by_id(generated).one(db).await.unwrap().unwrap().into_active_model();
+    creative.status = Set("failed".to_owned());
+    creative.approval_status = Set("rejected".to_owned());
+    creative.failure_reason = Set(Some("render timed out".to_owned()));
+    creative.completed_at = Set(Some(now - chrono::Duration::hours(2)));
+    creative.update(db).await.unwrap();
+    let mut content = ads_content::Entity::find()
+        .filter(ads_content::Column::ContentContainerId.eq(generated))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    content.organic_score = Set(3.25);
+    content.override_mode = Set(Some("exclude".to_owned()));
+    content.flagged_reason = Set(Some("flagged by review".to_owned()));
+    content.archived_at = Set(Some(now - chrono::Duration::hours(1)));
+    content.update(db).await.unwrap();
+    let regenerated = uuid::Uuid::now_v7();
+    content_containers::ActiveModel {
+        id: Set(regenerated),
+        organization_id: Set(app.org),
+        name: Set("Regenerated, still rendering".to_owned()),
+        status: Set("processing".to_owned()),
+        approval_status: Set("pending".to_owned()),
+        parent_id: Set(Some(generated)),
+        media_url: Set(None),
+        failure_reason: Set(None),
+        completed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+
+    let ids = [generated, regenerated];
+    let mut read = layers_dashboard::store::relations::creatives(db, app.org, &ids).await.unwrap();
+    let mut stored = content_containers::Entity::find()
+        .filter(content_containers::Column::Id.is_in(ids))
+        .find_also_related(ads_content::Entity)
+        .all(db)
+        .await
+        .unwrap();
+    read.sort_by_key(|(creative, _)| creative.id);
+    stored.sort_by_key(|(creative, _)| creative.id);
+    assert_eq!(read, stored);
+    assert!(read[0].1.as_ref().is_some_and(|content| content.archived_at.is_some()), "{read:?}");
+    assert!(read[1].1.is_none(), "a creative without an ads-content row: {read:?}");
+    let other_org =
+        layers_dashboard::store::relations::creatives(db, uuid::Uuid::now_v7(), &ids).await.unwrap();
+    assert!(other_org.is_empty(), "only the organization's own creatives");
+}
