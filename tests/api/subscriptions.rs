@@ -284,24 +284,34 @@ async fn a_notifier_whose_connection_was_lost_sends_on_a_new_one() {
     let receiving = EventBus::postgres(&url).await.expect("listen");
     let mut receiver = receiving.subscribe();
     let app = TestApp::new().await;
-    terminate(&app, &name).await;
-    // Until the sending bus's backends are gone, so its notifier's next statement meets a closed
-    // connection.
+    // Until the backends terminated are gone, so the notifier's next statement meets a closed
+    // connection (its listener reconnects at once, under the same name and another pid).
     use sea_orm::ConnectionTrait;
     let db = &app.services().db;
+    let count = |sql: String| async move {
+        db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .and_then(|row| row.try_get::<i64>("", "n").ok())
+    };
+    let named = format!("SELECT pid FROM pg_stat_activity WHERE application_name = '{name}'");
+    let before = count(format!("SELECT count(*) AS n FROM ({named}) named")).await;
+    assert!(before.is_some_and(|n| n > 0), "the sending bus has no connection to terminate");
+    let terminated = format!(
+        "SELECT array_agg(pid) AS pids FROM (SELECT pid, pg_terminate_backend(pid) FROM ({named}) named) killed"
+    );
+    let pids: Vec<i32> = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), terminated))
+        .await
+        .unwrap()
+        .and_then(|row| row.try_get::<Vec<i32>>("", "pids").ok())
+        .expect("the terminated backends");
+    let left = format!(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE pid IN ({})",
+        pids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+    );
     let gone = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        loop {
-            let left = db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    db.get_database_backend(),
-                    format!("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = '{name}'"),
-                ))
-                .await
-                .unwrap()
-                .and_then(|row| row.try_get::<i64>("", "n").ok());
-            if left == Some(0) {
-                return;
-            }
+        while count(left.clone()).await != Some(0) {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     })
