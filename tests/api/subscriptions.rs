@@ -246,16 +246,19 @@ async fn named_bus(url: &str, prefix: &str) -> (EventBus, String) {
     (bus, name)
 }
 
-/// Terminates the backends of the connections named `name`.
-async fn terminate(app: &TestApp, name: &str) {
+/// Terminates the backends of the connections named `name`; answers their pids.
+async fn terminate(app: &TestApp, name: &str) -> Vec<i32> {
     use sea_orm::ConnectionTrait;
-    app.services()
-        .db
-        .execute_unprepared(&format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'"
-        ))
+    let db = &app.services().db;
+    let sql = format!(
+        "SELECT array_agg(pid) AS pids FROM (SELECT pid, pg_terminate_backend(pid) \
+           FROM pg_stat_activity WHERE application_name = '{name}') terminated"
+    );
+    db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
         .await
-        .unwrap();
+        .unwrap()
+        .and_then(|row| row.try_get::<Vec<i32>>("", "pids").ok())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -284,34 +287,24 @@ async fn a_notifier_whose_connection_was_lost_sends_on_a_new_one() {
     let receiving = EventBus::postgres(&url).await.expect("listen");
     let mut receiver = receiving.subscribe();
     let app = TestApp::new().await;
+    let pids = terminate(&app, &name).await;
+    assert!(!pids.is_empty(), "the sending bus had no connection to terminate");
     // Until the backends terminated are gone, so the notifier's next statement meets a closed
     // connection (its listener reconnects at once, under the same name and another pid).
     use sea_orm::ConnectionTrait;
     let db = &app.services().db;
-    let count = |sql: String| async move {
-        db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
-            .await
-            .unwrap()
-            .and_then(|row| row.try_get::<i64>("", "n").ok())
-    };
-    let named = format!("SELECT pid FROM pg_stat_activity WHERE application_name = '{name}'");
-    let before = count(format!("SELECT count(*) AS n FROM ({named}) named")).await;
-    assert!(before.is_some_and(|n| n > 0), "the sending bus has no connection to terminate");
-    let terminated = format!(
-        "SELECT array_agg(pid) AS pids FROM (SELECT pid, pg_terminate_backend(pid) FROM ({named}) named) killed"
-    );
-    let pids: Vec<i32> = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), terminated))
-        .await
-        .unwrap()
-        .and_then(|row| row.try_get::<Vec<i32>>("", "pids").ok())
-        .expect("the terminated backends");
     let left = format!(
         "SELECT count(*) AS n FROM pg_stat_activity WHERE pid IN ({})",
         pids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
     );
+    let count = || async {
+        db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), left.clone()))
+            .await
+            .unwrap()
+            .and_then(|row| row.try_get::<i64>("", "n").ok())
+    };
     let gone = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        while count(left.clone()).await != Some(0) {
+        while count().await != Some(0) {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     })
