@@ -20,7 +20,7 @@ use crate::domain::money::{self, Budget};
 use crate::domain::status::{EntityStatus, StatusAction};
 use crate::error::{ApiError, UserError};
 use crate::store::codes::{AdCodes, AdSetCodes, CampaignCodes, LayerCodes};
-use crate::store::tenancy;
+use crate::store::tenancy::{self, CampaignRead};
 
 /// The state a write is decided on.
 #[derive(Debug, Clone)]
@@ -57,22 +57,25 @@ pub(crate) async fn prepare<C: ConnectionTrait>(
             Ok(prepared)
         }
         AdWrite::CampaignBudget { campaign_id, budget } => {
-            let mut prepared = on_campaign(conn, org, *campaign_id).await?;
+            // Locked: Meta's hourly limit counts the budget changes decided before this one.
+            let mut prepared = on_campaign(conn, org, *campaign_id, CampaignRead::Locked).await?;
             prepared.safety = budget_checks(&prepared.layer, *budget)?;
-            prepared.safety.extend(budget_rate_check(conn, org, &prepared).await?);
+            prepared.safety.extend(budget_rate_check(conn, &prepared).await?);
             Ok(prepared)
         }
         AdWrite::CampaignBidding { campaign_id, .. }
         | AdWrite::CampaignSchedule { campaign_id, .. }
-        | AdWrite::CampaignTargeting { campaign_id, .. } => on_campaign(conn, org, *campaign_id).await,
+        | AdWrite::CampaignTargeting { campaign_id, .. } => {
+            on_campaign(conn, org, *campaign_id, CampaignRead::Current).await
+        }
         AdWrite::CampaignStatus { campaign_id, action } => {
-            let mut prepared = on_campaign(conn, org, *campaign_id).await?;
+            let mut prepared = on_campaign(conn, org, *campaign_id, CampaignRead::Current).await?;
             let status = current_status(prepared.campaign.as_ref().map(CampaignCodes::status).transpose()?)?;
             prepared.safety = vec![gate::check_transition(status, *action)];
             Ok(prepared)
         }
         AdWrite::CreateAdSet { campaign_id, daily_budget_cents, .. } => {
-            let mut prepared = on_campaign(conn, org, *campaign_id).await?;
+            let mut prepared = on_campaign(conn, org, *campaign_id, CampaignRead::Current).await?;
             if let Some(cents) = daily_budget_cents {
                 prepared.safety = budget_checks(&prepared.layer, Budget::Daily(*cents))?;
             }
@@ -134,8 +137,13 @@ fn on_layer(layer: layers::Model) -> Result<Prepared, Failure> {
     })
 }
 
-async fn on_campaign<C: ConnectionTrait>(conn: &C, org: Uuid, id: Uuid) -> Result<Prepared, Failure> {
-    let (campaign, layer, authority) = tenancy::campaign_for_decision(conn, org, id)
+async fn on_campaign<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    id: Uuid,
+    read: CampaignRead,
+) -> Result<Prepared, Failure> {
+    let (campaign, layer, authority) = tenancy::campaign_for_decision(conn, org, id, read)
         .await?
         .ok_or_else(|| UserError::not_found("campaignId", "campaign"))?;
     on_campaign_state(campaign, layer, authority.as_ref())
@@ -214,19 +222,17 @@ fn budget_checks(layer: &layers::Model, budget: Budget) -> Result<Vec<SafetyResu
     Ok(gate::check_budget(budget.cents(), minimum, cap))
 }
 
-/// Meta's hourly budget-change limit for the campaign. On Meta the campaign row is locked for
-/// the deciding transaction (PostgreSQL), so concurrent budget decisions on one campaign count
-/// each other's allowed changes.
+/// Meta's hourly budget-change limit for the campaign. A budget decision reads its campaign
+/// locked for the deciding transaction (PostgreSQL, [`CampaignRead::Locked`]), so concurrent
+/// budget decisions on one campaign count each other's allowed changes.
 async fn budget_rate_check<C: ConnectionTrait>(
     conn: &C,
-    org: Uuid,
     prepared: &Prepared,
 ) -> Result<Vec<SafetyResult>, Failure> {
     let platform = prepared.layer.platform()?;
     if platform != crate::domain::Platform::Meta {
         return Ok(gate::check_budget_change_rate(platform, 0));
     }
-    tenancy::campaign_for_update(conn, org, prepared.target_id).await?;
     let recent =
         crate::store::audit::ledger::budget_changes_within_hour(conn, prepared.target_id, Utc::now()).await?;
     Ok(gate::check_budget_change_rate(platform, recent))

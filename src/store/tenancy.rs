@@ -2,7 +2,10 @@
 
 use entity::{ad_sets, ads, ads_content, campaign_authority, campaigns, content_containers, layers};
 use sea_orm::sea_query::LockType;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    QueryTrait,
+};
 use uuid::Uuid;
 
 use crate::domain::Platform;
@@ -72,14 +75,26 @@ pub async fn campaign<C: ConnectionTrait>(
     campaigns::Entity::find_by_id(id).filter(campaigns::Column::OrganizationId.eq(org)).one(conn).await
 }
 
+/// How a decision reads its campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignRead {
+    /// As it stands.
+    Current,
+    /// Locked for update (PostgreSQL) until the decision commits: decisions that count what
+    /// earlier ones on the campaign allowed (Meta's hourly budget changes) queue up here, and each
+    /// counts the changes the previous one allowed.
+    Locked,
+}
+
 /// The campaign `id` of `org` with its layer and its authority row (if it has one), in one
 /// statement; the layer row is read under a shared row lock on PostgreSQL, as
-/// [`layer_for_decision`] reads it. The authority row is keyed by the campaign, so it is the
-/// organization's whenever the campaign is.
+/// [`layer_for_decision`] reads it, and the campaign row as `read` asks. The authority row is
+/// keyed by the campaign, so it is the organization's whenever the campaign is.
 pub async fn campaign_for_decision<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
     id: Uuid,
+    read: CampaignRead,
 ) -> Result<Option<(campaigns::Model, layers::Model, Option<campaign_authority::Model>)>, DbErr> {
     let mut select = campaigns::Entity::find_by_id(id)
         .filter(campaigns::Column::OrganizationId.eq(org))
@@ -88,8 +103,22 @@ pub async fn campaign_for_decision<C: ConnectionTrait>(
         .select_also(layers::Entity)
         .find_also_related(campaign_authority::Entity);
     QueryTrait::query(&mut select).lock_with_tables(LockType::Share, [layers::Entity]);
-    let found = select.one(conn).await?;
-    Ok(found.and_then(|(campaign, layer, authority)| Some((campaign, layer?, authority))))
+    let backend = conn.get_database_backend();
+    let mut statement = select.build(backend);
+    if read == CampaignRead::Locked && backend == DbBackend::Postgres {
+        // One statement takes both locks; sea-query writes one locking clause per SELECT.
+        statement.sql.push_str(r#" FOR UPDATE OF "campaigns""#);
+    }
+    let Some(row) = conn.query_one_raw(statement).await? else {
+        return Ok(None);
+    };
+    // The prefixes sea-orm gives the three models' columns (`SelectThree`).
+    let campaign = campaigns::Model::from_query_result(&row, "A_")?;
+    let Some(layer) = layers::Model::from_query_result_optional(&row, "B_")? else {
+        return Ok(None);
+    };
+    let authority = campaign_authority::Model::from_query_result_optional(&row, "C_")?;
+    Ok(Some((campaign, layer, authority)))
 }
 
 /// The campaign `id` of `org`, locked for update on PostgreSQL: policy writes on one campaign
