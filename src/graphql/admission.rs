@@ -33,6 +33,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use uuid::Uuid;
 
 use super::RequestAuth;
+use super::documents::Documents;
 use super::limits::{self, LimitExceeded, QueryLimits};
 use crate::domain::ActorKind;
 use crate::domain::Caller;
@@ -179,6 +180,7 @@ pub struct Admission {
     partner_keys: Option<Arc<Limit>>,
     subscriptions: Option<Arc<Limit>>,
     shared: SharedLimiter,
+    documents: Arc<Documents>,
 }
 
 impl std::fmt::Debug for Admission {
@@ -196,6 +198,7 @@ impl Admission {
             subscriptions: Limit::new("subscribe", config.subscriptions),
             config,
             shared,
+            documents: Arc::default(),
         }
     }
 
@@ -204,9 +207,11 @@ impl Admission {
         &self.config
     }
 
-    /// Checks `request` for `auth`; on success the request carries its parsed document, and
-    /// introspection is switched off in it when the policy is [`Introspection::Off`].
+    /// Checks `request` for `auth`; on success the request carries its parsed document (see
+    /// [`Documents`]), and introspection is switched off in it when the policy is
+    /// [`Introspection::Off`].
     pub async fn admit(&self, auth: &RequestAuth, request: &mut Request) -> Result<(), Refused> {
+        self.documents.parse(request);
         let subscription = super::operation_of(request).1 == "subscription";
         if let RequestAuth::Authenticated(caller) = auth {
             self.take_token(caller, subscription).await?;

@@ -5,6 +5,7 @@
 
 pub mod admission;
 pub mod context;
+pub mod documents;
 pub mod enums;
 pub mod errors;
 pub mod limits;
