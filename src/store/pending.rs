@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use entity::{audit, pending_actions};
 use sea_orm::sea_query::{
-    Alias, Asterisk, CommonTableExpression, Expr, Func, InsertStatement, OnConflict, Query, UnionType,
-    WithClause,
+    Alias, Asterisk, CommonTableExpression, Expr, Func, InsertStatement, OnConflict, Query,
+    SubQueryStatement, UnionType, WithClause, WithQuery,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable,
@@ -171,53 +171,49 @@ async fn supersede_and_insert<C: ConnectionTrait>(
     key: &str,
     record: Option<InsertStatement>,
 ) -> Result<(Vec<pending_actions::Model>, Option<pending_actions::Model>), DbErr> {
+    // Built without copies: a proposal's statement carries its target's state and its write as
+    // JSON, and the builders' `to_owned` would copy them whole each time.
     let superseded = Alias::new("superseded");
     let inserted = Alias::new("inserted");
     let mut update = superseding(caller, action, key).into_query();
     update.returning_all();
-    let row = new_row(caller, action.clone());
+    let mut row = new_row(caller, action.clone());
     let (columns, values): (Vec<_>, Vec<_>) = pending_actions::Column::iter()
         .filter_map(|column| {
-            row.get(column).into_value().map(|value| (column, column.save_as(Expr::val(value))))
+            row.take(column).into_value().map(|value| (column, column.save_as(Expr::val(value))))
         })
         .unzip();
-    let after_superseding = Query::select()
-        .exprs(values)
-        .from_subquery(
-            Query::select().expr(Func::count(Expr::col(Asterisk))).from(superseded.clone()).to_owned(),
-            Alias::new("superseding_done"),
-        )
-        .to_owned();
-    let insert = Query::insert()
+    let mut count_superseded = Query::select();
+    count_superseded.expr(Func::count(Expr::col(Asterisk))).from(superseded.clone());
+    let mut after_superseding = Query::select();
+    after_superseding.exprs(values).from_subquery(count_superseded, Alias::new("superseding_done"));
+    let mut insert = Query::insert();
+    insert
         .into_table(pending_actions::Entity)
         .columns(columns)
         .select_from(after_superseding)
         .map_err(|error| DbErr::Custom(format!("queueing a proposal: {error}")))?
         .on_conflict(waiting_place())
-        .returning_all()
-        .to_owned();
+        .returning_all();
     let mut with = WithClause::new();
     if let Some(record) = record {
-        with.cte(CommonTableExpression::new().query(record).table_name(Alias::new("recorded")).to_owned());
+        with.cte(named("recorded", record));
     }
-    with.cte(CommonTableExpression::new().query(update).table_name(superseded.clone()).to_owned())
-        .cte(CommonTableExpression::new().query(insert).table_name(inserted.clone()).to_owned());
-    let rows = Query::select()
-        .expr_as(Expr::val(true), Alias::new("is_new"))
+    with.cte(named("superseded", update)).cte(named("inserted", insert));
+    let mut were_superseded = Query::select();
+    were_superseded
+        .expr_as(Expr::val(false), Alias::new("is_new"))
+        .expr(Expr::col(Asterisk))
+        .from(superseded);
+    let mut rows = Query::select();
+    rows.expr_as(Expr::val(true), Alias::new("is_new"))
         .expr(Expr::col(Asterisk))
         .from(inserted)
-        .union(
-            UnionType::All,
-            Query::select()
-                .expr_as(Expr::val(false), Alias::new("is_new"))
-                .expr(Expr::col(Asterisk))
-                .from(superseded)
-                .to_owned(),
-        )
-        .to_owned()
-        .with(with);
+        .union(UnionType::All, were_superseded);
+    let mut rows_with = WithQuery::new();
+    rows_with.with_clause(with).query(rows);
     let mut answer = (Vec::new(), None);
-    for row in conn.query_all(&rows).await? {
+    for row in conn.query_all(&rows_with).await? {
         let model = pending_actions::Model::from_query_result(&row, "")?;
         if row.try_get::<bool>("", "is_new")? {
             answer.1 = Some(model);
@@ -226,6 +222,13 @@ async fn supersede_and_insert<C: ConnectionTrait>(
         }
     }
     Ok(answer)
+}
+
+/// The `WITH` query `name` running `query`.
+fn named(name: &str, query: impl Into<SubQueryStatement>) -> CommonTableExpression {
+    let mut cte = CommonTableExpression::new();
+    cte.query(query).table_name(Alias::new(name));
+    cte
 }
 
 /// The statement superseding the proposals waiting for `action`'s target and `key`.
