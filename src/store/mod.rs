@@ -27,6 +27,9 @@ pub mod tenancy;
 
 pub use page::{Page, PageRequest};
 
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, SelectStatement, SubQueryStatement, WithClause, WithQuery,
+};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, PrimaryKeyTrait,
     Statement, TransactionTrait, UpdateMany,
@@ -62,6 +65,24 @@ pub async fn lock_key<C: ConnectionTrait>(txn: &C, key: &str) -> Result<(), DbEr
     );
     txn.execute_raw(lock).await?;
     Ok(())
+}
+
+/// `query` as the `WITH` query `name`.
+///
+/// The statements that take `WITH` queries are built in place, without sea-query's `to_owned`
+/// (which copies a statement whole, and `SelectStatement::with` copies the whole `WITH` query
+/// again): they carry rows and their JSON.
+fn named(name: &str, query: impl Into<SubQueryStatement>) -> CommonTableExpression {
+    let mut cte = CommonTableExpression::new();
+    cte.query(query).table_name(Alias::new(name));
+    cte
+}
+
+/// `answer` run after the `WITH` queries of `with` (see [`named`]).
+fn answering(with: WithClause, answer: SelectStatement) -> WithQuery {
+    let mut query = WithQuery::new();
+    query.with_clause(with).query(answer);
+    query
 }
 
 /// Runs `update` of row `id` and answers the row as it left it: in the same statement where the

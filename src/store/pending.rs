@@ -8,8 +8,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use entity::{audit, pending_actions};
 use sea_orm::sea_query::{
-    Alias, Asterisk, CommonTableExpression, Expr, Func, InsertStatement, OnConflict, Query,
-    SubQueryStatement, UnionType, WithClause, WithQuery,
+    Alias, Asterisk, Expr, Func, InsertStatement, OnConflict, Query, UnionType, WithClause,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable,
@@ -171,8 +170,7 @@ async fn supersede_and_insert<C: ConnectionTrait>(
     key: &str,
     record: Option<InsertStatement>,
 ) -> Result<(Vec<pending_actions::Model>, Option<pending_actions::Model>), DbErr> {
-    // Built without copies: a proposal's statement carries its target's state and its write as
-    // JSON, and the builders' `to_owned` would copy them whole each time.
+    // Built in place (see `store::named`): it carries the target's state and the write as JSON.
     let superseded = Alias::new("superseded");
     let inserted = Alias::new("inserted");
     let mut update = superseding(caller, action, key).into_query();
@@ -197,9 +195,9 @@ async fn supersede_and_insert<C: ConnectionTrait>(
         .returning_all();
     let mut with = WithClause::new();
     if let Some(record) = record {
-        with.cte(named("recorded", record));
+        with.cte(super::named("recorded", record));
     }
-    with.cte(named("superseded", update)).cte(named("inserted", insert));
+    with.cte(super::named("superseded", update)).cte(super::named("inserted", insert));
     let mut were_superseded = Query::select();
     were_superseded
         .expr_as(Expr::val(false), Alias::new("is_new"))
@@ -210,10 +208,9 @@ async fn supersede_and_insert<C: ConnectionTrait>(
         .expr(Expr::col(Asterisk))
         .from(inserted)
         .union(UnionType::All, were_superseded);
-    let mut rows_with = WithQuery::new();
-    rows_with.with_clause(with).query(rows);
+    let rows = super::answering(with, rows);
     let mut answer = (Vec::new(), None);
-    for row in conn.query_all(&rows_with).await? {
+    for row in conn.query_all(&rows).await? {
         let model = pending_actions::Model::from_query_result(&row, "")?;
         if row.try_get::<bool>("", "is_new")? {
             answer.1 = Some(model);
@@ -222,13 +219,6 @@ async fn supersede_and_insert<C: ConnectionTrait>(
         }
     }
     Ok(answer)
-}
-
-/// The `WITH` query `name` running `query`.
-fn named(name: &str, query: impl Into<SubQueryStatement>) -> CommonTableExpression {
-    let mut cte = CommonTableExpression::new();
-    cte.query(query).table_name(Alias::new(name));
-    cte
 }
 
 /// The statement superseding the proposals waiting for `action`'s target and `key`.

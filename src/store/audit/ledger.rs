@@ -13,9 +13,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::audit;
-use sea_orm::sea_query::{
-    Alias, Asterisk, CommonTableExpression, Condition, Expr, LockType, Query, WithClause,
-};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, LockType, Query, WithClause};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, PrimaryKeyTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqlErr, UpdateMany,
@@ -159,20 +157,25 @@ where
     E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
     C: ConnectionTrait,
 {
-    let (target, settled, applied) = (Alias::new("target"), Alias::new("settled"), Alias::new("applied"));
-    let one_of = |table: &Alias| Query::select().expr(Expr::val(1)).from(table.clone()).to_owned();
+    let one_of = |table: &str| {
+        let mut one = Query::select();
+        one.expr(Expr::val(1)).from(Alias::new(table));
+        one
+    };
     let locking =
         E::find_by_id(target_id).select_only().expr(Expr::val(1)).lock(LockType::NoKeyUpdate).into_query();
     let mut settling =
-        settling(id, lease_id, SUCCEEDED, detail).filter(Expr::exists(one_of(&target))).into_query();
+        settling(id, lease_id, SUCCEEDED, detail).filter(Expr::exists(one_of("target"))).into_query();
     settling.returning_col(audit::Column::Id);
-    let mut applying = apply.filter(Expr::exists(one_of(&settled))).into_query();
+    let mut applying = apply.filter(Expr::exists(one_of("settled"))).into_query();
     applying.returning_all();
     let mut with = WithClause::new();
-    with.cte(CommonTableExpression::new().query(locking).table_name(target).to_owned())
-        .cte(CommonTableExpression::new().query(settling).table_name(settled).to_owned())
-        .cte(CommonTableExpression::new().query(applying).table_name(applied.clone()).to_owned());
-    let answer = Query::select().expr(Expr::col(Asterisk)).from(applied).to_owned().with(with);
+    with.cte(super::super::named("target", locking))
+        .cte(super::super::named("settled", settling))
+        .cte(super::super::named("applied", applying));
+    let mut applied = Query::select();
+    applied.expr(Expr::col(Asterisk)).from(Alias::new("applied"));
+    let answer = super::super::answering(with, applied);
     match conn.query_one(&answer).await? {
         Some(row) => Ok(Some(E::Model::from_query_result(&row, "")?)),
         None => Ok(None),
