@@ -86,12 +86,22 @@ async fn the_superseded_proposal_keeps_its_audit_row() {
     assert_eq!(row["verdict"]["decision"], "QUEUE_FOR_APPROVAL", "{row:#}");
 }
 
-/// Ten proposals for one campaign's budget at once, through five server instances, leave exactly
-/// one waiting and nine superseded. Within an instance, writes to one campaign take turns; across
-/// instances nothing serializes them on TikTok, so later proposals meet earlier ones on the
-/// waiting-proposal index and supersede them there (on Meta a budget decision locks its
-/// campaign: the hourly change limit counts earlier ones).
-async fn simultaneous_proposals_leave_exactly_one_waiting(platform: &str) {
+/// A bidding change proposed as the customer; answers the pending action's id.
+async fn propose_bidding(app: &TestApp, campaign: &str, cents: i64) -> String {
+    let input =
+        json!({ "input": { "campaignId": campaign, "bidStrategy": "COST_CAP", "bidAmountCents": cents } });
+    let data = app.ok(&app.customer(), BIDDING, input).await;
+    let payload = &data["updateCampaignBidding"];
+    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    payload["pendingAction"]["id"].as_str().expect("queued").to_owned()
+}
+
+/// Ten proposals for one field of one campaign at once, through five server instances, leave
+/// exactly one waiting and nine superseded. Within an instance, writes to one campaign take
+/// turns. Across instances, budget decisions take turns on the campaign's row (it is locked for
+/// Meta's hourly change limit), so each supersedes the one before; bidding decisions do not, so
+/// later proposals meet earlier ones on the waiting-proposal index and supersede them there.
+async fn simultaneous_proposals_leave_exactly_one_waiting(platform: &str, budget: bool) {
     let app = TestApp::with_connections(12).await;
     let campaign = app.campaign(platform, ("DRAFT", "DRAFT")).await;
     let instances: Vec<_> =
@@ -99,7 +109,14 @@ async fn simultaneous_proposals_leave_exactly_one_waiting(platform: &str) {
     let proposals: Vec<_> = (0..10)
         .map(|i| {
             let (instance, campaign) = (Arc::clone(&instances[i % instances.len()]), campaign.clone());
-            tokio::spawn(async move { propose_budget(&instance, &campaign, 6_000 + i as i64).await })
+            let cents = 6_000 + i as i64;
+            tokio::spawn(async move {
+                if budget {
+                    propose_budget(&instance, &campaign, cents).await
+                } else {
+                    propose_bidding(&instance, &campaign, cents).await
+                }
+            })
         })
         .collect();
     for proposal in proposals {
@@ -112,11 +129,16 @@ async fn simultaneous_proposals_leave_exactly_one_waiting(platform: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn simultaneous_meta_proposals_leave_exactly_one_waiting() {
-    simultaneous_proposals_leave_exactly_one_waiting("META").await;
+async fn simultaneous_meta_budget_proposals_leave_exactly_one_waiting() {
+    simultaneous_proposals_leave_exactly_one_waiting("META", true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn simultaneous_tiktok_proposals_leave_exactly_one_waiting() {
-    simultaneous_proposals_leave_exactly_one_waiting("TIKTOK").await;
+async fn simultaneous_tiktok_budget_proposals_leave_exactly_one_waiting() {
+    simultaneous_proposals_leave_exactly_one_waiting("TIKTOK", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_bidding_proposals_leave_exactly_one_waiting() {
+    simultaneous_proposals_leave_exactly_one_waiting("TIKTOK", false).await;
 }

@@ -72,3 +72,37 @@ async fn concurrent_meta_budget_changes_count_each_other() {
     assert!(decisions.iter().filter(|(decision, _)| decision == "DENY").all(|(_, reason)| reason == REASON));
     assert_eq!(budget_requests(&sandboxes.meta), 4);
 }
+
+/// Through several server instances at once, nothing in any process keeps the decisions on one
+/// campaign apart (each instance's writes take turns only among themselves): the campaign row,
+/// locked by each budget decision until it commits, does, and still four are allowed. The race
+/// is real on PostgreSQL; SQLite's one writer serializes them anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn meta_budget_changes_through_several_instances_count_each_other() {
+    let app = TestApp::with_connections(12).await;
+    // Each campaign is one race; several make a lost lock show on (almost) every run.
+    for _ in 0..4 {
+        let campaign = app.campaign("META", ("AUTOPILOT", "AUTOPILOT")).await;
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(12));
+        let changes: Vec<_> = (0..12_i64)
+            .map(|i| {
+                let instance = app.another_instance(&crate::support::test_config());
+                let (campaign, barrier) = (campaign.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    change_budget(&instance, &campaign, 5100 + 100 * i).await
+                })
+            })
+            .collect();
+        let mut decisions = Vec::new();
+        for change in changes {
+            let payload = change.await.expect("the change ran");
+            decisions.push((payload["verdict"]["decision"].clone(), payload["verdict"]["reason"].clone()));
+        }
+        let allowed = decisions.iter().filter(|(decision, _)| decision == "ALLOW").count();
+        assert_eq!(allowed, 4, "{decisions:?}");
+        assert!(
+            decisions.iter().filter(|(decision, _)| decision == "DENY").all(|(_, reason)| reason == REASON)
+        );
+    }
+}
