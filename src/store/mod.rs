@@ -28,7 +28,7 @@ pub mod tenancy;
 pub use page::{Page, PageRequest};
 
 use sea_orm::sea_query::{
-    Alias, CommonTableExpression, SelectStatement, SubQueryStatement, WithClause, WithQuery,
+    CommonTableExpression, IntoIden, SelectStatement, SubQueryStatement, WithClause, WithQuery,
 };
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, PrimaryKeyTrait,
@@ -72,9 +72,9 @@ pub async fn lock_key<C: ConnectionTrait>(txn: &C, key: &str) -> Result<(), DbEr
 /// The statements that take `WITH` queries are built in place, without sea-query's `to_owned`
 /// (which copies a statement whole, and `SelectStatement::with` copies the whole `WITH` query
 /// again): they carry rows and their JSON.
-fn named(name: &str, query: impl Into<SubQueryStatement>) -> CommonTableExpression {
+fn named(name: impl IntoIden, query: impl Into<SubQueryStatement>) -> CommonTableExpression {
     let mut cte = CommonTableExpression::new();
-    cte.query(query).table_name(Alias::new(name));
+    cte.query(query).table_name(name);
     cte
 }
 

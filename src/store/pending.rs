@@ -195,9 +195,9 @@ async fn supersede_and_insert<C: ConnectionTrait>(
         .returning_all();
     let mut with = WithClause::new();
     if let Some(record) = record {
-        with.cte(super::named("recorded", record));
+        with.cte(super::named(Alias::new("recorded"), record));
     }
-    with.cte(super::named("superseded", update)).cte(super::named("inserted", insert));
+    with.cte(super::named(superseded.clone(), update)).cte(super::named(inserted.clone(), insert));
     let mut were_superseded = Query::select();
     were_superseded
         .expr_as(Expr::val(false), Alias::new("is_new"))

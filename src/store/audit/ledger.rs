@@ -157,25 +157,26 @@ where
     E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
     C: ConnectionTrait,
 {
-    let one_of = |table: &str| {
+    let (target, settled, applied) = (Alias::new("target"), Alias::new("settled"), Alias::new("applied"));
+    let one_of = |table: &Alias| {
         let mut one = Query::select();
-        one.expr(Expr::val(1)).from(Alias::new(table));
+        one.expr(Expr::val(1)).from(table.clone());
         one
     };
     let locking =
         E::find_by_id(target_id).select_only().expr(Expr::val(1)).lock(LockType::NoKeyUpdate).into_query();
     let mut settling =
-        settling(id, lease_id, SUCCEEDED, detail).filter(Expr::exists(one_of("target"))).into_query();
+        settling(id, lease_id, SUCCEEDED, detail).filter(Expr::exists(one_of(&target))).into_query();
     settling.returning_col(audit::Column::Id);
-    let mut applying = apply.filter(Expr::exists(one_of("settled"))).into_query();
+    let mut applying = apply.filter(Expr::exists(one_of(&settled))).into_query();
     applying.returning_all();
     let mut with = WithClause::new();
-    with.cte(super::super::named("target", locking))
-        .cte(super::super::named("settled", settling))
-        .cte(super::super::named("applied", applying));
-    let mut applied = Query::select();
-    applied.expr(Expr::col(Asterisk)).from(Alias::new("applied"));
-    let answer = super::super::answering(with, applied);
+    with.cte(super::super::named(target, locking))
+        .cte(super::super::named(settled, settling))
+        .cte(super::super::named(applied.clone(), applying));
+    let mut answer = Query::select();
+    answer.expr(Expr::col(Asterisk)).from(applied);
+    let answer = super::super::answering(with, answer);
     match conn.query_one(&answer).await? {
         Some(row) => Ok(Some(E::Model::from_query_result(&row, "")?)),
         None => Ok(None),
